@@ -1,0 +1,185 @@
+"""Benchmark the store against raw sqlite3 on the same rows: bulk load, point reads, adjacency, invoke.
+
+Run: python -m benchmarks.store [--substrates N] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+import bfxdb
+from bfxdb.expressions import compile_expression
+from bfxdb.identity import to_signed
+
+from .common import interleaved_medians, per_call_us, print_table
+
+MULTIPLY = 'lambda **kw: kw.get("x", 0) * kw.get("y", 0)'
+LABELS = ("Person", "Place", "Thing", "Idea")
+TYPES = ("KNOWS", "NEAR", "PART_OF")
+SUBSTRATE_SQL = (
+    "INSERT INTO substrates (identity, expression_type, expression_code, metadata, created_at) VALUES (?, ?, ?, ?, ?)"
+)
+LABEL_SQL = "INSERT INTO substrate_labels (substrate, label) VALUES (?, ?)"
+RELATIONSHIP_SQL = (
+    "INSERT INTO relationships (identity, source, target, rel_type, metadata, bidirectional, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def generate(count: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
+    """Make `count` substrate items and 2 * `count` relationship items in the bulk_load format."""
+    rng = random.Random(seed)
+    ids = rng.sample(range(1, 2**64), count)
+    substrates = [
+        {"identity": identity, "labels": [LABELS[index % 4]], "metadata": {"n": index, "name": f"s{index}"}}
+        for index, identity in enumerate(ids)
+    ]
+    relationships = [
+        {
+            "identity": rng.getrandbits(64),
+            "source": ids[rng.randrange(count)],
+            "target": ids[rng.randrange(count)],
+            "rel_type": TYPES[index % 3],
+            "metadata": {"w": index % 10},
+        }
+        for index in range(2 * count)
+    ]
+    return substrates, relationships
+
+
+def raw_load(path: Path, substrates: list[dict], relationships: list[dict]) -> None:
+    """Load the same items by hand: sqlite3 executemany into the same schema, one transaction."""
+    created_at = "2026-01-01T00:00:00.000000Z"
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("BEGIN IMMEDIATE")
+    connection.executemany(
+        SUBSTRATE_SQL,
+        ((to_signed(s["identity"]), None, None, json.dumps(s["metadata"]), created_at) for s in substrates),
+    )
+    connection.executemany(LABEL_SQL, ((to_signed(s["identity"]), s["labels"][0]) for s in substrates))
+    connection.executemany(
+        RELATIONSHIP_SQL,
+        (
+            (to_signed(r["identity"]), to_signed(r["source"]), to_signed(r["target"]), r["rel_type"],
+             json.dumps(r["metadata"]), 0, created_at)
+            for r in relationships
+        ),
+    )
+    connection.execute("COMMIT")
+    connection.close()
+
+
+def fresh_file(folder: Path, name: str) -> Path:
+    """Create an empty bfxdb file (schema only) and return its path."""
+    path = folder / name
+    bfxdb.connect(path).close()
+    return path
+
+
+def measure_loads(folder: Path, substrates: list[dict], relationships: list[dict]) -> dict[str, float]:
+    """Time raw and bfxdb loads of the same rows (substrates, then relationships); rows/s for each."""
+    figures = {}
+    raw_path, bfx_path = fresh_file(folder, "raw.db"), fresh_file(folder, "bfx.db")
+    started = time.perf_counter()
+    raw_load(raw_path, substrates, [])
+    figures["raw substrates/s"] = len(substrates) / (time.perf_counter() - started)
+    with bfxdb.connect(bfx_path) as db:
+        started = time.perf_counter()
+        db.bulk_load(substrates=substrates)
+        figures["bfxdb substrates/s"] = len(substrates) / (time.perf_counter() - started)
+        started = time.perf_counter()
+        db.bulk_load(relationships=relationships)
+        figures["bfxdb relationships/s"] = len(relationships) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    raw_load(raw_path, [], relationships)
+    figures["raw relationships/s"] = len(relationships) / (time.perf_counter() - started)
+    return figures
+
+
+def main() -> None:
+    """Run every comparison and print a table of figures and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--substrates", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--lookups", type=int, default=20_000)
+    args = parser.parse_args()
+
+    substrates, relationships = generate(args.substrates)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        loads = measure_loads(folder, substrates, relationships)
+        rows = [
+            ("bulk_load substrates (rows/s)", f"{loads['bfxdb substrates/s']:,.0f}",
+             f"{loads['raw substrates/s']:,.0f}", f"{loads['bfxdb substrates/s'] / loads['raw substrates/s']:.2f}x"),
+            ("bulk_load relationships (rows/s)", f"{loads['bfxdb relationships/s']:,.0f}",
+             f"{loads['raw relationships/s']:,.0f}",
+             f"{loads['bfxdb relationships/s'] / loads['raw relationships/s']:.2f}x"),
+        ]
+
+        rng = random.Random(11)
+        probe_ids = [rng.choice(substrates)["identity"] for _ in range(args.lookups)]
+        with bfxdb.connect(folder / "bfx.db") as db:
+            raw = sqlite3.connect(folder / "bfx.db")
+            point_sql = (
+                "SELECT identity, expression_type, expression_code, metadata, created_at "
+                "FROM substrates WHERE identity = ?"
+            )
+            out_sql = (
+                "SELECT identity, source, target, rel_type, metadata, bidirectional, created_at "
+                "FROM relationships WHERE source = ? ORDER BY rel_type, identity"
+            )
+            signed = [to_signed(i) for i in probe_ids]
+
+            def probe(call) -> float:
+                iterator = iter(range(len(probe_ids)))
+                return per_call_us(lambda: call(next(iterator)), len(probe_ids))
+
+            reads = interleaved_medians(
+                {
+                    "get_substrate": lambda: probe(lambda i: db.get_substrate(probe_ids[i])),
+                    "raw get": lambda: probe(lambda i: raw.execute(point_sql, (signed[i],)).fetchone()),
+                    "outgoing": lambda: probe(lambda i: db.store.adjacent(probe_ids[i], "out")),
+                    "raw outgoing": lambda: probe(lambda i: raw.execute(out_sql, (signed[i],)).fetchall()),
+                },
+                args.rounds,
+            )
+            raw.close()
+            rows.append(("get_substrate (µs)", f"{reads['get_substrate']:.2f}", f"{reads['raw get']:.2f}",
+                         f"{reads['get_substrate'] / reads['raw get']:.2f}x"))
+            rows.append(("outgoing (µs)", f"{reads['outgoing']:.2f}", f"{reads['raw outgoing']:.2f}",
+                         f"{reads['outgoing'] / reads['raw outgoing']:.2f}x"))
+
+            multiply = db.create_substrate("lambda", MULTIPLY)
+            compiled = compile_expression("lambda", MULTIPLY)
+            plain = lambda **kw: kw.get("x", 0) * kw.get("y", 0)  # noqa: E731 - the same text as MULTIPLY
+            params = {"x": 5, "y": 7}
+            calls = 200_000
+            invokes = interleaved_medians(
+                {
+                    "sandbox": lambda: calls / (per_call_us(lambda: compiled.invoke(params), calls) * calls / 1e6),
+                    "plain": lambda: calls / (per_call_us(lambda: plain(**params), calls) * calls / 1e6),
+                    "db.invoke": lambda: 20_000 / (per_call_us(lambda: db.invoke(multiply.identity, params),
+                                                               20_000) * 20_000 / 1e6),
+                },
+                args.rounds,
+            )
+            rows.append(("invoke (calls/s)", f"{invokes['sandbox']:,.0f}", f"{invokes['plain']:,.0f}",
+                         f"{invokes['sandbox'] / invokes['plain']:.2f}x"))
+            rows.append(("Database.invoke incl. lookup (calls/s)", f"{invokes['db.invoke']:,.0f}",
+                         f"{invokes['plain']:,.0f}", f"{invokes['db.invoke'] / invokes['plain']:.2f}x"))
+
+    print_table(f"bfxdb store benchmark: {args.substrates:,} substrates, {2 * args.substrates:,} relationships, "
+                f"median of {args.rounds} interleaved rounds", rows)
+    print("\ntargets: bulk_load >= 0.8x raw; get_substrate and outgoing <= 1.5x raw time; invoke >= 0.5x plain")
+
+
+if __name__ == "__main__":
+    main()

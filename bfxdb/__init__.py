@@ -1,0 +1,61 @@
+"""bfxdb: an embedded graph database for Python over one SQLite file, queried with openCypher."""
+
+from .database import Database, connect
+from .dimensions import Dimension
+from .errors import (
+    BfxError,
+    Conflict,
+    ConstraintViolation,
+    EntityNotFound,
+    ExpressionError,
+    ExpressionLimitExceeded,
+    ExpressionRejected,
+    InvalidId,
+    InvalidInput,
+    NotFound,
+    ParameterMissing,
+    QueryArgumentError,
+    QueryError,
+    QuerySemanticError,
+    QuerySyntaxError,
+    QueryTimeout,
+    QueryTypeError,
+    ReadOnlyError,
+    StorageError,
+)
+from .identity import fingerprint, format_id, parse_id
+from .model import Path, Relationship, Substrate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BfxError",
+    "Conflict",
+    "ConstraintViolation",
+    "Database",
+    "Dimension",
+    "EntityNotFound",
+    "ExpressionError",
+    "ExpressionLimitExceeded",
+    "ExpressionRejected",
+    "InvalidId",
+    "InvalidInput",
+    "NotFound",
+    "ParameterMissing",
+    "Path",
+    "QueryArgumentError",
+    "QueryError",
+    "QuerySemanticError",
+    "QuerySyntaxError",
+    "QueryTimeout",
+    "QueryTypeError",
+    "ReadOnlyError",
+    "Relationship",
+    "StorageError",
+    "Substrate",
+    "__version__",
+    "connect",
+    "fingerprint",
+    "format_id",
+    "parse_id",
+]

@@ -1,0 +1,517 @@
+"""The public Database: one method per user action, over the store, the sandbox and the query engine."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path as FilePath
+from typing import Any
+
+from . import expressions
+from .dimensions import PART_TO_WHOLE, Dimension, divide
+from .errors import ExpressionError, InvalidInput, NotFound, ReadOnlyError, StorageError
+from .identity import fingerprint, format_id, parse_id, random_id, to_signed
+from .model import Relationship, Substrate
+from .store import (
+    BULK_BATCH,
+    DEFAULT_TIMEOUT,
+    Store,
+    check_labels,
+    check_name,
+    encode_metadata,
+    translate_integrity_error,
+    utc_now,
+)
+
+#: Default time limit of a Cypher query, in seconds; None means no limit.
+DEFAULT_QUERY_TIMEOUT = 60.0
+MAX_QUERY_LENGTH = 1 << 20
+
+
+def connect(
+    path: str | FilePath = ":memory:",
+    *,
+    read_only: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    durable: bool = False,
+    query_timeout: float | None = DEFAULT_QUERY_TIMEOUT,
+) -> Database:
+    """Open (creating if needed) a bfxdb database file.
+
+    :param path: the SQLite file, or ``":memory:"`` for a private in-memory database.
+    :param read_only: open for reading only; every write raises ReadOnlyError.
+    :param timeout: seconds to wait for another writer's lock before giving up.
+    :param durable: fsync every commit (survives power loss, not only a killed process).
+    :param query_timeout: default time limit of a Cypher query, in seconds.
+    :returns: a Database, usable as a context manager.
+    :raises StorageError: if the file cannot be opened or has a newer schema.
+
+    >>> with connect() as db:
+    ...     db.count_substrates()
+    0
+    """
+    return Database(Store(path, read_only=read_only, timeout=timeout, durable=durable), query_timeout)
+
+
+class Database:
+    """An open bfxdb database: substrates, relationships, expressions and Cypher queries."""
+
+    def __init__(self, store: Store, query_timeout: float | None = DEFAULT_QUERY_TIMEOUT) -> None:
+        self._store = store
+        self.query_timeout = query_timeout
+
+    @property
+    def path(self) -> str:
+        """The database file's path, or ``":memory:"``."""
+        return self._store.path
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this handle refuses writes."""
+        return self._store.read_only
+
+    @property
+    def store(self) -> Store:
+        """The storage layer, for the query engine and tools that need rows."""
+        return self._store
+
+    def close(self) -> None:
+        """Close the database; the handle cannot be used afterwards."""
+        self._store.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def schema_version(self) -> int:
+        """Return the file's schema version (PRAGMA user_version)."""
+        return self._store.schema_version()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """Group writes atomically: everything in the block commits together or not at all.
+
+        Nested blocks are savepoints: an error inside one undoes only that block if caught.
+        """
+        with self._guard(), self._store.transaction(write=True):
+            yield self
+
+    # ------------------------------------------------------------ substrates
+
+    def create_substrate(
+        self,
+        expression_type: str | None = None,
+        expression_code: str | None = None,
+        metadata: dict | None = None,
+        labels: Iterable[str] = (),
+        identity: int | str | None = None,
+    ) -> Substrate:
+        """Create a substrate.
+
+        Its identity is ``identity`` when given; otherwise the fingerprint of its expression
+        (so the same expression is never stored twice), or a random one when it has none.
+
+        :param expression_type: ``"lambda"``, ``"constant"`` or ``"cypher"``; defaults to
+            ``"lambda"`` when code is given.
+        :param expression_code: the expression's text, checked against the sandbox now.
+        :raises Conflict: when the identity exists; ``details["substrate_id"]`` names it.
+        :raises ExpressionRejected: when the sandbox refuses the expression.
+        :raises InvalidInput: for bad metadata, labels or ids.
+        """
+        expression_type, expression_code = _check_expression(expression_type, expression_code)
+        if identity is not None:
+            identity = parse_id(identity)
+        elif expression_code is not None:
+            identity = fingerprint(expression_type, expression_code)
+        else:
+            identity = random_id()
+        with self._guard():
+            return self._store.insert_substrate(
+                identity,
+                labels=labels,
+                metadata=metadata,
+                expression_type=expression_type,
+                expression_code=expression_code,
+            )
+
+    def get_substrate(self, identity: int | str) -> Substrate:
+        """Load a substrate by identity (int or hex).
+
+        :raises NotFound: if there is none.
+        """
+        identity = parse_id(identity)
+        with self._guard():
+            substrate = self._store.get_substrate(identity)
+        if substrate is None:
+            raise NotFound(f"substrate {format_id(identity)} not found", substrate_id=format_id(identity))
+        return substrate
+
+    def update_substrate(
+        self,
+        identity: int | str,
+        metadata: dict | None = None,
+        labels: Iterable[str] | None = None,
+    ) -> Substrate:
+        """Replace a substrate's metadata and/or its labels; None leaves that part as it is.
+
+        :raises NotFound: if there is no such substrate.
+        """
+        identity = parse_id(identity)
+        with self._guard(), self._store.transaction():
+            current = self.get_substrate(identity)
+            if metadata is not None:
+                self._store.replace_metadata("substrate", identity, metadata)
+            if labels is not None:
+                labels = check_labels(labels)
+                self._store.remove_labels(identity, set(current.labels) - set(labels))
+                self._store.add_labels(identity, labels)
+            return self.get_substrate(identity)
+
+    def delete_substrate(self, identity: int | str) -> int:
+        """Delete a substrate and every relationship touching it.
+
+        :returns: how many relationships were deleted with it.
+        :raises NotFound: if there is no such substrate.
+        """
+        with self._guard():
+            return self._store.delete_substrate(parse_id(identity))
+
+    def find_substrates(
+        self,
+        label: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Substrate]:
+        """List substrates in identity order.
+
+        :param label: keep those with this label.
+        :param metadata: keep those whose metadata has each of these keys with an equal JSON value.
+        """
+        _check_page(limit, offset)
+        with self._guard():
+            return self._store.find_substrates(label, dict(metadata or {}), limit, offset)
+
+    def count_substrates(self) -> int:
+        """Count all substrates."""
+        with self._guard():
+            return self._store.count_substrates()
+
+    # ------------------------------------------------------------ expressions
+
+    def invoke(self, identity: int | str, parameters: Mapping[str, Any] | None = None) -> Any:
+        """Evaluate a substrate's expression with the given parameters, inside the sandbox.
+
+        :returns: a JSON value.
+        :raises NotFound: if there is no such substrate.
+        :raises ExpressionError: if it has no expression or the evaluation fails or runs over a limit.
+        """
+        identity = parse_id(identity)
+        if parameters is not None and not isinstance(parameters, Mapping):
+            raise InvalidInput("parameters must be an object")
+        with self._guard():
+            expression = self._store.expression_of(identity)
+        if expression is None:
+            raise NotFound(f"substrate {format_id(identity)} not found", substrate_id=format_id(identity))
+        expression_type, expression_code = expression
+        if expression_type is None:
+            raise ExpressionError(f"substrate {format_id(identity)} has no expression to invoke")
+        compiled = expressions.compile_expression(expression_type, expression_code)
+        return compiled.invoke(dict(parameters) if parameters else {})
+
+    def divide(self, identity: int | str, materialize: bool = False) -> list[Dimension]:
+        """Split a substrate into its nine Fibonacci dimensions.
+
+        :param materialize: also store each dimension as a substrate (label ``Dimension``) linked
+            ``PART_TO_WHOLE`` to the parent; doing it again changes nothing.
+        :raises NotFound: if there is no such substrate.
+        """
+        parent = self.get_substrate(identity)
+        dimensions = divide(parent.identity)
+        if materialize:
+            with self._guard(), self._store.transaction():
+                existing = self._store.get_substrates(d.identity for d in dimensions)
+                for dimension in dimensions:
+                    if dimension.identity in existing:
+                        continue
+                    self._store.insert_substrate(
+                        dimension.identity,
+                        labels=("Dimension",),
+                        metadata={
+                            "name": dimension.name,
+                            "level": dimension.level,
+                            "index": dimension.index,
+                            "description": dimension.description,
+                        },
+                    )
+                    self._store.insert_relationship(
+                        random_id(), dimension.identity, parent.identity, PART_TO_WHOLE
+                    )
+        return dimensions
+
+    # ------------------------------------------------------------ relationships
+
+    def create_relationship(
+        self,
+        source: int | str,
+        target: int | str,
+        rel_type: str,
+        metadata: dict | None = None,
+        bidirectional: bool = False,
+    ) -> Relationship:
+        """Create a directed, typed relationship from source to target; parallel ones are allowed.
+
+        :param bidirectional: also list it among the target's outgoing and the source's incoming.
+        :raises NotFound: naming the endpoint that does not exist.
+        """
+        source, target = parse_id(source), parse_id(target)
+        if not isinstance(bidirectional, bool):
+            raise InvalidInput("bidirectional must be true or false")
+        with self._guard():
+            return self._store.insert_relationship(random_id(), source, target, rel_type, metadata, bidirectional)
+
+    def get_relationship(self, identity: int | str) -> Relationship:
+        """Load a relationship by identity.
+
+        :raises NotFound: if there is none.
+        """
+        identity = parse_id(identity)
+        with self._guard():
+            relationship = self._store.get_relationship(identity)
+        if relationship is None:
+            raise NotFound(f"relationship {format_id(identity)} not found")
+        return relationship
+
+    def delete_relationship(self, identity: int | str) -> None:
+        """Delete a relationship.
+
+        :raises NotFound: if there is none.
+        """
+        with self._guard():
+            self._store.delete_relationship(parse_id(identity))
+
+    def outgoing(
+        self, identity: int | str, rel_type: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Relationship]:
+        """List the relationships leaving a substrate (and bidirectional ones arriving), by type then id.
+
+        :raises NotFound: if there is no such substrate.
+        """
+        return self._adjacent(identity, "out", rel_type, limit, offset)
+
+    def incoming(
+        self, identity: int | str, rel_type: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Relationship]:
+        """List the relationships arriving at a substrate (and bidirectional ones leaving), by type then id.
+
+        :raises NotFound: if there is no such substrate.
+        """
+        return self._adjacent(identity, "in", rel_type, limit, offset)
+
+    def _adjacent(
+        self, identity: int | str, direction: str, rel_type: str | None, limit: int | None, offset: int
+    ) -> list[Relationship]:
+        identity = parse_id(identity)
+        _check_page(limit, offset)
+        with self._guard():
+            found = self._store.adjacent(identity, direction, rel_type, limit, offset)
+            # An empty answer is ambiguous: tell a lonely substrate from a missing one.
+            if not found and self._store.expression_of(identity) is None:
+                raise NotFound(f"substrate {format_id(identity)} not found", substrate_id=format_id(identity))
+        return found
+
+    def find_relationships(
+        self, rel_type: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Relationship]:
+        """List relationships in identity order, optionally of one type."""
+        _check_page(limit, offset)
+        with self._guard():
+            return self._store.find_relationships(rel_type, limit, offset)
+
+    def count_relationships(self) -> int:
+        """Count all relationships."""
+        with self._guard():
+            return self._store.count_relationships()
+
+    # ------------------------------------------------------------ bulk
+
+    def bulk_load(
+        self,
+        substrates: Iterable[Mapping[str, Any] | Substrate] = (),
+        relationships: Iterable[Mapping[str, Any] | Relationship] = (),
+    ) -> dict[str, int]:
+        """Load many substrates and relationships in one transaction: all of them or none.
+
+        Items are dicts with the keyword names of create_substrate / create_relationship, or
+        Substrate / Relationship values. Expressions are checked by the sandbox as usual.
+
+        :returns: ``{"substrates": n, "relationships": m}``.
+        :raises Conflict: for an identity that exists or repeats; nothing is written.
+        :raises NotFound: for a relationship whose endpoint does not exist; nothing is written.
+        """
+        counts = {"substrates": 0, "relationships": 0}
+        created_at = utc_now()
+        with self._guard(), self._store.transaction():
+            try:
+                for batch in _batches(substrates):
+                    substrate_rows, label_rows = _substrate_rows(batch, created_at)
+                    self._store.bulk_insert(substrate_rows, label_rows, ())
+                    counts["substrates"] += len(substrate_rows)
+                for batch in _batches(relationships):
+                    relationship_rows = _relationship_rows(batch, created_at)
+                    self._store.bulk_insert((), (), relationship_rows)
+                    counts["relationships"] += len(relationship_rows)
+            except sqlite3.IntegrityError as error:
+                raise translate_integrity_error(error) from None
+        return counts
+
+    # ------------------------------------------------------------ queries
+
+    def query(
+        self,
+        text: str,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        read_only: bool = False,
+        timeout: float | None = None,
+    ):
+        """Run an openCypher query; all its writes commit together, or none on error.
+
+        :param parameters: values for ``$name`` placeholders.
+        :param read_only: refuse a query that would write.
+        :param timeout: seconds before the query is stopped (default: the database's query_timeout).
+        :returns: a Result: ``columns``, ``rows``, iteration as dicts, ``stats`` and ``plan``.
+        :raises QueryError: its subclasses name what went wrong (syntax, semantics, types, time).
+        """
+        from .query import prepare
+
+        if not isinstance(text, str):
+            raise InvalidInput("a query must be a string")
+        if len(text) > MAX_QUERY_LENGTH:
+            raise InvalidInput(f"the query is {len(text)} characters; the limit is {MAX_QUERY_LENGTH}")
+        if parameters is not None and not isinstance(parameters, Mapping):
+            raise InvalidInput("query parameters must be a mapping of names to values")
+        prepared = prepare(text)
+        writes = prepared.writes and not prepared.explain
+        if writes and (read_only or self._store.read_only):
+            raise ReadOnlyError("this query writes, but it was run read-only")
+        limit = self.query_timeout if timeout is None else timeout
+        with self._guard(), self._store.transaction(write=writes), self._store.deadline(limit) as check:
+            return prepared.run(self._store, dict(parameters or {}), check_deadline=check)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn a raw sqlite3 error escaping the store into a StorageError."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise StorageError(f"database error: {error}") from None
+
+
+def _check_expression(expression_type: str | None, expression_code: str | None) -> tuple[str | None, str | None]:
+    if expression_code is None:
+        if expression_type is not None:
+            raise InvalidInput("expression_type was given without expression_code")
+        return None, None
+    if not isinstance(expression_code, str):
+        raise InvalidInput("expression_code must be a string")
+    expression_type = "lambda" if expression_type is None else expression_type
+    if not isinstance(expression_type, str):
+        raise InvalidInput("expression_type must be a string")
+    expressions.compile_expression(expression_type, expression_code)
+    return expression_type, expression_code
+
+
+def _check_page(limit: int | None, offset: int) -> None:
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise InvalidInput(f"limit must be a non-negative integer, not {limit!r}")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise InvalidInput(f"offset must be a non-negative integer, not {offset!r}")
+
+
+def _batches(items: Iterable) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == BULK_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _substrate_rows(items: list, created_at: str) -> tuple[list[tuple], list[tuple]]:
+    """Check substrate items and turn them into table rows with signed identities."""
+    rows, label_rows = [], []
+    for item in items:
+        if isinstance(item, Substrate):
+            item = {
+                "identity": item.identity,
+                "labels": item.labels,
+                "metadata": dict(item.metadata),
+                "expression_type": item.expression_type,
+                "expression_code": item.expression_code,
+            }
+        elif not isinstance(item, Mapping):
+            raise InvalidInput(f"a substrate item must be a mapping or a Substrate, not {type(item).__name__}")
+        expression_type, expression_code = item.get("expression_type"), item.get("expression_code")
+        if expression_code is not None or expression_type is not None:
+            expression_type, expression_code = _check_expression(expression_type, expression_code)
+        identity = item.get("identity")
+        if identity is not None:
+            identity = parse_id(identity)
+        elif expression_code is not None:
+            identity = fingerprint(expression_type, expression_code)
+        else:
+            identity = random_id()
+        signed = to_signed(identity)
+        metadata = item.get("metadata")
+        rows.append((signed, expression_type, expression_code, encode_metadata(metadata), created_at))
+        labels = item.get("labels")
+        if labels:
+            label_rows.extend((signed, label) for label in check_labels(labels))
+    return rows, label_rows
+
+
+def _relationship_rows(items: list, created_at: str) -> list[tuple]:
+    """Check relationship items and turn them into table rows with signed identities."""
+    rows = []
+    for item in items:
+        if isinstance(item, Relationship):
+            rows.append(
+                (
+                    to_signed(item.identity),
+                    to_signed(item.source),
+                    to_signed(item.target),
+                    check_name("rel_type", item.rel_type),
+                    encode_metadata(dict(item.metadata)),
+                    int(item.bidirectional),
+                    created_at,
+                )
+            )
+            continue
+        if not isinstance(item, Mapping):
+            raise InvalidInput(
+                f"a relationship item must be a mapping or a Relationship, not {type(item).__name__}"
+            )
+        try:
+            source, target, rel_type = item["source"], item["target"], item["rel_type"]
+        except KeyError as missing:
+            raise InvalidInput(f"a relationship item lacks {missing.args[0]!r}") from None
+        identity = item.get("identity")
+        rows.append(
+            (
+                to_signed(random_id() if identity is None else parse_id(identity)),
+                to_signed(parse_id(source)),
+                to_signed(parse_id(target)),
+                check_name("rel_type", rel_type),
+                encode_metadata(item.get("metadata")),
+                int(bool(item.get("bidirectional", False))),
+                created_at,
+            )
+        )
+    return rows

@@ -1,0 +1,160 @@
+"""The one exception tree of bfxdb: every error a user can see derives from BfxError."""
+
+from __future__ import annotations
+
+
+class BfxError(Exception):
+    """Base of every error bfxdb raises on purpose; catch this to catch them all."""
+
+    code = "bfx_error"
+    http_status = 500
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(BfxError, ValueError):
+    """A value given by the caller is malformed or out of range."""
+
+    code = "invalid_input"
+    http_status = 400
+
+
+class InvalidId(InvalidInput):
+    """An identity is not a 64-bit unsigned integer or its hex form."""
+
+    code = "invalid_id"
+
+
+class NotFound(BfxError, LookupError):
+    """The substrate or relationship named does not exist."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(BfxError):
+    """The write would duplicate an existing identity."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class ExpressionError(BfxError):
+    """An expression was refused at create time or failed when invoked."""
+
+    code = "expression_error"
+    http_status = 400
+
+
+class ExpressionRejected(ExpressionError):
+    """An expression uses a construct outside the sandbox's allow-list, or does not parse."""
+
+    code = "expression_rejected"
+
+
+class ExpressionLimitExceeded(ExpressionError):
+    """An invocation went past a time, size or depth limit of the sandbox."""
+
+    code = "expression_limit"
+
+
+class StorageError(BfxError):
+    """The database file could not be opened, read or written."""
+
+    code = "storage_error"
+    http_status = 503
+
+
+class ReadOnlyError(BfxError):
+    """A write was attempted through a read-only connection or query."""
+
+    code = "read_only"
+    http_status = 403
+
+
+class QueryError(BfxError):
+    """Base of the errors a Cypher query can raise; `category` names the TCK error class."""
+
+    code = "query_error"
+    http_status = 400
+    category = "Error"
+
+    def __init__(self, message: str, detail_code: str | None = None, **details: object) -> None:
+        super().__init__(message, **details)
+        self.detail_code = detail_code
+
+
+class QuerySyntaxError(QueryError):
+    """The query text does not parse; carries line, column and a caret context."""
+
+    code = "query_syntax"
+    category = "SyntaxError"
+
+    def __init__(
+        self,
+        message: str,
+        detail_code: str | None = None,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        context: str | None = None,
+    ) -> None:
+        super().__init__(message, detail_code, line=line, column=column, context=context)
+        self.line = line
+        self.column = column
+        self.context = context
+
+
+class QuerySemanticError(QueryError):
+    """The query parses but is meaningless (unknown variable, misplaced aggregate, ...)."""
+
+    code = "query_semantic"
+    category = "SemanticError"
+
+
+class QueryTypeError(QueryError):
+    """A value had the wrong type for an operation while the query ran."""
+
+    code = "query_type"
+    category = "TypeError"
+
+
+class QueryArgumentError(QueryError):
+    """A function got an argument outside its domain while the query ran."""
+
+    code = "query_argument"
+    category = "ArgumentError"
+
+
+class EntityNotFound(QueryError):
+    """The query referred to a node or relationship that was deleted."""
+
+    code = "entity_not_found"
+    category = "EntityNotFound"
+    http_status = 404
+
+
+class ConstraintViolation(QueryError):
+    """The query would break a graph constraint, e.g. delete a node that still has relationships."""
+
+    code = "constraint_violation"
+    category = "ConstraintVerificationFailed"
+    http_status = 409
+
+
+class QueryTimeout(QueryError):
+    """The query ran past its time limit and was stopped with nothing written."""
+
+    code = "query_timeout"
+    category = "Timeout"
+    http_status = 504
+
+
+class ParameterMissing(QueryError):
+    """The query names a $parameter the caller did not supply."""
+
+    code = "parameter_missing"
+    category = "ParameterMissing"

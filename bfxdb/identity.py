@@ -1,0 +1,92 @@
+"""Identities: 64-bit unsigned ids, their canonical hex form, fingerprints and random ids."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from .errors import InvalidId
+
+ID_BITS = 64
+ID_LIMIT = 1 << ID_BITS
+_SIGN_BIT = 1 << (ID_BITS - 1)
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+#: Prefix of the bytes hashed for an expression fingerprint; the trailing version
+#: lets the format change without silently re-identifying stored substrates.
+FINGERPRINT_DOMAIN = b"bfxdb/substrate/v1"
+DIMENSION_DOMAIN = b"bfxdb/dimension/v1"
+
+
+def format_id(identity: int) -> str:
+    """Render an unsigned identity in the canonical form: ``0x`` and 16 upper-case hex digits.
+
+    :param identity: an unsigned 64-bit integer.
+    :returns: e.g. ``"0x00000000000000FF"``.
+    """
+    return f"0x{identity:016X}"
+
+
+def parse_id(value: object) -> int:
+    """Turn an id given by a user (int, ``0x``-prefixed or bare hex, any case) into an unsigned int.
+
+    :param value: an int in ``[0, 2**64)`` or a hex string of 1 to 16 digits.
+    :returns: the unsigned 64-bit identity.
+    :raises InvalidId: for anything else, with the reason.
+    """
+    if isinstance(value, bool):
+        raise InvalidId(f"invalid id {value!r}: expected an integer or a hex string, not a boolean")
+    if isinstance(value, int):
+        if 0 <= value < ID_LIMIT:
+            return value
+        raise InvalidId(f"invalid id {value}: must be between 0 and 2**64 - 1")
+    if not isinstance(value, str):
+        raise InvalidId(f"invalid id of type {type(value).__name__}: expected an integer or a hex string")
+    digits = value[2:] if value[:2] in ("0x", "0X") else value
+    if not digits:
+        raise InvalidId(f"invalid id {value!r}: no hex digits")
+    if len(digits) > 16:
+        raise InvalidId(f"invalid id {value[:40]!r}: more than 16 hex digits")
+    if not _HEX_DIGITS.issuperset(digits):
+        raise InvalidId(f"invalid id {value!r}: not a hex number")
+    return int(digits, 16)
+
+
+def to_signed(identity: int) -> int:
+    """Map an unsigned identity to the signed 64-bit integer SQLite stores."""
+    return identity - ID_LIMIT if identity & _SIGN_BIT else identity
+
+
+def to_unsigned(stored: int) -> int:
+    """Map a signed 64-bit integer read from SQLite back to the unsigned identity."""
+    return stored + ID_LIMIT if stored < 0 else stored
+
+
+def _digest_id(*parts: bytes) -> int:
+    """First 8 bytes (big-endian) of SHA-256 over the parts joined by NUL bytes."""
+    return int.from_bytes(hashlib.sha256(b"\x00".join(parts)).digest()[:8], "big")
+
+
+def fingerprint(expression_type: str, expression_code: str) -> int:
+    """Compute the content identity of an expression; the same text gives the same id everywhere.
+
+    The format is a promise: SHA-256 over ``b"bfxdb/substrate/v1" NUL type NUL code``
+    (type and code UTF-8 encoded), first 8 bytes read big-endian.
+
+    :returns: the unsigned 64-bit identity.
+    """
+    return _digest_id(FINGERPRINT_DOMAIN, expression_type.encode(), expression_code.encode())
+
+
+def dimension_id(parent: int, level_index: int) -> int:
+    """Derive the stable identity of dimension ``level_index`` (0..8) of substrate ``parent``.
+
+    SHA-256 over ``b"bfxdb/dimension/v1" NUL <parent as canonical hex> NUL <index in decimal>``,
+    first 8 bytes read big-endian.
+    """
+    return _digest_id(DIMENSION_DOMAIN, format_id(parent).encode(), str(level_index).encode())
+
+
+def random_id() -> int:
+    """Draw a fresh identity from the operating system's random source."""
+    return secrets.randbits(ID_BITS)

@@ -1,0 +1,545 @@
+"""Typed syntax tree of an openCypher query, as the parser builds it and the planner reads it.
+
+Every node carries ``pos``: the (line, column) where it starts in the query text, 1-based.
+Nodes are frozen dataclasses so a parsed query can be cached and shared between threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+Pos = tuple[int, int]
+NO_POS: Pos = (0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """Base of every syntax-tree node."""
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Literal(Node):
+    """A constant: None (null), bool, int, float or str."""
+
+    value: Any
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter(Node):
+    """``$name`` (or ``$0``): a value supplied with the query."""
+
+    name: str
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Variable(Node):
+    """A name bound by a pattern, WITH, UNWIND, a comprehension, ..."""
+
+    name: str
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class ListLiteral(Node):
+    """``[a, b, c]``."""
+
+    items: tuple[Expr, ...]
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class MapLiteral(Node):
+    """``{key: value, ...}``; keys keep their written order."""
+
+    items: tuple[tuple[str, Expr], ...]
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyAccess(Node):
+    """``subject.key``."""
+
+    subject: Expr
+    key: str
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Subscript(Node):
+    """``subject[index]`` on a list, map, node or relationship."""
+
+    subject: Expr
+    index: Expr
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Slice(Node):
+    """``subject[start..end]``; either bound may be None."""
+
+    subject: Expr
+    start: Expr | None
+    end: Expr | None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Unary(Node):
+    """``op operand`` with op one of ``"-"``, ``"+"``, ``"NOT"``."""
+
+    op: str
+    operand: Expr
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Binary(Node):
+    """``left op right``.
+
+    op is one of ``OR XOR AND + - * / % ^ = <> < > <= >= IN STARTS WITH ENDS WITH
+    CONTAINS =~`` (keywords upper-case, ``STARTS WITH`` with one space).
+    A chain ``a < b < c`` is parsed as ``(a < b) AND (b < c)`` with ``b`` shared.
+    """
+
+    op: str
+    left: Expr
+    right: Expr
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class IsNull(Node):
+    """``operand IS NULL`` (negated=False) or ``operand IS NOT NULL`` (negated=True)."""
+
+    operand: Expr
+    negated: bool = False
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class HasLabels(Node):
+    """``subject:Label1:Label2`` used as a predicate."""
+
+    subject: Expr
+    labels: tuple[str, ...]
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionCall(Node):
+    """``name(args)``; name keeps its written case and any namespace (``a.b.fn``).
+
+    ``distinct`` is set for ``count(DISTINCT x)`` and the like. ``count(*)`` is CountStar.
+    """
+
+    name: str
+    args: tuple[Expr, ...]
+    distinct: bool = False
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class CountStar(Node):
+    """``count(*)``."""
+
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Case(Node):
+    """``CASE [subject] WHEN w THEN t ... [ELSE e] END``; subject is None for the generic form."""
+
+    subject: Expr | None
+    whens: tuple[tuple[Expr, Expr], ...]
+    default: Expr | None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class ListComprehension(Node):
+    """``[variable IN source WHERE predicate | projection]``; predicate and projection optional."""
+
+    variable: str
+    source: Expr
+    predicate: Expr | None
+    projection: Expr | None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Quantifier(Node):
+    """``ALL|ANY|NONE|SINGLE(variable IN source WHERE predicate)``; kind is upper-case."""
+
+    kind: str
+    variable: str
+    source: Expr
+    predicate: Expr | None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Reduce(Node):
+    """``reduce(accumulator = init, variable IN source | step)``."""
+
+    accumulator: str
+    init: Expr
+    variable: str
+    source: Expr
+    step: Expr
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class PatternComprehension(Node):
+    """``[path_variable = pattern WHERE predicate | projection]``."""
+
+    pattern: PatternPart
+    predicate: Expr | None
+    projection: Expr
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class PatternPredicate(Node):
+    """A relationship pattern used as a boolean expression, e.g. ``WHERE (a)-->(b)``."""
+
+    pattern: PatternPart
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class ExistsSubquery(Node):
+    """``EXISTS { MATCH ... [WHERE ...] }`` or ``EXISTS { pattern [WHERE ...] }``.
+
+    ``query`` is a full Query when the body has clauses, else ``pattern`` + ``where``.
+    """
+
+    pattern: Pattern | None = None
+    where: Expr | None = None
+    query: Query | None = None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class MapProjection(Node):
+    """``subject{.key, key: expr, variable, .*}``.
+
+    Each item is ``("property", key, None)``, ``("literal", key, expr)``,
+    ``("variable", name, None)`` or ``("all", None, None)``.
+    """
+
+    subject: Expr
+    items: tuple[tuple[str, str | None, Expr | None], ...]
+    pos: Pos = NO_POS
+
+
+Expr = Union[
+    Literal,
+    Parameter,
+    Variable,
+    ListLiteral,
+    MapLiteral,
+    PropertyAccess,
+    Subscript,
+    Slice,
+    Unary,
+    Binary,
+    IsNull,
+    HasLabels,
+    FunctionCall,
+    CountStar,
+    Case,
+    ListComprehension,
+    Quantifier,
+    Reduce,
+    PatternComprehension,
+    PatternPredicate,
+    ExistsSubquery,
+    MapProjection,
+]
+
+
+# ---------------------------------------------------------------- patterns
+
+
+@dataclass(frozen=True, slots=True)
+class NodePattern(Node):
+    """``(variable:Label1:Label2 {props})``; properties is a MapLiteral, a Parameter or None."""
+
+    variable: str | None
+    labels: tuple[str, ...] = ()
+    properties: Expr | None = None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class RelPattern(Node):
+    """``-[variable:T1|T2 *min..max {props}]->``.
+
+    direction is ``"out"`` (``-->``), ``"in"`` (``<--``) or ``"both"`` (``--`` or ``<-->``).
+    ``length`` is None for a single hop; for ``*`` forms it is ``(min, max)`` where
+    ``*`` gives (None, None), ``*2`` gives (2, 2), ``*2..`` gives (2, None), ``*..3`` (None, 3).
+    """
+
+    variable: str | None
+    types: tuple[str, ...] = ()
+    direction: str = "both"
+    length: tuple[int | None, int | None] | None = None
+    properties: Expr | None = None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class PatternPart(Node):
+    """One chain ``(a)-[r]->(b)<-[s]-(c)``: ``elements`` alternate NodePattern, RelPattern, NodePattern...
+
+    ``path_variable`` is set for ``p = (a)-->(b)``; ``shortest`` is ``"shortestPath"`` or
+    ``"allShortestPaths"`` when the chain is wrapped in one of those functions.
+    """
+
+    elements: tuple[NodePattern | RelPattern, ...]
+    path_variable: str | None = None
+    shortest: str | None = None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern(Node):
+    """Comma-separated pattern parts."""
+
+    parts: tuple[PatternPart, ...]
+    pos: Pos = NO_POS
+
+
+# ---------------------------------------------------------------- clauses
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionItem(Node):
+    """``expression AS alias``; ``alias`` is None when not written, ``text`` is the written source text
+    of the expression (used as the column name when there is no alias, e.g. ``n.name``)."""
+
+    expression: Expr
+    alias: str | None
+    text: str
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class SortItem(Node):
+    """``expression [ASC|DESC]``."""
+
+    expression: Expr
+    descending: bool = False
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Projection(Node):
+    """The body shared by WITH and RETURN: ``[DISTINCT] *|items [ORDER BY] [SKIP] [LIMIT]``."""
+
+    items: tuple[ProjectionItem, ...]
+    star: bool = False
+    distinct: bool = False
+    order_by: tuple[SortItem, ...] = ()
+    skip: Expr | None = None
+    limit: Expr | None = None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Match(Node):
+    """``[OPTIONAL] MATCH pattern [WHERE predicate]``."""
+
+    pattern: Pattern
+    where: Expr | None = None
+    optional: bool = False
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Unwind(Node):
+    """``UNWIND expression AS variable``."""
+
+    expression: Expr
+    variable: str
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class With(Node):
+    """``WITH projection [WHERE predicate]``."""
+
+    projection: Projection
+    where: Expr | None = None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Return(Node):
+    """``RETURN projection``."""
+
+    projection: Projection
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Create(Node):
+    """``CREATE pattern``."""
+
+    pattern: Pattern
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class SetProperty(Node):
+    """``subject.key = value`` (subject is usually a Variable, may be any expression)."""
+
+    subject: Expr
+    key: str
+    value: Expr
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class SetProperties(Node):
+    """``variable = map`` (replace=True) or ``variable += map`` (replace=False)."""
+
+    variable: str
+    value: Expr
+    replace: bool
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class SetLabels(Node):
+    """``variable:Label1:Label2`` in SET."""
+
+    variable: str
+    labels: tuple[str, ...]
+    pos: Pos = NO_POS
+
+
+SetItem = Union[SetProperty, SetProperties, SetLabels]
+
+
+@dataclass(frozen=True, slots=True)
+class Set(Node):
+    """``SET item, item, ...``."""
+
+    items: tuple[SetItem, ...]
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveProperty(Node):
+    """``subject.key`` in REMOVE."""
+
+    subject: Expr
+    key: str
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveLabels(Node):
+    """``variable:Label1:Label2`` in REMOVE."""
+
+    variable: str
+    labels: tuple[str, ...]
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Remove(Node):
+    """``REMOVE item, item, ...``."""
+
+    items: tuple[RemoveProperty | RemoveLabels, ...]
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Delete(Node):
+    """``[DETACH] DELETE expression, ...``."""
+
+    expressions: tuple[Expr, ...]
+    detach: bool = False
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Merge(Node):
+    """``MERGE part [ON CREATE SET ...] [ON MATCH SET ...]``."""
+
+    part: PatternPart
+    on_create: tuple[SetItem, ...] = ()
+    on_match: tuple[SetItem, ...] = ()
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Node):
+    """``CALL name(args) [YIELD items [WHERE]]``; args is None when written without parentheses."""
+
+    procedure: str
+    args: tuple[Expr, ...] | None
+    yields: tuple[tuple[str, str | None], ...] = ()
+    yield_star: bool = False
+    where: Expr | None = None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class CreateIndex(Node):
+    """``CREATE INDEX [name] FOR (v:Label) ON (v.p1, v.p2)`` or ``CREATE INDEX ON :Label(p1, p2)``."""
+
+    label: str
+    properties: tuple[str, ...]
+    name: str | None = None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class DropIndex(Node):
+    """``DROP INDEX name`` or ``DROP INDEX ON :Label(p1, ...)``."""
+
+    name: str | None = None
+    label: str | None = None
+    properties: tuple[str, ...] = ()
+    pos: Pos = NO_POS
+
+
+Clause = Union[Match, Unwind, With, Return, Create, Set, Remove, Delete, Merge, Call]
+
+
+@dataclass(frozen=True, slots=True)
+class SingleQuery(Node):
+    """A run of clauses, ending in RETURN or in an updating clause."""
+
+    clauses: tuple[Clause, ...]
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Query(Node):
+    """One or more single queries joined by UNION; ``union_all[i]`` joins part i and i + 1."""
+
+    parts: tuple[SingleQuery, ...]
+    union_all: tuple[bool, ...] = ()
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True)
+class Statement(Node):
+    """What the parser returns: a query or a schema command, possibly under EXPLAIN or PROFILE."""
+
+    body: Query | CreateIndex | DropIndex
+    explain: bool = False
+    profile: bool = False
+    pos: Pos = NO_POS
+

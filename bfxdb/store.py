@@ -1,0 +1,647 @@
+"""The only module that talks to sqlite3: connections, transactions, schema set-up and CRUD rows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path as FilePath
+from typing import Any
+
+from . import schema
+from .errors import (
+    BfxError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    QueryTimeout,
+    ReadOnlyError,
+    StorageError,
+)
+from .identity import format_id, to_signed, to_unsigned
+from .model import Relationship, Substrate
+
+MAX_METADATA_BYTES = 1 << 20
+MAX_NAME_LENGTH = 256
+MAX_LABELS = 64
+DEFAULT_TIMEOUT = 30.0
+#: Rows per executemany batch in bulk loads: bounds memory without costing speed.
+BULK_BATCH = 50_000
+#: The progress handler runs every this many SQLite virtual-machine steps.
+PROGRESS_STEPS = 10_000
+#: group_concat separator for labels: the ASCII unit separator, refused inside labels.
+LABEL_SEPARATOR = "\x1f"
+
+_SUBSTRATE_COLUMNS = (
+    "s.identity, s.expression_type, s.expression_code, s.metadata, s.created_at, "
+    "(SELECT group_concat(l.label, char(31)) FROM substrate_labels AS l WHERE l.substrate = s.identity)"
+)
+_RELATIONSHIP_COLUMNS = "identity, source, target, rel_type, metadata, bidirectional, created_at"
+_IN_JSON = "IN (SELECT value FROM json_each(?))"
+
+
+def utc_now() -> str:
+    """Return the current UTC time as ISO-8601 text with microseconds and a ``Z``."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def quote_identifier(name: str) -> str:
+    """Quote an SQL identifier (table, index, column name) so any text is safe inside SQL.
+
+    :raises InvalidInput: for names with NUL characters or over the length limit.
+    """
+    if "\x00" in name or len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(f"invalid SQL identifier {name[:40]!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def encode_metadata(metadata: object) -> str:
+    """Check a metadata value and serialise it to compact JSON text.
+
+    :raises InvalidInput: if it is not a JSON object with string keys, holds NaN or infinity,
+        nests too deeply, or is larger than MAX_METADATA_BYTES.
+    """
+    if metadata is None:
+        return "{}"
+    if not isinstance(metadata, dict):
+        raise InvalidInput(f"metadata must be a JSON object, not {type(metadata).__name__}")
+    try:
+        text = json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as error:
+        raise InvalidInput(f"metadata is not JSON: {error}") from None
+    except RecursionError:
+        raise InvalidInput("metadata nests too deeply") from None
+    if len(text) > MAX_METADATA_BYTES:
+        raise InvalidInput(f"metadata is {len(text)} bytes; the limit is {MAX_METADATA_BYTES}")
+    return text
+
+
+def check_name(kind: str, name: object) -> str:
+    """Check a label or relationship type: a non-empty string within the length limit."""
+    if not isinstance(name, str) or not name:
+        raise InvalidInput(f"{kind} must be a non-empty string, not {name!r}")
+    if len(name) > MAX_NAME_LENGTH or LABEL_SEPARATOR in name or "\x00" in name:
+        raise InvalidInput(f"{kind} {name[:40]!r} is too long or holds a control character")
+    return name
+
+
+def check_labels(labels: Iterable[str]) -> tuple[str, ...]:
+    """Check labels and return them without duplicates, in the order given."""
+    if isinstance(labels, str):
+        labels = (labels,)
+    checked = tuple(dict.fromkeys(check_name("label", label) for label in labels))
+    if len(checked) > MAX_LABELS:
+        raise InvalidInput(f"{len(checked)} labels; the limit is {MAX_LABELS}")
+    return checked
+
+
+def substrate_from_row(row: tuple) -> Substrate:
+    """Build a Substrate from a row selected with the store's substrate columns."""
+    identity, expression_type, expression_code, metadata, created_at, labels = row
+    return Substrate(
+        to_unsigned(identity),
+        tuple(labels.split(LABEL_SEPARATOR)) if labels else (),
+        json.loads(metadata),
+        expression_type,
+        expression_code,
+        created_at,
+    )
+
+
+def relationship_from_row(row: tuple) -> Relationship:
+    """Build a Relationship from a row selected with the store's relationship columns."""
+    identity, source, target, rel_type, metadata, bidirectional, created_at = row
+    return Relationship(
+        to_unsigned(identity),
+        to_unsigned(source),
+        to_unsigned(target),
+        rel_type,
+        json.loads(metadata),
+        bool(bidirectional),
+        created_at,
+    )
+
+
+class Store:
+    """One SQLite database file: a connection per thread, explicit transactions, row-level CRUD.
+
+    Writes go through ``BEGIN IMMEDIATE`` so concurrent writers queue on SQLite's busy
+    timeout instead of failing half-way; readers never block in WAL mode.
+    """
+
+    def __init__(
+        self,
+        path: str | FilePath = ":memory:",
+        *,
+        read_only: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        durable: bool = False,
+    ) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        self.timeout = timeout
+        self.durable = durable
+        self.in_memory = self.path == ":memory:" or self.path.startswith("file::memory:")
+        self._local = threading.local()
+        # An in-memory database lives in one connection, so threads share it under a lock.
+        self._shared: sqlite3.Connection | None = None
+        self._shared_lock = threading.RLock()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._closed = False
+        connection = self._connection()
+        if not read_only:
+            self._migrate(connection)
+        else:
+            self._check_version(connection)
+
+    # ------------------------------------------------------------ connections
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            if self.read_only and not self.in_memory:
+                uri = "file:" + FilePath(self.path).resolve().as_posix() + "?mode=ro"
+                connection = sqlite3.connect(
+                    uri, uri=True, timeout=self.timeout, isolation_level=None, check_same_thread=False
+                )
+            else:
+                connection = sqlite3.connect(
+                    self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
+                )
+            connection.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            connection.execute("PRAGMA foreign_keys = ON")
+            if not self.in_memory and not self.read_only:
+                connection.execute("PRAGMA journal_mode = WAL")
+            # WAL with NORMAL survives a killed process (the OS keeps the written pages);
+            # FULL also survives power loss at the cost of an fsync per commit.
+            connection.execute(f"PRAGMA synchronous = {'FULL' if self.durable else 'NORMAL'}")
+            if self.read_only:
+                connection.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot open database {self.path!r}: {error}") from None
+        with self._connections_lock:
+            self._connections.append(connection)
+        return connection
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StorageError("the database is closed")
+        if self.in_memory:
+            if self._shared is None:
+                self._shared = self._open()
+            return self._shared
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._open()
+        return connection
+
+    def close(self) -> None:
+        """Close every connection this store opened, in every thread."""
+        self._closed = True
+        with self._connections_lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+    def _migrate(self, connection: sqlite3.Connection) -> None:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > schema.SCHEMA_VERSION:
+            raise StorageError(
+                f"{self.path!r} has schema version {version}; this bfxdb knows up to {schema.SCHEMA_VERSION}"
+            )
+        if version == schema.SCHEMA_VERSION:
+            return
+        with self.transaction():
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            for step in range(version, schema.SCHEMA_VERSION):
+                for statement in schema.MIGRATIONS[step].split(";\n"):
+                    if statement.strip():
+                        connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {step + 1}")
+
+    def _check_version(self, connection: sqlite3.Connection) -> None:
+        version = self.schema_version()
+        if version != schema.SCHEMA_VERSION:
+            raise StorageError(
+                f"{self.path!r} has schema version {version}; open it writable once to migrate"
+            )
+
+    def schema_version(self) -> int:
+        """Return the file's PRAGMA user_version."""
+        return self._connection().execute("PRAGMA user_version").fetchone()[0]
+
+    # ------------------------------------------------------------ transactions
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether this thread's connection is inside a transaction."""
+        return self._connection().in_transaction
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[None]:
+        """Run the block atomically: all of it commits or none of it does; nested blocks are savepoints.
+
+        :param write: take the write lock at the start (``BEGIN IMMEDIATE``), so the block never
+            fails half-way on a lock; readers use a deferred transaction.
+        :raises ReadOnlyError: for a write block on a read-only store.
+        """
+        if write and self.read_only:
+            raise ReadOnlyError("this database was opened read-only")
+        lock = self._shared_lock if self.in_memory else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            connection = self._connection()
+            depth = getattr(self._local, "depth", 0)
+            if depth == 0:
+                self._begin(connection, write)
+            else:
+                connection.execute(f"SAVEPOINT bfx_{depth}")
+            self._local.depth = depth + 1
+            try:
+                yield
+            except BaseException:
+                self._local.depth = depth
+                self._end(connection, depth, commit=False)
+                raise
+            self._local.depth = depth
+            self._end(connection, depth, commit=True)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _begin(self, connection: sqlite3.Connection, write: bool) -> None:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                return
+            except sqlite3.OperationalError as error:
+                # The busy timeout covers ordinary contention; a lock held past it is an outage.
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise StorageError(f"cannot start a transaction: {error}") from None
+                time.sleep(0.01)
+
+    def _end(self, connection: sqlite3.Connection, depth: int, *, commit: bool) -> None:
+        try:
+            if depth == 0:
+                connection.execute("COMMIT" if commit else "ROLLBACK")
+            elif commit:
+                connection.execute(f"RELEASE bfx_{depth}")
+            else:
+                connection.execute(f"ROLLBACK TO bfx_{depth}")
+                connection.execute(f"RELEASE bfx_{depth}")
+        except sqlite3.Error as error:
+            if connection.in_transaction and depth == 0:
+                connection.execute("ROLLBACK")
+            raise StorageError(f"cannot {'commit' if commit else 'roll back'}: {error}") from None
+
+    @contextmanager
+    def deadline(self, seconds: float | None) -> Iterator[Callable[[], None]]:
+        """Bound the SQL run inside the block by a time limit; yields a check for Python loops.
+
+        :raises QueryTimeout: from the block, when the limit passes.
+        """
+        connection = self._connection()
+        if seconds is None:
+            yield _no_deadline
+            return
+        limit = time.monotonic() + seconds
+
+        def expired() -> int:
+            return 1 if time.monotonic() > limit else 0
+
+        def check() -> None:
+            if time.monotonic() > limit:
+                raise QueryTimeout(f"the query ran past its time limit of {seconds:g} s")
+
+        connection.set_progress_handler(expired, PROGRESS_STEPS)
+        try:
+            yield check
+        except sqlite3.OperationalError as error:
+            if "interrupted" in str(error):
+                raise QueryTimeout(f"the query ran past its time limit of {seconds:g} s") from None
+            raise
+        finally:
+            connection.set_progress_handler(None, PROGRESS_STEPS)
+
+    # ------------------------------------------------------------ statements
+
+    def execute(self, sql: str, params: Iterable[Any] | dict = ()) -> sqlite3.Cursor:
+        """Run one SQL statement on this thread's connection with its values as parameters."""
+        try:
+            return self._connection().execute(sql, params)
+        except sqlite3.OperationalError as error:
+            if "interrupted" in str(error):
+                raise
+            raise StorageError(str(error)) from None
+
+    # ------------------------------------------------------------ substrates
+
+    def insert_substrate(
+        self,
+        identity: int,
+        *,
+        labels: Iterable[str] = (),
+        metadata: dict | None = None,
+        expression_type: str | None = None,
+        expression_code: str | None = None,
+    ) -> Substrate:
+        """Insert one substrate with its labels.
+
+        :raises Conflict: when the identity exists already.
+        """
+        labels = check_labels(labels)
+        metadata_text = encode_metadata(metadata)
+        created_at = utc_now()
+        signed = to_signed(identity)
+        connection = self._connection()
+        with self.transaction():
+            try:
+                connection.execute(
+                    "INSERT INTO substrates (identity, expression_type, expression_code, metadata, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (signed, expression_type, expression_code, metadata_text, created_at),
+                )
+            except sqlite3.IntegrityError:
+                raise Conflict(
+                    f"substrate {format_id(identity)} already exists", substrate_id=format_id(identity)
+                ) from None
+            if labels:
+                connection.executemany(
+                    "INSERT INTO substrate_labels (substrate, label) VALUES (?, ?)",
+                    [(signed, label) for label in labels],
+                )
+        return Substrate(
+            identity, tuple(sorted(labels)), json.loads(metadata_text), expression_type, expression_code, created_at
+        )
+
+    def get_substrate(self, identity: int) -> Substrate | None:
+        """Load one substrate, or None."""
+        row = self._connection().execute(
+            f"SELECT {_SUBSTRATE_COLUMNS} FROM substrates AS s WHERE s.identity = ?", (to_signed(identity),)
+        ).fetchone()
+        return substrate_from_row(row) if row else None
+
+    def get_substrates(self, identities: Iterable[int]) -> dict[int, Substrate]:
+        """Load many substrates at once, keyed by identity; missing ones are left out."""
+        ids = json.dumps([to_signed(identity) for identity in identities])
+        rows = self._connection().execute(
+            f"SELECT {_SUBSTRATE_COLUMNS} FROM substrates AS s WHERE s.identity {_IN_JSON}", (ids,)
+        )
+        return {substrate.identity: substrate for substrate in map(substrate_from_row, rows)}
+
+    def expression_of(self, identity: int) -> tuple[str | None, str | None] | None:
+        """Return (expression_type, expression_code) of a substrate, or None if it does not exist."""
+        return self._connection().execute(
+            "SELECT expression_type, expression_code FROM substrates WHERE identity = ?", (to_signed(identity),)
+        ).fetchone()
+
+    def find_substrates(
+        self,
+        label: str | None = None,
+        metadata: dict | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Substrate]:
+        """List substrates in identity order, filtered by a label and by metadata key equality."""
+        where, params = [], []
+        if label is not None:
+            where.append(
+                "EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = s.identity AND l.label = ?)"
+            )
+            params.append(label)
+        for key, value in (metadata or {}).items():
+            # Types must match too: json_extract alone makes true equal 1 and 1.0 equal 1.
+            where.append(
+                "json_type(s.metadata, ?) = json_type(?) AND json_extract(s.metadata, ?) IS json_extract(?, '$')"
+            )
+            path, encoded = json_path(key), json.dumps(value, separators=(",", ":"))
+            params.extend((path, encoded, path, encoded))
+        sql = f"SELECT {_SUBSTRATE_COLUMNS} FROM substrates AS s"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY s.identity LIMIT ? OFFSET ?"
+        params.extend((-1 if limit is None else limit, offset))
+        return [substrate_from_row(row) for row in self._connection().execute(sql, params)]
+
+    def count_substrates(self) -> int:
+        """Count all substrates."""
+        return self._connection().execute("SELECT count(*) FROM substrates").fetchone()[0]
+
+    def replace_metadata(self, kind: str, identity: int, metadata: dict) -> None:
+        """Replace the whole metadata of a substrate or a relationship.
+
+        :raises NotFound: if it does not exist.
+        """
+        table = {"substrate": "substrates", "relationship": "relationships"}[kind]
+        cursor = self._connection().execute(
+            f"UPDATE {table} SET metadata = ? WHERE identity = ?", (encode_metadata(metadata), to_signed(identity))
+        )
+        if cursor.rowcount == 0:
+            raise NotFound(f"{kind} {format_id(identity)} not found")
+
+    def add_labels(self, identity: int, labels: Iterable[str]) -> int:
+        """Add labels to a substrate; returns how many were new."""
+        signed = to_signed(identity)
+        cursor = self._connection().executemany(
+            "INSERT OR IGNORE INTO substrate_labels (substrate, label) VALUES (?, ?)",
+            [(signed, label) for label in check_labels(labels)],
+        )
+        return max(cursor.rowcount, 0)
+
+    def remove_labels(self, identity: int, labels: Iterable[str]) -> int:
+        """Remove labels from a substrate; returns how many it had."""
+        signed = to_signed(identity)
+        cursor = self._connection().executemany(
+            "DELETE FROM substrate_labels WHERE substrate = ? AND label = ?",
+            [(signed, label) for label in labels],
+        )
+        return max(cursor.rowcount, 0)
+
+    def delete_substrate(self, identity: int) -> int:
+        """Delete a substrate with its labels and relationships; returns how many relationships went.
+
+        :raises NotFound: if it does not exist.
+        """
+        signed = to_signed(identity)
+        connection = self._connection()
+        with self.transaction():
+            relationships = connection.execute(
+                "DELETE FROM relationships WHERE source = ? OR target = ?", (signed, signed)
+            ).rowcount
+            if connection.execute("DELETE FROM substrates WHERE identity = ?", (signed,)).rowcount == 0:
+                raise NotFound(f"substrate {format_id(identity)} not found", substrate_id=format_id(identity))
+        return relationships
+
+    # ------------------------------------------------------------ relationships
+
+    def insert_relationship(
+        self,
+        identity: int,
+        source: int,
+        target: int,
+        rel_type: str,
+        metadata: dict | None = None,
+        bidirectional: bool = False,
+    ) -> Relationship:
+        """Insert one relationship between two existing substrates.
+
+        :raises NotFound: naming the endpoint that does not exist.
+        :raises Conflict: when the identity exists already.
+        """
+        check_name("rel_type", rel_type)
+        metadata_text = encode_metadata(metadata)
+        created_at = utc_now()
+        try:
+            self._connection().execute(
+                f"INSERT INTO relationships ({_RELATIONSHIP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    to_signed(identity),
+                    to_signed(source),
+                    to_signed(target),
+                    rel_type,
+                    metadata_text,
+                    int(bool(bidirectional)),
+                    created_at,
+                ),
+            )
+        except sqlite3.IntegrityError as error:
+            if "FOREIGN KEY" in str(error):
+                for role, endpoint in (("source", source), ("target", target)):
+                    if self.expression_of(endpoint) is None:
+                        raise NotFound(
+                            f"{role} substrate {format_id(endpoint)} not found", substrate_id=format_id(endpoint)
+                        ) from None
+            raise Conflict(f"relationship {format_id(identity)} already exists") from None
+        return Relationship(
+            identity, source, target, rel_type, json.loads(metadata_text), bool(bidirectional), created_at
+        )
+
+    def get_relationship(self, identity: int) -> Relationship | None:
+        """Load one relationship, or None."""
+        row = self._connection().execute(
+            f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships WHERE identity = ?", (to_signed(identity),)
+        ).fetchone()
+        return relationship_from_row(row) if row else None
+
+    def get_relationships(self, identities: Iterable[int]) -> dict[int, Relationship]:
+        """Load many relationships at once, keyed by identity; missing ones are left out."""
+        ids = json.dumps([to_signed(identity) for identity in identities])
+        rows = self._connection().execute(
+            f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships WHERE identity {_IN_JSON}", (ids,)
+        )
+        return {rel.identity: rel for rel in map(relationship_from_row, rows)}
+
+    def adjacent(
+        self,
+        identity: int,
+        direction: str,
+        rel_type: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Relationship]:
+        """List a substrate's relationships in one direction (``"out"`` or ``"in"``), by type then id.
+
+        A bidirectional relationship counts in both directions at both ends.
+        """
+        near, far = {"out": ("source", "target"), "in": ("target", "source")}[direction]
+        type_filter = "" if rel_type is None else " AND rel_type = :type"
+        sql = (
+            f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships WHERE {near} = :id{type_filter} "
+            f"UNION ALL SELECT {_RELATIONSHIP_COLUMNS} FROM relationships "
+            f"WHERE {far} = :id AND bidirectional = 1 AND {near} <> :id{type_filter} "
+            "ORDER BY rel_type, identity LIMIT :limit OFFSET :offset"
+        )
+        params = {
+            "id": to_signed(identity),
+            "type": rel_type,
+            "limit": -1 if limit is None else limit,
+            "offset": offset,
+        }
+        return [relationship_from_row(row) for row in self._connection().execute(sql, params)]
+
+    def find_relationships(
+        self, rel_type: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Relationship]:
+        """List relationships in identity order, optionally of one type."""
+        sql = f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships"
+        params: list[Any] = []
+        if rel_type is not None:
+            sql += " WHERE rel_type = ?"
+            params.append(rel_type)
+        sql += " ORDER BY identity LIMIT ? OFFSET ?"
+        params.extend((-1 if limit is None else limit, offset))
+        return [relationship_from_row(row) for row in self._connection().execute(sql, params)]
+
+    def relationship_count(self, identity: int) -> int:
+        """Count the relationships touching a substrate, either way."""
+        signed = to_signed(identity)
+        return self._connection().execute(
+            "SELECT (SELECT count(*) FROM relationships WHERE source = ?) "
+            "+ (SELECT count(*) FROM relationships WHERE target = ? AND source <> ?)",
+            (signed, signed, signed),
+        ).fetchone()[0]
+
+    def count_relationships(self) -> int:
+        """Count all relationships."""
+        return self._connection().execute("SELECT count(*) FROM relationships").fetchone()[0]
+
+    def delete_relationship(self, identity: int) -> None:
+        """Delete one relationship.
+
+        :raises NotFound: if it does not exist.
+        """
+        cursor = self._connection().execute("DELETE FROM relationships WHERE identity = ?", (to_signed(identity),))
+        if cursor.rowcount == 0:
+            raise NotFound(f"relationship {format_id(identity)} not found")
+
+    # ------------------------------------------------------------ bulk
+
+    def bulk_insert(
+        self,
+        substrate_rows: Iterable[tuple[int, str | None, str | None, str, str]],
+        label_rows: Iterable[tuple[int, str]],
+        relationship_rows: Iterable[tuple],
+    ) -> None:
+        """Insert prepared rows with executemany, in the caller's transaction.
+
+        Rows are already checked and use signed identities: substrates as (identity, type, code,
+        metadata JSON, created_at), labels as (substrate, label), relationships in
+        ``identity, source, target, rel_type, metadata, bidirectional, created_at`` order.
+        """
+        connection = self._connection()
+        connection.executemany(
+            "INSERT INTO substrates (identity, expression_type, expression_code, metadata, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            substrate_rows,
+        )
+        connection.executemany("INSERT INTO substrate_labels (substrate, label) VALUES (?, ?)", label_rows)
+        connection.executemany(
+            f"INSERT INTO relationships ({_RELATIONSHIP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            relationship_rows,
+        )
+
+
+def json_path(key: str) -> str:
+    """Build the SQLite JSON path of a top-level key, quoted so any key text is safe."""
+    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _no_deadline() -> None:
+    """A deadline check that never fires."""
+
+
+def translate_integrity_error(error: sqlite3.IntegrityError) -> BfxError:
+    """Turn a constraint failure from a bulk write into the bfxdb error a user can act on."""
+    text = str(error)
+    if "UNIQUE" in text or "PRIMARY KEY" in text:
+        return Conflict(f"duplicate identity in the load: {text}")
+    if "FOREIGN KEY" in text:
+        return NotFound("a relationship names a substrate that does not exist")
+    return InvalidInput(f"rejected by the database: {text}")

@@ -1,0 +1,1 @@
+"""bfxdb's test suite."""

@@ -1,0 +1,33 @@
+"""Shared pytest fixtures: databases in memory and on disk, and the repository's paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import bfxdb
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+MULTIPLY = 'lambda **kw: kw.get("x", 0) * kw.get("y", 0)'
+
+
+@pytest.fixture
+def db():
+    """A fresh in-memory database."""
+    with bfxdb.connect() as database:
+        yield database
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """The path of a database file in a temporary folder (not yet created)."""
+    return tmp_path / "graph.db"
+
+
+@pytest.fixture
+def file_db(db_path: Path):
+    """A fresh database in a file."""
+    with bfxdb.connect(db_path) as database:
+        yield database

@@ -1,0 +1,112 @@
+"""Identities: hex parsing and formatting, the fingerprint format promise, stability across processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import bfxdb
+from bfxdb.identity import dimension_id, fingerprint, format_id, parse_id, to_signed, to_unsigned
+
+from .conftest import MULTIPLY, REPO
+
+# The documented test vector of the fingerprint format (README, "Identities").
+MULTIPLY_ID = "0x037FC83C476BB89F"
+
+
+def test_fingerprint_matches_the_documented_test_vector():
+    assert format_id(fingerprint("lambda", MULTIPLY)) == MULTIPLY_ID
+
+
+def test_fingerprint_separates_type_from_code():
+    assert fingerprint("lambda", "x") != fingerprint("lambdax", "")
+    assert fingerprint("constant", "1") != fingerprint("lambda", "1")
+
+
+def test_fingerprint_is_the_same_in_another_process_with_another_hash_seed():
+    code = "import bfxdb.identity as i; print(i.fingerprint('lambda', %r))" % MULTIPLY
+    outputs = set()
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(REPO))
+        outputs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                   check=True).stdout.strip())
+    assert outputs == {str(fingerprint("lambda", MULTIPLY))}
+
+
+def test_substrate_created_in_one_process_is_found_by_its_fingerprint_in_another(db_path):
+    code = (
+        "import bfxdb, sys; db = bfxdb.connect(sys.argv[1]); "
+        "print(db.create_substrate('lambda', %r).substrate_id)" % MULTIPLY
+    )
+    env = dict(os.environ, PYTHONHASHSEED="7", PYTHONPATH=str(REPO))
+    made = subprocess.run([sys.executable, "-c", code, str(db_path)], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    assert made == MULTIPLY_ID
+    with bfxdb.connect(db_path) as db:
+        with pytest.raises(bfxdb.Conflict) as conflict:
+            db.create_substrate("lambda", MULTIPLY)
+        assert conflict.value.details["substrate_id"] == MULTIPLY_ID
+        assert MULTIPLY_ID in str(conflict.value)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("0x0", 0),
+        ("0", 0),
+        ("ff", 255),
+        ("0XfF", 255),
+        ("0xFFFFFFFFFFFFFFFF", 2**64 - 1),
+        ("ffffffffffffffff", 2**64 - 1),
+        (MULTIPLY_ID.lower(), int(MULTIPLY_ID, 16)),
+        (12, 12),
+    ],
+)
+def test_parse_id_accepts_hex_in_any_case_and_ints(text, expected):
+    assert parse_id(text) == expected
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "0x", "0x" + "1" * 17, "1" * 17, "-1", "0x-1", "xyz", "0x12g", " 12", "12 ", "1_0", -1, 2**64, True,
+     None, 1.5, b"12", "٣"],
+)
+def test_parse_id_refuses_anything_else_with_invalid_id(bad):
+    with pytest.raises(bfxdb.InvalidId) as error:
+        parse_id(bad)
+    assert str(error.value)
+    assert isinstance(error.value, bfxdb.BfxError)
+
+
+@given(st.integers(min_value=0, max_value=2**64 - 1))
+def test_format_and_parse_round_trip(identity):
+    text = format_id(identity)
+    assert len(text) == 18 and text.startswith("0x") and text[2:] == text[2:].upper()
+    assert parse_id(text) == identity
+    assert parse_id(text.lower()[2:]) == identity
+
+
+@given(st.integers(min_value=0, max_value=2**64 - 1))
+def test_signed_storage_round_trips(identity):
+    signed = to_signed(identity)
+    assert -(2**63) <= signed < 2**63
+    assert to_unsigned(signed) == identity
+
+
+def test_sqlite_shows_the_same_hex_as_the_api(db):
+    high = db.create_substrate(identity="0xFFFFFFFFFFFFFFFE")
+    low = db.create_substrate(identity=1)
+    shown = dict(db.store.execute("SELECT identity, substrate_id FROM substrates").fetchall())
+    assert set(shown.values()) == {high.substrate_id, low.substrate_id}
+
+
+def test_dimension_ids_are_stable_and_distinct():
+    ids = [dimension_id(7, index) for index in range(9)]
+    assert len(set(ids)) == 9
+    assert ids == [dimension_id(7, index) for index in range(9)]
+    assert dimension_id(8, 0) != ids[0]

@@ -1,0 +1,387 @@
+"""The embedded API: substrates, relationships, transactions, bulk loads, divide and errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import bfxdb
+from bfxdb.dimensions import PART_TO_WHOLE
+
+from .conftest import MULTIPLY
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(metadata=st.dictionaries(st.text(), json_values, max_size=6))
+def test_metadata_round_trips_through_the_file(file_db, metadata):
+    made = file_db.create_substrate(metadata=metadata)
+    loaded = file_db.get_substrate(made.identity)
+    assert loaded.metadata == metadata
+    assert json.dumps(loaded.metadata, sort_keys=True) == json.dumps(metadata, sort_keys=True)
+    # ints stay ints and floats stay floats
+    assert _types(loaded.metadata) == _types(metadata)
+
+
+def _types(value):
+    if isinstance(value, dict):
+        return {key: _types(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_types(item) for item in value]
+    return type(value).__name__
+
+
+def test_seed_multiply_example(db):
+    multiply = db.create_substrate("lambda", MULTIPLY, metadata={"name": "multiply"})
+    assert multiply.substrate_id == "0x037FC83C476BB89F"
+    assert multiply.expression_type == "lambda"
+    assert multiply.created_at.endswith("Z")
+    assert db.invoke(multiply.substrate_id, {"x": 5, "y": 7}) == 35
+    assert db.invoke(multiply.substrate_id.lower(), {"x": 5}) == 0
+
+
+def test_to_dict_uses_the_seed_field_names(db):
+    made = db.create_substrate("lambda", MULTIPLY, metadata={"name": "multiply"}, labels=["Function"])
+    data = made.to_dict()
+    assert data["substrate_id"] == made.substrate_id
+    assert data["identity"] == made.identity
+    assert data["metadata"] == {"name": "multiply"}
+    assert data["labels"] == ["Function"]
+    other = db.create_substrate()
+    rel = db.create_relationship(made.identity, other.substrate_id, "DEPENDENCY", {"w": 1})
+    assert rel.to_dict()["source_id"] == made.substrate_id
+    assert rel.to_dict()["target_id"] == other.substrate_id
+    assert rel.to_dict()["rel_type"] == "DEPENDENCY"
+
+
+def test_explicit_identity_is_used_and_duplicates_conflict(db):
+    made = db.create_substrate(identity="0xabc", metadata={"a": 1})
+    assert made.substrate_id == "0x0000000000000ABC"
+    with pytest.raises(bfxdb.Conflict) as error:
+        db.create_substrate(identity=0xABC)
+    assert error.value.details["substrate_id"] == "0x0000000000000ABC"
+    assert db.get_substrate(0xABC).metadata == {"a": 1}
+
+
+def test_same_expression_twice_conflicts_naming_the_first(db):
+    first = db.create_substrate("lambda", MULTIPLY)
+    with pytest.raises(bfxdb.Conflict, match=first.substrate_id):
+        db.create_substrate("lambda", MULTIPLY, metadata={"other": True})
+    assert db.count_substrates() == 1
+
+
+def test_substrates_without_expression_get_random_identities(db):
+    ids = {db.create_substrate().identity for _ in range(50)}
+    assert len(ids) == 50
+
+
+def test_rejected_expression_writes_nothing(db):
+    with pytest.raises(bfxdb.ExpressionRejected):
+        db.create_substrate("lambda", "lambda **kw: __import__('os')")
+    with pytest.raises(bfxdb.ExpressionRejected):
+        db.create_substrate("python", "1")
+    assert db.count_substrates() == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"metadata": [1, 2]},
+        {"metadata": {"x": math.nan}},
+        {"metadata": {"x": object()}},
+        {"metadata": {1: "a"} | {"b": {2: 3, "c": float("inf")}}},
+        {"labels": [""]},
+        {"labels": [1]},
+        {"labels": ["x" * 1000]},
+        {"identity": "0xZZ"},
+        {"identity": -5},
+        {"expression_type": "lambda"},
+        {"expression_code": 12},
+    ],
+)
+def test_bad_input_gives_invalid_input_and_writes_nothing(db, kwargs):
+    with pytest.raises(bfxdb.InvalidInput):
+        db.create_substrate(**kwargs)
+    assert db.count_substrates() == 0
+
+
+def test_metadata_too_large_is_refused(db):
+    with pytest.raises(bfxdb.InvalidInput, match="limit"):
+        db.create_substrate(metadata={"blob": "x" * (2 << 20)})
+
+
+def test_deeply_nested_metadata_is_refused(db):
+    deep: dict = {}
+    for _ in range(100_000):
+        deep = {"a": deep}
+    with pytest.raises(bfxdb.InvalidInput):
+        db.create_substrate(metadata=deep)
+
+
+def test_get_missing_substrate_is_not_found(db):
+    with pytest.raises(bfxdb.NotFound, match="0x0000000000000001"):
+        db.get_substrate(1)
+    with pytest.raises(bfxdb.NotFound):
+        db.invoke("0x1", {})
+    with pytest.raises(bfxdb.NotFound):
+        db.delete_substrate(1)
+    with pytest.raises(bfxdb.NotFound):
+        db.outgoing(1)
+    with pytest.raises(bfxdb.NotFound):
+        db.divide(1)
+
+
+def test_invoke_without_expression_is_an_expression_error(db):
+    plain = db.create_substrate()
+    with pytest.raises(bfxdb.ExpressionError, match="no expression"):
+        db.invoke(plain.identity)
+
+
+def test_constant_expression(db):
+    made = db.create_substrate("constant", '{"answer": [4, 2]}')
+    assert db.invoke(made.identity) == {"answer": [4, 2]}
+
+
+def test_update_substrate_replaces_metadata_and_labels(db):
+    made = db.create_substrate(metadata={"a": 1}, labels=["A", "B"])
+    updated = db.update_substrate(made.identity, metadata={"b": 2}, labels=["B", "C"])
+    assert updated.metadata == {"b": 2}
+    assert set(updated.labels) == {"B", "C"}
+    kept = db.update_substrate(made.identity, labels=["D"])
+    assert kept.metadata == {"b": 2} and kept.labels == ("D",)
+    with pytest.raises(bfxdb.NotFound):
+        db.update_substrate(12345, metadata={})
+
+
+def test_find_substrates_filters_and_paginates(db):
+    for index in range(10):
+        db.create_substrate(metadata={"n": index, "even": index % 2 == 0}, labels=["Even" if index % 2 == 0 else "Odd"])
+    assert len(db.find_substrates()) == 10
+    assert {s.metadata["n"] for s in db.find_substrates(label="Even")} == {0, 2, 4, 6, 8}
+    assert [s.metadata["n"] for s in db.find_substrates(metadata={"n": 3})] == [3]
+    assert len(db.find_substrates(metadata={"even": True})) == 5
+    assert db.find_substrates(metadata={"n": "3"}) == []
+    page = db.find_substrates(limit=4, offset=8)
+    assert len(page) == 2
+    assert db.find_substrates(limit=3) + db.find_substrates(offset=3) == db.find_substrates()
+    with pytest.raises(bfxdb.InvalidInput):
+        db.find_substrates(limit=-1)
+
+
+def test_relationships_both_directions_and_types(db):
+    a, b, c = (db.create_substrate(labels=["N"]) for _ in range(3))
+    ab = db.create_relationship(a.identity, b.identity, "DEPENDENCY")
+    ac = db.create_relationship(a.identity, c.identity, "composition")
+    parallel = db.create_relationship(a.identity, b.identity, "DEPENDENCY")
+    assert ab.identity != parallel.identity
+    assert ac.rel_type == "composition"  # the type keeps the case it was sent in
+    assert {r.identity for r in db.outgoing(a.identity)} == {ab.identity, ac.identity, parallel.identity}
+    assert {r.identity for r in db.outgoing(a.identity, rel_type="DEPENDENCY")} == {ab.identity, parallel.identity}
+    assert [r.identity for r in db.incoming(c.identity)] == [ac.identity]
+    assert db.incoming(a.identity) == []
+    assert db.get_relationship(ab.relationship_id).created_at == ab.created_at
+    assert len(db.outgoing(a.identity, limit=2)) == 2
+    assert len(db.outgoing(a.identity, limit=2, offset=2)) == 1
+
+
+def test_bidirectional_relationship_is_listed_at_both_ends(db):
+    a, b = db.create_substrate(), db.create_substrate()
+    rel = db.create_relationship(a.identity, b.identity, "PEER", bidirectional=True)
+    assert [r.identity for r in db.outgoing(b.identity)] == [rel.identity]
+    assert [r.identity for r in db.incoming(a.identity)] == [rel.identity]
+    assert db.get_relationship(rel.identity).bidirectional is True
+
+
+def test_relationship_to_a_missing_substrate_names_it(db):
+    a = db.create_substrate()
+    with pytest.raises(bfxdb.NotFound, match="target substrate 0x0000000000000099"):
+        db.create_relationship(a.identity, 0x99, "X")
+    with pytest.raises(bfxdb.NotFound, match="source substrate"):
+        db.create_relationship(0x98, a.identity, "X")
+    with pytest.raises(bfxdb.InvalidInput):
+        db.create_relationship(a.identity, a.identity, "")
+    assert db.count_relationships() == 0
+
+
+def test_delete_substrate_removes_its_relationships(db):
+    a, b, c = (db.create_substrate() for _ in range(3))
+    db.create_relationship(a.identity, b.identity, "X")
+    db.create_relationship(c.identity, a.identity, "Y")
+    kept = db.create_relationship(b.identity, c.identity, "Z")
+    assert db.delete_substrate(a.identity) == 2
+    assert [r.identity for r in db.find_relationships()] == [kept.identity]
+    with pytest.raises(bfxdb.NotFound):
+        db.get_substrate(a.identity)
+    labels = db.store.execute("SELECT count(*) FROM substrate_labels").fetchone()[0]
+    assert labels == 0
+
+
+def test_delete_relationship(db):
+    a, b = db.create_substrate(), db.create_substrate()
+    rel = db.create_relationship(a.identity, b.identity, "X")
+    db.delete_relationship(rel.relationship_id)
+    with pytest.raises(bfxdb.NotFound):
+        db.get_relationship(rel.identity)
+    with pytest.raises(bfxdb.NotFound):
+        db.delete_relationship(rel.identity)
+
+
+def test_transaction_rolls_back_everything_on_error(file_db):
+    file_db.create_substrate(identity=1)
+    with pytest.raises(bfxdb.Conflict):
+        with file_db.transaction():
+            file_db.create_substrate(identity=2)
+            file_db.create_relationship(1, 2, "X")
+            file_db.create_substrate(identity=1)
+    assert file_db.count_substrates() == 1
+    assert file_db.count_relationships() == 0
+
+
+def test_nested_transactions_are_savepoints(file_db):
+    with file_db.transaction():
+        file_db.create_substrate(identity=1)
+        with pytest.raises(bfxdb.Conflict):
+            with file_db.transaction():
+                file_db.create_substrate(identity=2)
+                file_db.create_substrate(identity=1)
+        file_db.create_substrate(identity=3)
+    assert sorted(s.identity for s in file_db.find_substrates()) == [1, 3]
+
+
+def test_transaction_commits_on_success(db_path):
+    with bfxdb.connect(db_path) as db:
+        with db.transaction():
+            a = db.create_substrate(identity=10)
+            db.create_relationship(a.identity, a.identity, "SELF")
+    with bfxdb.connect(db_path) as again:
+        assert again.count_substrates() == 1 and again.count_relationships() == 1
+
+
+def test_divide_gives_nine_stable_dimensions(db):
+    parent = db.create_substrate("lambda", MULTIPLY)
+    dimensions = db.divide(parent.identity)
+    assert [d.level for d in dimensions] == [0, 1, 1, 2, 3, 5, 8, 13, 21]
+    assert [d.name for d in dimensions] == [
+        "Void", "Identity", "Domain", "Length", "Area", "Volume", "Frequency", "System", "Complete"
+    ]
+    assert [d.identity for d in dimensions] == [d.identity for d in db.divide(parent.substrate_id)]
+    assert len({d.identity for d in dimensions}) == 9
+    assert db.count_substrates() == 1
+
+
+def test_divide_materialize_is_idempotent(db):
+    parent = db.create_substrate("lambda", MULTIPLY)
+    first = db.divide(parent.identity, materialize=True)
+    db.divide(parent.identity, materialize=True)
+    assert db.count_substrates() == 10
+    assert db.count_relationships() == 9
+    links = db.incoming(parent.identity, rel_type=PART_TO_WHOLE)
+    assert {r.source for r in links} == {d.identity for d in first}
+    stored = db.get_substrate(first[4].identity)
+    assert stored.labels == ("Dimension",) and stored.metadata["name"] == "Area"
+
+
+def test_bulk_load_dicts_and_values(db):
+    counts = db.bulk_load(
+        substrates=[
+            {"identity": 1, "labels": ["A"], "metadata": {"k": 1}},
+            {"identity": "0x2"},
+            bfxdb.Substrate(3, ("B", "C"), {"v": [1, 2]}),
+            {"expression_type": "lambda", "expression_code": MULTIPLY},
+        ],
+        relationships=[
+            {"source": 1, "target": "0x2", "rel_type": "X", "metadata": {"w": 0.5}},
+            {"source": 3, "target": 1, "rel_type": "Y", "bidirectional": True},
+        ],
+    )
+    assert counts == {"substrates": 4, "relationships": 2}
+    assert db.get_substrate(3).labels == ("B", "C")
+    assert db.invoke("0x037FC83C476BB89F", {"x": 2, "y": 3}) == 6
+    assert db.outgoing(1)[0].metadata == {"w": 0.5}
+
+
+@pytest.mark.parametrize(
+    "substrates, relationships, error",
+    [
+        ([{"identity": 1}, {"identity": 1}], [], bfxdb.Conflict),
+        ([{"identity": 5}], [], bfxdb.Conflict),
+        ([{"identity": 1}], [{"source": 1, "target": 77, "rel_type": "X"}], bfxdb.NotFound),
+        ([{"identity": 1}], [{"source": 1, "rel_type": "X"}], bfxdb.InvalidInput),
+        ([{"identity": 1, "metadata": "nope"}], [], bfxdb.InvalidInput),
+        ([{"expression_code": "lambda: open('x')"}], [], bfxdb.ExpressionRejected),
+        (["not a mapping"], [], bfxdb.InvalidInput),
+    ],
+)
+def test_bulk_load_is_all_or_nothing(db, substrates, relationships, error):
+    db.create_substrate(identity=5)
+    with pytest.raises(error):
+        db.bulk_load(substrates=[{"identity": 100}] + substrates, relationships=relationships)
+    assert db.count_substrates() == 1
+    assert db.count_relationships() == 0
+
+
+def test_read_only_database_refuses_writes(db_path):
+    with bfxdb.connect(db_path) as db:
+        db.create_substrate(identity=1)
+    with bfxdb.connect(db_path, read_only=True) as reader:
+        assert reader.get_substrate(1).identity == 1
+        with pytest.raises(bfxdb.ReadOnlyError):
+            reader.create_substrate(identity=2)
+        with pytest.raises(bfxdb.ReadOnlyError):
+            with reader.transaction():
+                pass
+
+
+def test_missing_file_read_only_is_a_storage_error(tmp_path):
+    with pytest.raises(bfxdb.StorageError):
+        bfxdb.connect(tmp_path / "absent.db", read_only=True)
+
+
+def test_newer_schema_version_is_refused(db_path):
+    sqlite3.connect(db_path).execute("PRAGMA user_version = 999").connection.close()
+    with pytest.raises(bfxdb.StorageError, match="999"):
+        bfxdb.connect(db_path)
+
+
+def test_file_is_readable_from_plain_sqlite3(file_db, db_path):
+    a = file_db.create_substrate("lambda", MULTIPLY, metadata={"name": "multiply"}, labels=["Function"])
+    b = file_db.create_substrate()
+    rel = file_db.create_relationship(a.identity, b.identity, "DEPENDENCY")
+    plain = sqlite3.connect(db_path)
+    assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    row = plain.execute(
+        "SELECT substrate_id, labels, json_extract(metadata, '$.name'), expression_type, created_at "
+        "FROM substrates_readable WHERE substrate_id = ?",
+        (a.substrate_id,),
+    ).fetchone()
+    assert row[:4] == (a.substrate_id, '["Function"]', "multiply", "lambda")
+    assert row[4].endswith("Z") and "T" in row[4]
+    rel_row = plain.execute("SELECT relationship_id, rel_type, source_id, target_id FROM relationships_readable").fetchone()
+    assert rel_row == (rel.relationship_id, "DEPENDENCY", a.substrate_id, b.substrate_id)
+    plans = " ".join(str(r) for r in plain.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM relationships WHERE target = 1 AND rel_type = 'X'"))
+    assert "relationships_in" in plans
+    with pytest.raises(sqlite3.IntegrityError):
+        plain.execute("INSERT INTO substrates (identity, metadata, created_at) VALUES (1, 'not json', 'x')")
+    plain.close()
+
+
+def test_closed_database_is_a_storage_error(db_path):
+    db = bfxdb.connect(db_path)
+    db.close()
+    with pytest.raises(bfxdb.StorageError):
+        db.count_substrates()
