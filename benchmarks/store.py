@@ -35,7 +35,7 @@ RELATIONSHIP_SQL = (
 def generate(count: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
     """Make `count` substrate items and 2 * `count` relationship items in the bulk_load format."""
     rng = random.Random(seed)
-    ids = rng.sample(range(1, 2**64), count)
+    ids = list({rng.getrandbits(64) for _ in range(count + count // 100 + 10)})[:count]
     substrates = [
         {"identity": identity, "labels": [LABELS[index % 4]], "metadata": {"n": index, "name": f"s{index}"}}
         for index, identity in enumerate(ids)
@@ -134,7 +134,7 @@ def main() -> None:
             )
             out_sql = (
                 "SELECT identity, source, target, rel_type, metadata, bidirectional, created_at "
-                "FROM relationships WHERE source = ? ORDER BY rel_type, identity"
+                "FROM relationships WHERE source = ? ORDER BY rel_type, target, identity"
             )
             signed = [to_signed(i) for i in probe_ids]
 

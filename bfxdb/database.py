@@ -97,7 +97,7 @@ class Database:
 
         Nested blocks are savepoints: an error inside one undoes only that block if caught.
         """
-        with self._guard(), self._store.transaction(write=True):
+        with _GUARD, self._store.transaction(write=True):
             yield self
 
     # ------------------------------------------------------------ substrates
@@ -129,7 +129,7 @@ class Database:
             identity = fingerprint(expression_type, expression_code)
         else:
             identity = random_id()
-        with self._guard():
+        with _GUARD:
             return self._store.insert_substrate(
                 identity,
                 labels=labels,
@@ -144,7 +144,7 @@ class Database:
         :raises NotFound: if there is none.
         """
         identity = parse_id(identity)
-        with self._guard():
+        with _GUARD:
             substrate = self._store.get_substrate(identity)
         if substrate is None:
             raise NotFound(f"substrate {format_id(identity)} not found", substrate_id=format_id(identity))
@@ -161,7 +161,7 @@ class Database:
         :raises NotFound: if there is no such substrate.
         """
         identity = parse_id(identity)
-        with self._guard(), self._store.transaction():
+        with _GUARD, self._store.transaction():
             current = self.get_substrate(identity)
             if metadata is not None:
                 self._store.replace_metadata("substrate", identity, metadata)
@@ -177,7 +177,7 @@ class Database:
         :returns: how many relationships were deleted with it.
         :raises NotFound: if there is no such substrate.
         """
-        with self._guard():
+        with _GUARD:
             return self._store.delete_substrate(parse_id(identity))
 
     def find_substrates(
@@ -193,12 +193,12 @@ class Database:
         :param metadata: keep those whose metadata has each of these keys with an equal JSON value.
         """
         _check_page(limit, offset)
-        with self._guard():
+        with _GUARD:
             return self._store.find_substrates(label, dict(metadata or {}), limit, offset)
 
     def count_substrates(self) -> int:
         """Count all substrates."""
-        with self._guard():
+        with _GUARD:
             return self._store.count_substrates()
 
     # ------------------------------------------------------------ expressions
@@ -213,7 +213,7 @@ class Database:
         identity = parse_id(identity)
         if parameters is not None and not isinstance(parameters, Mapping):
             raise InvalidInput("parameters must be an object")
-        with self._guard():
+        with _GUARD:
             expression = self._store.expression_of(identity)
         if expression is None:
             raise NotFound(f"substrate {format_id(identity)} not found", substrate_id=format_id(identity))
@@ -233,7 +233,7 @@ class Database:
         parent = self.get_substrate(identity)
         dimensions = divide(parent.identity)
         if materialize:
-            with self._guard(), self._store.transaction():
+            with _GUARD, self._store.transaction():
                 existing = self._store.get_substrates(d.identity for d in dimensions)
                 for dimension in dimensions:
                     if dimension.identity in existing:
@@ -265,13 +265,14 @@ class Database:
     ) -> Relationship:
         """Create a directed, typed relationship from source to target; parallel ones are allowed.
 
-        :param bidirectional: also list it among the target's outgoing and the source's incoming.
+        :param bidirectional: a flag kept with the relationship for readers that treat it as
+            two-way (the seed's field); adjacency and Cypher still see the stored direction.
         :raises NotFound: naming the endpoint that does not exist.
         """
         source, target = parse_id(source), parse_id(target)
         if not isinstance(bidirectional, bool):
             raise InvalidInput("bidirectional must be true or false")
-        with self._guard():
+        with _GUARD:
             return self._store.insert_relationship(random_id(), source, target, rel_type, metadata, bidirectional)
 
     def get_relationship(self, identity: int | str) -> Relationship:
@@ -280,7 +281,7 @@ class Database:
         :raises NotFound: if there is none.
         """
         identity = parse_id(identity)
-        with self._guard():
+        with _GUARD:
             relationship = self._store.get_relationship(identity)
         if relationship is None:
             raise NotFound(f"relationship {format_id(identity)} not found")
@@ -291,13 +292,13 @@ class Database:
 
         :raises NotFound: if there is none.
         """
-        with self._guard():
+        with _GUARD:
             self._store.delete_relationship(parse_id(identity))
 
     def outgoing(
         self, identity: int | str, rel_type: str | None = None, limit: int | None = None, offset: int = 0
     ) -> list[Relationship]:
-        """List the relationships leaving a substrate (and bidirectional ones arriving), by type then id.
+        """List the relationships leaving a substrate, ordered by type, target and id.
 
         :raises NotFound: if there is no such substrate.
         """
@@ -306,7 +307,7 @@ class Database:
     def incoming(
         self, identity: int | str, rel_type: str | None = None, limit: int | None = None, offset: int = 0
     ) -> list[Relationship]:
-        """List the relationships arriving at a substrate (and bidirectional ones leaving), by type then id.
+        """List the relationships arriving at a substrate, ordered by type, source and id.
 
         :raises NotFound: if there is no such substrate.
         """
@@ -317,7 +318,7 @@ class Database:
     ) -> list[Relationship]:
         identity = parse_id(identity)
         _check_page(limit, offset)
-        with self._guard():
+        with _GUARD:
             found = self._store.adjacent(identity, direction, rel_type, limit, offset)
             # An empty answer is ambiguous: tell a lonely substrate from a missing one.
             if not found and self._store.expression_of(identity) is None:
@@ -329,12 +330,12 @@ class Database:
     ) -> list[Relationship]:
         """List relationships in identity order, optionally of one type."""
         _check_page(limit, offset)
-        with self._guard():
+        with _GUARD:
             return self._store.find_relationships(rel_type, limit, offset)
 
     def count_relationships(self) -> int:
         """Count all relationships."""
-        with self._guard():
+        with _GUARD:
             return self._store.count_relationships()
 
     # ------------------------------------------------------------ bulk
@@ -355,7 +356,7 @@ class Database:
         """
         counts = {"substrates": 0, "relationships": 0}
         created_at = utc_now()
-        with self._guard(), self._store.transaction():
+        with _GUARD, self._store.transaction():
             try:
                 for batch in _batches(substrates):
                     substrate_rows, label_rows = _substrate_rows(batch, created_at)
@@ -400,16 +401,24 @@ class Database:
         if writes and (read_only or self._store.read_only):
             raise ReadOnlyError("this query writes, but it was run read-only")
         limit = self.query_timeout if timeout is None else timeout
-        with self._guard(), self._store.transaction(write=writes), self._store.deadline(limit) as check:
+        with _GUARD, self._store.transaction(write=writes), self._store.deadline(limit) as check:
             return prepared.run(self._store, dict(parameters or {}), check_deadline=check)
 
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        """Turn a raw sqlite3 error escaping the store into a StorageError."""
-        try:
-            yield
-        except sqlite3.Error as error:
+class _StorageGuard:
+    """Turn a raw sqlite3 error escaping the store into a StorageError.
+
+    A class rather than a generator context manager: it wraps every call, so it must be cheap.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, error: BaseException | None, traceback: object) -> None:
+        if kind is not None and issubclass(kind, sqlite3.Error):
             raise StorageError(f"database error: {error}") from None
+
+
+_GUARD = _StorageGuard()
 
 
 def _check_expression(expression_type: str | None, expression_code: str | None) -> tuple[str | None, str | None]:

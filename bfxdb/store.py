@@ -22,7 +22,7 @@ from .errors import (
     ReadOnlyError,
     StorageError,
 )
-from .identity import format_id, to_signed, to_unsigned
+from .identity import ID_LIMIT, format_id, to_signed
 from .model import Relationship, Substrate
 
 MAX_METADATA_BYTES = 1 << 20
@@ -42,6 +42,24 @@ _SUBSTRATE_COLUMNS = (
 )
 _RELATIONSHIP_COLUMNS = "identity, source, target, rel_type, metadata, bidirectional, created_at"
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
+
+
+def _adjacent_sql(near: str, far: str, typed: bool) -> str:
+    type_filter = " AND rel_type = ?" if typed else ""
+    # (near, rel_type, far) is the traversal index and the row id ends each entry, so this
+    # order is the index's own: no sort, and pages are stable.
+    return (
+        f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships WHERE {near} = ?{type_filter} "
+        f"ORDER BY rel_type, {far}, identity LIMIT ? OFFSET ?"
+    )
+
+
+#: Adjacency statements by (direction, filtered by type), built once.
+_ADJACENT_SQL = {
+    (direction, typed): _adjacent_sql(near, far, typed)
+    for direction, near, far in (("out", "source", "target"), ("in", "target", "source"))
+    for typed in (False, True)
+}
 
 
 def utc_now() -> str:
@@ -103,9 +121,9 @@ def substrate_from_row(row: tuple) -> Substrate:
     """Build a Substrate from a row selected with the store's substrate columns."""
     identity, expression_type, expression_code, metadata, created_at, labels = row
     return Substrate(
-        to_unsigned(identity),
+        identity + ID_LIMIT if identity < 0 else identity,
         tuple(labels.split(LABEL_SEPARATOR)) if labels else (),
-        json.loads(metadata),
+        {} if metadata == "{}" else json.loads(metadata),
         expression_type,
         expression_code,
         created_at,
@@ -115,12 +133,13 @@ def substrate_from_row(row: tuple) -> Substrate:
 def relationship_from_row(row: tuple) -> Relationship:
     """Build a Relationship from a row selected with the store's relationship columns."""
     identity, source, target, rel_type, metadata, bidirectional, created_at = row
+    # Inline sign mapping: this runs once per row of every read.
     return Relationship(
-        to_unsigned(identity),
-        to_unsigned(source),
-        to_unsigned(target),
+        identity + ID_LIMIT if identity < 0 else identity,
+        source + ID_LIMIT if source < 0 else source,
+        target + ID_LIMIT if target < 0 else target,
         rel_type,
-        json.loads(metadata),
+        {} if metadata == "{}" else json.loads(metadata),
         bool(bidirectional),
         created_at,
     )
@@ -546,25 +565,16 @@ class Store:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Relationship]:
-        """List a substrate's relationships in one direction (``"out"`` or ``"in"``), by type then id.
+        """List the relationships leaving (``"out"``) or reaching (``"in"``) a substrate.
 
-        A bidirectional relationship counts in both directions at both ends.
+        Ordered by type, far end and id. The stored direction decides: a bidirectional
+        relationship is listed at its source as outgoing and at its target as incoming.
         """
-        near, far = {"out": ("source", "target"), "in": ("target", "source")}[direction]
-        type_filter = "" if rel_type is None else " AND rel_type = :type"
-        sql = (
-            f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships WHERE {near} = :id{type_filter} "
-            f"UNION ALL SELECT {_RELATIONSHIP_COLUMNS} FROM relationships "
-            f"WHERE {far} = :id AND bidirectional = 1 AND {near} <> :id{type_filter} "
-            "ORDER BY rel_type, identity LIMIT :limit OFFSET :offset"
+        key = (to_signed(identity),) if rel_type is None else (to_signed(identity), rel_type)
+        rows = self._connection().execute(
+            _ADJACENT_SQL[direction, rel_type is not None], key + (-1 if limit is None else limit, offset)
         )
-        params = {
-            "id": to_signed(identity),
-            "type": rel_type,
-            "limit": -1 if limit is None else limit,
-            "offset": offset,
-        }
-        return [relationship_from_row(row) for row in self._connection().execute(sql, params)]
+        return list(map(relationship_from_row, rows))
 
     def find_relationships(
         self, rel_type: str | None = None, limit: int | None = None, offset: int = 0

@@ -198,12 +198,15 @@ def test_relationships_both_directions_and_types(db):
     assert len(db.outgoing(a.identity, limit=2, offset=2)) == 1
 
 
-def test_bidirectional_relationship_is_listed_at_both_ends(db):
+def test_bidirectional_flag_is_kept_and_the_stored_direction_decides_adjacency(db):
     a, b = db.create_substrate(), db.create_substrate()
     rel = db.create_relationship(a.identity, b.identity, "PEER", bidirectional=True)
-    assert [r.identity for r in db.outgoing(b.identity)] == [rel.identity]
-    assert [r.identity for r in db.incoming(a.identity)] == [rel.identity]
     assert db.get_relationship(rel.identity).bidirectional is True
+    assert [r.identity for r in db.outgoing(a.identity)] == [rel.identity]
+    assert [r.identity for r in db.incoming(b.identity)] == [rel.identity]
+    assert db.outgoing(b.identity) == []
+    with pytest.raises(bfxdb.InvalidInput):
+        db.create_relationship(a.identity, b.identity, "PEER", bidirectional="yes")
 
 
 def test_relationship_to_a_missing_substrate_names_it(db):
