@@ -254,7 +254,7 @@ def backup(db: Database, destination: str | os.PathLike[str], *, overwrite: bool
     if target.resolve() == Path(db.path).resolve():
         raise InvalidInput("the backup destination is the database itself")
     if target.exists() and not overwrite:
-        raise InvalidInput(f"{target} exists; choose another name or pass overwrite")
+        raise InvalidInput(f"{target} exists; choose another name or allow overwriting")
     if target.is_dir():
         raise InvalidInput(f"{target} is a directory")
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")

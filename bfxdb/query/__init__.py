@@ -1,0 +1,195 @@
+"""The Cypher engine's entry point: prepare (parse, check, plan; cached) and run queries."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any, Callable
+
+from ..errors import ExpressionRejected, ParameterMissing, QueryError
+from . import ast, semantics
+from .executor import IndexCommand, QueryPlan, to_output
+from .parser import parse
+from .planner import plan_statement
+from .result import Result
+from .runtime import Context
+from .values import to_input
+
+__all__ = ["PreparedQuery", "Result", "prepare"]
+
+#: How many prepared queries are kept, least recently used dropped first.
+PLAN_CACHE_SIZE = 512
+
+_WRITING_CLAUSES = (ast.Create, ast.Merge, ast.Set, ast.Remove, ast.Delete)
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+class PreparedQuery:
+    """A parsed, checked and planned query; immutable, so one instance serves every thread."""
+
+    __slots__ = ("text", "plan", "writes", "explain", "columns", "plan_text", "parameters")
+
+    def __init__(
+        self, text: str, plan: QueryPlan | IndexCommand, writes: bool, explain: bool, parameters: frozenset[str]
+    ) -> None:
+        self.text = text
+        self.plan = plan
+        self.writes = writes
+        self.explain = explain
+        self.columns = list(plan.columns)
+        self.plan_text = plan.describe()
+        self.parameters = parameters
+
+    def run(self, store: Any, parameters: dict, *, check_deadline: Callable[[], None]) -> Result:
+        """Run inside the caller's transaction.
+
+        :param store: the Store of the open transaction.
+        :param parameters: values of ``$name`` placeholders.
+        :param check_deadline: raises QueryTimeout once the time limit has passed.
+        :returns: the Result; for EXPLAIN no rows, only the plan.
+        :raises QueryError: a subclass naming what went wrong while running.
+        """
+        if self.explain:
+            return Result(list(self.columns), [], None, self.plan_text)
+        if self.parameters and not self.parameters <= parameters.keys():
+            missing = ", ".join(f"${name}" for name in sorted(self.parameters - parameters.keys()))
+            raise ParameterMissing(f"missing parameters: {missing}", "MissingParameter")
+        ctx = Context(store, _convert_parameters(parameters), check_deadline)
+        rows = self.plan.execute(ctx)
+        return Result(list(self.columns), rows, ctx.stats, self.plan_text)
+
+
+def _convert_parameters(parameters: dict) -> dict:
+    for value in parameters.values():
+        if type(value) not in _SCALAR_TYPES:
+            return {name: to_input(value) for name, value in parameters.items()}
+    return parameters
+
+
+class _PlanCache:
+    """A thread-safe LRU of prepared queries keyed by query text."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, PreparedQuery] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, text: str) -> PreparedQuery | None:
+        with self.lock:
+            found = self.entries.get(text)
+            if found is not None:
+                self.entries.move_to_end(text)
+            return found
+
+    def put(self, text: str, prepared: PreparedQuery) -> None:
+        with self.lock:
+            self.entries[text] = prepared
+            self.entries.move_to_end(text)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+_cache = _PlanCache(PLAN_CACHE_SIZE)
+
+
+def prepare(text: str) -> PreparedQuery:
+    """Parse, check and plan a query, or return the cached plan of the same text.
+
+    :param text: openCypher query text.
+    :returns: a PreparedQuery, shareable across threads and connections.
+    :raises QuerySyntaxError: when the text does not parse or breaks a syntax rule.
+    :raises QuerySemanticError: when the query is meaningless (unknown variable, ...).
+    """
+    prepared = _cache.get(text)
+    if prepared is None:
+        statement = parse(text)
+        semantics.check(statement, text)
+        plan = plan_statement(statement)
+        prepared = PreparedQuery(text, plan, _writes(statement), statement.explain, _parameter_names(statement))
+        _cache.put(text, prepared)
+    return prepared
+
+
+def _parameter_names(node: Any) -> frozenset[str]:
+    """Collect the names of the ``$parameters`` a statement reads, anywhere in it."""
+    if isinstance(node, ast.Parameter):
+        return frozenset((node.name,))
+    names: frozenset[str] = frozenset()
+    if isinstance(node, ast.Node):
+        for field in node.__dataclass_fields__:
+            names |= _parameter_names(getattr(node, field))
+    elif isinstance(node, tuple):
+        for item in node:
+            names |= _parameter_names(item)
+    return names
+
+
+def _writes(statement: ast.Statement) -> bool:
+    body = statement.body
+    if not isinstance(body, ast.Query):
+        return True
+    return any(isinstance(clause, _WRITING_CLAUSES) for part in body.parts for clause in part.clauses)
+
+
+# ---------------------------------------------------------------- the "cypher" expression type
+
+
+def compile_cypher_expression(code: str) -> Callable[[dict], Any]:
+    """Compile a Cypher expression over ``$parameters`` into a function of the parameters.
+
+    Used as the "cypher" expression type of the sandbox, e.g. ``$x * $y``.
+
+    :param code: one Cypher expression; no variables, patterns, subqueries or aggregates.
+    :returns: ``f(parameters) -> value``.
+    :raises ExpressionRejected: for anything that is not a pure expression.
+    """
+    from .evaluator import compile_expression, is_constant
+
+    try:
+        statement = parse(f"RETURN {code}\nAS value")
+    except QueryError as error:
+        raise ExpressionRejected(f"not a Cypher expression: {error.message}") from None
+    body = statement.body
+    if (
+        statement.explain
+        or statement.profile
+        or not isinstance(body, ast.Query)
+        or len(body.parts) != 1
+        or len(body.parts[0].clauses) != 1
+        or not isinstance(body.parts[0].clauses[0], ast.Return)
+    ):
+        raise ExpressionRejected("a cypher expression must be a single expression")
+    projection = body.parts[0].clauses[0].projection
+    if (
+        projection.star
+        or projection.distinct
+        or projection.order_by
+        or projection.skip is not None
+        or projection.limit is not None
+        or len(projection.items) != 1
+        or projection.items[0].alias != "value"
+    ):
+        raise ExpressionRejected("a cypher expression must be a single expression")
+    expression = projection.items[0].expression
+    if not is_constant(expression):
+        raise ExpressionRejected("a cypher expression may read $parameters but no variables or patterns")
+    evaluator = compile_expression(expression, frozenset())
+
+    def evaluate(parameters: dict) -> Any:
+        ctx = Context(None, _convert_parameters(dict(parameters)), _no_deadline)
+        return to_output(evaluator({}, ctx), ctx)
+
+    return evaluate
+
+
+def _no_deadline() -> None:
+    """The sandbox bounds expression time itself."""
+
+
+def _register() -> None:
+    from .. import expressions
+
+    expressions.register_expression_type("cypher", compile_cypher_expression)
+
+
+_register()

@@ -1,0 +1,651 @@
+"""Compile MATCH patterns into one SQLite SELECT with named parameters (a MatchPlan).
+
+Every value reaches SQLite as a named parameter. The SQL text is built only from a fixed
+vocabulary (table and column names, generated aliases such as ``n0`` or ``v1``) and from
+two quoting functions: ``quote_identifier`` for index names and ``json_path_literal`` for
+property keys that passed ``is_simple_key``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import ast
+from .runtime import Context
+from .sqlplan import (
+    NODE_DATA,
+    NODE_WIDTH,
+    REL_DATA,
+    REL_WIDTH,
+    SELECT_LIST,
+    MatchPlan,
+    PropertyFilter,
+    id_param,
+    make_decoder,
+    metadatas,
+    node_param,
+    rel_param,
+)
+from .values import equals
+
+#: Cap on the length of an unbounded variable-length relationship (``*`` or ``*2..``): a walk
+#: deeper than this is not found. Relationship uniqueness already bounds every walk by the number
+#: of relationships; the cap bounds the work of a runaway query before its time limit does.
+DEFAULT_MAX_HOPS = 64
+
+# The rels column of a trail CTE lists relationship ids as ",id1,id2,": instr() then tests
+# membership exactly, because every id is enclosed by commas.
+_EMPTY_PATH = ", ','"
+
+Evaluator = Callable[[dict, Context], Any]
+
+
+def free_variables(node: Any) -> set[str]:
+    """Collect the names of variables an expression reads (conservatively, including scoped ones)."""
+    names: set[str] = set()
+    _collect(node, names)
+    return names
+
+
+def _collect(node: Any, names: set[str]) -> None:
+    if isinstance(node, ast.Variable):
+        names.add(node.name)
+        return
+    if isinstance(node, ast.Node):
+        for name in node.__dataclass_fields__:
+            _collect(getattr(node, name), names)
+    elif isinstance(node, tuple):
+        for item in node:
+            _collect(item, names)
+
+
+# ---------------------------------------------------------------- pattern compilation
+
+ANON = "\x00"  # prefix of generated names: no user variable starts with NUL
+
+
+@dataclass(frozen=True)
+class MatchSpec:
+    """What the planner asks of a pattern.
+
+    ``outer``: variables bound before the pattern (read from each incoming row).
+    ``fetch``: variables whose full data the query reads (selected with the match).
+    ``keep``: new variables the rest of the query reads (None: all); others are not decoded.
+    ``pushed_ids``/``pushed_props``: ``id(v) = x`` and ``v.key = x`` conjuncts taken from WHERE,
+    x evaluated on the incoming row.
+    ``reach``: the consumer ignores duplicate rows, so directed variable-length hops without
+    relationship or path variables may be walked as node reachability.
+    """
+
+    parts: tuple[ast.PatternPart, ...]
+    outer: frozenset[str]
+    fetch: frozenset[str] = frozenset()
+    keep: frozenset[str] | None = None
+    pushed_ids: tuple[tuple[str, Evaluator], ...] = ()
+    pushed_props: tuple[tuple[str, str, Evaluator], ...] = ()
+    reach: bool = False
+
+
+def compile_match(spec: MatchSpec, compile_expr: Callable[[Any, frozenset[str]], Evaluator]) -> MatchPlan:
+    """Compile a pattern into one SELECT, with a recursive CTE per variable-length hop.
+
+    :param spec: the pattern and what the planner knows around it.
+    :param compile_expr: turns an expression and its scope into an evaluator.
+    :returns: an immutable MatchPlan.
+    """
+    return _PatternCompiler(spec, compile_expr).build()
+
+
+@dataclass
+class _Node:
+    name: str
+    bound: bool
+    labels: list = field(default_factory=list)
+    pushed_id: Evaluator | None = None
+    needs_table: bool = False
+    table: str | None = None
+    id_sql: str | None = None
+    id_param: str | None = None
+    joined_label: str | None = None
+
+
+@dataclass
+class _Hop:
+    name: str
+    alias: str
+    rel: ast.RelPattern
+    left: str
+    right: str
+    bounds: tuple[int, int] | None  # (min, max) for variable length
+    reach: bool = False
+    seed_right: bool = False
+    filters: list = field(default_factory=list)
+    case_defines_right: bool = False
+
+
+def _property_check(owner: str, owner_kind: str, key: str, evaluator: Evaluator) -> Callable[[dict, Context], bool]:
+    def check(row: dict, ctx: Context) -> bool:
+        expected = evaluator(row, ctx)
+        return all(equals(m.get(key), expected) is True for m in metadatas(row[owner], owner_kind, ctx))
+
+    return check
+
+
+def _map_check(owner: str, owner_kind: str, evaluator: Evaluator) -> Callable[[dict, Context], bool]:
+    def check(row: dict, ctx: Context) -> bool:
+        expected = evaluator(row, ctx)
+        if type(expected) is not dict:
+            return False
+        return all(
+            equals(m.get(key), value) is True for m in metadatas(row[owner], owner_kind, ctx)
+            for key, value in expected.items()
+        )
+
+    return check
+
+
+def _disjoint(first: str, second: str) -> Callable[[dict, Context], bool]:
+    def check(row: dict, ctx: Context) -> bool:
+        return not {ref.id for ref in row[first]} & {ref.id for ref in row[second]}
+
+    return check
+
+
+def _same_list(decoded: str, bound: str) -> Callable[[dict, Context], bool]:
+    def check(row: dict, ctx: Context) -> bool:
+        return row[decoded] == row[bound]
+
+    return check
+
+
+def _read_var(name: str, convert: Callable[[Any], Any]) -> Evaluator:
+    def read(row: dict, ctx: Context) -> Any:
+        return convert(row.get(name))
+
+    return read
+
+
+def _pushed(evaluator: Evaluator) -> Evaluator:
+    def read(row: dict, ctx: Context) -> Any:
+        return id_param(evaluator(row, ctx))
+
+    return read
+
+
+class _PatternCompiler:
+    """One-shot builder of a MatchPlan; its state lives only while compiling."""
+
+    def __init__(self, spec: MatchSpec, compile_expr: Callable[[Any, frozenset[str]], Evaluator]) -> None:
+        self.spec = spec
+        self.compile_expr = compile_expr
+        self.nodes: dict[str, _Node] = {}
+        self.hops: list[_Hop] = []
+        self.params: dict[str, Any] = {}
+        self.sources: list[tuple[str, Evaluator]] = []
+        self.filters: list[PropertyFilter] = []
+        self.residual: list[Callable[[dict, Context], bool]] = []
+        self.required: set[str] = set()
+        self.tables: list[str] = []
+        self.ctes: list[list] = []
+        self.conditions: list = []
+        self.node_filters: list[tuple[str, str, Evaluator]] = []
+        self.counter = 0
+
+    # ------------------------------------------------------------ small helpers
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def const(self, value: Any) -> str:
+        name = self.fresh("c")
+        self.params[name] = value
+        return ":" + name
+
+    def source(self, evaluator: Evaluator) -> str:
+        name = self.fresh("s")
+        self.sources.append((name, evaluator))
+        return ":" + name
+
+    def new_filter(self, column: str, key: str, evaluator: Evaluator, owner: str, owner_kind: str) -> int:
+        # a value SQL cannot compare (a list, a map) is checked in Python on the decoded owner
+        self.required.add(owner)
+        self.filters.append(PropertyFilter(column, key, evaluator, owner, owner_kind))
+        return len(self.filters) - 1
+
+    def all_names(self) -> frozenset[str]:
+        names = set(self.spec.outer)
+        for part in self.spec.parts:
+            names.update(element.variable for element in part.elements if element.variable)
+            if part.path_variable:
+                names.add(part.path_variable)
+        return frozenset(names)
+
+    def inline_properties(self, owner: str, owner_kind: str, properties: Any) -> list[tuple[str, Evaluator]]:
+        """Split ``{k: v}`` into SQL-pushable filters (v known before matching) and residual checks."""
+        if properties is None:
+            return []
+        outer = self.spec.outer
+        if not isinstance(properties, ast.MapLiteral):
+            self.required.add(owner)
+            self.residual.append(_map_check(owner, owner_kind, self.compile_expr(properties, outer)))
+            return []
+        pushable = []
+        for key, expr in properties.items:
+            if free_variables(expr) <= outer:
+                pushable.append((key, self.compile_expr(expr, outer)))
+            else:
+                self.required.add(owner)
+                evaluator = self.compile_expr(expr, self.all_names())
+                self.residual.append(_property_check(owner, owner_kind, key, evaluator))
+        return pushable
+
+    # ------------------------------------------------------------ build
+
+    def build(self) -> MatchPlan:
+        spec = self.spec
+        shapes = []
+        for part in spec.parts:
+            shape = []
+            for element in part.elements:
+                if isinstance(element, ast.NodePattern):
+                    name = element.variable or self.fresh(ANON + "n")
+                    node = self.nodes.get(name)
+                    if node is None:
+                        node = self.nodes[name] = _Node(name, bound=name in spec.outer)
+                    node.labels.extend(label for label in element.labels if label not in node.labels)
+                    for key, evaluator in self.inline_properties(name, "node", element.properties):
+                        self.node_filters.append((name, key, evaluator))
+                        node.needs_table = True
+                    if name in spec.fetch:
+                        node.needs_table = True
+                else:
+                    name = element.variable or self.fresh(ANON + "r")
+                shape.append(name)
+            shapes.append(shape)
+        rel_pushed_ids = {}
+        for name, evaluator in spec.pushed_ids:
+            if name in self.nodes:
+                self.nodes[name].pushed_id = evaluator
+            else:
+                rel_pushed_ids[name] = evaluator
+        rel_pushed_props: dict[str, list] = {}
+        for name, key, evaluator in spec.pushed_props:
+            if name in self.nodes:
+                self.node_filters.append((name, key, evaluator))
+                self.nodes[name].needs_table = True
+            else:
+                rel_pushed_props.setdefault(name, []).append((key, evaluator))
+        for part, shape in zip(spec.parts, shapes):
+            for index in range(1, len(shape), 2):
+                self.hops.append(
+                    self.make_hop(part, part.elements[index], shape[index], shape[index - 1], shape[index + 1])
+                )
+        hops_by_name = {hop.name: hop for hop in self.hops}
+        for shape in shapes:
+            for index in range(0, len(shape), 2):
+                prev_hop = hops_by_name[shape[index - 1]] if index else None
+                next_hop = hops_by_name[shape[index + 1]] if index + 1 < len(shape) else None
+                self.assign_id(self.nodes[shape[index]], prev_hop, next_hop)
+        for node in self.nodes.values():
+            self.node_conditions(node)
+        for name, key, evaluator in self.node_filters:
+            node = self.nodes[name]
+            self.conditions.append(self.new_filter(f"{node.table}.metadata", key, evaluator, name, "node"))
+        seen: dict[str, _Hop] = {}
+        for hop in self.hops:
+            if hop.bounds is None:
+                self.fixed_hop(hop, seen.get(hop.name), rel_pushed_ids.get(hop.name), rel_pushed_props.get(hop.name))
+            else:
+                self.variable_hop(hop)
+            seen.setdefault(hop.name, hop)
+        self.uniqueness()
+        return self.assemble(shapes)
+
+    def make_hop(self, part: ast.PatternPart, rel: ast.RelPattern, name: str, left: str, right: str) -> _Hop:
+        bounds = None
+        if rel.length is not None:
+            low, high = rel.length
+            bounds = (1 if low is None else low, DEFAULT_MAX_HOPS if high is None else high)
+        alias = self.fresh("r" if bounds is None else "v")
+        owner_kind = "rel" if bounds is None else "varlen"
+        hop = _Hop(name, alias, rel, left, right, bounds)
+        hop.filters = self.inline_properties(name, owner_kind, rel.properties)
+        if bounds is not None:
+            # Reachability instead of trails is exact here: along a directed hop with min <= 1,
+            # the endpoints reachable by walks of length min..max are those reachable by
+            # relationship-unique trails, since the shortest walk to any node is a path (or, back
+            # to the start, a simple cycle) and is no longer than the walk. Undirected hops break
+            # this (a-b-a walks back over one relationship), as do named relationships or paths,
+            # whose values would differ; the consumer must ignore duplicate rows.
+            hop.reach = (
+                self.spec.reach
+                and rel.variable is None
+                and part.path_variable is None
+                and rel.direction != "both"
+                and bounds[0] <= 1
+                and rel.properties is None
+            )
+            hop.seed_right = self.seed_score(right) > self.seed_score(left)
+        return hop
+
+    def seed_score(self, name: str) -> int:
+        node = self.nodes[name]
+        if node.bound or node.pushed_id is not None:
+            return 2
+        filtered = any(name == filtered_name for filtered_name, _, _ in self.node_filters)
+        return 1 if node.labels or filtered else 0
+
+    # ------------------------------------------------------------ node identities
+
+    def assign_id(self, node: _Node, prev_hop: _Hop | None, next_hop: _Hop | None) -> None:
+        """Choose the SQL expression of a node's identity, avoiding a substrates join when possible."""
+        if node.id_sql is not None:
+            return
+        if node.bound:
+            node.id_param = self.source(_read_var(node.name, node_param))
+        elif node.pushed_id is not None:
+            node.id_param = self.source(_pushed(node.pushed_id))
+        if node.needs_table or (prev_hop is None and next_hop is None):
+            self.place_node(node, node.needs_table)
+            return
+        if node.id_param:
+            node.id_sql = node.id_param
+            return
+        if prev_hop is not None and prev_hop.bounds is None and prev_hop.rel.direction != "both":
+            node.id_sql = f"{prev_hop.alias}.{'target' if prev_hop.rel.direction == 'out' else 'source'}"
+        elif next_hop is not None and next_hop.bounds is None and next_hop.rel.direction != "both":
+            node.id_sql = f"{next_hop.alias}.{'source' if next_hop.rel.direction == 'out' else 'target'}"
+        elif prev_hop is not None and prev_hop.bounds is not None:
+            node.id_sql = f"{prev_hop.alias}.{'start' if prev_hop.seed_right else 'node'}"
+        elif next_hop is not None and next_hop.bounds is not None:
+            node.id_sql = f"{next_hop.alias}.{'node' if next_hop.seed_right else 'start'}"
+        elif prev_hop is not None:
+            near = self.nodes[prev_hop.left].id_sql
+            r = prev_hop.alias
+            node.id_sql = f"(CASE WHEN {r}.source = {near} THEN {r}.target ELSE {r}.source END)"
+            prev_hop.case_defines_right = True
+        else:
+            self.place_node(node, False)
+
+    def place_node(self, node: _Node, substrates: bool) -> None:
+        """Give a node its own FROM entries: its substrates row and/or the row of its first label.
+
+        Joining the label row (rather than testing it with EXISTS) lets SQLite start a scan
+        from the label index; a node's labels are unique, so the join adds no rows. A node
+        with property filters keeps EXISTS instead: without statistics SQLite would then
+        prefer the label index over a (usually far more selective) property index.
+        """
+        if substrates:
+            node.table = self.fresh("n")
+            self.tables.append(f"substrates AS {node.table}")
+            node.id_sql = f"{node.table}.identity"
+        filtered = any(name == node.name for name, _, _ in self.node_filters)
+        if node.labels and not filtered:
+            alias = self.fresh("l")
+            self.tables.append(f"substrate_labels AS {alias}")
+            if node.id_sql is None:
+                node.id_sql = f"{alias}.substrate"
+            else:
+                self.conditions.append(f"{alias}.substrate = {node.id_sql}")
+            self.conditions.append(f"{alias}.label = {self.const(node.labels[0])}")
+            node.joined_label = node.labels[0]
+        if node.id_sql is None:
+            node.table = self.fresh("n")
+            self.tables.append(f"substrates AS {node.table}")
+            node.id_sql = f"{node.table}.identity"
+        if node.id_param:
+            self.conditions.append(f"{node.id_sql} = {node.id_param}")
+
+    def node_conditions(self, node: _Node) -> None:
+        if node.id_sql.endswith(".start"):
+            return  # a walk's start column comes from its seed, which tested the labels already
+        for label in node.labels:
+            if label == node.joined_label:
+                continue
+            self.conditions.append(
+                "EXISTS (SELECT 1 FROM substrate_labels AS l "
+                f"WHERE l.substrate = {node.id_sql} AND l.label = {self.const(label)})"
+            )
+
+    def type_condition(self, alias: str, types: tuple[str, ...]) -> str | None:
+        if not types:
+            return None
+        if len(types) == 1:
+            return f"{alias}.rel_type = {self.const(types[0])}"
+        return f"{alias}.rel_type IN ({', '.join(self.const(t) for t in types)})"
+
+    # ------------------------------------------------------------ hops
+
+    def fixed_hop(self, hop: _Hop, earlier: _Hop | None, pushed_id: Evaluator | None, pushed_props: list | None) -> None:
+        r = hop.alias
+        self.tables.append(f"relationships AS {r}")
+        left, right = self.nodes[hop.left].id_sql, self.nodes[hop.right].id_sql
+        direction = hop.rel.direction
+        if direction == "both":
+            if hop.case_defines_right:
+                self.conditions.append(f"({r}.source = {left} OR {r}.target = {left})")
+            else:
+                self.conditions.append(
+                    f"(({r}.source = {left} AND {r}.target = {right}) OR ({r}.source = {right} AND {r}.target = {left}))"
+                )
+        else:
+            source, target = (left, right) if direction == "out" else (right, left)
+            if source != f"{r}.source":
+                self.conditions.append(f"{r}.source = {source}")
+            if target != f"{r}.target":
+                self.conditions.append(f"{r}.target = {target}")
+        types = self.type_condition(r, hop.rel.types)
+        if types:
+            self.conditions.append(types)
+        if earlier is not None:
+            self.conditions.append(f"{r}.identity = {earlier.alias}.identity")
+        elif hop.name in self.spec.outer:
+            self.conditions.append(f"{r}.identity = {self.source(_read_var(hop.name, rel_param))}")
+        if pushed_id is not None:
+            self.conditions.append(f"{r}.identity = {self.source(_pushed(pushed_id))}")
+        for key, evaluator in hop.filters + (pushed_props or []):
+            self.conditions.append(self.new_filter(f"{r}.metadata", key, evaluator, hop.name, "rel"))
+
+    def variable_hop(self, hop: _Hop) -> None:
+        v = hop.alias
+        low, high = hop.bounds
+        seed_name, far_name = (hop.right, hop.left) if hop.seed_right else (hop.left, hop.right)
+        seed, far = self.nodes[seed_name], self.nodes[far_name]
+        seed_where = []
+        labels = list(seed.labels)
+        if seed.id_param:
+            seed_from = "s.identity, s.identity, 0{} FROM substrates AS s"
+            seed_where.append(f"s.identity = {seed.id_param}")
+        elif labels:
+            # start from the label index rather than scanning every substrate
+            seed_from = "s.substrate, s.substrate, 0{} FROM substrate_labels AS s"
+            seed_where.append(f"s.label = {self.const(labels.pop(0))}")
+        else:
+            seed_from = "s.identity, s.identity, 0{} FROM substrates AS s"
+        seed_id = "s.substrate" if "substrate_labels" in seed_from else "s.identity"
+        for label in labels:
+            seed_where.append(
+                f"EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = {seed_id} AND l.label = {self.const(label)})"
+            )
+        direction = hop.rel.direction
+        if direction == "both":
+            step = f"(e.source = {v}.node OR e.target = {v}.node)"
+            nxt = f"CASE WHEN e.source = {v}.node THEN e.target ELSE e.source END"
+        elif (direction == "out") != hop.seed_right:
+            step, nxt = f"e.source = {v}.node", "e.target"
+        else:
+            step, nxt = f"e.target = {v}.node", "e.source"
+        step_where: list = [f"{v}.depth < {self.const(high)}"]
+        types = self.type_condition("e", hop.rel.types)
+        if types:
+            step_where.append(types)
+        seed_sql = " WHERE " + " AND ".join(seed_where) if seed_where else ""
+        if hop.reach:
+            cte: list = [
+                f"{v}(start, node, depth) AS (SELECT {seed_from.format('')}{seed_sql} "
+                f"UNION SELECT {v}.start, {nxt}, {v}.depth + 1 FROM {v} JOIN relationships AS e ON {step} WHERE "
+            ]
+        else:
+            step_where.append(f"instr({v}.rels, ',' || e.identity || ',') = 0")
+            for key, evaluator in hop.filters:
+                step_where.append(self.new_filter("e.metadata", key, evaluator, hop.name, "varlen"))
+            cte = [
+                f"{v}(start, node, depth, rels) AS (SELECT {seed_from.format(_EMPTY_PATH)}{seed_sql} "
+                f"UNION ALL SELECT {v}.start, {nxt}, {v}.depth + 1, {v}.rels || e.identity || ',' "
+                f"FROM {v} JOIN relationships AS e ON {step} WHERE "
+            ]
+        cte.extend(_joined(step_where, " AND "))
+        cte.append(")")
+        self.ctes.append(cte)
+        self.tables.append(v)
+        if seed.id_sql != f"{v}.start":
+            self.conditions.append(f"{v}.start = {seed.id_sql}")
+        if far.id_sql != f"{v}.node":
+            self.conditions.append(f"{v}.node = {far.id_sql}")
+        if low > 0:
+            self.conditions.append(f"{v}.depth >= {self.const(low)}")
+        if hop.name in self.spec.outer:
+            decoded = ANON + "b" + v
+            self.required.add(decoded)
+            self.residual.append(_same_list(decoded, hop.name))
+
+    def uniqueness(self) -> None:
+        """Within one MATCH no relationship is used twice: SQL for fixed hops, Python between lists."""
+        names: dict[str, _Hop] = {}
+        for hop in self.hops:
+            names.setdefault(hop.name, hop)
+        hops = list(names.values())
+        for i, first in enumerate(hops):
+            for second in hops[i + 1 :]:
+                if first.bounds is None and second.bounds is None:
+                    self.conditions.append(f"{first.alias}.identity <> {second.alias}.identity")
+                elif first.reach or second.reach:
+                    # reach hops are used only where duplicates do not matter
+                    continue
+                elif first.bounds is None or second.bounds is None:
+                    fixed, varlen = (first, second) if first.bounds is None else (second, first)
+                    self.conditions.append(f"instr({varlen.alias}.rels, ',' || {fixed.alias}.identity || ',') = 0")
+                else:
+                    self.required.update((self.list_name(first), self.list_name(second)))
+                    self.residual.append(_disjoint(self.list_name(first), self.list_name(second)))
+
+    def list_name(self, hop: _Hop) -> str:
+        return ANON + "b" + hop.alias if hop.name in self.spec.outer else hop.name
+
+    # ------------------------------------------------------------ select list and decoding
+
+    def assemble(self, shapes: list[list[str]]) -> MatchPlan:
+        spec = self.spec
+        outer = spec.outer
+        wanted = set(self.required)
+        if spec.keep is None:
+            wanted.update(name for name in self.all_names() if not name.startswith(ANON))
+        else:
+            wanted.update(spec.keep)
+        columns: list[str] = []
+        decoders: list[tuple] = []
+        id_columns: dict[str, int] = {}
+        hops_by_name = {hop.name: hop for hop in self.hops}
+
+        width = [0]
+
+        def add_column(sql: str, count: int) -> int:
+            column = width[0]
+            columns.append(sql)
+            width[0] += count
+            return column
+
+        def node_column(name: str, data: bool) -> int:
+            node = self.nodes[name]
+            if data:
+                id_columns[name] = add_column(NODE_DATA.format(a=node.table), NODE_WIDTH)
+            elif name not in id_columns:
+                id_columns[name] = add_column(node.id_sql, 1)
+            return id_columns[name]
+
+        def rel_column(hop: _Hop, data: bool) -> int:
+            key = ANON + hop.alias
+            if data:
+                id_columns[key] = add_column(REL_DATA.format(a=hop.alias), REL_WIDTH)
+            elif key not in id_columns:
+                sql = f"{hop.alias}.identity" if hop.bounds is None else f"{hop.alias}.rels"
+                id_columns[key] = add_column(sql, 1)
+            return id_columns[key]
+
+        for name, node in self.nodes.items():
+            if name in wanted and name not in outer:
+                data = name in spec.fetch
+                decoders.append(("node", name, node_column(name, data), data))
+        for hop in self.hops:
+            if hop.bounds is None:
+                if hop.name in wanted and hop.name not in outer:
+                    data = hop.name in spec.fetch
+                    decoders.append(("rel", hop.name, rel_column(hop, data), data))
+            else:
+                name = self.list_name(hop)
+                if name in wanted and (name not in outer):
+                    decoders.append(("list", name, rel_column(hop, False), hop.seed_right))
+        for part, shape in zip(spec.parts, shapes):
+            path = part.path_variable
+            if path is None or path not in wanted or path in outer:
+                continue
+            steps = []
+            for index, name in enumerate(shape):
+                if index % 2 == 0:
+                    steps.append(("node", node_column(name, False)))
+                else:
+                    hop = hops_by_name[name]
+                    if hop.bounds is None:
+                        steps.append(("rel", rel_column(hop, False)))
+                    else:
+                        steps.append(("list", rel_column(hop, False), hop.seed_right))
+            decoders.append(("path", path, tuple(steps)))
+        count_exprs = {name: node.id_sql for name, node in self.nodes.items()}
+        count_exprs.update({hop.name: f"{hop.alias}.identity" for hop in self.hops if hop.bounds is None})
+        segments: list = []
+        if self.ctes:
+            segments.append("WITH RECURSIVE ")
+            for index, cte in enumerate(self.ctes):
+                if index:
+                    segments.append(", ")
+                segments.extend(cte)
+            segments.append(" ")
+        reach = any(hop.reach for hop in self.hops)
+        segments.extend(["SELECT DISTINCT " if reach else "SELECT ", SELECT_LIST, " FROM ", ", ".join(self.tables)])
+        if self.conditions:
+            segments.append(" WHERE ")
+            segments.extend(_joined(self.conditions, " AND "))
+        return MatchPlan(
+            tuple(_merge_text(segments)),
+            ", ".join(columns) or "1",
+            tuple(self.filters),
+            dict(self.params),
+            tuple(self.sources),
+            make_decoder(tuple(decoders)),
+            tuple(self.residual),
+            count_exprs,
+            {spec[1]: (spec[0], spec[2], spec[3]) for spec in decoders if spec[0] in ("node", "rel")},
+        )
+
+
+def _joined(items: list, separator: str) -> list:
+    out: list = []
+    for index, item in enumerate(items):
+        if index:
+            out.append(separator)
+        out.append(item)
+    return out
+
+
+def _merge_text(segments: list) -> list:
+    merged: list = []
+    for segment in segments:
+        if type(segment) is str and merged and type(merged[-1]) is str:
+            merged[-1] += segment
+        else:
+            merged.append(segment)
+    return merged
+
+

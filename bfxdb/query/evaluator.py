@@ -1,0 +1,578 @@
+"""Compile Cypher expressions into Python closures ``(row, ctx) -> value``, once per plan."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..errors import QuerySemanticError, QueryTypeError
+from . import ast
+from .compiler import MatchSpec, compile_match, free_variables
+from .aggregates import AGGREGATES
+from .functions import FUNCTIONS, regex_match
+from .runtime import Context
+from .values import (
+    NodeRef,
+    RelRef,
+    add,
+    compare,
+    divide,
+    equals,
+    modulo,
+    multiply,
+    negate,
+    power,
+    subtract,
+    UNORDERED,
+    type_name,
+)
+
+Evaluator = Callable[[dict, Context], Any]
+
+
+def compile_expression(expr: Any, scope: frozenset[str]) -> Evaluator:
+    """Compile an expression into a closure evaluated against a row and a run context.
+
+    :param expr: an ast expression (aggregates must already be replaced by variables).
+    :param scope: the variables bound in the rows it will see.
+    :returns: ``f(row, ctx) -> value``.
+    :raises QuerySemanticError: for constructs that cannot appear here (e.g. an aggregate).
+    """
+    method = _COMPILERS.get(type(expr))
+    if method is None:
+        raise QuerySemanticError(f"unsupported expression {type(expr).__name__}", "UnexpectedSyntax")
+    return method(expr, scope)
+
+
+def _literal(expr: ast.Literal, scope: frozenset[str]) -> Evaluator:
+    value = expr.value
+    return lambda row, ctx: value
+
+
+def _parameter(expr: ast.Parameter, scope: frozenset[str]) -> Evaluator:
+    name = expr.name
+    return lambda row, ctx: ctx.param(name)
+
+
+def _variable(expr: ast.Variable, scope: frozenset[str]) -> Evaluator:
+    name = expr.name
+
+    def read(row: dict, ctx: Context) -> Any:
+        return row.get(name)
+
+    return read
+
+
+def _list(expr: ast.ListLiteral, scope: frozenset[str]) -> Evaluator:
+    items = [compile_expression(item, scope) for item in expr.items]
+    return lambda row, ctx: [item(row, ctx) for item in items]
+
+
+def _map(expr: ast.MapLiteral, scope: frozenset[str]) -> Evaluator:
+    items = [(key, compile_expression(value, scope)) for key, value in expr.items]
+    return lambda row, ctx: {key: value(row, ctx) for key, value in items}
+
+
+def property_of(value: Any, key: str, ctx: Context) -> Any:
+    """Read ``value.key`` for a node, relationship or map; null stays null."""
+    kind = type(value)
+    if kind is NodeRef:
+        return ctx.node(value).metadata.get(key)
+    if kind is RelRef:
+        return ctx.rel(value).metadata.get(key)
+    if kind is dict:
+        return value.get(key)
+    if value is None:
+        return None
+    raise QueryTypeError(f"cannot read property {key!r} of {type_name(value)}", "InvalidArgumentType")
+
+
+def _property(expr: ast.PropertyAccess, scope: frozenset[str]) -> Evaluator:
+    subject = compile_expression(expr.subject, scope)
+    key = expr.key
+    return lambda row, ctx: property_of(subject(row, ctx), key, ctx)
+
+
+def _subscript(expr: ast.Subscript, scope: frozenset[str]) -> Evaluator:
+    subject = compile_expression(expr.subject, scope)
+    index = compile_expression(expr.index, scope)
+
+    def read(row: dict, ctx: Context) -> Any:
+        value = subject(row, ctx)
+        position = index(row, ctx)
+        if value is None or position is None:
+            return None
+        kind = type(value)
+        if kind is list:
+            if type(position) is not int:
+                raise QueryTypeError(f"list index must be an integer, not {type_name(position)}", "InvalidArgumentType")
+            if -len(value) <= position < len(value):
+                return value[position]
+            return None
+        if kind is dict or kind is NodeRef or kind is RelRef:
+            if type(position) is not str:
+                raise QueryTypeError(
+                    f"map key must be a string, not {type_name(position)}", "MapElementAccessByNonString"
+                )
+            return property_of(value, position, ctx)
+        raise QueryTypeError(f"cannot index into {type_name(value)}", "InvalidArgumentType")
+
+    return read
+
+
+def _slice(expr: ast.Slice, scope: frozenset[str]) -> Evaluator:
+    subject = compile_expression(expr.subject, scope)
+    start = compile_expression(expr.start, scope) if expr.start is not None else None
+    end = compile_expression(expr.end, scope) if expr.end is not None else None
+
+    def read(row: dict, ctx: Context) -> Any:
+        value = subject(row, ctx)
+        low = start(row, ctx) if start is not None else 0
+        high = end(row, ctx) if end is not None else None
+        if value is None or low is None or (end is not None and high is None):
+            return None
+        if type(value) is not list:
+            raise QueryTypeError(f"cannot slice {type_name(value)}", "InvalidArgumentType")
+        for bound in (low, high):
+            if bound is not None and type(bound) is not int:
+                raise QueryTypeError("list slice bounds must be integers", "InvalidArgumentType")
+        return value[low:high]
+
+    return read
+
+
+def _truth(value: Any) -> bool | None:
+    if value is None or type(value) is bool:
+        return value
+    raise QueryTypeError(f"expected a boolean, got {type_name(value)}", "InvalidArgumentType")
+
+
+def _unary(expr: ast.Unary, scope: frozenset[str]) -> Evaluator:
+    operand = compile_expression(expr.operand, scope)
+    if expr.op == "NOT":
+
+        def negation(row: dict, ctx: Context) -> Any:
+            value = _truth(operand(row, ctx))
+            return None if value is None else not value
+
+        return negation
+    if expr.op == "-":
+        return lambda row, ctx: negate(operand(row, ctx))
+
+    def plus(row: dict, ctx: Context) -> Any:
+        value = operand(row, ctx)
+        if value is None or type(value) in (int, float):
+            return value
+        raise QueryTypeError(f"cannot apply unary + to {type_name(value)}", "InvalidArgumentType")
+
+    return plus
+
+
+def _and(left: Evaluator, right: Evaluator) -> Evaluator:
+    def both(row: dict, ctx: Context) -> Any:
+        first = _truth(left(row, ctx))
+        if first is False:
+            return False
+        second = _truth(right(row, ctx))
+        if second is False:
+            return False
+        return None if first is None or second is None else True
+
+    return both
+
+
+def _or(left: Evaluator, right: Evaluator) -> Evaluator:
+    def either(row: dict, ctx: Context) -> Any:
+        first = _truth(left(row, ctx))
+        if first is True:
+            return True
+        second = _truth(right(row, ctx))
+        if second is True:
+            return True
+        return None if first is None or second is None else False
+
+    return either
+
+
+def _xor(left: Evaluator, right: Evaluator) -> Evaluator:
+    def exclusive(row: dict, ctx: Context) -> Any:
+        first = _truth(left(row, ctx))
+        second = _truth(right(row, ctx))
+        if first is None or second is None:
+            return None
+        return first != second
+
+    return exclusive
+
+
+def _not_equals(left: Any, right: Any) -> Any:
+    same = equals(left, right)
+    return None if same is None else not same
+
+
+def _ordering(test: Callable[[int], bool]) -> Callable[[Any, Any], Any]:
+    def apply(left: Any, right: Any) -> Any:
+        order = compare(left, right)
+        if order is None:
+            return None
+        return False if order == UNORDERED else test(order)
+
+    return apply
+
+
+def _in(item: Any, collection: Any) -> Any:
+    if collection is None:
+        return None
+    if type(collection) is not list:
+        raise QueryTypeError(f"IN needs a list, not {type_name(collection)}", "InvalidArgumentType")
+    unknown = False
+    for element in collection:
+        same = equals(item, element)
+        if same is True:
+            return True
+        if same is None:
+            unknown = True
+    return None if unknown else False
+
+
+def _string_predicate(test: Callable[[str, str], bool]) -> Callable[[Any, Any], Any]:
+    def apply(left: Any, right: Any) -> Any:
+        if type(left) is not str or type(right) is not str:
+            return None
+        return test(left, right)
+
+    return apply
+
+
+_BINARY: dict[str, Callable[[Any, Any], Any]] = {
+    "+": add,
+    "-": subtract,
+    "*": multiply,
+    "/": divide,
+    "%": modulo,
+    "^": power,
+    "=": equals,
+    "<>": _not_equals,
+    "<": _ordering(lambda order: order < 0),
+    ">": _ordering(lambda order: order > 0),
+    "<=": _ordering(lambda order: order <= 0),
+    ">=": _ordering(lambda order: order >= 0),
+    "IN": _in,
+    "STARTS WITH": _string_predicate(str.startswith),
+    "ENDS WITH": _string_predicate(str.endswith),
+    "CONTAINS": _string_predicate(lambda text, part: part in text),
+    "=~": regex_match,
+}
+
+
+def _binary(expr: ast.Binary, scope: frozenset[str]) -> Evaluator:
+    left = compile_expression(expr.left, scope)
+    right = compile_expression(expr.right, scope)
+    if expr.op == "AND":
+        return _and(left, right)
+    if expr.op == "OR":
+        return _or(left, right)
+    if expr.op == "XOR":
+        return _xor(left, right)
+    operation = _BINARY[expr.op]
+    return lambda row, ctx: operation(left(row, ctx), right(row, ctx))
+
+
+def _is_null(expr: ast.IsNull, scope: frozenset[str]) -> Evaluator:
+    operand = compile_expression(expr.operand, scope)
+    if expr.negated:
+        return lambda row, ctx: operand(row, ctx) is not None
+    return lambda row, ctx: operand(row, ctx) is None
+
+
+def _has_labels(expr: ast.HasLabels, scope: frozenset[str]) -> Evaluator:
+    subject = compile_expression(expr.subject, scope)
+    labels = expr.labels
+
+    def test(row: dict, ctx: Context) -> Any:
+        value = subject(row, ctx)
+        if value is None:
+            return None
+        if type(value) is NodeRef:
+            have = ctx.node(value).labels
+            return all(label in have for label in labels)
+        if type(value) is RelRef:
+            return all(label == ctx.rel(value).rel_type for label in labels)
+        raise QueryTypeError(f"cannot test labels of {type_name(value)}", "InvalidArgumentType")
+
+    return test
+
+
+def _function(expr: ast.FunctionCall, scope: frozenset[str]) -> Evaluator:
+    name = expr.name.lower()
+    if name in AGGREGATES:
+        raise QuerySemanticError(f"aggregate {expr.name}() is not allowed here", "InvalidAggregation")
+    function = FUNCTIONS.get(name)
+    if function is None:
+        raise QuerySemanticError(f"unknown function {expr.name}()", "UnknownFunction")
+    args = [compile_expression(arg, scope) for arg in expr.args]
+    if len(args) == 1:
+        only = args[0]
+        return lambda row, ctx: function(ctx, [only(row, ctx)])
+    return lambda row, ctx: function(ctx, [arg(row, ctx) for arg in args])
+
+
+def _count_star(expr: ast.CountStar, scope: frozenset[str]) -> Evaluator:
+    raise QuerySemanticError("count(*) is not allowed here", "InvalidAggregation")
+
+
+def _case(expr: ast.Case, scope: frozenset[str]) -> Evaluator:
+    subject = compile_expression(expr.subject, scope) if expr.subject is not None else None
+    whens = [(compile_expression(w, scope), compile_expression(t, scope)) for w, t in expr.whens]
+    default = compile_expression(expr.default, scope) if expr.default is not None else None
+
+    def choose(row: dict, ctx: Context) -> Any:
+        if subject is not None:
+            value = subject(row, ctx)
+            for when, then in whens:
+                if equals(value, when(row, ctx)) is True:
+                    return then(row, ctx)
+        else:
+            for when, then in whens:
+                if when(row, ctx) is True:
+                    return then(row, ctx)
+        return default(row, ctx) if default is not None else None
+
+    return choose
+
+
+def _iterate(source: Evaluator, variable: str) -> Callable[[dict, Context], Any]:
+    """Yield (scoped row) per element of a list source; returns None for a null source."""
+
+    def rows(row: dict, ctx: Context) -> Any:
+        values = source(row, ctx)
+        if values is None:
+            return None
+        if type(values) is not list:
+            raise QueryTypeError(f"cannot iterate over {type_name(values)}", "InvalidArgumentType")
+        ctx.tick(len(values))
+        scoped = []
+        for value in values:
+            inner = row.copy()
+            inner[variable] = value
+            scoped.append(inner)
+        return scoped
+
+    return rows
+
+
+def _list_comprehension(expr: ast.ListComprehension, scope: frozenset[str]) -> Evaluator:
+    inner_scope = scope | {expr.variable}
+    rows = _iterate(compile_expression(expr.source, scope), expr.variable)
+    predicate = compile_expression(expr.predicate, inner_scope) if expr.predicate is not None else None
+    projection = compile_expression(expr.projection, inner_scope) if expr.projection is not None else None
+    variable = expr.variable
+
+    def build(row: dict, ctx: Context) -> Any:
+        scoped = rows(row, ctx)
+        if scoped is None:
+            return None
+        out = []
+        for inner in scoped:
+            if predicate is not None and predicate(inner, ctx) is not True:
+                continue
+            out.append(projection(inner, ctx) if projection is not None else inner[variable])
+        return out
+
+    return build
+
+
+def _quantifier(expr: ast.Quantifier, scope: frozenset[str]) -> Evaluator:
+    rows = _iterate(compile_expression(expr.source, scope), expr.variable)
+    predicate = (
+        compile_expression(expr.predicate, scope | {expr.variable})
+        if expr.predicate is not None
+        else compile_expression(ast.Variable(expr.variable), scope | {expr.variable})
+    )
+    kind = expr.kind
+
+    def decide(row: dict, ctx: Context) -> Any:
+        scoped = rows(row, ctx)
+        if scoped is None:
+            return None
+        trues = unknowns = 0
+        for inner in scoped:
+            value = _truth(predicate(inner, ctx))
+            if value is True:
+                trues += 1
+                if kind == "ANY":
+                    return True
+                if kind == "NONE":
+                    return False
+                if kind == "SINGLE" and trues > 1:
+                    return False
+            elif value is None:
+                unknowns += 1
+            elif kind == "ALL":
+                return False
+        if unknowns:
+            return None
+        if kind == "ALL":
+            return True
+        if kind == "ANY":
+            return False
+        if kind == "NONE":
+            return True
+        return trues == 1
+
+    return decide
+
+
+def _reduce(expr: ast.Reduce, scope: frozenset[str]) -> Evaluator:
+    init = compile_expression(expr.init, scope)
+    source = compile_expression(expr.source, scope)
+    step = compile_expression(expr.step, scope | {expr.accumulator, expr.variable})
+    accumulator, variable = expr.accumulator, expr.variable
+
+    def fold(row: dict, ctx: Context) -> Any:
+        values = source(row, ctx)
+        if values is None:
+            return None
+        if type(values) is not list:
+            raise QueryTypeError(f"cannot reduce over {type_name(values)}", "InvalidArgumentType")
+        inner = row.copy()
+        inner[accumulator] = init(row, ctx)
+        for value in values:
+            inner[variable] = value
+            inner[accumulator] = step(inner, ctx)
+        ctx.tick(len(values))
+        return inner[accumulator]
+
+    return fold
+
+
+def _pattern_plan(
+    parts: tuple[ast.PatternPart, ...], scope: frozenset[str], keep: frozenset[str] | None, *readers: Any
+):
+    """Compile a pattern used inside an expression; variables the readers mention are fetched with it."""
+    read = set().union(*(free_variables(reader) for reader in readers if reader is not None))
+    return compile_match(MatchSpec(parts, scope, frozenset(read - scope), keep), compile_expression)
+
+
+def _pattern_comprehension(expr: ast.PatternComprehension, scope: frozenset[str]) -> Evaluator:
+    plan = _pattern_plan((expr.pattern,), scope, None, expr.predicate, expr.projection)
+    inner_scope = scope | _pattern_names(expr.pattern)
+    predicate = compile_expression(expr.predicate, inner_scope) if expr.predicate is not None else None
+    projection = compile_expression(expr.projection, inner_scope)
+
+    def build(row: dict, ctx: Context) -> Any:
+        out = []
+        for inner in plan.run(row, ctx):
+            if predicate is not None and predicate(inner, ctx) is not True:
+                continue
+            out.append(projection(inner, ctx))
+        return out
+
+    return build
+
+
+def _pattern_names(part: ast.PatternPart) -> frozenset[str]:
+    names = {element.variable for element in part.elements if element.variable}
+    if part.path_variable:
+        names.add(part.path_variable)
+    return frozenset(names)
+
+
+def _pattern_predicate(expr: ast.PatternPredicate, scope: frozenset[str]) -> Evaluator:
+    plan = _pattern_plan((expr.pattern,), scope, frozenset())
+    return lambda row, ctx: bool(plan.run(row, ctx, limit=1))
+
+
+def _exists(expr: ast.ExistsSubquery, scope: frozenset[str]) -> Evaluator:
+    if expr.query is not None:
+        from .planner import plan_subquery  # the planner imports this module
+
+        subquery = plan_subquery(expr.query, scope)
+        return lambda row, ctx: bool(subquery.run_from(row, ctx, limit=1))
+    parts = expr.pattern.parts
+    names = frozenset().union(*(_pattern_names(part) for part in parts))
+    plan = _pattern_plan(parts, scope, None if expr.where is not None else frozenset(), expr.where)
+    where = compile_expression(expr.where, scope | names) if expr.where is not None else None
+    if where is None:
+        return lambda row, ctx: bool(plan.run(row, ctx, limit=1))
+
+    def test(row: dict, ctx: Context) -> Any:
+        return any(where(inner, ctx) is True for inner in plan.run(row, ctx))
+
+    return test
+
+
+def _map_projection(expr: ast.MapProjection, scope: frozenset[str]) -> Evaluator:
+    subject = compile_expression(expr.subject, scope)
+    items = []
+    for kind, key, value in expr.items:
+        if kind == "literal":
+            items.append((kind, key, compile_expression(value, scope)))
+        elif kind == "variable":
+            items.append((kind, key, compile_expression(ast.Variable(key), scope)))
+        else:
+            items.append((kind, key, None))
+
+    def project(row: dict, ctx: Context) -> Any:
+        value = subject(row, ctx)
+        if value is None:
+            return None
+        kind = type(value)
+        if kind is NodeRef:
+            properties = ctx.node(value).metadata
+        elif kind is RelRef:
+            properties = ctx.rel(value).metadata
+        elif kind is dict:
+            properties = value
+        else:
+            raise QueryTypeError(f"cannot project {type_name(value)}", "InvalidArgumentType")
+        out: dict = {}
+        for item_kind, key, evaluator in items:
+            if item_kind == "all":
+                out.update(properties)
+            elif item_kind == "property":
+                out[key] = properties.get(key)
+            else:
+                out[key] = evaluator(row, ctx)
+        return out
+
+    return project
+
+
+_COMPILERS: dict[type, Callable[[Any, frozenset[str]], Evaluator]] = {
+    ast.Literal: _literal,
+    ast.Parameter: _parameter,
+    ast.Variable: _variable,
+    ast.ListLiteral: _list,
+    ast.MapLiteral: _map,
+    ast.PropertyAccess: _property,
+    ast.Subscript: _subscript,
+    ast.Slice: _slice,
+    ast.Unary: _unary,
+    ast.Binary: _binary,
+    ast.IsNull: _is_null,
+    ast.HasLabels: _has_labels,
+    ast.FunctionCall: _function,
+    ast.CountStar: _count_star,
+    ast.Case: _case,
+    ast.ListComprehension: _list_comprehension,
+    ast.Quantifier: _quantifier,
+    ast.Reduce: _reduce,
+    ast.PatternComprehension: _pattern_comprehension,
+    ast.PatternPredicate: _pattern_predicate,
+    ast.ExistsSubquery: _exists,
+    ast.MapProjection: _map_projection,
+}
+
+
+def is_constant(expr: Any) -> bool:
+    """Tell whether an expression reads no variables (parameters and literals only)."""
+    if isinstance(expr, (ast.Variable, ast.PatternPredicate, ast.PatternComprehension, ast.ExistsSubquery)):
+        return False
+    if isinstance(expr, ast.FunctionCall) and expr.name.lower() in AGGREGATES:
+        return False
+    if isinstance(expr, ast.Node):
+        return all(is_constant(getattr(expr, name)) for name in expr.__dataclass_fields__ if name != "pos")
+    if isinstance(expr, tuple):
+        return all(is_constant(item) for item in expr)
+    return True
+

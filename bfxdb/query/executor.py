@@ -1,0 +1,509 @@
+"""Run plans: the reading operators, the pipeline, UNION, and the conversion of rows to results."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..errors import QueryArgumentError, QuerySyntaxError
+from ..identity import to_unsigned
+from ..model import Path
+from .sqlplan import MatchPlan, is_simple_key, json_path_literal, quote_identifier
+from .aggregates import AGGREGATES, Distinct
+from .runtime import Context
+from .values import Descending, NodeRef, PathRef, RelRef, group_key, order_key
+
+
+Evaluator = Callable[[dict, Context], Any]
+
+
+# ---------------------------------------------------------------- reading operators
+
+
+class MatchOp:
+    """MATCH / OPTIONAL MATCH: one SQL query per incoming row, then the residual WHERE."""
+
+    __slots__ = ("plan", "optional", "where", "new")
+
+    def __init__(self, plan: MatchPlan, optional: bool, where: Evaluator | None, new: tuple[str, ...]) -> None:
+        self.plan = plan
+        self.optional = optional
+        self.where = where
+        self.new = new
+
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Extend each row with every match of the pattern (or nulls, when optional)."""
+        out: list[dict] = []
+        plan, where = self.plan, self.where
+        for row in rows:
+            matches = plan.run(row, ctx)
+            if where is not None:
+                matches = [match for match in matches if where(match, ctx) is True]
+            if matches:
+                out.extend(matches)
+            elif self.optional:
+                extended = row.copy()
+                for name in self.new:
+                    extended[name] = None
+                out.append(extended)
+        return out
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        head = "OptionalMatch" if self.optional else "Match"
+        lines = [f"{head} -> {', '.join(self.new) or '(no new variables)'}", f"  SQL: {self.plan.explain()}"]
+        if self.where is not None:
+            lines.append("  Filter: residual WHERE evaluated in Python")
+        return lines
+
+
+class UnwindOp:
+    """UNWIND: one row per list element."""
+
+    __slots__ = ("expression", "variable")
+
+    def __init__(self, expression: Evaluator, variable: str) -> None:
+        self.expression = expression
+        self.variable = variable
+
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Expand each row by the elements of the evaluated list (null gives no rows)."""
+        out = []
+        variable = self.variable
+        for row in rows:
+            value = self.expression(row, ctx)
+            if value is None:
+                continue
+            items = value if type(value) is list else [value]
+            for item in items:
+                new = row.copy()
+                new[variable] = item
+                out.append(new)
+            ctx.tick(len(items))
+        return out
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        return [f"Unwind -> {self.variable}"]
+
+
+@dataclass(frozen=True)
+class AggregateSpec:
+    """One aggregate call of a projection: its result goes to the synthetic variable ``name``."""
+
+    name: str
+    function: str
+    args: tuple[Evaluator, ...]
+    distinct: bool
+    star: bool
+
+
+def _new_accumulator(spec: AggregateSpec) -> Any:
+    accumulator = AGGREGATES[spec.function]()
+    return Distinct(accumulator) if spec.distinct else accumulator
+
+
+class ProjectionOp:
+    """WITH / RETURN: project, aggregate, DISTINCT, ORDER BY, SKIP, LIMIT, then WITH's WHERE."""
+
+    def __init__(
+        self,
+        columns: tuple[str, ...],
+        keys: tuple[tuple[str, Evaluator], ...],
+        values: tuple[tuple[str, Evaluator | None], ...],
+        aggregates: tuple[AggregateSpec, ...] | None,
+        distinct: bool,
+        order: tuple[tuple[Evaluator, bool], ...],
+        skip: Evaluator | None,
+        limit: Evaluator | None,
+        where: Evaluator | None,
+        final: bool,
+    ) -> None:
+        self.columns = columns
+        self.keys = keys
+        self.values = values
+        self.aggregates = aggregates
+        self.distinct = distinct
+        self.order = order
+        self.skip = skip
+        self.limit = limit
+        self.where = where
+        self.final = final
+        self.plain = not (aggregates is not None or distinct or order or skip or limit or where)
+
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Project the rows; returns dicts of the projected columns."""
+        if self.plain:
+            keys = self.keys
+            ctx.tick(len(rows))
+            return [{column: evaluator(row, ctx) for column, evaluator in keys} for row in rows]
+        if self.aggregates is not None:
+            pairs = self._aggregate(rows, ctx)
+        else:
+            keys = self.keys
+            pairs = []
+            for row in rows:
+                projected = {column: evaluator(row, ctx) for column, evaluator in keys}
+                pairs.append((projected, row))
+            ctx.tick(len(rows))
+        if self.distinct:
+            seen = set()
+            unique = []
+            columns = self.columns
+            for projected, scope in pairs:
+                key = tuple(group_key(projected[column]) for column in columns)
+                if key not in seen:
+                    seen.add(key)
+                    unique.append((projected, scope))
+            pairs = unique
+        if self.order:
+            pairs = self._sort(pairs, ctx)
+        skip = _count_argument(self.skip, ctx, "SKIP")
+        limit = _count_argument(self.limit, ctx, "LIMIT")
+        if skip or limit is not None:
+            skip = skip or 0
+            pairs = pairs[skip : None if limit is None else skip + limit]
+        if self.where is not None:
+            # WITH ... WHERE also sees the variables bound before the WITH
+            where = self.where
+            kept = []
+            for projected, scope in pairs:
+                merged = scope.copy()
+                merged.update(projected)
+                if where(merged, ctx) is True:
+                    kept.append(projected)
+            return kept
+        return [projected for projected, _ in pairs]
+
+    def _aggregate(self, rows: list[dict], ctx: Context) -> list[tuple[dict, dict]]:
+        keys = self.keys
+        specs = self.aggregates
+        groups: dict[tuple, tuple[dict, dict, list]] = {}
+        for row in rows:
+            key_values = {column: evaluator(row, ctx) for column, evaluator in keys}
+            group = tuple(group_key(value) for value in key_values.values())
+            entry = groups.get(group)
+            if entry is None:
+                entry = groups[group] = (key_values, row, [_new_accumulator(spec) for spec in specs])
+            for spec, accumulator in zip(specs, entry[2]):
+                if spec.star:
+                    accumulator.add(True)
+                elif spec.function.startswith("percentile"):
+                    accumulator.add_with(spec.args[0](row, ctx), spec.args[1](row, ctx))
+                else:
+                    accumulator.add(spec.args[0](row, ctx))
+        ctx.tick(len(rows))
+        if not groups and not keys:
+            groups[()] = ({}, {}, [_new_accumulator(spec) for spec in specs])
+        pairs = []
+        for key_values, first, accumulators in groups.values():
+            scope = first.copy()
+            for spec, accumulator in zip(specs, accumulators):
+                scope[spec.name] = accumulator.result()
+            projected = {}
+            for column, evaluator in self.values:
+                projected[column] = key_values[column] if evaluator is None else evaluator(scope, ctx)
+            pairs.append((projected, scope))
+        return pairs
+
+    def _sort(self, pairs: list[tuple[dict, dict]], ctx: Context) -> list[tuple[dict, dict]]:
+        order = self.order
+
+        def sort_key(pair: tuple[dict, dict]) -> tuple:
+            projected, scope = pair
+            merged = scope.copy()
+            merged.update(projected)
+            return tuple(
+                Descending(order_key(evaluator(merged, ctx))) if descending else order_key(evaluator(merged, ctx))
+                for evaluator, descending in order
+            )
+
+        ctx.tick(len(pairs))
+        return sorted(pairs, key=sort_key)
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        head = "Return" if self.final else "With"
+        extras = []
+        if self.aggregates is not None:
+            extras.append(f"aggregate {', '.join(spec.function for spec in self.aggregates)}")
+        if self.distinct:
+            extras.append("distinct")
+        if self.order:
+            extras.append("order by")
+        if self.skip is not None:
+            extras.append("skip")
+        if self.limit is not None:
+            extras.append("limit")
+        if self.where is not None:
+            extras.append("where")
+        suffix = f" ({'; '.join(extras)})" if extras else ""
+        return [f"{head} {', '.join(self.columns)}{suffix}"]
+
+
+def _count_argument(evaluator: Evaluator | None, ctx: Context, clause: str) -> int | None:
+    if evaluator is None:
+        return None
+    value = evaluator({}, ctx)
+    if type(value) is not int:
+        raise QuerySyntaxError(f"{clause} needs an integer, got {value!r}", "InvalidArgumentType")
+    if value < 0:
+        raise QuerySyntaxError(f"{clause} must not be negative, got {value}", "NegativeIntegerArgument")
+    return value
+
+
+class CountPushdown:
+    """A first MATCH whose only consumer counts: SQL computes the counts in one statement."""
+
+    def __init__(self, match: MatchOp, counts: tuple, columns: tuple[str, ...], fallback: ProjectionOp) -> None:
+        self.match = match
+        self.counts = counts
+        self.columns = columns
+        self.fallback = fallback
+
+    def direct(self, ctx: Context) -> list[tuple] | None:
+        """Answer a whole query with one SQL statement, or None when Python must check rows."""
+        values = self.match.plan.run_counts({}, ctx, self.counts)
+        return None if values is None else [tuple(values)]
+
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Count in SQL; fall back to matching and aggregating when a check must run in Python."""
+        if len(rows) == 1:
+            values = self.match.plan.run_counts(rows[0], ctx, self.counts)
+            if values is not None:
+                return [dict(zip(self.columns, values))]
+        return self.fallback.run(self.match.run(rows, ctx), ctx)
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        select = ", ".join(
+            "count(*)" if name is None else f"count({'DISTINCT ' if distinct else ''}{name})"
+            for name, distinct in self.counts
+        )
+        return [
+            f"CountInSql {select} -> {', '.join(self.columns)}",
+            f"  SQL: {self.match.plan.explain()}",
+        ]
+
+
+class DirectReturn:
+    """A first MATCH feeding a plain RETURN of whole entities or ids: SQL rows become result rows."""
+
+    def __init__(self, match: MatchOp, projection: ProjectionOp, outputs: tuple) -> None:
+        self.match = match
+        self.projection = projection
+        self.outputs = outputs  # per column: (decoder, first SQL column)
+        self.columns = projection.columns
+
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Run the general way (used inside UNION, where rows are dicts)."""
+        return self.projection.run(self.match.run(rows, ctx), ctx)
+
+    def direct(self, ctx: Context) -> list[tuple] | None:
+        """Build the result rows straight from SQL, or None when a check must run in Python."""
+        plan = self.match.plan
+        if plan.residual:
+            return None
+        bound = plan.bind({}, ctx)
+        if bound is None:
+            return []
+        params, kinds, python_filters = bound
+        if python_filters:
+            return None
+        outputs = self.outputs
+        rows = [
+            tuple([decode(sql_row, column) for decode, column in outputs])
+            for sql_row in ctx.store.execute(plan.render(kinds), params)
+        ]
+        ctx.tick(len(rows))
+        return rows
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        return [f"DirectReturn {', '.join(self.columns)}", f"  SQL: {self.match.plan.explain()}"]
+
+
+def decode_id(row: tuple, column: int) -> int:
+    """Read an identity column as the unsigned id."""
+    return to_unsigned(row[column])
+
+
+# ---------------------------------------------------------------- pipelines and plans
+
+
+class Pipeline:
+    """The operators of one single query, run in order over lists of rows."""
+
+    def __init__(self, ops: tuple, columns: tuple[str, ...]) -> None:
+        self.ops = ops
+        self.columns = columns
+        only = ops[0] if len(ops) == 1 else None
+        self.direct = only.direct if columns and isinstance(only, (CountPushdown, DirectReturn)) else None
+
+    def run_from(self, row: dict, ctx: Context, limit: int | None = None) -> list[dict]:
+        """Run the operators starting from one row (a subquery's enclosing row, or the empty row)."""
+        rows = [row]
+        for op in self.ops:
+            rows = op.run(rows, ctx)
+        return rows[:limit] if limit is not None else rows
+
+    def describe(self) -> list[str]:
+        """Describe the operators for EXPLAIN."""
+        lines = []
+        for op in self.ops:
+            lines.extend(op.describe())
+        return lines
+
+
+class QueryPlan:
+    """A whole query: one pipeline per UNION part."""
+
+    def __init__(self, pipelines: tuple[Pipeline, ...], union_all: tuple[bool, ...]) -> None:
+        self.pipelines = pipelines
+        self.union_all = union_all
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The result columns (those of the first part)."""
+        return self.pipelines[0].columns
+
+    def execute(self, ctx: Context) -> list[tuple]:
+        """Run every part and combine them; returns rows as tuples of output values."""
+        if len(self.pipelines) == 1:
+            pipeline = self.pipelines[0]
+            if pipeline.direct is not None:
+                rows = pipeline.direct(ctx)
+                if rows is not None:
+                    return rows
+            columns = pipeline.columns
+            if not columns:
+                pipeline.run_from({}, ctx)
+                return []
+            return [tuple([to_output(row[c], ctx) for c in columns]) for row in pipeline.run_from({}, ctx)]
+        combined: list[tuple] = []
+        seen: set | None = None if all(self.union_all) else set()
+        for pipeline in self.pipelines:
+            rows = pipeline.run_from({}, ctx)
+            if not pipeline.columns:
+                continue
+            for row in rows:
+                values = tuple(row[column] for column in pipeline.columns)
+                if seen is not None:
+                    key = tuple(group_key(value) for value in values)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                combined.append(values)
+        return [tuple(to_output(value, ctx) for value in row) for row in combined]
+
+    def describe(self) -> str:
+        """Describe the plan as readable text, SQL included."""
+        lines: list[str] = []
+        for index, pipeline in enumerate(self.pipelines):
+            if index:
+                lines.append("UNION ALL" if self.union_all[index - 1] else "UNION")
+            lines.extend(pipeline.describe())
+        return "\n".join(lines)
+
+
+_PLAIN = frozenset({int, str, float, bool, type(None)})
+
+
+def to_output(value: Any, ctx: Context) -> Any:
+    """Turn a value of a running query into what callers get.
+
+    :param value: a query value, possibly holding node, relationship or path references.
+    :param ctx: the run, whose cache holds the entities' data (deleted ones included).
+    :returns: the value with Substrate, Relationship and Path objects in place of references.
+    :raises EntityNotFound: for a reference to an entity that never existed.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is NodeRef:
+        return ctx.node(value, allow_deleted=True)
+    if kind is RelRef:
+        return ctx.rel(value, allow_deleted=True)
+    if kind is list:
+        return [to_output(item, ctx) for item in value]
+    if kind is dict:
+        return {key: to_output(item, ctx) for key, item in value.items()}
+    if kind is PathRef:
+        return Path(
+            tuple(ctx.node(node, allow_deleted=True) for node in value.nodes),
+            tuple(ctx.rel(rel, allow_deleted=True) for rel in value.rels),
+        )
+    return value
+
+
+# ---------------------------------------------------------------- schema commands
+
+
+class IndexCommand:
+    """CREATE INDEX / DROP INDEX on a node property: a property_indexes row plus SQLite expression indexes."""
+
+    def __init__(self, action: str, name: str | None, label: str | None, properties: tuple[str, ...]) -> None:
+        self.action = action
+        self.name = name
+        self.label = label
+        self.properties = properties
+
+    columns: tuple[str, ...] = ()
+
+    def index_name(self) -> str:
+        """The index's name: given, or derived from label and properties."""
+        if self.name:
+            return self.name
+        return f"index_{self.label}_{'_'.join(self.properties)}"
+
+    def execute(self, ctx: Context) -> list[tuple]:
+        """Create or drop the index in the current transaction; returns no rows.
+
+        :raises QueryArgumentError: for a property key that cannot be indexed, or a missing index.
+        """
+        store = ctx.store
+        name = self.index_name()
+        if self.action == "create":
+            for key in self.properties:
+                if not is_simple_key(key):
+                    raise QueryArgumentError(
+                        f"property {key!r} cannot be indexed: use letters, digits and underscores",
+                        "InvalidArgumentValue",
+                    )
+            exists = store.execute("SELECT 1 FROM property_indexes WHERE name = ?", (name,)).fetchone()
+            if exists:
+                return []
+            store.execute(
+                "INSERT INTO property_indexes (name, label, properties) VALUES (?, ?, ?)",
+                (name, self.label, json.dumps(list(self.properties))),
+            )
+            for key in self.properties:
+                store.execute(
+                    f"CREATE INDEX IF NOT EXISTS {quote_identifier('property_' + key)} "
+                    f"ON substrates(json_extract(metadata, {json_path_literal(key)}))"
+                )
+            return []
+        row = None
+        if self.name:
+            row = store.execute("SELECT name, properties FROM property_indexes WHERE name = ?", (name,)).fetchone()
+        else:
+            for candidate in store.execute(
+                "SELECT name, properties FROM property_indexes WHERE label = ?", (self.label,)
+            ).fetchall():
+                if tuple(json.loads(candidate[1])) == self.properties:
+                    row = candidate
+        if row is None:
+            raise QueryArgumentError(f"no index named {name!r}", "IndexNotFound")
+        store.execute("DELETE FROM property_indexes WHERE name = ?", (row[0],))
+        still_used = {
+            key for (text,) in store.execute("SELECT properties FROM property_indexes") for key in json.loads(text)
+        }
+        for key in json.loads(row[1]):
+            if key not in still_used:
+                store.execute(f"DROP INDEX IF EXISTS {quote_identifier('property_' + key)}")
+        return []
+
+    def describe(self) -> str:
+        """Describe the command for EXPLAIN."""
+        return f"{self.action.title()}Index {self.index_name()} ON :{self.label}({', '.join(self.properties)})"

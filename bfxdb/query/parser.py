@@ -1,0 +1,745 @@
+"""Turn openCypher text into the typed syntax tree of :mod:`bfxdb.query.ast`; the only module that imports lark."""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import re
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from ..errors import QuerySyntaxError
+from . import ast
+
+__all__ = ["caret_context", "parse"]
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+#: How deeply syntax may nest (brackets, or a chain like `a OR b OR ...` with this many terms).
+#: Everything after the parser walks the tree recursively, so a bound here keeps them all safe.
+MAX_NESTING = 128
+
+
+def _grammar_text() -> str:
+    """Read ``cypher.lark`` from the installed package, or from the repository when running from a checkout."""
+    try:
+        return importlib.resources.files("bfxdb.grammar").joinpath("cypher.lark").read_text(encoding="utf-8")
+    except ModuleNotFoundError:
+        return (Path(__file__).resolve().parents[2] / "grammar" / "cypher.lark").read_text(encoding="utf-8")
+
+
+_LARK = Lark(
+    _grammar_text(),
+    parser="lalr",
+    lexer="contextual",
+    propagate_positions=True,
+    maybe_placeholders=True,
+)
+
+# How a terminal reads in an error message, for the ones whose pattern is not plain text.
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "ESCAPED_NAME": "a `quoted name`",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "PARAMETER": "a $parameter",
+    "$END": "the end of the query",
+}
+# Families of terminals an error message names as one thing when most of the family is expected.
+_EXPRESSION_START = frozenset(
+    {"NAME", "ESCAPED_NAME", "NUMBER", "STRING", "PARAMETER"}
+    | {"'('", "'['", "'{'", "'-'", "'+'"}
+    | {"NOT", "CASE", "TRUE", "FALSE", "NULL", "EXISTS", "REDUCE", "ALL", "ANY", "NONE", "SINGLE"}
+)
+_OPERATORS = frozenset(
+    {"'+'", "'-'", "'*'", "'/'", "'%'", "'^'", "'='", "'<>'", "'<'", "'>'", "'<='", "'>='", "'=~'"}
+    | {"'.'", "'['", "':'", "'+='", "AND", "OR", "XOR", "IN", "IS", "STARTS", "ENDS", "CONTAINS"}
+)
+_ARROWS = frozenset({"'-->'", "'<--'", "'--'", "'<-->'", "'-['", "'<-['"})
+_CLAUSES = frozenset(
+    {"MATCH", "OPTIONAL", "UNWIND", "WITH", "RETURN", "CREATE", "MERGE", "SET", "REMOVE", "DELETE", "DETACH", "CALL"}
+)
+# Terminals that can only continue a relationship pattern: a parse error where one of them was
+# expected happened inside `-[...]-`.
+_REL_DETAIL_CLOSERS = {t.name for t in _LARK.terminals if t.pattern.value in ("]-", "]->")}
+
+
+@functools.lru_cache(maxsize=2048)
+def parse(text: str) -> ast.Statement:
+    """Parse one openCypher statement into its syntax tree.
+
+    Results are cached by text and shared, which is safe because the tree is immutable.
+
+    :param text: the query, e.g. ``"MATCH (n:Person) RETURN n.name"``.
+    :returns: the :class:`~bfxdb.query.ast.Statement` at the root of the tree.
+    :raises QuerySyntaxError: the text is not openCypher; the error names the line and column,
+        what was found and what was expected, and carries the offending line with a caret under it.
+    """
+    try:
+        return _Builder(text).build(_LARK.parse(text))
+    except UnexpectedInput as error:
+        raise _from_lark_error(error, text) from None
+    except QuerySyntaxError as error:
+        raise _with_context(error, text) from None
+
+
+def caret_context(text: str, line: int, column: int) -> str:
+    """Show where an error is: the line of ``text`` numbered ``line`` and a caret under ``column``.
+
+    :param text: the whole query.
+    :param line: 1-based line number.
+    :param column: 1-based column number.
+    :returns: two lines, e.g. ``"RETURN 1 +\n          ^"``.
+    """
+    # Lines as lark counts them: split at "\n" only.
+    lines = text.split("\n")
+    source = lines[min(max(line, 1), len(lines)) - 1].rstrip("\r")
+    # Keep tabs so the caret lines up however the reader's terminal renders them.
+    pad = "".join("\t" if ch == "\t" else " " for ch in source[: max(column - 1, 0)])
+    return f"{source}\n{pad}^"
+
+
+def _with_context(error: QuerySyntaxError, text: str) -> QuerySyntaxError:
+    """Return ``error`` with its caret context filled in from the query text."""
+    if error.context is not None or error.line is None:
+        return error
+    return QuerySyntaxError(
+        error.message,
+        error.detail_code,
+        line=error.line,
+        column=error.column,
+        context=caret_context(text, error.line, error.column or 1),
+    )
+
+
+def _term(name: str) -> str:
+    """Return how error messages know the terminal called ``name``: NAME, MATCH, ``'('``, ..."""
+    if name in _TERMINAL_WORDS:
+        return name
+    value = _LARK.get_terminal(name).pattern.value
+    return value.upper() if value.isalpha() else f"'{value}'"
+
+
+def _describe_expected(expected: set[str]) -> str:
+    """Say in plain words what the parser would have accepted, folding big families into one phrase."""
+    terms = {_term(name) for name in expected}
+    words = []
+    if {"NAME", "NUMBER", "STRING"} <= terms:
+        terms -= _EXPRESSION_START
+        words.append("an expression")
+    if len(terms & _OPERATORS) >= 6:
+        terms -= _OPERATORS
+        words.append("an operator")
+    if len(terms & _ARROWS) >= 3:
+        terms -= _ARROWS
+        words.append("a relationship such as -->")
+    if len(terms & _CLAUSES) >= 5:
+        terms -= _CLAUSES
+        words.append("a clause such as MATCH or RETURN")
+    words.extend(_TERMINAL_WORDS.get(t, t) for t in sorted(terms, key=lambda t: (not t[0].isalpha(), t)))
+    if len(words) > 12:
+        words = words[:12] + ["..."]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    """Return the (line, column) just after the last character of ``text`` that is not blank."""
+    lines = text.rstrip().split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _from_lark_error(error: UnexpectedInput, text: str) -> QuerySyntaxError:
+    """Translate one of lark's parse errors into bfxdb's own terms."""
+    line, column = error.line, error.column
+    detail = "UnexpectedSyntax"
+    if isinstance(error, UnexpectedToken) and error.token.type != "$END":
+        # `accepts` replays the parser, so unlike `expected` it holds no LALR look-ahead strays.
+        expected = set(error.accepts or error.expected)
+        if expected & _REL_DETAIL_CLOSERS:
+            detail = "InvalidRelationshipPattern"
+        message = f"Invalid input '{error.token}': expected {_describe_expected(expected)}"
+    elif isinstance(error, UnexpectedToken):
+        line, column = _end_position(text)
+        message = f"The query ends too early: expected {_describe_expected(set(error.accepts or error.expected))}"
+    elif isinstance(error, UnexpectedEOF):
+        line, column = _end_position(text)
+        message = f"The query ends too early: expected {_describe_expected(set(error.expected))}"
+    elif isinstance(error, UnexpectedCharacters) and error.char in "'\"`":
+        what = "quoted name" if error.char == "`" else "string"
+        message = f"This {what} is never closed: add the closing {error.char}"
+    elif isinstance(error, UnexpectedCharacters):
+        message = f"Invalid input '{error.char}': this character cannot appear here"
+    else:
+        message = str(error)
+    message = f"{message} (line {line}, column {column})"
+    return QuerySyntaxError(message, detail, line=line, column=column, context=caret_context(text, line, column))
+
+
+def _fail(message: str, detail: str, pos: ast.Pos) -> QuerySyntaxError:
+    """Build a syntax error found while building the tree; parse() adds the caret context."""
+    line, column = pos
+    return QuerySyntaxError(f"{message} (line {line}, column {column})", detail, line=line, column=column)
+
+
+def _token_pos(token: Token) -> ast.Pos:
+    return (token.line, token.column)
+
+
+# ---------------------------------------------------------------- literals
+
+_DECIMAL = re.compile(r"\d+")
+_HEX = re.compile(r"0[xX][0-9a-fA-F]+")
+_OCTAL = re.compile(r"0o[0-7]+")
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]*")
+_FLOAT = re.compile(r"(?:\d+\.\d+|\.\d+|\d+)(?:[eE][+-]?\d+)?")
+_SIMPLE_ESCAPES = {
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
+
+
+def _number(token: Token, negative: bool, pos: ast.Pos) -> int | float:
+    """Return the value of a numeral, negated if ``negative``, checking its form and range."""
+    text = str(token)
+    if _DECIMAL.fullmatch(text):
+        value = int(text)
+    elif _HEX.fullmatch(text):
+        value = int(text[2:], 16)
+    elif _OCTAL.fullmatch(text):
+        value = int(text[2:], 8)
+    elif _FLOAT.fullmatch(text):
+        number = float(text)
+        if number == float("inf"):
+            raise _fail(f"The floating point number {text} is too large", "FloatingPointOverflow", pos)
+        return -number if negative else number
+    else:
+        raise _fail(f"Invalid number literal '{text}'", "InvalidNumberLiteral", pos)
+    value = -value if negative else value
+    if not INT64_MIN <= value <= INT64_MAX:
+        shown = f"-{text}" if negative else text
+        raise _fail(f"The integer {shown} does not fit in 64 bits", "IntegerOverflow", pos)
+    return value
+
+
+def _string(token: Token) -> str:
+    """Return the value of a quoted string literal, resolving its escapes."""
+    body = str(token)[1:-1]
+    if "\\" not in body:
+        return body
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        code = body[i + 1]
+        if code in "uU":
+            width = 4 if code == "u" else 8
+            digits = body[i + 2 : i + 2 + width]
+            if not _HEX_DIGITS.fullmatch(digits) or len(digits) != width or int(digits, 16) > 0x10FFFF:
+                raise _fail(
+                    f"Invalid unicode escape '\\{code}{digits}': expected \\{code} and {width} hex digits",
+                    "InvalidUnicodeLiteral",
+                    _offset_pos(token, i + 1),
+                )
+            out.append(chr(int(digits, 16)))
+            i += 2 + width
+        elif code in _SIMPLE_ESCAPES:
+            out.append(_SIMPLE_ESCAPES[code])
+            i += 2
+        else:
+            raise _fail(
+                f"Invalid escape sequence '\\{code}' in a string; write '\\\\' for a backslash",
+                "InvalidEscapeSequence",
+                _offset_pos(token, i + 1),
+            )
+    value = "".join(out)
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        # `\uD83D\uDE00` spells one character as a UTF-16 surrogate pair; half a pair is no character.
+        try:
+            value = value.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            message = "Unpaired UTF-16 surrogate in a \\u escape"
+            raise _fail(message, "InvalidUnicodeLiteral", _token_pos(token)) from None
+    return value
+
+
+def _offset_pos(token: Token, offset: int) -> ast.Pos:
+    """Return the (line, column) of the character ``offset`` characters into ``token``."""
+    before = str(token)[:offset]
+    newlines = before.count("\n")
+    if newlines:
+        return (token.line + newlines, offset - before.rfind("\n"))
+    return (token.line, token.column + offset)
+
+
+def _unquote_name(text: str) -> str:
+    """Return the name written in backticks, with doubled backticks read as one."""
+    return text[1:-1].replace("``", "`")
+
+
+# ---------------------------------------------------------------- the tree builder
+
+
+def _pos(meta) -> ast.Pos:
+    return (meta.line, meta.column) if not meta.empty else ast.NO_POS
+
+
+def _items(children) -> tuple:
+    """Drop the None that an absent optional list leaves behind."""
+    return tuple(c for c in children if c is not None)
+
+
+class _Builder:
+    """Build AST nodes from lark's parse tree: one small method per grammar rule, called children first."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def build(self, node, depth: int = 0):
+        """Return the AST value of one parse-tree node."""
+        # A plain walk: lark's Transformer costs a third of the parse time on short queries.
+        if isinstance(node, Tree):
+            if depth > MAX_NESTING:
+                raise _fail(
+                    f"The query nests more than {MAX_NESTING} levels deep here; flatten it (e.g. use IN [...])",
+                    "UnexpectedSyntax",
+                    _pos(node.meta),
+                )
+            return getattr(self, node.data)(node.meta, *[self.build(child, depth + 1) for child in node.children])
+        if isinstance(node, Token):
+            if node.type == "NAME":
+                return str(node)
+            if node.type == "ESCAPED_NAME":
+                return _unquote_name(node)
+        return node
+
+    # ------------------------------------------------------------ statements and clauses
+
+    def statement(self, meta, prefix, body):
+        kind = prefix.type if prefix is not None else None
+        return ast.Statement(body, kind == "EXPLAIN", kind == "PROFILE", _pos(meta))
+
+    def query(self, meta, first, *rest):
+        parts = (first, *rest[1::2])
+        union_all = tuple(rest[0::2])
+        return ast.Query(parts, union_all, _pos(meta))
+
+    def union(self, meta, all_):
+        return all_ is not None
+
+    def single_query(self, meta, *clauses):
+        return ast.SingleQuery(clauses, _pos(meta))
+
+    def match(self, meta, optional, pattern, where):
+        return ast.Match(pattern, where, optional is not None, _pos(meta))
+
+    def unwind(self, meta, expression, variable):
+        return ast.Unwind(expression, variable, _pos(meta))
+
+    def with_(self, meta, projection, where):
+        return ast.With(projection, where, _pos(meta))
+
+    def return_(self, meta, projection):
+        return ast.Return(projection, _pos(meta))
+
+    def create(self, meta, pattern):
+        return ast.Create(pattern, _pos(meta))
+
+    def merge(self, meta, part, *actions):
+        on_create = tuple(item for kind, items in actions if kind == "create" for item in items)
+        on_match = tuple(item for kind, items in actions if kind == "match" for item in items)
+        return ast.Merge(part, on_create, on_match, _pos(meta))
+
+    def on_match(self, meta, *items):
+        return ("match", items)
+
+    def on_create(self, meta, *items):
+        return ("create", items)
+
+    def set_(self, meta, *items):
+        return ast.Set(items, _pos(meta))
+
+    def set_assign(self, meta, target, value):
+        if isinstance(target, ast.PropertyAccess):
+            return ast.SetProperty(target.subject, target.key, value, _pos(meta))
+        if isinstance(target, ast.Variable):
+            return ast.SetProperties(target.name, value, True, _pos(meta))
+        message = "SET can assign to a property (n.key = ...) or a variable (n = {...})"
+        raise _fail(message, "UnexpectedSyntax", _pos(meta))
+
+    def set_merge(self, meta, target, value):
+        if isinstance(target, ast.Variable):
+            return ast.SetProperties(target.name, value, False, _pos(meta))
+        raise _fail("'+=' needs a variable on its left, e.g. SET n += {key: 1}", "UnexpectedSyntax", _pos(meta))
+
+    def set_labels(self, meta, target):
+        if isinstance(target, ast.HasLabels) and isinstance(target.subject, ast.Variable):
+            return ast.SetLabels(target.subject.name, target.labels, _pos(meta))
+        raise _fail("Expected '=', '+=' or labels after the SET target", "UnexpectedSyntax", _pos(meta))
+
+    def remove(self, meta, *items):
+        return ast.Remove(items, _pos(meta))
+
+    def remove_item(self, meta, target):
+        if isinstance(target, ast.PropertyAccess):
+            return ast.RemoveProperty(target.subject, target.key, _pos(meta))
+        if isinstance(target, ast.HasLabels) and isinstance(target.subject, ast.Variable):
+            return ast.RemoveLabels(target.subject.name, target.labels, _pos(meta))
+        raise _fail("REMOVE takes a property (n.key) or labels (n:Label)", "UnexpectedSyntax", _pos(meta))
+
+    def delete(self, meta, detach, *expressions):
+        return ast.Delete(expressions, detach is not None, _pos(meta))
+
+    def call(self, meta, procedure, args, yield_):
+        star, yields, where = yield_ if yield_ is not None else (False, (), None)
+        return ast.Call(procedure, args, yields, star, where, _pos(meta))
+
+    def procedure_name(self, meta, *names):
+        return ".".join(names)
+
+    def call_args(self, meta, args):
+        return args if args is not None else ()
+
+    def yield_(self, meta, *children):
+        *items, where = children
+        if isinstance(items[0], Token):
+            return (True, (), where)
+        return (False, tuple(items), where)
+
+    def yield_item(self, meta, field, alias):
+        return (field, alias)
+
+    # ------------------------------------------------------------ projections
+
+    def projection(self, meta, distinct, items, order_by, skip, limit):
+        star, projected = items
+        return ast.Projection(projected, star, distinct is not None, order_by or (), skip, limit, _pos(meta))
+
+    def projection_items(self, meta, *children):
+        if isinstance(children[0], Token):
+            return (True, children[1:])
+        return (False, children)
+
+    def projection_item(self, meta, item, alias):
+        expression, text = item
+        return ast.ProjectionItem(expression, alias, text, _pos(meta))
+
+    def item_expr(self, meta, expression):
+        return (expression, self._text[meta.start_pos : meta.end_pos])
+
+    def order_by(self, meta, *items):
+        return items
+
+    def sort_item(self, meta, expression, direction):
+        descending = direction is not None and direction.type in ("DESC", "DESCENDING")
+        return ast.SortItem(expression, descending, _pos(meta))
+
+    def skip(self, meta, expression):
+        return expression
+
+    def limit(self, meta, expression):
+        return expression
+
+    # ------------------------------------------------------------ schema commands
+
+    def create_index_for(self, meta, name, variable, label, *properties):
+        for owner, _key in properties:
+            if owner != variable:
+                message = f"The index properties must belong to {variable}, not {owner}"
+                raise _fail(message, "UndefinedVariable", _pos(meta))
+        return ast.CreateIndex(label, tuple(key for _owner, key in properties), name, _pos(meta))
+
+    def create_index_on(self, meta, label, *properties):
+        return ast.CreateIndex(label, properties, None, _pos(meta))
+
+    def index_property(self, meta, variable, key):
+        return (variable, key)
+
+    def drop_index_on(self, meta, label, *properties):
+        return ast.DropIndex(None, label, properties, _pos(meta))
+
+    def drop_index_named(self, meta, name):
+        return ast.DropIndex(name, None, (), _pos(meta))
+
+    # ------------------------------------------------------------ patterns
+
+    def pattern(self, meta, *parts):
+        return ast.Pattern(parts, _pos(meta))
+
+    def pattern_part(self, meta, variable, part):
+        return ast.PatternPart(part.elements, variable, part.shortest, _pos(meta))
+
+    def shortest_path(self, meta, kind, part):
+        shortest = "shortestPath" if kind.type == "SHORTESTPATH" else "allShortestPaths"
+        return ast.PatternPart(part.elements, None, shortest, _pos(meta))
+
+    def chain(self, meta, *elements):
+        return ast.PatternPart(elements, None, None, _pos(meta))
+
+    def node_pattern(self, meta, variable, labels, properties):
+        return ast.NodePattern(variable, labels or (), properties, _pos(meta))
+
+    def labels(self, meta, *names):
+        return names
+
+    def _relationship(self, meta, direction, detail):
+        variable, types, length, properties = detail if detail is not None else (None, (), None, None)
+        return ast.RelPattern(variable, types, direction, length, properties, _pos(meta))
+
+    def rel_out(self, meta, detail=None):
+        return self._relationship(meta, "out", detail)
+
+    def rel_in(self, meta, detail=None):
+        return self._relationship(meta, "in", detail)
+
+    def rel_both(self, meta, detail=None):
+        return self._relationship(meta, "both", detail)
+
+    def rel_detail(self, meta, variable, types, length, properties):
+        return (variable, types or (), length, properties)
+
+    def rel_types(self, meta, *names):
+        return names
+
+    def range_fixed(self, meta, star, count):
+        if count is None:
+            return (None, None)
+        hops = self._hops(count)
+        return (hops, hops)
+
+    def range_bounded(self, meta, star, low, high):
+        return (self._hops(low), self._hops(high))
+
+    def _hops(self, token: Token | None) -> int | None:
+        if token is None:
+            return None
+        if not _DECIMAL.fullmatch(str(token)):
+            raise _fail(
+                f"A relationship length must be a whole number of hops, not '{token}'",
+                "InvalidRelationshipPattern",
+                _token_pos(token),
+            )
+        return _number(token, False, _token_pos(token))
+
+    def pattern_expr(self, meta, first, *rest):
+        return ast.PatternPredicate(ast.PatternPart((first, *rest), None, None, _pos(meta)), _pos(meta))
+
+    def cover_node(self, meta, expression, properties):
+        """Read the expression written before an arrow, e.g. ``a:L {k: 1}``, as a node pattern."""
+        labels: tuple[str, ...] = ()
+        subject = expression
+        if isinstance(subject, ast.HasLabels):
+            labels, subject = subject.labels, subject.subject
+        if (
+            isinstance(subject, ast.MapProjection)
+            and properties is None
+            and not labels
+            and all(kind == "literal" for kind, _key, _value in subject.items)
+        ):
+            properties = ast.MapLiteral(tuple((key, value) for _kind, key, value in subject.items), subject.pos)
+            subject = subject.subject
+        if isinstance(subject, ast.MapLiteral) and properties is None and not labels:
+            return ast.NodePattern(None, (), subject, _pos(meta))
+        if isinstance(subject, ast.Variable):
+            return ast.NodePattern(subject.name, labels, properties, _pos(meta))
+        raise _fail(
+            "A pattern must start with a node such as (n), (n:Label) or (n {key: value})",
+            "UnexpectedSyntax",
+            _pos(meta),
+        )
+
+    def cover_empty(self, meta):
+        return ast.NodePattern(None, (), None, _pos(meta))
+
+    def cover_labels(self, meta, labels, properties):
+        return ast.NodePattern(None, labels, properties, _pos(meta))
+
+    # ------------------------------------------------------------ operators
+
+    def or_(self, meta, left, right):
+        return ast.Binary("OR", left, right, _pos(meta))
+
+    def xor(self, meta, left, right):
+        return ast.Binary("XOR", left, right, _pos(meta))
+
+    def and_(self, meta, left, right):
+        return ast.Binary("AND", left, right, _pos(meta))
+
+    def not_(self, meta, operand):
+        return ast.Unary("NOT", operand, _pos(meta))
+
+    def comparison(self, meta, *children):
+        operands = children[0::2]
+        operators = children[1::2]
+        result = None
+        for left, op, right in zip(operands, operators, operands[1:]):
+            test = ast.Binary(str(op), left, right, left.pos)
+            result = test if result is None else ast.Binary("AND", result, test, _pos(meta))
+        return result
+
+    def starts_with(self, meta, left, right):
+        return ast.Binary("STARTS WITH", left, right, _pos(meta))
+
+    def ends_with(self, meta, left, right):
+        return ast.Binary("ENDS WITH", left, right, _pos(meta))
+
+    def contains(self, meta, left, right):
+        return ast.Binary("CONTAINS", left, right, _pos(meta))
+
+    def in_(self, meta, left, right):
+        return ast.Binary("IN", left, right, _pos(meta))
+
+    def regex(self, meta, left, right):
+        return ast.Binary("=~", left, right, _pos(meta))
+
+    def is_null(self, meta, operand):
+        return ast.IsNull(operand, False, _pos(meta))
+
+    def is_not_null(self, meta, operand):
+        return ast.IsNull(operand, True, _pos(meta))
+
+    def binary(self, meta, left, op, right):
+        return ast.Binary(str(op), left, right, _pos(meta))
+
+    def negate(self, meta, minus, operand):
+        return ast.Unary("-", operand, _pos(meta))
+
+    def plus(self, meta, plus, operand):
+        return ast.Unary("+", operand, _pos(meta))
+
+    def negative_number(self, meta, minus, token):
+        return ast.Literal(_number(token, True, _pos(meta)), _pos(meta))
+
+    # ------------------------------------------------------------ postfix forms
+
+    def property(self, meta, subject, key):
+        return ast.PropertyAccess(subject, key, _pos(meta))
+
+    def subscript(self, meta, subject, index):
+        return ast.Subscript(subject, index, _pos(meta))
+
+    def slice(self, meta, subject, start, end):
+        return ast.Slice(subject, start, end, _pos(meta))
+
+    def has_labels(self, meta, subject, labels):
+        return ast.HasLabels(subject, labels, _pos(meta))
+
+    def namespaced_call(self, meta, subject, name, distinct, args):
+        parts = [name]
+        while isinstance(subject, ast.PropertyAccess):
+            parts.append(subject.key)
+            subject = subject.subject
+        if not isinstance(subject, ast.Variable):
+            raise _fail(f"'{name}(...)' cannot be called on an expression", "UnexpectedSyntax", _pos(meta))
+        parts.append(subject.name)
+        return ast.FunctionCall(".".join(reversed(parts)), args or (), distinct is not None, _pos(meta))
+
+    # ------------------------------------------------------------ atoms
+
+    def variable(self, meta, name):
+        return ast.Variable(name, _pos(meta))
+
+    def function_call(self, meta, name, distinct, args):
+        return ast.FunctionCall(name, args or (), distinct is not None, _pos(meta))
+
+    def args(self, meta, *expressions):
+        return expressions
+
+    def count_star(self, meta, name, star):
+        if name.lower() != "count":
+            raise _fail(f"Only count(*) takes '*', not {name}(*)", "UnexpectedSyntax", _pos(meta))
+        return ast.CountStar(_pos(meta))
+
+    def case_(self, meta, subject, *rest):
+        *whens, default = rest
+        return ast.Case(subject, tuple(whens), default, _pos(meta))
+
+    def case_when(self, meta, when, then):
+        return (when, then)
+
+    def list_comprehension(self, meta, variable, source, predicate, projection):
+        return ast.ListComprehension(variable, source, predicate, projection, _pos(meta))
+
+    def pattern_comprehension(self, meta, source, predicate, projection):
+        variable = None
+        if isinstance(source, ast.Binary) and source.op == "=" and isinstance(source.left, ast.Variable):
+            variable, source = source.left.name, source.right
+        if not isinstance(source, ast.PatternPredicate):
+            raise _fail(
+                "A pattern comprehension needs a pattern before '|', e.g. [(a)-->(b) | b.name]",
+                "UnexpectedSyntax",
+                source.pos,
+            )
+        part = ast.PatternPart(source.pattern.elements, variable, None, source.pattern.pos)
+        return ast.PatternComprehension(part, predicate, projection, _pos(meta))
+
+    def quantifier(self, meta, kind, variable, source, predicate):
+        return ast.Quantifier(kind.type, variable, source, predicate, _pos(meta))
+
+    def reduce(self, meta, accumulator, init, variable, source, step):
+        return ast.Reduce(accumulator, init, variable, source, step, _pos(meta))
+
+    def exists_call(self, meta, keyword, argument):
+        return ast.FunctionCall(str(keyword), (argument,), False, _pos(meta))
+
+    def exists_query(self, meta, keyword, query):
+        return ast.ExistsSubquery(None, None, query, _pos(meta))
+
+    def exists_pattern(self, meta, keyword, pattern, where):
+        return ast.ExistsSubquery(pattern, where, None, _pos(meta))
+
+    def map_projection(self, meta, subject, *items):
+        return ast.MapProjection(ast.Variable(subject, _pos(meta)), _items(items), _pos(meta))
+
+    def mp_property(self, meta, key):
+        return ("property", key, None)
+
+    def mp_literal(self, meta, key, value):
+        return ("literal", key, value)
+
+    def mp_variable(self, meta, name):
+        return ("variable", name, None)
+
+    def mp_all(self, meta, star):
+        return ("all", None, None)
+
+    # ------------------------------------------------------------ literals and names
+
+    def number(self, meta, token):
+        return ast.Literal(_number(token, False, _pos(meta)), _pos(meta))
+
+    def string(self, meta, token):
+        return ast.Literal(_string(token), _pos(meta))
+
+    def true(self, meta):
+        return ast.Literal(True, _pos(meta))
+
+    def false(self, meta):
+        return ast.Literal(False, _pos(meta))
+
+    def null(self, meta):
+        return ast.Literal(None, _pos(meta))
+
+    def list_literal(self, meta, *items):
+        return ast.ListLiteral(_items(items), _pos(meta))
+
+    def map_literal(self, meta, *entries):
+        return ast.MapLiteral(_items(entries), _pos(meta))
+
+    def map_entry(self, meta, key, value):
+        return (key, value)
+
+    def parameter(self, meta, token):
+        name = str(token)[1:]
+        return ast.Parameter(_unquote_name(name) if name.startswith("`") else name, _pos(meta))

@@ -1,0 +1,171 @@
+"""shortestPath and allShortestPaths: breadth-first search, one SQL query per level."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..identity import to_signed, to_unsigned
+from . import ast
+from .compiler import DEFAULT_MAX_HOPS
+from .runtime import Context
+from .values import NodeRef, PathRef, RelRef
+
+_STEP = {
+    "out": "SELECT identity, source, target FROM relationships WHERE source IN (SELECT value FROM json_each(:ids))",
+    "in": "SELECT identity, source, target FROM relationships WHERE target IN (SELECT value FROM json_each(:ids))",
+}
+_TYPES = " AND rel_type IN (SELECT value FROM json_each(:types))"
+
+
+class ShortestPart:
+    """One ``p = shortestPath((a)-[r:T*..k]->(b))`` part, with its endpoints already bound."""
+
+    def __init__(self, part: ast.PatternPart) -> None:
+        start, rel, end = part.elements
+        self.start = start.variable
+        self.end = end.variable
+        self.rel_variable = rel.variable
+        self.path_variable = part.path_variable
+        self.types = rel.types
+        self.direction = rel.direction
+        low, high = rel.length if rel.length is not None else (1, 1)
+        self.low = 1 if low is None else low
+        self.high = DEFAULT_MAX_HOPS if high is None else high
+        self.all = part.shortest == "allShortestPaths"
+
+    def paths(self, row: dict, ctx: Context) -> list[PathRef]:
+        """Find the shortest path(s) between the row's endpoints (none when either is null)."""
+        source, target = row.get(self.start), row.get(self.end)
+        if type(source) is not NodeRef or type(target) is not NodeRef:
+            return []
+        if source.id == target.id:
+            return [PathRef((source,), ())] if self.low == 0 else []
+        parents: dict[int, list[tuple[int, int]]] = {source.id: []}
+        frontier = [source.id]
+        for _ in range(self.high):
+            reached: dict[int, list[tuple[int, int]]] = {}
+            for rel_id, near, far in self._step(frontier, ctx):
+                if far in parents:
+                    continue
+                reached.setdefault(far, []).append((near, rel_id))
+            if not reached:
+                return []
+            parents.update(reached)
+            ctx.tick(len(reached))
+            if target.id in reached:
+                walks = self._unwind(parents, source.id, target.id)
+                return [_path(walk) for walk in (walks if self.all else walks[:1])]
+            frontier = list(reached)
+        return []
+
+    def _step(self, frontier: list[int], ctx: Context) -> list[tuple[int, int, int]]:
+        """Relationships leaving the frontier as (relationship, near node, far node), unsigned."""
+        params = {"ids": json.dumps([to_signed(node) for node in frontier])}
+        suffix = ""
+        if self.types:
+            params["types"] = json.dumps(list(self.types))
+            suffix = _TYPES
+        frontier_set = set(frontier)
+        steps = []
+        directions = ("out", "in") if self.direction == "both" else (self.direction,)
+        for direction in directions:
+            for rel_id, source, target in ctx.store.execute(_STEP[direction] + suffix, params):
+                rel_id, source, target = to_unsigned(rel_id), to_unsigned(source), to_unsigned(target)
+                if direction == "out" and source in frontier_set:
+                    steps.append((rel_id, source, target))
+                if direction == "in" and target in frontier_set:
+                    steps.append((rel_id, target, source))
+        return steps
+
+    @staticmethod
+    def _unwind(parents: dict, source: int, target: int) -> list[list[tuple[int, int]]]:
+        """Every shortest walk to target as [(node, relationship into it)], source first."""
+        if target == source:
+            return [[(source, -1)]]
+        walks = []
+        for near, rel_id in parents[target]:
+            for walk in ShortestPart._unwind(parents, source, near):
+                walks.append(walk + [(target, rel_id)])
+        return walks
+
+    def bind(self, row: dict, path: PathRef) -> dict:
+        """Extend a row with the path and relationship variables of this part."""
+        new = row.copy()
+        if self.path_variable is not None:
+            new[self.path_variable] = path
+        if self.rel_variable is not None:
+            new[self.rel_variable] = list(path.rels)
+        return new
+
+
+def _path(walk: list[tuple[int, int]]) -> PathRef:
+    return PathRef(
+        tuple(NodeRef(node) for node, _ in walk),
+        tuple(RelRef(rel_id) for _, rel_id in walk[1:]),
+    )
+
+
+class ShortestOp:
+    """Extend every row by the shortest paths of each shortestPath part (rows without one drop)."""
+
+    def __init__(self, parts: tuple[ShortestPart, ...]) -> None:
+        self.parts = parts
+
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Search per row; one output row per path found."""
+        for part in self.parts:
+            rows = [part.bind(row, path) for row in rows for path in part.paths(row, ctx)]
+        return rows
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        kinds = ", ".join("allShortestPaths" if part.all else "shortestPath" for part in self.parts)
+        return [f"ShortestPath ({kinds}): breadth-first, one SQL query per level"]
+
+
+class FilterOp:
+    """The WHERE of a MATCH that had to wait for paths computed in Python."""
+
+    def __init__(self, predicate: Any) -> None:
+        self.predicate = predicate
+
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Keep the rows where the predicate is true."""
+        predicate = self.predicate
+        return [row for row in rows if predicate(row, ctx) is True]
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        return ["Filter"]
+
+
+class OptionalOp:
+    """Run a MATCH's operators per incoming row; extend with nulls when optional and nothing matched."""
+
+    def __init__(self, ops: tuple, optional: bool, new: tuple[str, ...]) -> None:
+        self.ops = ops
+        self.optional = optional
+        self.new = new
+
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Apply the inner operators row by row."""
+        out = []
+        for row in rows:
+            produced = [row]
+            for op in self.ops:
+                produced = op.run(produced, ctx)
+            if produced:
+                out.extend(produced)
+            elif self.optional:
+                extended = row.copy()
+                extended.update(dict.fromkeys(self.new))
+                out.append(extended)
+        return out
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        lines = ["OptionalMatch" if self.optional else "Match"]
+        for op in self.ops:
+            lines.extend("  " + line for line in op.describe())
+        return lines

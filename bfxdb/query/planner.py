@@ -1,0 +1,574 @@
+"""Turn a checked syntax tree into an immutable plan: a pipeline of operators per single query."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import Any, Callable
+
+from ..errors import QuerySemanticError
+from . import ast
+from .aggregates import DUPLICATE_INSENSITIVE
+from .compiler import ANON, MatchSpec, compile_match
+from .evaluator import compile_expression, is_constant
+from .executor import (
+    AggregateSpec,
+    CountPushdown,
+    DirectReturn,
+    IndexCommand,
+    MatchOp,
+    Pipeline,
+    ProjectionOp,
+    QueryPlan,
+    UnwindOp,
+    decode_id,
+)
+from .paths import FilterOp, OptionalOp, ShortestOp, ShortestPart
+from .semantics import contains_aggregate, is_aggregate
+from .sqlplan import decode_node, decode_rel
+from .writer import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
+
+#: Functions whose single variable argument is read only for its identity.
+_IDENTITY_READERS = frozenset({"id", "count"})
+
+
+def plan_statement(statement: ast.Statement) -> QueryPlan | IndexCommand:
+    """Plan a parsed and checked statement.
+
+    :param statement: what the parser returned.
+    :returns: a QueryPlan for queries, an IndexCommand for CREATE/DROP INDEX.
+    :raises QuerySemanticError: for constructs the engine does not support.
+    """
+    body = statement.body
+    if isinstance(body, ast.CreateIndex):
+        return IndexCommand("create", body.name, body.label, body.properties)
+    if isinstance(body, ast.DropIndex):
+        return IndexCommand("drop", body.name, body.label, body.properties)
+    pipelines = tuple(_plan_single(part, frozenset()) for part in body.parts)
+    return QueryPlan(pipelines, body.union_all)
+
+
+def plan_subquery(query: ast.Query, scope: frozenset[str]) -> Pipeline:
+    """Plan the body of ``EXISTS { ... }`` against the variables of the enclosing row.
+
+    :param query: the subquery.
+    :param scope: the variables bound in the enclosing row.
+    :returns: a Pipeline to run from that row.
+    :raises QuerySemanticError: for a UNION inside EXISTS.
+    """
+    if len(query.parts) != 1:
+        raise QuerySemanticError("UNION is not supported inside EXISTS", "UnexpectedSyntax")
+    return _plan_single(query.parts[0], scope)
+
+
+# ---------------------------------------------------------------- variable usage
+
+
+class Usage:
+    """Which variables the rest of a query reads, and which of them it reads beyond their identity."""
+
+    __slots__ = ("used", "data", "star")
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+        self.data: set[str] = set()
+        self.star = False
+
+    def visit(self, node: Any) -> None:
+        """Record the variable reads in a syntax-tree node (recursively)."""
+        if isinstance(node, ast.Variable):
+            self.used.add(node.name)
+            self.data.add(node.name)
+            return
+        if isinstance(node, ast.FunctionCall) and node.name.lower() in _IDENTITY_READERS:
+            if len(node.args) == 1 and isinstance(node.args[0], ast.Variable):
+                self.used.add(node.args[0].name)
+                return
+        if isinstance(node, (ast.NodePattern, ast.RelPattern)):
+            if node.variable:
+                self.used.add(node.variable)
+        elif isinstance(node, ast.PatternPart) and node.path_variable:
+            self.used.add(node.path_variable)
+        elif isinstance(node, ast.Projection) and node.star:
+            self.star = True
+        elif isinstance(node, (ast.SetProperties, ast.SetLabels, ast.RemoveLabels)):
+            self.used.add(node.variable)
+            self.data.add(node.variable)
+        if isinstance(node, ast.Node):
+            for item in fields(node):
+                if item.name != "pos":
+                    self.visit(getattr(node, item.name))
+        elif isinstance(node, tuple):
+            for item in node:
+                self.visit(item)
+
+
+def _usage_after(clauses: tuple) -> list[Usage]:
+    """For each clause position, the usage by the clauses after it."""
+    usages = []
+    running = Usage()
+    for clause in reversed(clauses):
+        snapshot = Usage()
+        snapshot.used, snapshot.data, snapshot.star = set(running.used), set(running.data), running.star
+        usages.append(snapshot)
+        running.visit(clause)
+    usages.reverse()
+    return usages
+
+
+# ---------------------------------------------------------------- AST helpers
+
+
+def same_expression(left: Any, right: Any) -> bool:
+    """Compare two expressions structurally, ignoring source positions."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, ast.Node):
+        return all(
+            same_expression(getattr(left, item.name), getattr(right, item.name))
+            for item in fields(left)
+            if item.name != "pos"
+        )
+    if isinstance(left, tuple):
+        return len(left) == len(right) and all(same_expression(a, b) for a, b in zip(left, right))
+    return left == right and type(left) is type(right)
+
+
+def rewrite(node: Any, change: Callable[[Any], Any | None]) -> Any:
+    """Rebuild an expression top-down: ``change`` returns a replacement for a node, or None to descend.
+
+    Pattern parts are not entered: their variables are names, not expressions to rewrite.
+
+    :param node: an expression (or a tuple of them).
+    :param change: the replacement rule.
+    :returns: the rewritten expression; unchanged subtrees are shared with the input.
+    """
+    replacement = change(node)
+    if replacement is not None:
+        return replacement
+    if isinstance(node, ast.Node) and not isinstance(node, (ast.PatternPart, ast.Pattern, ast.Query)):
+        updates = {}
+        for item in fields(node):
+            if item.name == "pos":
+                continue
+            value = getattr(node, item.name)
+            new = rewrite(value, change)
+            if new is not value:
+                updates[item.name] = new
+        return replace(node, **updates) if updates else node
+    if isinstance(node, tuple):
+        items = tuple(rewrite(item, change) for item in node)
+        return items if any(a is not b for a, b in zip(items, node)) else node
+    return node
+
+
+def _conjuncts(expr: Any) -> list:
+    if isinstance(expr, ast.Binary) and expr.op == "AND":
+        return _conjuncts(expr.left) + _conjuncts(expr.right)
+    return [expr]
+
+
+def _and_all(parts: list) -> Any:
+    result = parts[0]
+    for part in parts[1:]:
+        result = ast.Binary("AND", result, part)
+    return result
+
+
+def _pattern_variables(parts: tuple[ast.PatternPart, ...]) -> list[str]:
+    names: list[str] = []
+    for part in parts:
+        if part.path_variable and part.path_variable not in names:
+            names.append(part.path_variable)
+        for element in part.elements:
+            if element.variable and element.variable not in names:
+                names.append(element.variable)
+    return names
+
+
+# ---------------------------------------------------------------- planning a single query
+
+
+def _plan_single(query: ast.SingleQuery, outer: frozenset[str]) -> Pipeline:
+    clauses = query.clauses
+    usages = _usage_after(clauses)
+    scope: list[str] = sorted(outer)
+    ops: list = []
+    columns: tuple[str, ...] = ()
+    index = 0
+    while index < len(clauses):
+        clause = clauses[index]
+        after = usages[index]
+        following = clauses[index + 1] if index + 1 < len(clauses) else None
+        if isinstance(clause, ast.Match):
+            op, new = _plan_match(clause, scope, after, following)
+            first = index == 0 and not outer and isinstance(op, MatchOp)
+            pushdown = _count_pushdown(op, clause, following, first) or _direct_return(op, clause, following, first)
+            if pushdown is not None:
+                ops.append(pushdown)
+                columns = pushdown.columns
+                scope = list(pushdown.columns)
+                index += 2
+                continue
+            ops.append(op)
+            scope += [name for name in new if name not in scope]
+        elif isinstance(clause, ast.Unwind):
+            ops.append(UnwindOp(compile_expression(clause.expression, frozenset(scope)), clause.variable))
+            if clause.variable not in scope:
+                scope.append(clause.variable)
+        elif isinstance(clause, (ast.With, ast.Return)):
+            where = clause.where if isinstance(clause, ast.With) else None
+            op = _plan_projection(clause.projection, scope, where, final=isinstance(clause, ast.Return))
+            ops.append(op)
+            scope = list(op.columns)
+            columns = op.columns
+        elif isinstance(clause, ast.Create):
+            op = CreateOp(tuple(_create_part(part, frozenset(scope)) for part in clause.pattern.parts))
+            ops.append(op)
+            scope += [name for name in _pattern_variables(clause.pattern.parts) if name not in scope]
+        elif isinstance(clause, ast.Merge):
+            ops.append(_plan_merge(clause, scope))
+            scope += [name for name in _pattern_variables((clause.part,)) if name not in scope]
+        elif isinstance(clause, ast.Set):
+            ops.append(SetOp(tuple(_set_item(item, frozenset(scope)) for item in clause.items)))
+        elif isinstance(clause, ast.Remove):
+            ops.append(RemoveOp(tuple(_remove_item(item, frozenset(scope)) for item in clause.items)))
+        elif isinstance(clause, ast.Delete):
+            evaluators = tuple(compile_expression(expr, frozenset(scope)) for expr in clause.expressions)
+            ops.append(DeleteOp(evaluators, clause.detach))
+        else:
+            raise QuerySemanticError(f"{type(clause).__name__} clauses are not supported", "UnexpectedSyntax")
+        index += 1
+    if not isinstance(clauses[-1], ast.Return):
+        columns = ()
+    return Pipeline(tuple(ops), columns)
+
+
+def _plan_match(clause: ast.Match, scope: list[str], after: Usage, following: Any) -> tuple[Any, list[str]]:
+    parts = clause.pattern.parts
+    outer = frozenset(scope)
+    new = [name for name in _pattern_variables(parts) if name not in outer]
+    new_set = frozenset(new)
+    pushed_ids: list = []
+    pushed_props: list = []
+    residual: list = []
+    fixed_rels = {
+        element.variable
+        for part in parts
+        for element in part.elements
+        if isinstance(element, ast.RelPattern) and element.variable and element.length is None
+    }
+    pushable_vars = {
+        element.variable
+        for part in parts
+        for element in part.elements
+        if isinstance(element, ast.NodePattern) and element.variable
+    } | fixed_rels
+    pushable_vars -= outer
+    for conjunct in _conjuncts(clause.where) if clause.where is not None else []:
+        pushed = _push(conjunct, pushable_vars, outer)
+        if pushed is None:
+            residual.append(conjunct)
+        elif pushed[0] == "id":
+            pushed_ids.append((pushed[1], compile_expression(pushed[2], outer)))
+        else:
+            pushed_props.append((pushed[1], pushed[2], compile_expression(pushed[3], outer)))
+    usage = Usage()
+    usage.used, usage.data, usage.star = set(after.used), set(after.data), after.star
+    for conjunct in residual:
+        usage.visit(conjunct)
+    if any(part.shortest for part in parts):
+        return _plan_shortest(clause, outer, usage), new
+    keep = None if usage.star else frozenset(usage.used & new_set)
+    fetch = frozenset(new_set) if usage.star else frozenset(usage.data & new_set)
+    reach = not clause.optional and _duplicate_insensitive(following)
+    spec = MatchSpec(parts, outer, fetch, keep, tuple(pushed_ids), tuple(pushed_props), reach)
+    plan = compile_match(spec, compile_expression)
+    where = compile_expression(_and_all(residual), outer | new_set) if residual else None
+    return MatchOp(plan, clause.optional, where, tuple(new)), new
+
+
+def _plan_shortest(clause: ast.Match, outer: frozenset[str], usage: Usage) -> OptionalOp:
+    """Match the ordinary parts and the shortest paths' endpoints in SQL, then search paths per row."""
+    plain: list[ast.PatternPart] = []
+    shortest: list[ShortestPart] = []
+    for index, part in enumerate(clause.pattern.parts):
+        if not part.shortest:
+            plain.append(part)
+            continue
+        if len(part.elements) != 3:
+            raise QuerySemanticError("shortestPath needs a single relationship pattern", "UnexpectedSyntax")
+        start, rel, end = part.elements
+        start = start if start.variable else replace(start, variable=f"{ANON}start{index}")
+        end = end if end.variable else replace(end, variable=f"{ANON}end{index}")
+        plain.extend((ast.PatternPart((start,)), ast.PatternPart((end,))))
+        shortest.append(ShortestPart(replace(part, elements=(start, rel, end))))
+    new = frozenset(_pattern_variables(tuple(plain))) - outer
+    spec = MatchSpec(tuple(plain), outer, frozenset(usage.data) & new, new)
+    ops: list = [MatchOp(compile_match(spec, compile_expression), False, None, tuple(new)), ShortestOp(tuple(shortest))]
+    if clause.where is not None:
+        scope = outer | frozenset(_pattern_variables(clause.pattern.parts))
+        ops.append(FilterOp(compile_expression(clause.where, scope)))
+    names = tuple(name for name in _pattern_variables(clause.pattern.parts) if name not in outer)
+    return OptionalOp(tuple(ops), clause.optional, names)
+
+
+def _push(conjunct: Any, candidates: set[str], outer: frozenset[str]) -> tuple | None:
+    """Recognise ``id(v) = x`` and ``v.key = x`` (either side) with x computable before matching."""
+    if not isinstance(conjunct, ast.Binary) or conjunct.op != "=":
+        return None
+    for side, other in ((conjunct.left, conjunct.right), (conjunct.right, conjunct.left)):
+        if not _safe_before_match(other, outer):
+            continue
+        if (
+            isinstance(side, ast.FunctionCall)
+            and side.name.lower() == "id"
+            and len(side.args) == 1
+            and isinstance(side.args[0], ast.Variable)
+            and side.args[0].name in candidates
+        ):
+            return ("id", side.args[0].name, other)
+        if (
+            isinstance(side, ast.PropertyAccess)
+            and isinstance(side.subject, ast.Variable)
+            and side.subject.name in candidates
+        ):
+            return ("prop", side.subject.name, side.key, other)
+    return None
+
+
+def _safe_before_match(expr: Any, outer: frozenset[str]) -> bool:
+    """Tell whether an expression can be evaluated once per incoming row without changing errors."""
+    if isinstance(expr, (ast.Literal, ast.Parameter)):
+        return True
+    if isinstance(expr, ast.Variable):
+        return expr.name in outer
+    if isinstance(expr, ast.FunctionCall) and expr.name.lower() == "id" and len(expr.args) == 1:
+        return isinstance(expr.args[0], ast.Variable) and expr.args[0].name in outer
+    return False
+
+
+def _duplicate_insensitive(clause: Any) -> bool:
+    """Tell whether a WITH/RETURN gives the same result when its input rows repeat."""
+    if not isinstance(clause, (ast.With, ast.Return)):
+        return False
+    projection = clause.projection
+    if projection.star:
+        return False
+    aggregates: list = []
+    for item in projection.items:
+        _collect_aggregates(item.expression, aggregates)
+    for item in projection.order_by:
+        _collect_aggregates(item.expression, aggregates)
+    if not aggregates:
+        return projection.distinct
+    return all(
+        isinstance(call, ast.FunctionCall) and (call.distinct or call.name.lower() in DUPLICATE_INSENSITIVE)
+        for call in aggregates
+    )
+
+
+def _collect_aggregates(node: Any, out: list) -> None:
+    if is_aggregate(node):
+        out.append(node)
+        return
+    if isinstance(node, (ast.PatternComprehension, ast.ExistsSubquery, ast.PatternPredicate)):
+        return
+    if isinstance(node, ast.Node):
+        for item in fields(node):
+            if item.name != "pos":
+                _collect_aggregates(getattr(node, item.name), out)
+    elif isinstance(node, tuple):
+        for item in node:
+            _collect_aggregates(item, out)
+
+
+def _count_pushdown(op: MatchOp, clause: ast.Match, following: Any, first: bool) -> CountPushdown | None:
+    """Let SQL count when a first MATCH feeds a RETURN/WITH of plain counts only."""
+    if not first or clause.optional or op.where is not None or not isinstance(following, (ast.With, ast.Return)):
+        return None
+    projection = following.projection
+    if projection.star or projection.order_by or projection.skip or projection.limit:
+        return None
+    if isinstance(following, ast.With) and following.where is not None:
+        return None
+    counts = []
+    for item in projection.items:
+        expr = item.expression
+        if isinstance(expr, ast.CountStar):
+            counts.append((None, False))
+        elif (
+            isinstance(expr, ast.FunctionCall)
+            and expr.name.lower() == "count"
+            and len(expr.args) == 1
+            and isinstance(expr.args[0], ast.Variable)
+            and expr.args[0].name in op.plan.count_exprs
+            and expr.args[0].name in op.new
+        ):
+            counts.append((expr.args[0].name, expr.distinct))
+        else:
+            return None
+    columns = tuple(item.alias or item.text for item in projection.items)
+    fallback = _plan_projection(projection, list(op.new), None, final=isinstance(following, ast.Return))
+    return CountPushdown(op, tuple(counts), columns, fallback)
+
+
+def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) -> DirectReturn | None:
+    """Let SQL rows become result rows when a first MATCH feeds a plain RETURN of entities or ids."""
+    if not first or clause.optional or op.where is not None or not isinstance(following, ast.Return):
+        return None
+    projection = following.projection
+    if projection.star or projection.distinct or projection.order_by or projection.skip or projection.limit:
+        return None
+    outputs = []
+    for item in projection.items:
+        expr = item.expression
+        if isinstance(expr, ast.Variable) and expr.name in op.plan.outputs:
+            kind, column, data = op.plan.outputs[expr.name]
+            if not data:
+                return None
+            outputs.append((decode_node if kind == "node" else decode_rel, column))
+        elif (
+            isinstance(expr, ast.FunctionCall)
+            and expr.name.lower() == "id"
+            and len(expr.args) == 1
+            and isinstance(expr.args[0], ast.Variable)
+            and expr.args[0].name in op.plan.outputs
+        ):
+            outputs.append((decode_id, op.plan.outputs[expr.args[0].name][1]))
+        else:
+            return None
+    projection_op = _plan_projection(projection, list(op.new), None, final=True)
+    return DirectReturn(op, projection_op, tuple(outputs))
+
+
+# ---------------------------------------------------------------- projections
+
+
+def _plan_projection(projection: ast.Projection, scope: list[str], where: Any, final: bool) -> ProjectionOp:
+    items = list(projection.items)
+    if projection.star:
+        star = [ast.ProjectionItem(ast.Variable(name), None, name) for name in sorted(scope) if not name.startswith(ANON)]
+        items = star + items
+    columns = tuple(item.alias or item.text for item in items)
+    in_scope = frozenset(scope)
+    aggregating = any(contains_aggregate(item.expression) for item in items)
+    aggregates: list[AggregateSpec] = []
+    synthetic: list[tuple[Any, str]] = []
+
+    def extract(node: Any) -> Any | None:
+        if not is_aggregate(node):
+            return None
+        for existing, name in synthetic:
+            if same_expression(existing, node):
+                return ast.Variable(name)
+        name = f"{ANON}agg{len(synthetic)}"
+        synthetic.append((node, name))
+        aggregates.append(_aggregate_spec(node, name, in_scope))
+        return ast.Variable(name)
+
+    group_scope = in_scope | {name for _, name in synthetic}
+    keys = []
+    values = []
+    for item, column in zip(items, columns):
+        if aggregating and contains_aggregate(item.expression):
+            rewritten = rewrite(item.expression, extract)
+            values.append((column, rewritten))
+        else:
+            keys.append((column, compile_expression(item.expression, in_scope)))
+            values.append((column, None))
+    order = []
+    for sort in projection.order_by:
+        expr = sort.expression
+        for item, column in zip(items, columns):
+            expr = rewrite(expr, lambda node, item=item, column=column: ast.Variable(column) if same_expression(node, item.expression) else None)
+        if aggregating:
+            expr = rewrite(expr, extract)
+        order.append((expr, sort.descending))
+    group_scope = in_scope | {name for _, name in synthetic}
+    after_scope = group_scope | set(columns)
+    compiled_values = tuple(
+        (column, compile_expression(expr, group_scope) if expr is not None else None) for column, expr in values
+    )
+    compiled_order = tuple((compile_expression(expr, after_scope), descending) for expr, descending in order)
+    skip = _compile_count(projection.skip)
+    limit = _compile_count(projection.limit)
+    compiled_where = compile_expression(where, after_scope) if where is not None else None
+    return ProjectionOp(
+        columns=columns,
+        keys=tuple(keys),
+        values=compiled_values,
+        aggregates=tuple(aggregates) if aggregating else None,
+        distinct=projection.distinct,
+        order=compiled_order,
+        skip=skip,
+        limit=limit,
+        where=compiled_where,
+        final=final,
+    )
+
+
+def _aggregate_spec(node: Any, name: str, scope: frozenset[str]) -> AggregateSpec:
+    if isinstance(node, ast.CountStar):
+        return AggregateSpec(name, "count", (), False, True)
+    args = tuple(compile_expression(arg, scope) for arg in node.args)
+    if any(contains_aggregate(arg) for arg in node.args):
+        raise QuerySemanticError("aggregate calls cannot be nested", "NestedAggregation")
+    return AggregateSpec(name, node.name.lower(), args, node.distinct, False)
+
+
+def _compile_count(expr: Any) -> Any:
+    if expr is None:
+        return None
+    if not is_constant(expr):
+        raise QuerySemanticError("SKIP and LIMIT take constant expressions", "NonConstantExpression")
+    return compile_expression(expr, frozenset())
+
+
+# ---------------------------------------------------------------- writes
+
+
+def _properties(expr: Any, scope: frozenset[str]) -> Any:
+    return compile_expression(expr, scope) if expr is not None else None
+
+
+def _create_part(part: ast.PatternPart, scope: frozenset[str]) -> CreatePart:
+    steps = []
+    for element in part.elements:
+        if isinstance(element, ast.NodePattern):
+            steps.append(("node", element.variable, element.labels, _properties(element.properties, scope)))
+        else:
+            if len(element.types) != 1:
+                raise QuerySemanticError("a created relationship needs exactly one type", "NoSingleRelationshipType")
+            if element.direction == "both":
+                raise QuerySemanticError("a created relationship needs a direction", "RequiresDirectedRelationship")
+            if element.length is not None:
+                raise QuerySemanticError("cannot create a variable-length relationship", "CreatingVarLength")
+            steps.append(
+                ("rel", element.variable, element.types[0], element.direction, _properties(element.properties, scope))
+            )
+    return CreatePart(tuple(steps), part.path_variable)
+
+
+def _plan_merge(clause: ast.Merge, scope: list[str]) -> MergeOp:
+    outer = frozenset(scope)
+    spec = MatchSpec((clause.part,), outer)
+    plan = compile_match(spec, compile_expression)
+    names = frozenset(_pattern_variables((clause.part,))) | outer
+    creator = _create_part(clause.part, outer)
+    on_create = tuple(_set_item(item, names) for item in clause.on_create)
+    on_match = tuple(_set_item(item, names) for item in clause.on_match)
+    return MergeOp(plan, creator, on_create, on_match, tuple(n for n in _pattern_variables((clause.part,)) if n not in outer))
+
+
+def _set_item(item: Any, scope: frozenset[str]) -> tuple:
+    if isinstance(item, ast.SetProperty):
+        return ("property", compile_expression(item.subject, scope), item.key, compile_expression(item.value, scope))
+    if isinstance(item, ast.SetProperties):
+        return ("properties", item.variable, compile_expression(item.value, scope), item.replace)
+    return ("labels", item.variable, item.labels)
+
+
+def _remove_item(item: Any, scope: frozenset[str]) -> tuple:
+    if isinstance(item, ast.RemoveProperty):
+        return ("property", compile_expression(item.subject, scope), item.key)
+    return ("labels", item.variable, item.labels)

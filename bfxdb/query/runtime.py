@@ -1,0 +1,103 @@
+"""The state of one query run: store, parameters, entity cache, deleted entities, statistics."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from ..errors import EntityNotFound, ParameterMissing
+from ..model import Relationship, Substrate
+from .result import STAT_KEYS
+from .values import NodeRef, RelRef
+
+#: How many Python-side row steps pass between two calls of the deadline check.
+DEADLINE_STRIDE = 2048
+
+_ZERO_STATS = dict.fromkeys(STAT_KEYS, 0)
+
+
+class Context:
+    """Everything a plan needs while it runs; made fresh for each run, never shared."""
+
+    __slots__ = (
+        "store",
+        "params",
+        "nodes",
+        "rels",
+        "deleted_nodes",
+        "deleted_rels",
+        "stats",
+        "check_deadline",
+        "ticks",
+    )
+
+    def __init__(self, store: Any, params: dict, check_deadline: Callable[[], None]) -> None:
+        self.store = store
+        self.params = params
+        self.nodes: dict[int, Substrate] = {}
+        self.rels: dict[int, Relationship] = {}
+        self.deleted_nodes: set[int] = set()
+        self.deleted_rels: set[int] = set()
+        self.stats = _ZERO_STATS.copy()
+        self.check_deadline = check_deadline
+        self.ticks = 0
+
+    def tick(self, steps: int = 1) -> None:
+        """Count Python-side work and check the deadline every DEADLINE_STRIDE steps."""
+        self.ticks += steps
+        if self.ticks >= DEADLINE_STRIDE:
+            self.ticks = 0
+            self.check_deadline()
+
+    def param(self, name: str) -> Any:
+        """Read a query parameter.
+
+        :raises ParameterMissing: when the caller did not supply it.
+        """
+        try:
+            return self.params[name]
+        except KeyError:
+            raise ParameterMissing(f"missing parameter ${name}", "MissingParameter") from None
+
+    def node(self, ref: NodeRef, *, allow_deleted: bool = False) -> Substrate:
+        """Load a node's current data (cached for the run).
+
+        :raises EntityNotFound: when the node was deleted (unless allow_deleted) or never existed.
+        """
+        identity = ref.id
+        if identity in self.deleted_nodes and not allow_deleted:
+            raise EntityNotFound("the node was deleted", "DeletedEntityAccess")
+        found = self.nodes.get(identity)
+        if found is None:
+            found = self.store.get_substrates([identity]).get(identity)
+            if found is None:
+                raise EntityNotFound(f"node {identity} does not exist", "DeletedEntityAccess")
+            self.nodes[identity] = found
+        return found
+
+    def rel(self, ref: RelRef, *, allow_deleted: bool = False) -> Relationship:
+        """Load a relationship's current data (cached for the run).
+
+        :raises EntityNotFound: when it was deleted (unless allow_deleted) or never existed.
+        """
+        identity = ref.id
+        if identity in self.deleted_rels and not allow_deleted:
+            raise EntityNotFound("the relationship was deleted", "DeletedEntityAccess")
+        found = self.rels.get(identity)
+        if found is None:
+            found = self.store.get_relationships([identity]).get(identity)
+            if found is None:
+                raise EntityNotFound(f"relationship {identity} does not exist", "DeletedEntityAccess")
+            self.rels[identity] = found
+        return found
+
+    def preload_rels(self, identities: Iterable[int]) -> None:
+        """Fetch in one batch the relationships not yet cached."""
+        missing = [identity for identity in identities if identity not in self.rels]
+        if missing:
+            self.rels.update(self.store.get_relationships(missing))
+
+    def preload_nodes(self, identities: Iterable[int]) -> None:
+        """Fetch in one batch the nodes not yet cached."""
+        missing = [identity for identity in identities if identity not in self.nodes]
+        if missing:
+            self.nodes.update(self.store.get_substrates(missing))

@@ -1,0 +1,399 @@
+"""Run compiled patterns: render their SQL per row, bind parameters, decode SQL rows into Cypher rows.
+
+The SQL text comes from the compiler; this module adds only fixed text and the property key
+paths made by ``json_path_literal`` from keys that passed ``is_simple_key``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..identity import to_signed, to_unsigned
+from ..model import Relationship, Substrate
+from .runtime import Context
+from .values import NodeRef, PathRef, RelRef, equals
+
+Evaluator = Callable[[dict, Context], Any]
+ID_LIMIT = 1 << 64
+
+_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+NODE_DATA = (
+    "{a}.identity, {a}.expression_type, {a}.expression_code, {a}.metadata, {a}.created_at, "
+    "(SELECT group_concat(l.label, char(31)) FROM substrate_labels AS l WHERE l.substrate = {a}.identity)"
+)
+REL_DATA = "{a}.identity, {a}.source, {a}.target, {a}.rel_type, {a}.metadata, {a}.bidirectional, {a}.created_at"
+NODE_WIDTH = 6
+REL_WIDTH = 7
+
+
+class Never:
+    """Marker returned by a parameter source when the pattern cannot match for this row."""
+
+
+NEVER = Never()
+
+
+def quote_identifier(name: str) -> str:
+    """Quote an SQL identifier (an index name) so that any text is safe inside SQL.
+
+    :param name: any text without NUL characters.
+    :returns: the name in double quotes with inner double quotes doubled.
+    """
+    return '"' + name.replace('"', '""').replace("\x00", "") + '"'
+
+
+def is_simple_key(key: str) -> bool:
+    """Tell whether a property key may appear as SQL text in a JSON path (see json_path_literal)."""
+    return _SIMPLE_KEY.fullmatch(key) is not None
+
+
+def json_path_literal(key: str) -> str:
+    """Render the JSON path of a simple property key as an SQL string literal.
+
+    SQLite uses an expression index only when the query repeats the indexed expression
+    textually, so indexed property paths must be SQL text rather than parameters. This is
+    safe because the key was checked by is_simple_key: letters, digits and underscores
+    only, so it can close neither the JSON quoting nor the SQL string.
+
+    :param key: a key accepted by is_simple_key.
+    :returns: e.g. ``'$."name"'`` including the SQL single quotes.
+    """
+    if not is_simple_key(key):
+        raise ValueError(f"property key {key!r} is not simple")
+    return "'$.\"" + key + "\"'"
+
+
+def json_path_text(key: str) -> str:
+    """Build the JSON path of a property key that json_path_usable accepts, to pass as a parameter."""
+    return '$."' + key + '"'
+
+
+def json_path_usable(key: str) -> bool:
+    """Tell whether SQLite's JSON path syntax can name this key (its quoted form has no escapes)."""
+    return '"' not in key and "\\" not in key
+
+
+def decode_node(row: tuple, start: int) -> Substrate:
+    """Build a Substrate from NODE_WIDTH columns selected with the node data columns."""
+    identity, expression_type, expression_code, metadata, created_at, labels = row[start : start + NODE_WIDTH]
+    return Substrate(
+        to_unsigned(identity),
+        tuple(labels.split("\x1f")) if labels else (),
+        json.loads(metadata),
+        expression_type,
+        expression_code,
+        created_at,
+    )
+
+
+def decode_rel(row: tuple, start: int) -> Relationship:
+    """Build a Relationship from REL_WIDTH columns selected with the relationship data columns."""
+    identity, source, target, rel_type, metadata, bidirectional, created_at = row[start : start + REL_WIDTH]
+    return Relationship(
+        to_unsigned(identity),
+        to_unsigned(source),
+        to_unsigned(target),
+        rel_type,
+        json.loads(metadata),
+        bool(bidirectional),
+        created_at,
+    )
+
+
+def node_param(value: Any) -> Any:
+    """Turn a bound node value into the signed id parameter, or NEVER when it cannot match."""
+    if type(value) is NodeRef:
+        return to_signed(value.id)
+    return NEVER
+
+
+def rel_param(value: Any) -> Any:
+    """Turn a bound relationship value into the signed id parameter, or NEVER."""
+    if type(value) is RelRef:
+        return to_signed(value.id)
+    return NEVER
+
+
+def id_param(value: Any) -> Any:
+    """Turn the right-hand side of ``id(v) = x`` into a signed id parameter, or NEVER.
+
+    Exactly equivalent to the predicate: null, non-numbers and numbers that are no
+    64-bit unsigned integer never equal an identity.
+    """
+    if type(value) is float and value.is_integer():
+        value = int(value)
+    if type(value) is int and 0 <= value < (1 << 64):
+        return to_signed(value)
+    return NEVER
+
+
+def property_kind(value: Any) -> str:
+    """Classify a property value for an SQL equality filter.
+
+    :returns: ``"str"``, ``"num"``, ``"bool"`` (exact SQL filters), ``"never"`` (null: the
+        equality is never true) or ``"python"`` (lists, maps, NaN: checked in Python).
+    """
+    kind = type(value)
+    if value is None:
+        return "never"
+    if kind is str:
+        return "str"
+    if kind is bool:
+        return "bool"
+    if (kind is int or kind is float) and value == value:
+        return "num" if kind is float or -(1 << 53) <= value <= (1 << 53) else "python"
+    return "python"
+
+
+@dataclass(frozen=True)
+class PropertyFilter:
+    """``entity.key = value`` checked in SQL when the value's kind allows, else in Python."""
+
+    column: str  # e.g. "n0.metadata"
+    key: str
+    value: Evaluator  # evaluated on the incoming row
+    owner: str  # variable whose property is filtered
+    owner_kind: str  # "node", "rel" or "varlen"
+
+
+SELECT_LIST = -1  # segment marker: where the select list goes
+
+
+class MatchPlan:
+    """A compiled pattern: renders its SQL for the kinds of its property values, runs, decodes.
+
+    Immutable after construction except for a cache of rendered SQL texts.
+    """
+
+    def __init__(
+        self,
+        segments: tuple,
+        select_list: str,
+        filters: tuple[PropertyFilter, ...],
+        params: dict,
+        sources: tuple[tuple[str, Evaluator], ...],
+        decoder: Callable[[tuple, dict, Context], dict | None],
+        residual: tuple[Callable[[dict, Context], bool], ...],
+        count_exprs: dict[str, str],
+        outputs: dict[str, tuple[str, int, bool]],
+    ) -> None:
+        self.segments = segments
+        self.select_list = select_list
+        self.filters = filters
+        self.params = params
+        self.sources = sources
+        self.decoder = decoder
+        self.residual = residual
+        self.count_exprs = count_exprs
+        self.outputs = outputs  # variable -> (kind, first column, data columns selected)
+        self._rendered: dict[tuple, str] = {}
+
+    def render(self, kinds: tuple[str, ...], select: str | None = None) -> str:
+        """Produce the SQL text for the given property-value kinds (and an optional select list)."""
+        key = (kinds, select)
+        text = self._rendered.get(key)
+        if text is None:
+            parts = []
+            for segment in self.segments:
+                if type(segment) is str:
+                    parts.append(segment)
+                elif segment == SELECT_LIST:
+                    parts.append(self.select_list if select is None else select)
+                else:
+                    parts.append(_render_filter(self.filters[segment], kinds[segment], segment))
+            text = "".join(parts)
+            # Two threads may render the same key at once; both store the same text.
+            self._rendered[key] = text
+        return text
+
+    def explain(self) -> str:
+        """Show the SQL as it runs when every property filter is a string comparison."""
+        return self.render(("str",) * len(self.filters))
+
+    def bind(self, row: dict, ctx: Context) -> tuple[dict, tuple[str, ...], list] | None:
+        """Compute the parameters and filter kinds for one incoming row; None when nothing can match."""
+        params = dict(self.params)
+        for name, source in self.sources:
+            value = source(row, ctx)
+            if value is NEVER:
+                return None
+            params[name] = value
+        kinds = []
+        python_filters = []
+        for index, flt in enumerate(self.filters):
+            value = flt.value(row, ctx)
+            kind = property_kind(value)
+            if kind != "never" and not json_path_usable(flt.key):
+                kind = "python"
+            if kind == "never":
+                return None
+            if kind == "python":
+                python_filters.append((flt, value))
+            else:
+                params[f"f{index}"] = _filter_param(kind, value)
+                if not is_simple_key(flt.key):
+                    params[f"k{index}"] = json_path_text(flt.key)
+            kinds.append(kind)
+        return params, tuple(kinds), python_filters
+
+    def run(self, row: dict, ctx: Context, limit: int | None = None) -> list[dict]:
+        """Match the pattern for one incoming row.
+
+        :param row: the incoming row; bound variables are read from it.
+        :param limit: stop after this many matches (pattern predicates need one).
+        :returns: the incoming row extended with the pattern's variables, once per match.
+        """
+        bound = self.bind(row, ctx)
+        if bound is None:
+            return []
+        params, kinds, python_filters = bound
+        cursor = ctx.store.execute(self.render(kinds), params)
+        decoder = self.decoder
+        checks = self.residual
+        out = []
+        for sql_row in cursor:
+            new = decoder(sql_row, row, ctx)
+            if new is None:
+                continue
+            if python_filters and not _python_filters_hold(python_filters, new, ctx):
+                continue
+            if checks and not all(check(new, ctx) for check in checks):
+                continue
+            out.append(new)
+            if limit is not None and len(out) >= limit:
+                break
+        ctx.tick(len(out) + 1)
+        return out
+
+    def run_counts(self, row: dict, ctx: Context, counts: tuple[tuple[str | None, bool], ...]) -> list | None:
+        """Count matches inside SQL: one value per (variable, or None for ``*``; distinct) pair.
+
+        :returns: the counts, or None when some check must run in Python for this row.
+        """
+        if self.residual:
+            return None
+        bound = self.bind(row, ctx)
+        if bound is None:
+            return [0] * len(counts)
+        params, kinds, python_filters = bound
+        if python_filters:
+            return None
+        select = ", ".join(
+            "count(*)" if name is None else f"count({'DISTINCT ' if distinct else ''}{self.count_exprs[name]})"
+            for name, distinct in counts
+        )
+        return list(ctx.store.execute(self.render(kinds, select), params).fetchone())
+
+
+def _filter_param(kind: str, value: Any) -> Any:
+    if kind == "bool":
+        return "true" if value else "false"
+    return value
+
+
+def _render_filter(flt: PropertyFilter, kind: str, index: int) -> str:
+    path = json_path_literal(flt.key) if is_simple_key(flt.key) else f":k{index}"
+    extract = f"json_extract({flt.column}, {path})"
+    jtype = f"json_type({flt.column}, {path})"
+    if kind == "str":
+        return f"({extract} = :f{index} AND {jtype} = 'text')"
+    if kind == "num":
+        return f"({extract} = :f{index} AND {jtype} IN ('integer', 'real'))"
+    if kind == "bool":
+        return f"{jtype} = :f{index}"
+    return "1"
+
+
+def _python_filters_hold(python_filters: list, row: dict, ctx: Context) -> bool:
+    for flt, value in python_filters:
+        owner = row[flt.owner]
+        if flt.owner_kind == "node":
+            entities = [ctx.node(owner).metadata]
+        elif flt.owner_kind == "rel":
+            entities = [ctx.rel(owner).metadata]
+        else:
+            ctx.preload_rels(ref.id for ref in owner)
+            entities = [ctx.rel(ref).metadata for ref in owner]
+        for metadata in entities:
+            if equals(metadata.get(flt.key), value) is not True:
+                return False
+    return True
+
+
+
+def metadatas(value: Any, owner_kind: str, ctx: Context) -> list:
+    """List the property maps a filter on ``value`` tests: one, or one per relationship of a walk."""
+    if owner_kind == "node":
+        return [ctx.node(value).metadata]
+    if owner_kind == "rel":
+        return [ctx.rel(value).metadata]
+    ctx.preload_rels(ref.id for ref in value)
+    return [ctx.rel(ref).metadata for ref in value]
+
+
+
+def rel_list(text: str, reverse: bool) -> list:
+    """Decode a walk's ",id1,id2," column into relationship references, in pattern order."""
+    refs = [RelRef(to_unsigned(int(item))) for item in text[1:-1].split(",")] if len(text) > 1 else []
+    if reverse:
+        refs.reverse()
+    return refs
+
+
+
+def make_decoder(decoders: tuple) -> Callable[[tuple, dict, Context], dict]:
+    """Build the function turning one SQL row into the extended Cypher row."""
+
+    def decode(sql_row: tuple, row: dict, ctx: Context) -> dict:
+        new = row.copy()
+        for spec in decoders:
+            kind = spec[0]
+            if kind == "node":
+                identity = sql_row[spec[2]]
+                if identity < 0:
+                    identity += ID_LIMIT
+                if spec[3] and identity not in ctx.nodes:
+                    ctx.nodes[identity] = decode_node(sql_row, spec[2])
+                new[spec[1]] = NodeRef(identity)
+            elif kind == "rel":
+                identity = sql_row[spec[2]]
+                if identity < 0:
+                    identity += ID_LIMIT
+                if spec[3] and identity not in ctx.rels:
+                    ctx.rels[identity] = decode_rel(sql_row, spec[2])
+                new[spec[1]] = RelRef(identity)
+            elif kind == "list":
+                new[spec[1]] = rel_list(sql_row[spec[2]], spec[3])
+            else:
+                new[spec[1]] = _decode_path(sql_row, spec[2], ctx)
+        return new
+
+    return decode
+
+
+def _decode_path(sql_row: tuple, steps: tuple, ctx: Context) -> PathRef:
+    nodes: list[NodeRef] = []
+    rels: list[RelRef] = []
+    after_list = False
+    for step in steps:
+        kind = step[0]
+        if kind == "node":
+            # after a variable-length hop the walk has already appended this node
+            if not after_list:
+                nodes.append(NodeRef(to_unsigned(sql_row[step[1]])))
+        elif kind == "rel":
+            rels.append(RelRef(to_unsigned(sql_row[step[1]])))
+        else:
+            walked = rel_list(sql_row[step[1]], step[2])
+            ctx.preload_rels(ref.id for ref in walked)
+            current = nodes[-1].id
+            for ref in walked:
+                rel = ctx.rel(ref, allow_deleted=True)
+                current = rel.target if rel.source == current else rel.source
+                rels.append(ref)
+                nodes.append(NodeRef(current))
+        after_list = kind == "list"
+    return PathRef(tuple(nodes), tuple(rels))

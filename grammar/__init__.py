@@ -1,0 +1,1 @@
+"""The openCypher grammar of bfxdb, shipped as package data (``cypher.lark``)."""

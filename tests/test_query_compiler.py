@@ -1,0 +1,187 @@
+"""Golden tests of the pattern compiler: a pattern in, (SQL, parameters) out, no database."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bfxdb.query import ast, prepare
+from bfxdb.query.compiler import MatchSpec, compile_match
+from bfxdb.query.evaluator import compile_expression
+from bfxdb.query.sqlplan import is_simple_key, json_path_literal, quote_identifier
+from bfxdb.query.executor import CountPushdown, DirectReturn, MatchOp
+
+NODE_COLUMNS = (
+    "{a}.identity, {a}.expression_type, {a}.expression_code, {a}.metadata, {a}.created_at, "
+    "(SELECT group_concat(l.label, char(31)) FROM substrate_labels AS l WHERE l.substrate = {a}.identity)"
+)
+
+
+def compile_parts(*parts: ast.PatternPart, outer=frozenset(), fetch=frozenset(), keep=None, reach=False):
+    spec = MatchSpec(tuple(parts), frozenset(outer), frozenset(fetch), keep, reach=reach)
+    return compile_match(spec, compile_expression)
+
+
+def first_match_plan(query: str):
+    """The MatchPlan of the first operator of a prepared query."""
+    op = prepare(query).plan.pipelines[0].ops[0]
+    if isinstance(op, (CountPushdown, DirectReturn)):
+        op = op.match
+    assert isinstance(op, MatchOp)
+    return op.plan
+
+
+def test_single_labelled_node_scans_the_label_index():
+    part = ast.PatternPart((ast.NodePattern("n", ("Person",)),))
+    plan = compile_parts(part, keep=frozenset({"n"}))
+    assert plan.render(()) == "SELECT l1.substrate FROM substrate_labels AS l1 WHERE l1.label = :c2"
+    assert plan.params == {"c2": "Person"}
+
+
+def test_fetched_node_selects_its_data_columns():
+    part = ast.PatternPart((ast.NodePattern("n"),))
+    plan = compile_parts(part, fetch={"n"}, keep=frozenset({"n"}))
+    assert plan.render(()) == f"SELECT {NODE_COLUMNS.format(a='n1')} FROM substrates AS n1"
+    assert plan.outputs == {"n": ("node", 0, True)}
+
+
+def test_directed_hop_takes_node_ids_from_relationship_columns():
+    part = ast.PatternPart(
+        (ast.NodePattern("a"), ast.RelPattern("r", ("KNOWS",), "out"), ast.NodePattern("b"))
+    )
+    plan = compile_parts(part, keep=frozenset({"a", "b"}))
+    assert plan.render(()) == (
+        "SELECT r1.source, r1.target FROM relationships AS r1 WHERE r1.rel_type = :c2"
+    )
+    assert plan.params == {"c2": "KNOWS"}
+
+
+def test_bound_node_becomes_a_parameter_read_from_the_row():
+    part = ast.PatternPart((ast.NodePattern("a"), ast.RelPattern(None, (), "in"), ast.NodePattern("b")))
+    plan = compile_parts(part, outer={"a"}, keep=frozenset({"b"}))
+    assert plan.render(()) == "SELECT r2.source FROM relationships AS r2 WHERE r2.target = :s3"
+    assert [name for name, _ in plan.sources] == ["s3"]
+
+
+def test_undirected_hop_matches_either_orientation():
+    part = ast.PatternPart((ast.NodePattern("a"), ast.RelPattern("r", (), "both"), ast.NodePattern("b")))
+    plan = compile_parts(part, keep=frozenset({"a", "b"}))
+    assert plan.render(()) == (
+        "SELECT n2.identity, (CASE WHEN r1.source = n2.identity THEN r1.target ELSE r1.source END) "
+        "FROM substrates AS n2, relationships AS r1 WHERE (r1.source = n2.identity OR r1.target = n2.identity)"
+    )
+
+
+def test_two_hops_are_relationship_unique():
+    part = ast.PatternPart(
+        (
+            ast.NodePattern("a"),
+            ast.RelPattern(None, (), "out"),
+            ast.NodePattern("b"),
+            ast.RelPattern(None, (), "out"),
+            ast.NodePattern("c"),
+        )
+    )
+    sql = compile_parts(part, keep=frozenset({"c"})).render(())
+    assert sql == (
+        "SELECT r4.target FROM relationships AS r3, relationships AS r4 "
+        "WHERE r4.source = r3.target AND r3.identity <> r4.identity"
+    )
+
+
+def test_id_pushdown_turns_where_into_a_parameter():
+    plan = first_match_plan("MATCH (a)-[r]->(b) WHERE id(a) = $id RETURN b")
+    assert plan.render(()) == (
+        f"SELECT {NODE_COLUMNS.format(a='n3')} FROM substrates AS n3, relationships AS r1 "
+        "WHERE r1.source = :s2 AND r1.target = n3.identity"
+    )
+
+
+def test_count_of_reachable_nodes_is_one_statement_over_a_reachability_cte():
+    op = prepare("MATCH (a)-[*1..3]->(b) WHERE id(a) = $id RETURN count(DISTINCT b)").plan.pipelines[0].ops[0]
+    assert isinstance(op, CountPushdown)
+    sql = op.match.plan.render((), "count(DISTINCT b)")
+    assert sql == (
+        "WITH RECURSIVE v2(start, node, depth) AS (SELECT s.identity, s.identity, 0 FROM substrates AS s "
+        "WHERE s.identity = :s3 UNION SELECT v2.start, e.target, v2.depth + 1 FROM v2 "
+        "JOIN relationships AS e ON e.source = v2.node WHERE v2.depth < :c4) "
+        "SELECT DISTINCT count(DISTINCT b) FROM v2 WHERE v2.start = :s3 AND v2.depth >= :c5"
+    )
+    assert op.match.plan.params == {"c4": 3, "c5": 1}
+
+
+def test_variable_length_with_a_relationship_variable_walks_trails():
+    plan = first_match_plan("MATCH (a)-[rs:T*2..]->(b) RETURN rs")
+    sql = plan.render(())
+    assert "UNION ALL" in sql
+    assert "instr(v1.rels, ',' || e.identity || ',') = 0" in sql
+    assert "e.rel_type = :c" in sql
+    assert sorted(plan.params.values(), key=str) == [2, 64, "T"]
+
+
+def test_walk_starts_from_the_more_constrained_end():
+    sql = first_match_plan("MATCH (a)-[*]->(b:B) RETURN a").render(())
+    assert "JOIN relationships AS e ON e.target = v2.node" in sql
+    assert "FROM substrate_labels AS s WHERE s.label = :c" in sql
+
+
+def test_property_filters_render_per_value_kind():
+    plan = first_match_plan("MATCH (n {name: $x}) RETURN n")
+    assert "(json_extract(n1.metadata, '$.\"name\"') = :f0 AND json_type(n1.metadata, '$.\"name\"') = 'text')" in plan.render(("str",))
+    assert "json_type(n1.metadata, '$.\"name\"') IN ('integer', 'real')" in plan.render(("num",))
+    assert plan.render(("bool",)).endswith("WHERE json_type(n1.metadata, '$.\"name\"') = :f0")
+    assert plan.render(("python",)).endswith("WHERE 1")
+
+
+def test_keys_that_are_not_simple_travel_as_parameters():
+    plan = first_match_plan("MATCH (n {`it's odd`: 1}) RETURN n")
+    sql = plan.render(("num",))
+    assert "odd" not in sql
+    assert "json_extract(n1.metadata, :k0) = :f0" in sql
+
+
+def test_quoting_functions():
+    assert quote_identifier('we"ird') == '"we""ird"'
+    assert json_path_literal("name") == "'$.\"name\"'"
+    assert not is_simple_key("a'b")
+    assert not is_simple_key('a"b')
+    assert is_simple_key("_x1")
+
+
+# ---------------------------------------------------------------- values never reach SQL text
+
+_alphabet = string.ascii_letters + string.digits + " '\"\\;-_%$(){}[]"
+
+
+def _cypher_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _rendered_sql(query: str) -> list[str]:
+    texts = []
+    for pipeline in prepare(query).plan.pipelines:
+        for op in pipeline.ops:
+            plan = getattr(op, "plan", None) or getattr(getattr(op, "match", None), "plan", None)
+            if plan is not None:
+                kinds = ("str",) * len(plan.filters)
+                texts.append(plan.render(kinds))
+    return texts
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.text(_alphabet, min_size=1, max_size=12),
+    number=st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    label=st.text(string.ascii_letters, min_size=1, max_size=8),
+)
+def test_literal_values_never_appear_in_sql_text(text: str, number: int, label: str) -> None:
+    """The SQL text does not depend on literal values, labels or types: those are parameters."""
+    template = (
+        "MATCH (a:`{label}` {{name: {text}}})-[r:`{label}` {{w: {number}}}]->(b) "
+        "WHERE b.title = {text} AND id(a) = {number} RETURN b"
+    )
+    query = template.format(label=label, text=_cypher_string(text), number=number)
+    reference = template.format(label="L", text="'x'", number=1)
+    assert _rendered_sql(query) == _rendered_sql(reference)

@@ -1,0 +1,71 @@
+"""The Flask app factory: one database per app, the API blueprints under /api/v1, one JSON error handler."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+import bfxdb
+
+from . import metrics, security
+from .errors import handle_bfx_error, handle_http_exception, handle_unexpected
+from .openapi import PREFIX
+from .routes_docs import blueprint as docs_blueprint
+from .routes_docs import root_blueprint as docs_root_blueprint
+from .routes_import import blueprint as import_blueprint
+from .routes_query import blueprint as query_blueprint
+from .routes_relationships import blueprint as relationships_blueprint
+from .routes_substrates import blueprint as substrates_blueprint
+from .routes_system import blueprint as system_blueprint
+from .state import build_state, settings_from
+
+
+def create_app(
+    database: bfxdb.Database | str | os.PathLike | None = None, config: Mapping[str, Any] | None = None
+) -> Flask:
+    """Build the HTTP API app over one bfxdb database.
+
+    :param database: an open Database (it stays the caller's to close), or the path of one to open
+        (closed by ``web.state.close_app``); None opens ``config["DATABASE"]`` (default ``bfxdb.db``).
+    :param config: settings over ``web.state.DEFAULTS``: ``API_KEYS``, ``READ_ONLY_KEYS``,
+        ``CORS_ORIGINS``, ``CORS_ALLOW_CREDENTIALS``, ``MAX_CONTENT_LENGTH``, ``MAX_IMPORT_BYTES``,
+        ``RATE_LIMIT`` (e.g. ``"100/s"``), ``QUERY_TIMEOUT`` (seconds), ``READ_ONLY``; other keys go
+        to Flask's config as they are.
+    :returns: the Flask app; its WSGI callable can be served by waitress or any WSGI server.
+    :raises ValueError: for contradictory settings (CORS ``*`` with credentials, a bad rate limit).
+    :raises bfxdb.StorageError: if the database cannot be opened.
+
+    >>> app = create_app(":memory:")
+    >>> app.test_client().get("/api/v1/health").status_code
+    200
+    """
+    settings = settings_from(config)
+    app = Flask(__name__)
+    app.config.update(settings)
+    app.json.sort_keys = False
+    app.json.compact = True
+    app.extensions["bfxdb"] = build_state(database, settings)
+
+    # One handler per kind: bfxdb's tree (the HTTP layer's errors included), Werkzeug's, and the rest.
+    app.register_error_handler(bfxdb.BfxError, handle_bfx_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
+
+    state = app.extensions["bfxdb"]
+    security.install(app, state.keys, state.limiter, state.cors_origins)
+    metrics.install(app, state.metrics)
+    for blueprint in (
+        system_blueprint,
+        docs_blueprint,
+        substrates_blueprint,
+        relationships_blueprint,
+        query_blueprint,
+        import_blueprint,
+    ):
+        app.register_blueprint(blueprint, url_prefix=PREFIX)
+    app.register_blueprint(docs_root_blueprint)
+    return app

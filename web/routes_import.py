@@ -1,0 +1,170 @@
+"""The bulk route: POST /import streams NDJSON into batched bulk loads and reports the bad lines."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, current_app, request
+
+import bfxdb
+
+from .errors import ImportRejected, InvalidJson, SchemaViolation
+from .openapi import RELATIONSHIP_CREATE, SUBSTRATE_CREATE
+from .serialize import json_response
+from .state import get_db, get_state
+from .validation import check_encodable, decode_json, query_bool, query_int, validate
+
+blueprint = Blueprint("import", __name__)
+
+#: Bad lines listed in a response at most; error_count still counts them all.
+MAX_REPORTED = 100
+_SOURCE_FIELDS = {"type": {"type": "string"}, "identity": {"type": "integer", "minimum": 0}, "created_at": {}}
+SUBSTRATE_LINE = SUBSTRATE_CREATE | {"properties": SUBSTRATE_CREATE["properties"] | _SOURCE_FIELDS}
+RELATIONSHIP_LINE = RELATIONSHIP_CREATE | {
+    "properties": RELATIONSHIP_CREATE["properties"] | _SOURCE_FIELDS | {"relationship_id": {"type": "string"}}
+}
+
+
+class LineTooLong(bfxdb.InvalidInput):
+    """One NDJSON line is longer than the server's JSON body limit."""
+
+    code = "line_too_long"
+
+
+@blueprint.post("/import")
+def import_ndjson():
+    """Import substrates and relationships from NDJSON, ``batch_size`` lines per transaction."""
+    batch_size = query_int("batch_size", 1000, 1, 50_000)
+    atomic = query_bool("atomic", False)
+    request.max_content_length = get_state().max_import_bytes
+    report = {"substrates": 0, "relationships": 0, "lines": 0, "error_count": 0, "errors": []}
+    db = get_db()
+    if atomic:
+        with db.transaction():
+            _import(db, report, batch_size)
+            if report["error_count"]:
+                raise ImportRejected(
+                    f"{report['error_count']} bad line(s); nothing was imported",
+                    errors=report["errors"],
+                    error_count=report["error_count"],
+                    lines=report["lines"],
+                )
+    else:
+        _import(db, report, batch_size)
+    return json_response(report)
+
+
+def _import(db: bfxdb.Database, report: dict[str, Any], batch_size: int) -> None:
+    batch: list[tuple[int, str, dict]] = []
+    for number, raw in _lines(request.stream, current_app.config["MAX_CONTENT_LENGTH"]):
+        report["lines"] = number
+        try:
+            item = _parse_line(number, raw)
+        except bfxdb.BfxError as error:
+            _record(report, number, error)
+            continue
+        if item is not None:
+            batch.append(item)
+        if len(batch) >= batch_size:
+            _load(db, batch, report)
+            batch = []
+    if batch:
+        _load(db, batch, report)
+
+
+def _lines(stream, max_line: int | None) -> Iterator[tuple[int, bytes | None]]:
+    """Yield (line number, bytes) from a byte stream; None stands for a line longer than ``max_line``."""
+    reader = io.BufferedReader(stream, buffer_size=1 << 16)
+    limit = -1 if max_line is None else max_line + 1
+    number = 0
+    while True:
+        line = reader.readline(limit)
+        if not line:
+            return
+        number += 1
+        if max_line is not None and len(line) > max_line and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = reader.readline(1 << 16)
+            yield number, None
+            continue
+        yield number, line
+
+
+def _parse_line(number: int, raw: bytes | None) -> tuple[int, str, dict] | None:
+    """Check one line and turn it into a bulk_load item; None for a blank line.
+
+    :raises BfxError: why the line cannot be imported.
+    """
+    if raw is None:
+        raise LineTooLong("the line is longer than the server's body limit")
+    if not raw.strip():
+        return None
+    try:
+        value = decode_json(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InvalidJson(f"not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise SchemaViolation("each line must be a JSON object")
+    check_encodable(value, "line")
+    kind = value.get("type")
+    if kind == "substrate":
+        validate(value, SUBSTRATE_LINE, "line")
+        identity = _one_identity(value, "substrate_id")
+        return number, "substrate", {
+            "identity": identity,
+            "expression_type": value.get("expression_type"),
+            "expression_code": value.get("expression_code"),
+            "metadata": value.get("metadata"),
+            "labels": value.get("labels") or (),
+        }
+    if kind == "relationship":
+        validate(value, RELATIONSHIP_LINE, "line")
+        return number, "relationship", {
+            "identity": _one_identity(value, "relationship_id"),
+            "source": value["source_id"],
+            "target": value["target_id"],
+            "rel_type": value["rel_type"],
+            "metadata": value.get("metadata"),
+            "bidirectional": value.get("bidirectional", False),
+        }
+    raise SchemaViolation('each line needs "type": "substrate" or "type": "relationship"', location="line.type")
+
+
+def _one_identity(value: dict, hex_field: str) -> int | None:
+    """Read an explicit identity given as hex (``hex_field``) and/or as an integer (``identity``)."""
+    given = [bfxdb.parse_id(value[name]) for name in (hex_field, "identity") if value.get(name) is not None]
+    if len(set(given)) > 1:
+        raise SchemaViolation(f"{hex_field} and identity name different identities", location=f"line.{hex_field}")
+    return given[0] if given else None
+
+
+def _load(db: bfxdb.Database, batch: list[tuple[int, str, dict]], report: dict[str, Any]) -> None:
+    """Load a batch in one transaction; if it fails, load line by line to find the bad ones."""
+    try:
+        _bulk(db, batch, report)
+        return
+    except bfxdb.BfxError:
+        pass
+    # Substrates first, as bulk_load does, so a relationship may follow the substrates it joins.
+    for item in sorted(batch, key=lambda entry: entry[1] != "substrate"):
+        try:
+            _bulk(db, [item], report)
+        except bfxdb.BfxError as error:
+            _record(report, item[0], error)
+
+
+def _bulk(db: bfxdb.Database, items: list[tuple[int, str, dict]], report: dict[str, Any]) -> None:
+    counts = db.bulk_load(
+        [item for _, kind, item in items if kind == "substrate"],
+        [item for _, kind, item in items if kind == "relationship"],
+    )
+    report["substrates"] += counts["substrates"]
+    report["relationships"] += counts["relationships"]
+
+
+def _record(report: dict[str, Any], number: int, error: bfxdb.BfxError) -> None:
+    report["error_count"] += 1
+    if len(report["errors"]) < MAX_REPORTED:
+        report["errors"].append({"line": number, "detail": error.message, "code": error.code})

@@ -1,0 +1,173 @@
+"""The `bfxdb serve` command: run the HTTP API under waitress, configured by options or BFXDB_* variables."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import signal
+import socket
+
+import click
+
+DEFAULT_DATABASE = "bfxdb.db"
+DEFAULT_MAX_BODY = 4 * 1024 * 1024
+DEFAULT_MAX_IMPORT = 1024 * 1024 * 1024
+
+#: Every setting with its environment variable, for the docs and the test that checks they are documented.
+ENVIRONMENT = {
+    "path": "BFXDB_DATABASE",
+    "host": "BFXDB_HOST",
+    "port": "BFXDB_PORT",
+    "threads": "BFXDB_THREADS",
+    "api_keys": "BFXDB_API_KEY",
+    "read_only_keys": "BFXDB_READ_ONLY_KEY",
+    "insecure": "BFXDB_INSECURE",
+    "cors_origins": "BFXDB_CORS_ORIGIN",
+    "cors_credentials": "BFXDB_CORS_CREDENTIALS",
+    "max_body_bytes": "BFXDB_MAX_BODY_BYTES",
+    "max_import_bytes": "BFXDB_MAX_IMPORT_BYTES",
+    "rate_limit": "BFXDB_RATE_LIMIT",
+    "query_timeout": "BFXDB_QUERY_TIMEOUT",
+    "read_only": "BFXDB_READ_ONLY",
+}
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether every address ``host`` names is a loopback address (127.0.0.0/8, ::1).
+
+    :param host: an IP address or a host name (resolved here).
+    :returns: False for wildcard addresses (0.0.0.0, ::), other addresses and unresolvable names.
+    """
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError):
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+
+
+def _stop(signum: int, frame: object) -> None:
+    """Turn SIGTERM into the KeyboardInterrupt that waitress's loop already treats as a clean stop."""
+    raise KeyboardInterrupt
+
+
+def _option(*names: str, setting: str, **kwargs):
+    """A click option read from its BFXDB_* variable too, which --help shows."""
+    return click.option(*names, envvar=ENVIRONMENT[setting], show_envvar=True, **kwargs)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("path", required=False, envvar=ENVIRONMENT["path"], type=click.Path(dir_okay=False))
+@_option("--host", setting="host", default="127.0.0.1", show_default=True,
+         help="Address to listen on; beyond loopback it needs --api-key or --insecure.")
+@_option("--port", setting="port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+         help="Port to listen on; 0 picks a free one (printed at start).")
+@_option("--threads", setting="threads", default=4, show_default=True, type=click.IntRange(1, 256),
+         help="Request worker threads.")
+@_option("--api-key", "api_keys", setting="api_keys", multiple=True,
+         help="A read-write API key; repeat for several (in the variable: separated by spaces).")
+@_option("--read-only-key", "read_only_keys", setting="read_only_keys", multiple=True,
+         help="A read-only API key; repeat for several.")
+@_option("--insecure", setting="insecure", is_flag=True,
+         help="Allow listening beyond loopback without any API key.")
+@_option("--cors-origin", "cors_origins", setting="cors_origins", multiple=True,
+         help="An origin allowed to call the API from a browser (or '*'); CORS is off without one.")
+@_option("--cors-credentials", setting="cors_credentials", is_flag=True,
+         help="Send Access-Control-Allow-Credentials to the listed origins (never with '*').")
+@_option("--max-body-bytes", setting="max_body_bytes", default=DEFAULT_MAX_BODY, show_default=True,
+         type=click.IntRange(1), help="Largest JSON request body; larger ones get 413.")
+@_option("--max-import-bytes", setting="max_import_bytes", default=DEFAULT_MAX_IMPORT, show_default=True,
+         type=click.IntRange(1), help="Largest NDJSON body for POST /import.")
+@_option("--rate-limit", setting="rate_limit", default=None,
+         help="Requests per client (API key, else address), e.g. 100/s or 600/min; off by default.")
+@_option("--query-timeout", setting="query_timeout", default=30.0, show_default=True,
+         type=click.FloatRange(0, min_open=True), help="Longest a Cypher query may run, in seconds (then 504).")
+@_option("--read-only", setting="read_only", is_flag=True,
+         help="Open the database read-only: every write answers 403.")
+def serve(
+    path: str | None,
+    host: str,
+    port: int,
+    threads: int,
+    api_keys: tuple[str, ...],
+    read_only_keys: tuple[str, ...],
+    insecure: bool,
+    cors_origins: tuple[str, ...],
+    cors_credentials: bool,
+    max_body_bytes: int,
+    max_import_bytes: int,
+    rate_limit: str | None,
+    query_timeout: float,
+    read_only: bool,
+) -> None:
+    """Serve the HTTP API for the database at PATH (or $BFXDB_DATABASE; default ./bfxdb.db) under waitress.
+
+    Routes live under /api/v1 (Swagger UI at /api/v1/docs). Stop with Ctrl-C or SIGTERM.
+    """
+    if not is_loopback(host) and not (api_keys or read_only_keys) and not insecure:
+        raise click.UsageError(
+            f"refusing to listen on {host} without an API key: pass --api-key (or set BFXDB_API_KEY), "
+            "or --insecure to serve the database to anyone who can reach it"
+        )
+    # Flask and waitress load only now, so `bfxdb --help` and the library never need them.
+    from waitress import create_server
+
+    import bfxdb
+
+    from .app import create_app
+    from .state import close_app
+
+    if path is None:
+        path = DEFAULT_DATABASE
+        click.echo(f"No PATH given: using ./{DEFAULT_DATABASE} ({os.path.abspath(path)})")
+    config = {
+        "READ_ONLY": read_only,
+        "API_KEYS": api_keys,
+        "READ_ONLY_KEYS": read_only_keys,
+        "CORS_ORIGINS": cors_origins,
+        "CORS_ALLOW_CREDENTIALS": cors_credentials,
+        "MAX_CONTENT_LENGTH": max_body_bytes,
+        "MAX_IMPORT_BYTES": max_import_bytes,
+        "RATE_LIMIT": rate_limit,
+        "QUERY_TIMEOUT": query_timeout,
+    }
+    try:
+        app = create_app(path, config)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    except bfxdb.BfxError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        server = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="bfxdb",
+            max_request_body_size=max(max_body_bytes, max_import_bytes),
+        )
+    except OSError as error:
+        close_app(app)
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+    # Install the handler before announcing the address, so a SIGTERM sent on sight stops cleanly.
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        listening = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
+        for address, bound_port in listening:
+            shown = f"[{address}]" if ":" in address else address
+            click.echo(f"Serving {os.path.abspath(path)} on http://{shown}:{bound_port}/api/v1 "
+                       f"(docs: http://{shown}:{bound_port}/api/v1/docs)")
+        if not (api_keys or read_only_keys):
+            click.echo("No API key set: every client that can connect may read and write.")
+        server.run()
+    except KeyboardInterrupt:
+        # A signal that arrived before waitress's loop started; the loop handles later ones itself.
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.close()
+        close_app(app)
+        click.echo("Stopped.")

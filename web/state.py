@@ -1,0 +1,119 @@
+"""The app's database handle and settings: opened once per app, shared by every request thread, closed once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+import bfxdb
+
+from .metrics import RequestMetrics
+from .security import KeyRing, RateLimiter, parse_rate
+
+#: Settings create_app understands, with their defaults (see the README's "HTTP API" section).
+DEFAULTS: dict[str, Any] = {
+    "DATABASE": "bfxdb.db",
+    "READ_ONLY": False,
+    "API_KEYS": (),
+    "READ_ONLY_KEYS": (),
+    "CORS_ORIGINS": (),
+    "CORS_ALLOW_CREDENTIALS": False,
+    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+    "MAX_IMPORT_BYTES": 1024 * 1024 * 1024,
+    "RATE_LIMIT": None,
+    "QUERY_TIMEOUT": 30.0,
+}
+
+
+@dataclass
+class AppState:
+    """Everything a request needs beyond Flask: the database and the guards built from the settings."""
+
+    database: bfxdb.Database
+    owns_database: bool
+    keys: KeyRing
+    limiter: RateLimiter | None
+    cors_origins: frozenset[str]
+    cors_credentials: bool
+    query_timeout: float | None
+    max_import_bytes: int
+    metrics: RequestMetrics = field(default_factory=RequestMetrics)
+
+
+def settings_from(config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Merge a config mapping over the defaults and check the combinations that must never happen.
+
+    :raises ValueError: for CORS ``*`` with credentials, or a malformed rate limit.
+    """
+    settings = dict(DEFAULTS)
+    settings.update(config or {})
+    origins = _as_tuple(settings["CORS_ORIGINS"])
+    if "*" in origins and settings["CORS_ALLOW_CREDENTIALS"]:
+        raise ValueError("CORS origin '*' cannot be combined with credentials; list the origins instead")
+    parse_rate(settings["RATE_LIMIT"])
+    return settings
+
+
+def build_state(database: bfxdb.Database | str | os.PathLike | None, settings: Mapping[str, Any]) -> AppState:
+    """Open the database (unless given one) and build the guards.
+
+    :param database: an open Database (the caller keeps owning it), or a path to open.
+    :raises bfxdb.StorageError: if the file cannot be opened.
+    """
+    owns = not isinstance(database, bfxdb.Database)
+    if owns:
+        database = bfxdb.connect(
+            database if database is not None else settings["DATABASE"],
+            read_only=bool(settings["READ_ONLY"]),
+            query_timeout=settings["QUERY_TIMEOUT"],
+        )
+    timeout = settings["QUERY_TIMEOUT"]
+    return AppState(
+        database=database,
+        owns_database=owns,
+        keys=KeyRing(_as_tuple(settings["API_KEYS"]), _as_tuple(settings["READ_ONLY_KEYS"])),
+        limiter=parse_rate(settings["RATE_LIMIT"]),
+        cors_origins=frozenset(_as_tuple(settings["CORS_ORIGINS"])),
+        cors_credentials=bool(settings["CORS_ALLOW_CREDENTIALS"]),
+        query_timeout=None if timeout is None else float(timeout),
+        max_import_bytes=int(settings["MAX_IMPORT_BYTES"]),
+    )
+
+
+def get_state() -> AppState:
+    """Return the current app's state."""
+    return current_app.extensions["bfxdb"]
+
+
+def get_db() -> bfxdb.Database:
+    """Return the current app's database."""
+    return current_app.extensions["bfxdb"].database
+
+
+def close_app(app: Flask) -> None:
+    """Close the app's database if the app opened it; a Database passed in stays open."""
+    state: AppState = app.extensions["bfxdb"]
+    if state.owns_database:
+        state.database.close()
+
+
+def database_size(database: bfxdb.Database) -> int | None:
+    """Return the database file's size plus its WAL's, in bytes; None for an in-memory database."""
+    path = database.path
+    if path == ":memory:" or path.startswith("file:") or not os.path.exists(path):
+        return None
+    wal = path + "-wal"
+    return os.path.getsize(path) + (os.path.getsize(wal) if os.path.exists(wal) else 0)
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    """Accept one string (comma or space separated) or a sequence of strings."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(part for part in value.replace(",", " ").split() if part)
+    return tuple(str(part) for part in value if part)
