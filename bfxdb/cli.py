@@ -164,7 +164,7 @@ def query(
         started = time.perf_counter()
         result = db.query(text, parameters, read_only=read_only, timeout=timeout)
         elapsed = time.perf_counter() - started
-    stdout = click.get_text_stream("stdout")
+    stdout = sys.stdout
     write_result(result, output_format, stdout)
     if output_format == "table":
         click.echo(summary(result, elapsed), err=True)
@@ -204,7 +204,7 @@ class _ProgressBar:
     """
 
     def __init__(self, enabled: bool | None, label: str, unit: str) -> None:
-        stderr = click.get_text_stream("stderr")
+        stderr = sys.stderr
         self.enabled = stderr.isatty() if enabled is None else enabled
         self.label, self.unit, self.stream = label, unit, stderr
         self.bar: Any = None

@@ -10,6 +10,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from . import expressions
+from .query import prepare
 from .dimensions import PART_TO_WHOLE, Dimension, divide
 from .errors import ExpressionError, InvalidInput, NotFound, ReadOnlyError, StorageError
 from .identity import fingerprint, format_id, parse_id, random_id, to_signed
@@ -86,6 +87,12 @@ class Database:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def to_networkx(self) -> Any:
+        """Build a networkx MultiDiGraph of the whole database (extra ``networkx``)."""
+        from .convert import database_to_networkx
+
+        return database_to_networkx(self)
 
     def schema_version(self) -> int:
         """Return the file's schema version (PRAGMA user_version)."""
@@ -221,7 +228,8 @@ class Database:
         if expression_type is None:
             raise ExpressionError(f"substrate {format_id(identity)} has no expression to invoke")
         compiled = expressions.compile_expression(expression_type, expression_code)
-        return compiled.invoke(dict(parameters) if parameters else {})
+        with _GUARD:
+            return compiled.invoke(dict(parameters) if parameters else {})
 
     def divide(self, identity: int | str, materialize: bool = False) -> list[Dimension]:
         """Split a substrate into its nine Fibonacci dimensions.
@@ -388,8 +396,6 @@ class Database:
         :returns: a Result: ``columns``, ``rows``, iteration as dicts, ``stats`` and ``plan``.
         :raises QueryError: its subclasses name what went wrong (syntax, semantics, types, time).
         """
-        from .query import prepare
-
         if not isinstance(text, str):
             raise InvalidInput("a query must be a string")
         if len(text) > MAX_QUERY_LENGTH:
@@ -401,8 +407,8 @@ class Database:
         if writes and (read_only or self._store.read_only):
             raise ReadOnlyError("this query writes, but it was run read-only")
         limit = self.query_timeout if timeout is None else timeout
-        with _GUARD, self._store.transaction(write=writes), self._store.deadline(limit) as check:
-            return prepared.run(self._store, dict(parameters or {}), check_deadline=check)
+        with _GUARD:
+            return self._store.run_bounded(writes, limit, prepared.run, self._store, dict(parameters or {}))
 
 class _StorageGuard:
     """Turn a raw sqlite3 error escaping the store into a StorageError.
@@ -414,8 +420,14 @@ class _StorageGuard:
         return None
 
     def __exit__(self, kind: type | None, error: BaseException | None, traceback: object) -> None:
-        if kind is not None and issubclass(kind, sqlite3.Error):
+        if kind is None:
+            return
+        if issubclass(kind, sqlite3.Error):
             raise StorageError(f"database error: {error}") from None
+        if issubclass(kind, UnicodeEncodeError):
+            raise InvalidInput("text holds a lone surrogate, which is not valid Unicode") from None
+        if issubclass(kind, RecursionError):
+            raise InvalidInput("the input nests too deeply") from None
 
 
 _GUARD = _StorageGuard()
@@ -435,10 +447,14 @@ def _check_expression(expression_type: str | None, expression_code: str | None) 
     return expression_type, expression_code
 
 
+#: SQLite's LIMIT and OFFSET are signed 64-bit.
+_MAX_PAGE = 2**63 - 1
+
+
 def _check_page(limit: int | None, offset: int) -> None:
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= _MAX_PAGE):
         raise InvalidInput(f"limit must be a non-negative integer, not {limit!r}")
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= _MAX_PAGE:
         raise InvalidInput(f"offset must be a non-negative integer, not {offset!r}")
 
 

@@ -145,6 +145,13 @@ class ConstraintViolation(QueryError):
     http_status = 409
 
 
+class QueryLimitExceeded(QueryError):
+    """A value built while the query ran (a list, a string) grew past the engine's size limit."""
+
+    code = "query_limit"
+    category = "LimitExceeded"
+
+
 class QueryTimeout(QueryError):
     """The query ran past its time limit and was stopped with nothing written."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 import time
@@ -93,6 +94,8 @@ def encode_metadata(metadata: object) -> str:
         raise InvalidInput(f"metadata is not JSON: {error}") from None
     except RecursionError:
         raise InvalidInput("metadata nests too deeply") from None
+    if not _encodable(text):
+        raise InvalidInput("metadata holds a lone surrogate, which is not valid Unicode")
     if len(text) > MAX_METADATA_BYTES:
         raise InvalidInput(f"metadata is {len(text)} bytes; the limit is {MAX_METADATA_BYTES}")
     return text
@@ -102,9 +105,18 @@ def check_name(kind: str, name: object) -> str:
     """Check a label or relationship type: a non-empty string within the length limit."""
     if not isinstance(name, str) or not name:
         raise InvalidInput(f"{kind} must be a non-empty string, not {name!r}")
-    if len(name) > MAX_NAME_LENGTH or LABEL_SEPARATOR in name or "\x00" in name:
+    if len(name) > MAX_NAME_LENGTH or LABEL_SEPARATOR in name or "\x00" in name or not _encodable(name):
         raise InvalidInput(f"{kind} {name[:40]!r} is too long or holds a control character")
     return name
+
+
+def _encodable(text: str) -> bool:
+    """Whether text is valid Unicode (no lone surrogates), as SQLite needs it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_labels(labels: Iterable[str]) -> tuple[str, ...]:
@@ -170,6 +182,7 @@ class Store:
         self._shared: sqlite3.Connection | None = None
         self._shared_lock = threading.RLock()
         self._connections: list[sqlite3.Connection] = []
+        self._limits: dict[sqlite3.Connection, _TimeLimit] = {}
         self._connections_lock = threading.Lock()
         self._closed = False
         connection = self._connection()
@@ -202,8 +215,11 @@ class Store:
                 connection.execute("PRAGMA query_only = ON")
         except sqlite3.Error as error:
             raise StorageError(f"cannot open database {self.path!r}: {error}") from None
+        limit = _TimeLimit()
+        connection.set_progress_handler(limit.expired, PROGRESS_STEPS)
         with self._connections_lock:
             self._connections.append(connection)
+            self._limits[connection] = limit
         return connection
 
     def _connection(self) -> sqlite3.Connection:
@@ -269,11 +285,48 @@ class Store:
             fails half-way on a lock; readers use a deferred transaction.
         :raises ReadOnlyError: for a write block on a read-only store.
         """
+        connection, depth = self._open_transaction(write)
+        try:
+            yield
+        except BaseException:
+            self._close_transaction(connection, depth, commit=False)
+            raise
+        self._close_transaction(connection, depth, commit=True)
+
+    def run_bounded(self, write: bool, seconds: float | None, function: Callable[..., Any], *args: Any) -> Any:
+        """Call ``function(*args, check)`` in one transaction under a time limit, and commit its work.
+
+        ``check`` raises QueryTimeout once the limit has passed, for Python loops; SQL is stopped
+        by the connection's progress handler. A plain method rather than two context managers
+        because every Cypher query passes through here.
+
+        :raises QueryTimeout: when the limit passes; nothing is written.
+        """
+        connection, depth = self._open_transaction(write)
+        limit = self._limits[connection]
+        previous = limit.at, limit.seconds
+        if seconds is not None and time.monotonic() + seconds < limit.at:
+            limit.at, limit.seconds = time.monotonic() + seconds, seconds
+        try:
+            result = function(*args, limit.check)
+        except sqlite3.OperationalError as error:
+            self._close_transaction(connection, depth, commit=False)
+            if "interrupted" in str(error):
+                raise QueryTimeout(f"the query ran past its time limit of {limit.seconds:g} s") from None
+            raise StorageError(f"database error: {error}") from None
+        except BaseException:
+            self._close_transaction(connection, depth, commit=False)
+            raise
+        finally:
+            limit.at, limit.seconds = previous
+        self._close_transaction(connection, depth, commit=True)
+        return result
+
+    def _open_transaction(self, write: bool) -> tuple[sqlite3.Connection, int]:
         if write and self.read_only:
             raise ReadOnlyError("this database was opened read-only")
-        lock = self._shared_lock if self.in_memory else None
-        if lock is not None:
-            lock.acquire()
+        if self.in_memory:
+            self._shared_lock.acquire()
         try:
             connection = self._connection()
             depth = getattr(self._local, "depth", 0)
@@ -281,18 +334,20 @@ class Store:
                 self._begin(connection, write)
             else:
                 connection.execute(f"SAVEPOINT bfx_{depth}")
-            self._local.depth = depth + 1
-            try:
-                yield
-            except BaseException:
-                self._local.depth = depth
-                self._end(connection, depth, commit=False)
-                raise
+        except BaseException:
+            if self.in_memory:
+                self._shared_lock.release()
+            raise
+        self._local.depth = depth + 1
+        return connection, depth
+
+    def _close_transaction(self, connection: sqlite3.Connection, depth: int, *, commit: bool) -> None:
+        try:
             self._local.depth = depth
-            self._end(connection, depth, commit=True)
+            self._end(connection, depth, commit=commit)
         finally:
-            if lock is not None:
-                lock.release()
+            if self.in_memory:
+                self._shared_lock.release()
 
     def _begin(self, connection: sqlite3.Connection, write: bool) -> None:
         deadline = time.monotonic() + self.timeout
@@ -319,35 +374,6 @@ class Store:
             if connection.in_transaction and depth == 0:
                 connection.execute("ROLLBACK")
             raise StorageError(f"cannot {'commit' if commit else 'roll back'}: {error}") from None
-
-    @contextmanager
-    def deadline(self, seconds: float | None) -> Iterator[Callable[[], None]]:
-        """Bound the SQL run inside the block by a time limit; yields a check for Python loops.
-
-        :raises QueryTimeout: from the block, when the limit passes.
-        """
-        connection = self._connection()
-        if seconds is None:
-            yield _no_deadline
-            return
-        limit = time.monotonic() + seconds
-
-        def expired() -> int:
-            return 1 if time.monotonic() > limit else 0
-
-        def check() -> None:
-            if time.monotonic() > limit:
-                raise QueryTimeout(f"the query ran past its time limit of {seconds:g} s")
-
-        connection.set_progress_handler(expired, PROGRESS_STEPS)
-        try:
-            yield check
-        except sqlite3.OperationalError as error:
-            if "interrupted" in str(error):
-                raise QueryTimeout(f"the query ran past its time limit of {seconds:g} s") from None
-            raise
-        finally:
-            connection.set_progress_handler(None, PROGRESS_STEPS)
 
     # ------------------------------------------------------------ statements
 
@@ -643,8 +669,23 @@ def json_path(key: str) -> str:
     return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _no_deadline() -> None:
-    """A deadline check that never fires."""
+class _TimeLimit:
+    """The time limit of whatever a connection runs now; its progress handler reads it."""
+
+    __slots__ = ("at", "seconds")
+
+    def __init__(self) -> None:
+        self.at = math.inf
+        self.seconds = math.inf
+
+    def expired(self) -> int:
+        """Tell SQLite to interrupt (non-zero) once the limit has passed."""
+        return 1 if time.monotonic() > self.at else 0
+
+    def check(self) -> None:
+        """Raise QueryTimeout once the limit has passed; called from Python loops."""
+        if time.monotonic() > self.at:
+            raise QueryTimeout(f"the query ran past its time limit of {self.seconds:g} s")
 
 
 def translate_integrity_error(error: sqlite3.IntegrityError) -> BfxError:

@@ -40,7 +40,7 @@ class PreparedQuery:
         self.plan_text = plan.describe()
         self.parameters = parameters
 
-    def run(self, store: Any, parameters: dict, *, check_deadline: Callable[[], None]) -> Result:
+    def run(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Result:
         """Run inside the caller's transaction.
 
         :param store: the Store of the open transaction.

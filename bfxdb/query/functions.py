@@ -17,6 +17,7 @@ from .values import (
     PathRef,
     RelRef,
     check_int,
+    check_size,
     format_number,
     is_number,
     to_input,
@@ -228,6 +229,7 @@ def _range(ctx: Context, args: list) -> Any:
     if step == 0:
         raise QueryArgumentError("range() step must not be zero", "NumberOutOfRange")
     count = max(0, (end - start) // step + 1)
+    check_size(count)
     ctx.tick(count)
     return list(range(start, end + (1 if step > 0 else -1), step))
 

@@ -6,7 +6,7 @@ import decimal
 import math
 from typing import Any
 
-from ..errors import QueryArgumentError, QueryTypeError
+from ..errors import QueryArgumentError, QueryLimitExceeded, QueryTypeError
 from ..model import Path, Relationship, Substrate
 
 INT_MIN = -(1 << 63)
@@ -274,6 +274,20 @@ def _arith_error(op: str, left: Any, right: Any) -> QueryTypeError:
     )
 
 
+#: Most items in a list, or characters in a string, that a query may build: bounds memory.
+MAX_VALUE_SIZE = 10_000_000
+
+
+def check_size(size: int) -> bool:
+    """Return True when a list or string of ``size`` items is within MAX_VALUE_SIZE.
+
+    :raises QueryLimitExceeded: when it is not, before the value is built.
+    """
+    if size > MAX_VALUE_SIZE:
+        raise QueryLimitExceeded(f"a value of {size:,} items is over the limit of {MAX_VALUE_SIZE:,}")
+    return True
+
+
 def add(left: Any, right: Any) -> Any:
     """Apply Cypher ``+``: numbers, string concatenation, list concatenation or append."""
     if left is None or right is None:
@@ -284,10 +298,10 @@ def add(left: Any, right: Any) -> Any:
     if (lt is int or lt is float) and (rt is int or rt is float):
         return float(left) + float(right)
     if lt is list:
-        return left + right if rt is list else left + [right]
+        return left + right if rt is list and check_size(len(left) + len(right)) else left + [right]
     if rt is list:
         return [left] + right
-    if lt is str and rt is str:
+    if lt is str and rt is str and check_size(len(left) + len(right)):
         return left + right
     if lt is str and (rt is int or rt is float):
         return left + format_number(right)

@@ -254,16 +254,17 @@ def from_engine(value: Any) -> Any:
     """
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, (list, tuple)):
-        return [from_engine(item) for item in value]
-    if isinstance(value, Mapping):
-        return {key: from_engine(item) for key, item in value.items()}
+    # Entities first: the engine's nodes and relationships are named tuples.
     if hasattr(value, "rel_type"):
         return RelValue(value.rel_type, from_engine(value.metadata))
     if hasattr(value, "labels") and hasattr(value, "metadata"):
         return NodeValue(tuple(value.labels), from_engine(value.metadata))
     if hasattr(value, "nodes") and hasattr(value, "relationships"):
         return _path_from_engine(value)
+    if isinstance(value, (list, tuple)):
+        return [from_engine(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: from_engine(item) for key, item in value.items()}
     return str(value)
 
 
