@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from .errors import InvalidInput
 from .model import Path, Relationship, Substrate
+from .query.temporal import Temporal
 
 OUTPUT_FORMATS = ("table", "json", "csv", "ndjson")
 #: Widest cell a table shows before it cuts the value short with an ellipsis.
@@ -20,11 +21,14 @@ MAX_CELL = 80
 def to_json_value(value: Any) -> Any:
     """Turn a query value into plain JSON: nodes, relationships and paths become their dict form.
 
-    Non-finite floats (``0.0 / 0.0`` in Cypher) become the strings ``NaN``, ``Infinity`` and
-    ``-Infinity``, as strict JSON has no spelling for them.
+    Temporal values become their Cypher string (``toString``). Non-finite floats
+    (``0.0 / 0.0`` in Cypher) become the strings ``NaN``, ``Infinity`` and ``-Infinity``,
+    as strict JSON has no spelling for them.
     """
     if isinstance(value, (Substrate, Relationship, Path)):
-        return value.to_dict()
+        return to_json_value(value.to_dict())
+    if isinstance(value, Temporal):
+        return str(value)
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, (list, tuple)):
@@ -164,7 +168,7 @@ def write_result(result: Any, output_format: str, stream: IO[str]) -> None:
 def _csv_value(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, (str, int, float, bool)):
+    if isinstance(value, (str, int, float, bool, Temporal)):
         return to_text(value)
     return json.dumps(to_json_value(value), ensure_ascii=False)
 

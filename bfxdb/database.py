@@ -407,8 +407,15 @@ class Database:
         if writes and (read_only or self._store.read_only):
             raise ReadOnlyError("this query writes, but it was run read-only")
         limit = self.query_timeout if timeout is None else timeout
+        parameters = dict(parameters or {})
         with _GUARD:
-            return self._store.run_bounded(writes, limit, prepared.run, self._store, dict(parameters or {}))
+            if prepared.direct is not None:
+                result = self._store.run_bounded(
+                    False, limit, prepared.run_direct, self._store, parameters, transactional=False
+                )
+                if result is not None:
+                    return result
+            return self._store.run_bounded(writes, limit, prepared.run, self._store, parameters)
 
 class _StorageGuard:
     """Turn a raw sqlite3 error escaping the store into a StorageError.

@@ -293,8 +293,18 @@ class Store:
             raise
         self._close_transaction(connection, depth, commit=True)
 
-    def run_bounded(self, write: bool, seconds: float | None, function: Callable[..., Any], *args: Any) -> Any:
+    def run_bounded(
+        self,
+        write: bool,
+        seconds: float | None,
+        function: Callable[..., Any],
+        *args: Any,
+        transactional: bool = True,
+    ) -> Any:
         """Call ``function(*args, check)`` in one transaction under a time limit, and commit its work.
+
+        With ``transactional=False`` no transaction is opened: for a read of one SQL statement,
+        which SQLite runs on one snapshot by itself.
 
         ``check`` raises QueryTimeout once the limit has passed, for Python loops; SQL is stopped
         by the connection's progress handler. A plain method rather than two context managers
@@ -302,6 +312,8 @@ class Store:
 
         :raises QueryTimeout: when the limit passes; nothing is written.
         """
+        if not transactional:
+            return self._run_statement(seconds, function, args)
         connection, depth = self._open_transaction(write)
         limit = self._limits[connection]
         previous = limit.at, limit.seconds
@@ -321,6 +333,26 @@ class Store:
             limit.at, limit.seconds = previous
         self._close_transaction(connection, depth, commit=True)
         return result
+
+    def _run_statement(self, seconds: float | None, function: Callable[..., Any], args: tuple) -> Any:
+        if self.in_memory:
+            self._shared_lock.acquire()
+        try:
+            limit = self._limits[self._connection()]
+            previous = limit.at, limit.seconds
+            if seconds is not None and time.monotonic() + seconds < limit.at:
+                limit.at, limit.seconds = time.monotonic() + seconds, seconds
+            try:
+                return function(*args, limit.check)
+            except sqlite3.OperationalError as error:
+                if "interrupted" in str(error):
+                    raise QueryTimeout(f"the query ran past its time limit of {limit.seconds:g} s") from None
+                raise StorageError(f"database error: {error}") from None
+            finally:
+                limit.at, limit.seconds = previous
+        finally:
+            if self.in_memory:
+                self._shared_lock.release()
 
     def _open_transaction(self, write: bool) -> tuple[sqlite3.Connection, int]:
         if write and self.read_only:

@@ -27,7 +27,7 @@ _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 class PreparedQuery:
     """A parsed, checked and planned query; immutable, so one instance serves every thread."""
 
-    __slots__ = ("text", "plan", "writes", "explain", "columns", "plan_text", "parameters")
+    __slots__ = ("text", "plan", "writes", "explain", "columns", "plan_text", "parameters", "direct")
 
     def __init__(
         self, text: str, plan: QueryPlan | IndexCommand, writes: bool, explain: bool, parameters: frozenset[str]
@@ -39,6 +39,10 @@ class PreparedQuery:
         self.columns = list(plan.columns)
         self.plan_text = plan.describe()
         self.parameters = parameters
+        #: For a read answered by one SQL statement: the function producing its rows, else None.
+        pipelines = getattr(plan, "pipelines", ())
+        single = len(pipelines) == 1 and not writes and not explain
+        self.direct = pipelines[0].direct if single else None
 
     def run(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Result:
         """Run inside the caller's transaction.
@@ -59,6 +63,17 @@ class PreparedQuery:
         return Result(list(self.columns), rows, ctx.stats, self.plan_text)
 
 
+    def run_direct(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Result | None:
+        """Answer a read with its one SQL statement, outside any transaction; None when it needs more.
+
+        One statement sees one snapshot by itself, so it needs no BEGIN and COMMIT around it.
+        """
+        if self.parameters and not self.parameters <= parameters.keys():
+            return None
+        rows = self.direct(Context(store, _convert_parameters(parameters), check_deadline))
+        return None if rows is None else Result(list(self.columns), rows, None, self.plan_text)
+
+
 def _convert_parameters(parameters: dict) -> dict:
     for value in parameters.values():
         if type(value) not in _SCALAR_TYPES:
@@ -67,7 +82,7 @@ def _convert_parameters(parameters: dict) -> dict:
 
 
 class _PlanCache:
-    """A thread-safe LRU of prepared queries keyed by query text."""
+    """A thread-safe cache of prepared queries keyed by query text; the oldest entry goes first."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -75,11 +90,9 @@ class _PlanCache:
         self.lock = threading.Lock()
 
     def get(self, text: str) -> PreparedQuery | None:
-        with self.lock:
-            found = self.entries.get(text)
-            if found is not None:
-                self.entries.move_to_end(text)
-            return found
+        # A lock-free read: dict lookups are atomic, and every query passes here. The price is
+        # first-in-first-out eviction instead of least-recently-used.
+        return self.entries.get(text)
 
     def put(self, text: str, prepared: PreparedQuery) -> None:
         with self.lock:

@@ -10,6 +10,7 @@ from .compiler import MatchSpec, compile_match, free_variables
 from .aggregates import AGGREGATES
 from .functions import FUNCTIONS, regex_match
 from .runtime import Context
+from .temporal import TEMPORAL_TYPES, component
 from .values import (
     NodeRef,
     RelRef,
@@ -73,7 +74,7 @@ def _map(expr: ast.MapLiteral, scope: frozenset[str]) -> Evaluator:
 
 
 def property_of(value: Any, key: str, ctx: Context) -> Any:
-    """Read ``value.key`` for a node, relationship or map; null stays null."""
+    """Read ``value.key`` for a node, relationship, map or temporal value; null stays null."""
     kind = type(value)
     if kind is NodeRef:
         return ctx.node(value).metadata.get(key)
@@ -83,6 +84,8 @@ def property_of(value: Any, key: str, ctx: Context) -> Any:
         return value.get(key)
     if value is None:
         return None
+    if kind in TEMPORAL_TYPES:
+        return component(value, key)
     raise QueryTypeError(f"cannot read property {key!r} of {type_name(value)}", "InvalidArgumentType")
 
 

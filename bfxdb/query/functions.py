@@ -10,6 +10,8 @@ from typing import Any, Callable
 from ..errors import QueryArgumentError, QueryTypeError
 from ..identity import format_id
 from .runtime import Context
+from .temporal import TEMPORAL_TYPES
+from .temporal_functions import TEMPORAL_FUNCTIONS
 from .values import (
     INT_MAX,
     INT_MIN,
@@ -328,6 +330,8 @@ def _to_string(ctx: Context, args: list, strict: bool = True) -> Any:
         return "true" if value else "false"
     if kind is int or kind is float:
         return format_number(value)
+    if kind in TEMPORAL_TYPES:
+        return str(value)
     if strict:
         raise bad_argument("toString", value)
     return None
@@ -601,6 +605,7 @@ FUNCTIONS: dict[str, Function] = {
     "e": _constant(math.e),
     "pi": _constant(math.pi),
     "rand": _rand,
+    **TEMPORAL_FUNCTIONS,
 }
 
 def regex_match(text: Any, pattern: Any) -> bool | None:

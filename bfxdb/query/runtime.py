@@ -7,6 +7,7 @@ from typing import Any, Callable, Iterable
 from ..errors import EntityNotFound, ParameterMissing
 from ..model import Relationship, Substrate
 from .result import STAT_KEYS
+from .temporal_parse import decode_properties
 from .values import NodeRef, RelRef
 
 #: How many Python-side row steps pass between two calls of the deadline check.
@@ -28,6 +29,7 @@ class Context:
         "stats",
         "check_deadline",
         "ticks",
+        "statement_time",
     )
 
     def __init__(self, store: Any, params: dict, check_deadline: Callable[[], None]) -> None:
@@ -40,6 +42,9 @@ class Context:
         self.stats = _ZERO_STATS.copy()
         self.check_deadline = check_deadline
         self.ticks = 0
+        #: nanoseconds since the epoch when the run first read the clock: date() and friends
+        #: give the same instant throughout one run
+        self.statement_time: int | None = None
 
     def tick(self, steps: int = 1) -> None:
         """Count Python-side work and check the deadline every DEADLINE_STRIDE steps."""
@@ -71,6 +76,7 @@ class Context:
             found = self.store.get_substrates([identity]).get(identity)
             if found is None:
                 raise EntityNotFound(f"node {identity} does not exist", "DeletedEntityAccess")
+            found = decoded(found)
             self.nodes[identity] = found
         return found
 
@@ -87,6 +93,7 @@ class Context:
             found = self.store.get_relationships([identity]).get(identity)
             if found is None:
                 raise EntityNotFound(f"relationship {identity} does not exist", "DeletedEntityAccess")
+            found = decoded(found)
             self.rels[identity] = found
         return found
 
@@ -94,10 +101,20 @@ class Context:
         """Fetch in one batch the relationships not yet cached."""
         missing = [identity for identity in identities if identity not in self.rels]
         if missing:
-            self.rels.update(self.store.get_relationships(missing))
+            self.rels.update((key, decoded(rel)) for key, rel in self.store.get_relationships(missing).items())
 
     def preload_nodes(self, identities: Iterable[int]) -> None:
         """Fetch in one batch the nodes not yet cached."""
         missing = [identity for identity in identities if identity not in self.nodes]
         if missing:
-            self.nodes.update(self.store.get_substrates(missing))
+            self.nodes.update((key, decoded(node)) for key, node in self.store.get_substrates(missing).items())
+
+
+def decoded(entity: Any) -> Any:
+    """Give a node or relationship loaded from the store its property values as the query sees them.
+
+    :param entity: a Substrate or Relationship whose metadata is as stored (JSON).
+    :returns: the entity, with temporal properties decoded (the same object if there are none).
+    """
+    metadata = decode_properties(entity.metadata)
+    return entity if metadata is entity.metadata else entity._replace(metadata=metadata)

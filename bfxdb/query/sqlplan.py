@@ -14,6 +14,7 @@ from typing import Any, Callable
 from ..identity import to_signed, to_unsigned
 from ..model import Relationship, Substrate
 from .runtime import Context
+from .temporal_parse import decode_properties
 from .values import NodeRef, PathRef, RelRef, equals
 
 Evaluator = Callable[[dict, Context], Any]
@@ -82,7 +83,7 @@ def decode_node(row: tuple, start: int) -> Substrate:
     return Substrate(
         to_unsigned(identity),
         tuple(labels.split("\x1f")) if labels else (),
-        json.loads(metadata),
+        decode_properties(json.loads(metadata)),
         expression_type,
         expression_code,
         created_at,
@@ -97,7 +98,7 @@ def decode_rel(row: tuple, start: int) -> Relationship:
         to_unsigned(source),
         to_unsigned(target),
         rel_type,
-        json.loads(metadata),
+        decode_properties(json.loads(metadata)),
         bool(bidirectional),
         created_at,
     )

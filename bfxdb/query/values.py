@@ -8,6 +8,8 @@ from typing import Any
 
 from ..errors import QueryArgumentError, QueryLimitExceeded, QueryTypeError
 from ..model import Path, Relationship, Substrate
+from . import temporal
+from .temporal import TEMPORAL_TYPES, Duration
 
 INT_MIN = -(1 << 63)
 INT_MAX = (1 << 63) - 1
@@ -177,13 +179,15 @@ def compare(left: Any, right: Any) -> int | None:
         return None
     if lt is str or lt is bool:
         return -1 if left < right else (1 if left > right else 0)
+    if lt in TEMPORAL_TYPES:
+        return temporal.compare(left, right)
     if lt is list:
         for a, b in zip(left, right):
             order = compare(a, b)
             if order == UNORDERED:
                 return UNORDERED
             if order is None:
-                if equals(a, b) is False or a is None or b is None:
+                if equals(a, b) is not True:
                     return None
                 continue
             if order != 0:
@@ -194,16 +198,18 @@ def compare(left: Any, right: Any) -> int | None:
 
 # ---------------------------------------------------------------- orderability and equivalence
 
-# ORDER BY ranks of the Cypher types, ascending; null sorts after everything.
-_RANK_MAP, _RANK_NODE, _RANK_REL, _RANK_LIST, _RANK_PATH = 0, 1, 2, 3, 4
-_RANK_STRING, _RANK_BOOL, _RANK_NUMBER, _RANK_NULL = 5, 6, 7, 8
+# ORDER BY ranks of the Cypher types, ascending; null sorts after everything. The six
+# temporal types rank between paths and strings, in the order of their ORDER attribute.
+_RANK_MAP, _RANK_NODE, _RANK_REL, _RANK_LIST, _RANK_PATH, _RANK_TEMPORAL = 0, 1, 2, 3, 4, 5
+_RANK_STRING, _RANK_BOOL, _RANK_NUMBER, _RANK_NULL = 11, 12, 13, 14
 
 
 def order_key(value: Any) -> tuple:
     """Map a value to a key whose Python order is Cypher's ORDER BY order.
 
     :param value: any query value.
-    :returns: a tuple ranking maps < nodes < relationships < lists < paths < strings
+    :returns: a tuple ranking maps < nodes < relationships < lists < paths < datetimes
+        < local datetimes < dates < times < local times < durations < strings
         < booleans < numbers (NaN last among them) < null.
     """
     kind = type(value)
@@ -227,6 +233,8 @@ def order_key(value: Any) -> tuple:
         return (_RANK_REL, value.id)
     if kind is PathRef:
         return (_RANK_PATH, tuple(n.id for n in value.nodes), tuple(r.id for r in value.rels))
+    if kind in TEMPORAL_TYPES:
+        return (_RANK_TEMPORAL + value.ORDER, value.sort_key())
     return (_RANK_NULL + 1, repr(value))
 
 
@@ -307,11 +315,13 @@ def add(left: Any, right: Any) -> Any:
         return left + format_number(right)
     if rt is str and (lt is int or lt is float):
         return format_number(left) + right
+    if lt in TEMPORAL_TYPES or rt in TEMPORAL_TYPES:
+        return temporal.add(left, right)
     raise _arith_error("+", left, right)
 
 
 def subtract(left: Any, right: Any) -> Any:
-    """Apply Cypher ``-`` to numbers."""
+    """Apply Cypher ``-`` to numbers, or to a temporal value and a duration."""
     if left is None or right is None:
         return None
     lt, rt = type(left), type(right)
@@ -319,11 +329,13 @@ def subtract(left: Any, right: Any) -> Any:
         return check_int(left - right)
     if (lt is int or lt is float) and (rt is int or rt is float):
         return float(left) - float(right)
+    if lt in TEMPORAL_TYPES or rt in TEMPORAL_TYPES:
+        return temporal.subtract(left, right)
     raise _arith_error("-", left, right)
 
 
 def multiply(left: Any, right: Any) -> Any:
-    """Apply Cypher ``*`` to numbers."""
+    """Apply Cypher ``*`` to numbers, or to a duration and a number."""
     if left is None or right is None:
         return None
     lt, rt = type(left), type(right)
@@ -331,13 +343,17 @@ def multiply(left: Any, right: Any) -> Any:
         return check_int(left * right)
     if (lt is int or lt is float) and (rt is int or rt is float):
         return float(left) * float(right)
+    if lt is Duration or rt is Duration:
+        return temporal.multiply(left, right)
     raise _arith_error("*", left, right)
 
 
 def divide(left: Any, right: Any) -> Any:
     """Apply Cypher ``/``: integer division truncates toward zero; float division follows IEEE.
 
-    :raises QueryArgumentError: DivisionByZero for an integer divided by zero.
+    A duration divided by a number is a duration.
+
+    :raises QueryArgumentError: DivisionByZero for an integer (or a duration) divided by zero.
     :raises QueryTypeError: for non-numbers.
     """
     if left is None or right is None:
@@ -355,6 +371,8 @@ def divide(left: Any, right: Any) -> Any:
                 return math.nan
             return math.copysign(math.inf, left) * math.copysign(1.0, right)
         return left / right
+    if lt is Duration:
+        return temporal.divide(left, right)
     raise _arith_error("/", left, right)
 
 
@@ -398,6 +416,8 @@ def negate(value: Any) -> Any:
         return check_int(-value)
     if kind is float:
         return -value
+    if kind is Duration:
+        return -value
     raise QueryTypeError(f"cannot negate {type_name(value)}", "InvalidArgumentType")
 
 
@@ -426,11 +446,12 @@ def to_input(value: Any) -> Any:
     """Turn a caller's Python value into a query value.
 
     :param value: a parameter or an expression's result: JSON-like values, tuples, model objects.
-    :returns: the Cypher value: tuples become lists, Substrate/Relationship/Path become references.
+    :returns: the Cypher value: tuples become lists, Substrate/Relationship/Path become references,
+        temporal values stay as they are.
     :raises QueryArgumentError: for a value of any other type.
     """
     kind = type(value)
-    if kind is str or kind is int or kind is float or kind is bool or value is None:
+    if kind is str or kind is int or kind is float or kind is bool or value is None or kind in TEMPORAL_TYPES:
         return value
     if isinstance(value, (list, tuple)):
         return [to_input(item) for item in value]

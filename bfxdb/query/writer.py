@@ -7,16 +7,21 @@ from typing import Any, Callable
 from ..errors import ConstraintViolation, QuerySemanticError, QueryTypeError
 from ..identity import random_id, to_signed, to_unsigned
 from .sqlplan import MatchPlan
-from .runtime import Context
+from .runtime import Context, decoded
+from .temporal import TEMPORAL_TYPES
+from .temporal_parse import encode_properties
 from .values import NodeRef, PathRef, RelRef, type_name
 
 Evaluator = Callable[[dict, Context], Any]
 
-_SCALARS = (bool, int, float, str)
+_SCALARS = (bool, int, float, str, *TEMPORAL_TYPES)
 
 
 def check_property_value(key: str, value: Any) -> None:
     """Refuse values that cannot be stored as a property: maps, entities, lists of non-scalars.
+
+    Scalars here include the temporal values, which the store holds in the JSON
+    form of ``temporal.encode_property``.
 
     :raises QueryTypeError: InvalidPropertyType.
     """
@@ -77,7 +82,8 @@ class CreatePart:
             else:
                 metadata = _property_map(properties, row, ctx, merging)
                 identity = random_id()
-                ctx.nodes[identity] = store.insert_substrate(identity, labels=labels, metadata=metadata)
+                node = store.insert_substrate(identity, labels=labels, metadata=encode_properties(metadata))
+                ctx.nodes[identity] = decoded(node)
                 stats["nodes_created"] += 1
                 stats["labels_added"] += len(set(labels))
                 stats["properties_set"] += len(metadata)
@@ -99,7 +105,8 @@ class CreatePart:
         source, target = (left, right) if direction == "out" else (right, left)
         metadata = _property_map(properties, row, ctx, merging)
         identity = random_id()
-        ctx.rels[identity] = ctx.store.insert_relationship(identity, source.id, target.id, rel_type, metadata)
+        rel = ctx.store.insert_relationship(identity, source.id, target.id, rel_type, encode_properties(metadata))
+        ctx.rels[identity] = decoded(rel)
         ctx.stats["relationships_created"] += 1
         ctx.stats["properties_set"] += len(metadata)
         ref = RelRef(identity)
@@ -177,7 +184,7 @@ def _current(ref: Any, ctx: Context) -> tuple[str, Any]:
 
 
 def _write_metadata(ref: Any, kind: str, entity: Any, metadata: dict, ctx: Context) -> None:
-    ctx.store.replace_metadata(kind, ref.id, metadata)
+    ctx.store.replace_metadata(kind, ref.id, encode_properties(metadata))
     if kind == "substrate":
         ctx.nodes[ref.id] = entity._replace(metadata=metadata)
     else:
