@@ -400,14 +400,15 @@ class Database:
             raise InvalidInput("a query must be a string")
         if len(text) > MAX_QUERY_LENGTH:
             raise InvalidInput(f"the query is {len(text)} characters; the limit is {MAX_QUERY_LENGTH}")
-        if parameters is not None and not isinstance(parameters, Mapping):
-            raise InvalidInput("query parameters must be a mapping of names to values")
+        if type(parameters) is not dict:
+            if parameters is not None and not isinstance(parameters, Mapping):
+                raise InvalidInput("query parameters must be a mapping of names to values")
+            parameters = dict(parameters or {})
         prepared = prepare(text)
         writes = prepared.writes and not prepared.explain
         if writes and (read_only or self._store.read_only):
             raise ReadOnlyError("this query writes, but it was run read-only")
         limit = self.query_timeout if timeout is None else timeout
-        parameters = dict(parameters or {})
         with _GUARD:
             if prepared.direct is not None:
                 result = self._store.run_bounded(
@@ -416,6 +417,7 @@ class Database:
                 if result is not None:
                     return result
             return self._store.run_bounded(writes, limit, prepared.run, self._store, parameters)
+
 
 class _StorageGuard:
     """Turn a raw sqlite3 error escaping the store into a StorageError.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 import threading
 import time
@@ -12,6 +13,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path as FilePath
 from typing import Any
+
+import orjson
 
 from . import schema
 from .errors import (
@@ -96,6 +99,8 @@ def encode_metadata(metadata: object) -> str:
         raise InvalidInput("metadata nests too deeply") from None
     if not _encodable(text):
         raise InvalidInput("metadata holds a lone surrogate, which is not valid Unicode")
+    if _LONG_DIGITS.search(text):
+        _check_integers(metadata)
     if len(text) > MAX_METADATA_BYTES:
         raise InvalidInput(f"metadata is {len(text)} bytes; the limit is {MAX_METADATA_BYTES}")
     return text
@@ -129,13 +134,35 @@ def check_labels(labels: Iterable[str]) -> tuple[str, ...]:
     return checked
 
 
+#: A run of digits long enough to be an integer outside 64 bits (or a string that merely holds one).
+_LONG_DIGITS = re.compile(r"\d{19,}")
+_INT_RANGE = range(-(2**63), 2**64)
+
+
+def decode_metadata(text: str) -> dict:
+    """Parse stored metadata JSON; orjson because every entity read passes here (~6x json's speed)."""
+    return {} if text == "{}" else orjson.loads(text)
+
+
+def _check_integers(value: object) -> None:
+    """Refuse integers outside 64 bits: SQLite's JSON functions and Cypher cannot hold them."""
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_integers(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_integers(item)
+    elif isinstance(value, int) and not isinstance(value, bool) and value not in _INT_RANGE:
+        raise InvalidInput(f"metadata integer {value} does not fit in 64 bits")
+
+
 def substrate_from_row(row: tuple) -> Substrate:
     """Build a Substrate from a row selected with the store's substrate columns."""
     identity, expression_type, expression_code, metadata, created_at, labels = row
     return Substrate(
         identity + ID_LIMIT if identity < 0 else identity,
         tuple(labels.split(LABEL_SEPARATOR)) if labels else (),
-        {} if metadata == "{}" else json.loads(metadata),
+        decode_metadata(metadata),
         expression_type,
         expression_code,
         created_at,
@@ -151,7 +178,7 @@ def relationship_from_row(row: tuple) -> Relationship:
         source + ID_LIMIT if source < 0 else source,
         target + ID_LIMIT if target < 0 else target,
         rel_type,
-        {} if metadata == "{}" else json.loads(metadata),
+        decode_metadata(metadata),
         bool(bidirectional),
         created_at,
     )
@@ -317,8 +344,10 @@ class Store:
         connection, depth = self._open_transaction(write)
         limit = self._limits[connection]
         previous = limit.at, limit.seconds
-        if seconds is not None and time.monotonic() + seconds < limit.at:
-            limit.at, limit.seconds = time.monotonic() + seconds, seconds
+        if seconds is not None:
+            until = time.monotonic() + seconds
+            if until < limit.at:
+                limit.at, limit.seconds = until, seconds
         try:
             result = function(*args, limit.check)
         except sqlite3.OperationalError as error:
@@ -340,8 +369,10 @@ class Store:
         try:
             limit = self._limits[self._connection()]
             previous = limit.at, limit.seconds
-            if seconds is not None and time.monotonic() + seconds < limit.at:
-                limit.at, limit.seconds = time.monotonic() + seconds, seconds
+            if seconds is not None:
+                until = time.monotonic() + seconds
+                if until < limit.at:
+                    limit.at, limit.seconds = until, seconds
             try:
                 return function(*args, limit.check)
             except sqlite3.OperationalError as error:
@@ -455,7 +486,7 @@ class Store:
                     [(signed, label) for label in labels],
                 )
         return Substrate(
-            identity, tuple(sorted(labels)), json.loads(metadata_text), expression_type, expression_code, created_at
+            identity, tuple(sorted(labels)), decode_metadata(metadata_text), expression_type, expression_code, created_at
         )
 
     def get_substrate(self, identity: int) -> Substrate | None:
@@ -597,7 +628,7 @@ class Store:
                         ) from None
             raise Conflict(f"relationship {format_id(identity)} already exists") from None
         return Relationship(
-            identity, source, target, rel_type, json.loads(metadata_text), bool(bidirectional), created_at
+            identity, source, target, rel_type, decode_metadata(metadata_text), bool(bidirectional), created_at
         )
 
     def get_relationship(self, identity: int) -> Relationship | None:

@@ -102,6 +102,8 @@ def test_rejected_expression_writes_nothing(db):
     [
         {"metadata": [1, 2]},
         {"metadata": {"x": math.nan}},
+        {"metadata": {"x": [2**64]}},
+        {"metadata": {"x": -(2**63) - 1}},
         {"metadata": {"x": object()}},
         {"metadata": {1: "a"} | {"b": {2: 3, "c": float("inf")}}},
         {"labels": [""]},

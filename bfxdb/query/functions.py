@@ -34,33 +34,36 @@ def bad_argument(name: str, value: Any) -> QueryTypeError:
     return QueryTypeError(f"{name}() cannot take {type_name(value)}", "InvalidArgumentValue")
 
 
+def _unary(name: str, kinds: tuple[type, ...], operation: Callable[[Context, Any], Any]) -> Function:
+    """Build a one-argument function: null in, null out, a value of exactly one of ``kinds`` to ``operation``.
+
+    Most built-ins share this guard, so it lives once: the null rule and the error
+    for any other type stay the same across all of them.
+    """
+
+    def call(ctx: Context, args: list) -> Any:
+        value = args[0]
+        if value is None:
+            return None
+        if type(value) not in kinds:
+            raise bad_argument(name, value)
+        return operation(ctx, value)
+
+    return call
+
+
 # ---------------------------------------------------------------- graph functions
 
 
-def _id(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    if type(value) is NodeRef or type(value) is RelRef:
-        return value.id
-    raise bad_argument("id", value)
+_ENTITY = (NodeRef, RelRef)
 
 
-def _substrate_id(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    if type(value) is NodeRef or type(value) is RelRef:
-        return format_id(value.id)
-    raise bad_argument("substrate_id", value)
+def _rel(ctx: Context, rel: RelRef) -> Any:
+    """Load a relationship, also one this query deleted: its type and ends stay readable after DELETE."""
+    return ctx.rel(rel, allow_deleted=True)
 
 
-def _expression(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    if type(value) is not NodeRef:
-        raise bad_argument("expression", value)
+def _expression(ctx: Context, value: NodeRef) -> Any:
     node = ctx.node(value)
     if node.expression_code is None:
         return None
@@ -86,86 +89,23 @@ def _invoke(ctx: Context, args: list) -> Any:
     return to_input(compiled.invoke(parameters))
 
 
-def _labels(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    if type(value) is not NodeRef:
-        raise bad_argument("labels", value)
-    return list(ctx.node(value).labels)
+def _metadata_view(name: str, convert: Callable[[dict], Any]) -> Function:
+    """Build properties() or keys(): ``convert`` applied to an entity's metadata or to a map."""
 
+    def call(ctx: Context, args: list) -> Any:
+        value = args[0]
+        if value is None:
+            return None
+        kind = type(value)
+        if kind is NodeRef:
+            return convert(ctx.node(value).metadata)
+        if kind is RelRef:
+            return convert(ctx.rel(value).metadata)
+        if kind is dict:
+            return convert(value)
+        raise bad_argument(name, value)
 
-def _type(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    if type(value) is not RelRef:
-        raise bad_argument("type", value)
-    return ctx.rel(value, allow_deleted=True).rel_type
-
-
-def _properties(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    kind = type(value)
-    if kind is NodeRef:
-        return dict(ctx.node(value).metadata)
-    if kind is RelRef:
-        return dict(ctx.rel(value).metadata)
-    if kind is dict:
-        return value
-    raise bad_argument("properties", value)
-
-
-def _keys(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    kind = type(value)
-    if kind is NodeRef:
-        return list(ctx.node(value).metadata)
-    if kind is RelRef:
-        return list(ctx.rel(value).metadata)
-    if kind is dict:
-        return list(value)
-    raise bad_argument("keys", value)
-
-
-def _start_node(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    if type(value) is not RelRef:
-        raise bad_argument("startNode", value)
-    return NodeRef(ctx.rel(value, allow_deleted=True).source)
-
-
-def _end_node(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    if type(value) is not RelRef:
-        raise bad_argument("endNode", value)
-    return NodeRef(ctx.rel(value, allow_deleted=True).target)
-
-
-def _nodes(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    if type(value) is not PathRef:
-        raise bad_argument("nodes", value)
-    return list(value.nodes)
-
-
-def _relationships(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    if type(value) is not PathRef:
-        raise bad_argument("relationships", value)
-    return list(value.rels)
+    return call
 
 
 def _length(ctx: Context, args: list) -> Any:
@@ -193,33 +133,6 @@ def _size(ctx: Context, args: list) -> Any:
 
 
 # ---------------------------------------------------------------- lists
-
-
-def _head(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    if type(value) is not list:
-        raise bad_argument("head", value)
-    return value[0] if value else None
-
-
-def _last(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    if type(value) is not list:
-        raise bad_argument("last", value)
-    return value[-1] if value else None
-
-
-def _tail(ctx: Context, args: list) -> Any:
-    value = args[0]
-    if value is None:
-        return None
-    if type(value) is not list:
-        raise bad_argument("tail", value)
-    return value[1:]
 
 
 def _range(ctx: Context, args: list) -> Any:
@@ -345,18 +258,6 @@ def _lenient(function: Callable[..., Any]) -> Function:
 
 
 # ---------------------------------------------------------------- strings
-
-
-def _string_function(name: str, operation: Callable[[str], Any]) -> Function:
-    def call(ctx: Context, args: list) -> Any:
-        value = args[0]
-        if value is None:
-            return None
-        if type(value) is not str:
-            raise bad_argument(name, value)
-        return operation(value)
-
-    return call
 
 
 def _check_str(name: str, value: Any) -> None:
@@ -544,23 +445,23 @@ def _rand(ctx: Context, args: list) -> Any:
 
 
 FUNCTIONS: dict[str, Function] = {
-    "id": _id,
-    "substrate_id": _substrate_id,
-    "expression": _expression,
+    "id": _unary("id", _ENTITY, lambda ctx, entity: entity.id),
+    "substrate_id": _unary("substrate_id", _ENTITY, lambda ctx, entity: format_id(entity.id)),
+    "expression": _unary("expression", (NodeRef,), _expression),
     "invoke": _invoke,
-    "labels": _labels,
-    "type": _type,
-    "properties": _properties,
-    "keys": _keys,
-    "startnode": _start_node,
-    "endnode": _end_node,
-    "nodes": _nodes,
-    "relationships": _relationships,
+    "labels": _unary("labels", (NodeRef,), lambda ctx, node: list(ctx.node(node).labels)),
+    "type": _unary("type", (RelRef,), lambda ctx, rel: _rel(ctx, rel).rel_type),
+    "properties": _metadata_view("properties", dict),
+    "keys": _metadata_view("keys", list),
+    "startnode": _unary("startNode", (RelRef,), lambda ctx, rel: NodeRef(_rel(ctx, rel).source)),
+    "endnode": _unary("endNode", (RelRef,), lambda ctx, rel: NodeRef(_rel(ctx, rel).target)),
+    "nodes": _unary("nodes", (PathRef,), lambda ctx, path: list(path.nodes)),
+    "relationships": _unary("relationships", (PathRef,), lambda ctx, path: list(path.rels)),
     "length": _length,
     "size": _size,
-    "head": _head,
-    "last": _last,
-    "tail": _tail,
+    "head": _unary("head", (list,), lambda ctx, items: items[0] if items else None),
+    "last": _unary("last", (list,), lambda ctx, items: items[-1] if items else None),
+    "tail": _unary("tail", (list,), lambda ctx, items: items[1:]),
     "range": _range,
     "reverse": _reverse,
     "coalesce": _coalesce,
@@ -572,11 +473,11 @@ FUNCTIONS: dict[str, Function] = {
     "tofloatornull": _lenient(_to_float),
     "tostring": _to_string,
     "tostringornull": _lenient(_to_string),
-    "toupper": _string_function("toUpper", str.upper),
-    "tolower": _string_function("toLower", str.lower),
-    "trim": _string_function("trim", lambda text: text.strip(" \t\n\r")),
-    "ltrim": _string_function("ltrim", lambda text: text.lstrip(" \t\n\r")),
-    "rtrim": _string_function("rtrim", lambda text: text.rstrip(" \t\n\r")),
+    "toupper": _unary("toUpper", (str,), lambda ctx, text: text.upper()),
+    "tolower": _unary("toLower", (str,), lambda ctx, text: text.lower()),
+    "trim": _unary("trim", (str,), lambda ctx, text: text.strip(" \t\n\r")),
+    "ltrim": _unary("ltrim", (str,), lambda ctx, text: text.lstrip(" \t\n\r")),
+    "rtrim": _unary("rtrim", (str,), lambda ctx, text: text.rstrip(" \t\n\r")),
     "replace": _replace,
     "substring": _substring,
     "left": _left,

@@ -6,13 +6,13 @@ paths made by ``json_path_literal`` from keys that passed ``is_simple_key``.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..identity import to_signed, to_unsigned
 from ..model import Relationship, Substrate
+from ..store import decode_metadata
 from .runtime import Context
 from .temporal_parse import decode_properties
 from .values import NodeRef, PathRef, RelRef, equals
@@ -77,13 +77,19 @@ def json_path_usable(key: str) -> bool:
     return '"' not in key and "\\" not in key
 
 
+def _properties(metadata: str) -> dict:
+    """Decode stored metadata into property values; only tagged temporal values need a second pass."""
+    properties = decode_metadata(metadata)
+    return decode_properties(properties) if "$temporal" in metadata else properties
+
+
 def decode_node(row: tuple, start: int) -> Substrate:
     """Build a Substrate from NODE_WIDTH columns selected with the node data columns."""
     identity, expression_type, expression_code, metadata, created_at, labels = row[start : start + NODE_WIDTH]
     return Substrate(
         to_unsigned(identity),
         tuple(labels.split("\x1f")) if labels else (),
-        decode_properties(json.loads(metadata)),
+        _properties(metadata),
         expression_type,
         expression_code,
         created_at,
@@ -98,7 +104,7 @@ def decode_rel(row: tuple, start: int) -> Relationship:
         to_unsigned(source),
         to_unsigned(target),
         rel_type,
-        decode_properties(json.loads(metadata)),
+        _properties(metadata),
         bool(bidirectional),
         created_at,
     )
