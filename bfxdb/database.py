@@ -490,7 +490,7 @@ def _substrate_rows(items: list, created_at: str) -> tuple[list[tuple], list[tup
                 "expression_type": item.expression_type,
                 "expression_code": item.expression_code,
             }
-        elif not isinstance(item, Mapping):
+        elif type(item) is not dict and not isinstance(item, Mapping):
             raise InvalidInput(f"a substrate item must be a mapping or a Substrate, not {type(item).__name__}")
         expression_type, expression_code = item.get("expression_type"), item.get("expression_code")
         if expression_code is not None or expression_type is not None:
@@ -528,7 +528,7 @@ def _relationship_rows(items: list, created_at: str) -> list[tuple]:
                 )
             )
             continue
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):
             raise InvalidInput(
                 f"a relationship item must be a mapping or a Relationship, not {type(item).__name__}"
             )

@@ -97,8 +97,8 @@ def encode_metadata(metadata: object) -> str:
         raise InvalidInput(f"metadata is not JSON: {error}") from None
     except RecursionError:
         raise InvalidInput("metadata nests too deeply") from None
-    if not _encodable(text):
-        raise InvalidInput("metadata holds a lone surrogate, which is not valid Unicode")
+    # A lone surrogate is not checked here: sqlite3 refuses it with UnicodeEncodeError, which
+    # Database turns into InvalidInput, so the common case pays nothing.
     if _LONG_DIGITS.search(text):
         _check_integers(metadata)
     if len(text) > MAX_METADATA_BYTES:
@@ -106,12 +106,21 @@ def encode_metadata(metadata: object) -> str:
     return text
 
 
+#: Names already found valid: labels and types repeat, and bulk loads check every row's.
+_CHECKED_NAMES: set[str] = set()
+_CHECKED_NAMES_LIMIT = 4096
+
+
 def check_name(kind: str, name: object) -> str:
     """Check a label or relationship type: a non-empty string within the length limit."""
+    if type(name) is str and name in _CHECKED_NAMES:
+        return name
     if not isinstance(name, str) or not name:
         raise InvalidInput(f"{kind} must be a non-empty string, not {name!r}")
     if len(name) > MAX_NAME_LENGTH or LABEL_SEPARATOR in name or "\x00" in name or not _encodable(name):
         raise InvalidInput(f"{kind} {name[:40]!r} is too long or holds a control character")
+    if len(_CHECKED_NAMES) < _CHECKED_NAMES_LIMIT:
+        _CHECKED_NAMES.add(name)
     return name
 
 
