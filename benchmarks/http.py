@@ -5,7 +5,7 @@ Run: python -m benchmarks.http [--duration 10] [--rounds 3] [--connections 32] [
 It builds a graph in a temporary file, starts `python -m bfxdb.web` and the bare app on free loopback
 ports, and drives both with the same load generator (wrk when installed, else a Python client):
 GET one substrate, invoke the seed's multiply, and a 2-hop POST /query. Rounds alternate the servers
-so a noisy neighbour hurts both alike; each figure is the best round's. The targets are GET
+so a noisy neighbour hurts both alike; each figure is the median over the rounds. The targets are GET
 substrate >= 0.8x the bare app's req/s and p99 <= 25 ms.
 """
 
@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -206,7 +207,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=3, help="runs of every scenario; the best is kept")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of every scenario; medians are reported")
     parser.add_argument("--threads", type=int, default=4, help="waitress threads, the same for both servers")
     parser.add_argument("--python-client", action="store_true", help="use the Python client even if wrk exists")
     parser.add_argument("--bare", metavar="PATH", help=argparse.SUPPRESS)
@@ -231,7 +232,7 @@ def main() -> None:
             f"{os.cpu_count()} CPUs",
             flush=True,
         )
-        results: dict[tuple[str, str], dict[str, float]] = {}
+        samples: dict[tuple[str, str], list[dict[str, float]]] = {}
         for round_number in range(1, options.rounds + 1):
             for name, server, requests in scenarios(sample, multiply):
                 with started(commands[server]) as base:
@@ -247,10 +248,12 @@ def main() -> None:
                     f"p50 {figures['p50']:7.2f} ms   p99 {figures['p99']:7.2f} ms   non-2xx {figures['errors']}",
                     flush=True,
                 )
-                best = results.get((name, server))
-                if best is None or figures["rps"] > best["rps"]:
-                    results[name, server] = figures
-        print("\nbest rounds:")
+                samples.setdefault((name, server), []).append(figures)
+        results = {
+            key: {field: statistics.median(run[field] for run in runs) for field in ("rps", "p50", "p99")}
+            for key, runs in samples.items()
+        }
+        print(f"\nmedians of {options.rounds} rounds:")
         for (name, server), figures in results.items():
             print(
                 f"{name:14} {server:6} {figures['rps']:8.0f} req/s   p50 {figures['p50']:7.2f} ms   "

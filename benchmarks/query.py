@@ -71,20 +71,20 @@ class Workload:
 
 def workloads() -> list[Workload]:
     """Return the measured queries: point lookup, 1-hop listing, then reachability at each depth."""
+    # Both list substrates, so all three contenders' answers compare as sorted unsigned ids.
+    identities = (
+        lambda result: sorted([row[0].identity for row in result.rows]),
+        lambda rows: sorted([to_unsigned(row[0]) for row in rows]),
+        lambda rows: sorted([to_unsigned(row[0]["id"]) for row in rows]),
+    )
     listed = [
         Workload(
             "point lookup", "MATCH (n) WHERE id(n) = $id RETURN n", POINT_SQL, (),
-            "MATCH (n:N) WHERE n.id = $id RETURN n",
-            lambda result: sorted([row[0].identity for row in result.rows]),
-            lambda rows: sorted([to_unsigned(row[0]) for row in rows]),
-            lambda rows: sorted([to_unsigned(row[0]["id"]) for row in rows]),
+            "MATCH (n:N) WHERE n.id = $id RETURN n", *identities,
         ),
         Workload(
             "1-hop listing", "MATCH (a)-[r]->(b) WHERE id(a) = $id RETURN b", HOP_SQL, (),
-            "MATCH (a:N)-[:E]->(b:N) WHERE a.id = $id RETURN b",
-            lambda result: sorted([row[0].identity for row in result.rows]),
-            lambda rows: sorted([to_unsigned(row[0]) for row in rows]),
-            lambda rows: sorted([to_unsigned(row[0]["id"]) for row in rows]),
+            "MATCH (a:N)-[:E]->(b:N) WHERE a.id = $id RETURN b", *identities,
         ),
     ]
     for k in DEPTHS:

@@ -410,6 +410,11 @@ def _operation(
     return operation
 
 
+def _delete(operation_id: str, tag: str, summary: str) -> dict[str, Any]:
+    """Build a delete-by-id operation: substrates and relationships answer it the same way."""
+    return _operation(operation_id, tag, summary, ("204", {"description": "Deleted."}), ("400", "403", "404"))
+
+
 def _html(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
 
@@ -428,7 +433,20 @@ def build_document() -> dict[str, Any]:
         "schema": _NAME,
     }
     openapi_ok = _json({"type": "object"}, "This document.")
-    adjacency = ("200", _json(_ref("RelationshipList"), "A page of relationships."))
+    def adjacency(operation_id: str, summary: str) -> dict[str, Any]:
+        """Describe one direction of a substrate's relationships: outgoing and incoming share the rest."""
+        return {
+            "parameters": [substrate_id],
+            "get": _operation(
+                operation_id,
+                "relationships",
+                summary,
+                ("200", _json(_ref("RelationshipList"), "A page of relationships.")),
+                ("400", "404", "422"),
+                parameters=[rel_type_filter, *_page_params()],
+            ),
+        }
+
     paths: dict[str, Any] = {
         "/health": {
             "get": {
@@ -517,13 +535,7 @@ def build_document() -> dict[str, Any]:
                 ("403", "404"),
                 body="SubstrateUpdate",
             ),
-            "delete": _operation(
-                "deleteSubstrate",
-                "substrates",
-                "Delete a substrate and every relationship touching it",
-                ("204", {"description": "Deleted."}),
-                ("400", "403", "404"),
-            ),
+            "delete": _delete("deleteSubstrate", "substrates", "Delete a substrate and every relationship touching it"),
         },
         "/substrates/{substrate_id}/divide": {
             "parameters": [substrate_id],
@@ -596,36 +608,14 @@ def build_document() -> dict[str, Any]:
                 ("200", _json(_ref("Relationship"), "The relationship.")),
                 ("400", "404"),
             ),
-            "delete": _operation(
-                "deleteRelationship",
-                "relationships",
-                "Delete a relationship",
-                ("204", {"description": "Deleted."}),
-                ("400", "403", "404"),
-            ),
+            "delete": _delete("deleteRelationship", "relationships", "Delete a relationship"),
         },
-        "/relationships/outgoing/{substrate_id}": {
-            "parameters": [substrate_id],
-            "get": _operation(
-                "outgoingRelationships",
-                "relationships",
-                "Relationships leaving a substrate, by type, target and id",
-                adjacency,
-                ("400", "404", "422"),
-                parameters=[rel_type_filter, *_page_params()],
-            ),
-        },
-        "/relationships/incoming/{substrate_id}": {
-            "parameters": [substrate_id],
-            "get": _operation(
-                "incomingRelationships",
-                "relationships",
-                "Relationships arriving at a substrate, by type, source and id",
-                adjacency,
-                ("400", "404", "422"),
-                parameters=[rel_type_filter, *_page_params()],
-            ),
-        },
+        "/relationships/outgoing/{substrate_id}": adjacency(
+            "outgoingRelationships", "Relationships leaving a substrate, by type, target and id"
+        ),
+        "/relationships/incoming/{substrate_id}": adjacency(
+            "incomingRelationships", "Relationships arriving at a substrate, by type, source and id"
+        ),
         "/query": {
             "post": _operation(
                 "query",

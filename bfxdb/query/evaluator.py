@@ -170,30 +170,31 @@ def _unary(expr: ast.Unary, scope: frozenset[str]) -> Evaluator:
     return plus
 
 
-def _and(left: Evaluator, right: Evaluator) -> Evaluator:
-    def both(row: dict, ctx: Context) -> Any:
-        first = _truth(left(row, ctx))
-        if first is False:
-            return False
-        second = _truth(right(row, ctx))
-        if second is False:
-            return False
-        return None if first is None or second is None else True
+def _short_circuit(decisive: bool) -> Callable[[Evaluator, Evaluator], Evaluator]:
+    """Build AND (``decisive`` False) or OR (True): three-valued duals that differ only in that value.
 
-    return both
+    A side that is ``decisive`` settles the answer without the other; otherwise a null
+    on either side leaves it unknown.
+    """
+    settled = not decisive
+
+    def connect(left: Evaluator, right: Evaluator) -> Evaluator:
+        def evaluate(row: dict, ctx: Context) -> Any:
+            first = _truth(left(row, ctx))
+            if first is decisive:
+                return decisive
+            second = _truth(right(row, ctx))
+            if second is decisive:
+                return decisive
+            return None if first is None or second is None else settled
+
+        return evaluate
+
+    return connect
 
 
-def _or(left: Evaluator, right: Evaluator) -> Evaluator:
-    def either(row: dict, ctx: Context) -> Any:
-        first = _truth(left(row, ctx))
-        if first is True:
-            return True
-        second = _truth(right(row, ctx))
-        if second is True:
-            return True
-        return None if first is None or second is None else False
-
-    return either
+_and = _short_circuit(False)
+_or = _short_circuit(True)
 
 
 def _xor(left: Evaluator, right: Evaluator) -> Evaluator:

@@ -382,6 +382,21 @@ def _collect_aggregates(node: Any, out: list) -> None:
             _collect_aggregates(item, out)
 
 
+def _variable_argument(expr: Any, function: str) -> str | None:
+    """Return ``v`` when ``expr`` is the call ``function(v)`` on a bare variable, else None.
+
+    None is no variable's name, so callers can test the result straight against a table of names.
+    """
+    if (
+        isinstance(expr, ast.FunctionCall)
+        and expr.name.lower() == function
+        and len(expr.args) == 1
+        and isinstance(expr.args[0], ast.Variable)
+    ):
+        return expr.args[0].name
+    return None
+
+
 def _count_pushdown(op: MatchOp, clause: ast.Match, following: Any, first: bool) -> CountPushdown | None:
     """Let SQL count when a first MATCH feeds a RETURN/WITH of plain counts only."""
     if not first or clause.optional or op.where is not None or not isinstance(following, (ast.With, ast.Return)):
@@ -396,15 +411,8 @@ def _count_pushdown(op: MatchOp, clause: ast.Match, following: Any, first: bool)
         expr = item.expression
         if isinstance(expr, ast.CountStar):
             counts.append((None, False))
-        elif (
-            isinstance(expr, ast.FunctionCall)
-            and expr.name.lower() == "count"
-            and len(expr.args) == 1
-            and isinstance(expr.args[0], ast.Variable)
-            and expr.args[0].name in op.plan.count_exprs
-            and expr.args[0].name in op.new
-        ):
-            counts.append((expr.args[0].name, expr.distinct))
+        elif (counted := _variable_argument(expr, "count")) in op.plan.count_exprs and counted in op.new:
+            counts.append((counted, expr.distinct))
         else:
             return None
     columns = tuple(item.alias or item.text for item in projection.items)
@@ -427,14 +435,8 @@ def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
             if not data:
                 return None
             outputs.append((decode_node if kind == "node" else decode_rel, column))
-        elif (
-            isinstance(expr, ast.FunctionCall)
-            and expr.name.lower() == "id"
-            and len(expr.args) == 1
-            and isinstance(expr.args[0], ast.Variable)
-            and expr.args[0].name in op.plan.outputs
-        ):
-            outputs.append((decode_id, op.plan.outputs[expr.args[0].name][1]))
+        elif (identified := _variable_argument(expr, "id")) in op.plan.outputs:
+            outputs.append((decode_id, op.plan.outputs[identified][1]))
         else:
             return None
     projection_op = _plan_projection(projection, list(op.new), None, final=True)

@@ -15,10 +15,12 @@ INT_MIN = -(1 << 63)
 INT_MAX = (1 << 63) - 1
 
 
-class NodeRef:
-    """A node inside a running query: just its unsigned identity; data lives in the run's cache.
+class _EntityRef:
+    """An entity inside a running query: just its unsigned identity; data lives in the run's cache.
 
     Rows carry references, not snapshots, so a SET made by one clause is seen by the next.
+    Equality and hashing go by exact type as well as identity: a node and a relationship
+    with the same number are different values.
     """
 
     __slots__ = ("id",)
@@ -27,31 +29,25 @@ class NodeRef:
         self.id = identity
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is NodeRef and other.id == self.id
+        return type(other) is type(self) and other.id == self.id
 
     def __hash__(self) -> int:
-        return hash((NodeRef, self.id))
+        return hash((type(self), self.id))
 
     def __repr__(self) -> str:
-        return f"NodeRef({self.id})"
+        return f"{type(self).__name__}({self.id})"
 
 
-class RelRef:
+class NodeRef(_EntityRef):
+    """A node inside a running query: its unsigned identity."""
+
+    __slots__ = ()
+
+
+class RelRef(_EntityRef):
     """A relationship inside a running query: its unsigned identity."""
 
-    __slots__ = ("id",)
-
-    def __init__(self, identity: int) -> None:
-        self.id = identity
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is RelRef and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash((RelRef, self.id))
-
-    def __repr__(self) -> str:
-        return f"RelRef({self.id})"
+    __slots__ = ()
 
 
 class PathRef:

@@ -257,60 +257,68 @@ def apply_set(item: tuple, row: dict, ctx: Context) -> None:
         ctx.nodes[target.id] = node._replace(labels=tuple(sorted(set(node.labels) | set(labels))))
 
 
-class SetOp:
-    """SET: apply the items, in order, to every row."""
+def apply_remove(item: tuple, row: dict, ctx: Context) -> None:
+    """Apply one REMOVE item to one row's entity (a null target is left alone).
+
+    :param item: ("property", subject, key) or ("labels", variable, labels), compiled by the planner.
+    :param row: the row whose variables the item reads.
+    """
+    if item[0] == "property":
+        _, subject, key = item
+        target = subject(row, ctx)
+        if target is None:
+            return
+        kind, entity = _current(target, ctx)
+        if key in entity.metadata:
+            metadata = dict(entity.metadata)
+            del metadata[key]
+            ctx.stats["properties_set"] += 1
+            _write_metadata(target, kind, entity, metadata, ctx)
+    else:
+        _, variable, labels = item
+        target = row.get(variable)
+        if target is None:
+            return
+        node = ctx.node(target)
+        ctx.stats["labels_removed"] += ctx.store.remove_labels(target.id, labels)
+        ctx.nodes[target.id] = node._replace(labels=tuple(l for l in node.labels if l not in labels))
+
+
+class _ItemsOp:
+    """A clause that applies its items, in order, to every row; SET and REMOVE differ only in ``apply``."""
+
+    apply: Callable[[tuple, dict, Context], None]
+    title: str
 
     def __init__(self, items: tuple) -> None:
         self.items = items
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Apply the items; rows pass through."""
+        apply = self.apply
         for row in rows:
             for item in self.items:
-                apply_set(item, row, ctx)
+                apply(item, row, ctx)
         ctx.tick(len(rows))
         return rows
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
-        return [f"Set ({len(self.items)} items)"]
+        return [f"{self.title} ({len(self.items)} items)"]
 
 
-class RemoveOp:
+class SetOp(_ItemsOp):
+    """SET: apply the items, in order, to every row."""
+
+    apply = staticmethod(apply_set)
+    title = "Set"
+
+
+class RemoveOp(_ItemsOp):
     """REMOVE: drop properties or labels from every row's entities."""
 
-    def __init__(self, items: tuple) -> None:
-        self.items = items
-
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
-        """Remove the items; rows pass through."""
-        for row in rows:
-            for item in self.items:
-                if item[0] == "property":
-                    _, subject, key = item
-                    target = subject(row, ctx)
-                    if target is None:
-                        continue
-                    kind, entity = _current(target, ctx)
-                    if key in entity.metadata:
-                        metadata = dict(entity.metadata)
-                        del metadata[key]
-                        ctx.stats["properties_set"] += 1
-                        _write_metadata(target, kind, entity, metadata, ctx)
-                else:
-                    _, variable, labels = item
-                    target = row.get(variable)
-                    if target is None:
-                        continue
-                    node = ctx.node(target)
-                    ctx.stats["labels_removed"] += ctx.store.remove_labels(target.id, labels)
-                    ctx.nodes[target.id] = node._replace(labels=tuple(l for l in node.labels if l not in labels))
-        ctx.tick(len(rows))
-        return rows
-
-    def describe(self) -> list[str]:
-        """Describe the operator for EXPLAIN."""
-        return [f"Remove ({len(self.items)} items)"]
+    apply = staticmethod(apply_remove)
+    title = "Remove"
 
 
 # ---------------------------------------------------------------- DELETE
