@@ -8,7 +8,6 @@ their own); they are candidates to fold into the store.
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,10 +17,10 @@ from typing import Any
 
 from . import schema
 from .database import Database
-from .errors import InvalidInput, StorageError
+from .errors import InvalidInput
 from .identity import format_id, to_unsigned
 from .model import Relationship, Substrate
-from .store import relationship_from_row, substrate_from_row
+from .store import SQLITE_VERSION, relationship_from_row, substrate_from_row
 
 _SUBSTRATES_SQL = (
     "SELECT s.identity, s.expression_type, s.expression_code, s.metadata, s.created_at, "
@@ -77,7 +76,7 @@ class GraphStats:
     page_count: int
     freelist_count: int
     journal_mode: str
-    sqlite_version: str = sqlite3.sqlite_version
+    sqlite_version: str = SQLITE_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         """Render as plain JSON values."""
@@ -260,20 +259,8 @@ def backup(db: Database, destination: str | os.PathLike[str], *, overwrite: bool
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     os.close(handle)
     try:
-        source = sqlite3.connect(
-            "file:" + Path(db.path).resolve().as_posix() + "?mode=ro", uri=True, timeout=db.store.timeout
-        )
-        copy = sqlite3.connect(temporary)
-        try:
-            source.backup(copy)
-            if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise StorageError("the backup copy failed its quick_check")
-        finally:
-            copy.close()
-            source.close()
+        db.store.backup_to(temporary)
         os.replace(temporary, target)
-    except sqlite3.Error as error:
-        raise StorageError(f"backup failed: {error}") from None
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)

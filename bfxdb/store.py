@@ -66,6 +66,10 @@ _ADJACENT_SQL = {
 }
 
 
+#: The version of the SQLite library in use, for reports.
+SQLITE_VERSION = sqlite3.sqlite_version
+
+
 def utc_now() -> str:
     """Return the current UTC time as ISO-8601 text with microseconds and a ``Z``."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -446,6 +450,28 @@ class Store:
             if connection.in_transaction and depth == 0:
                 connection.execute("ROLLBACK")
             raise StorageError(f"cannot {'commit' if commit else 'roll back'}: {error}") from None
+
+    def backup_to(self, path: str) -> None:
+        """Copy the database into the file at ``path`` with SQLite's online backup, in one step.
+
+        One step holds one read transaction (in WAL mode writers carry on) and never restarts.
+
+        :raises StorageError: if the source cannot be read, the copy written, or it fails its check.
+        """
+        try:
+            source = sqlite3.connect(
+                "file:" + FilePath(self.path).resolve().as_posix() + "?mode=ro", uri=True, timeout=self.timeout
+            )
+            copy = sqlite3.connect(path)
+            try:
+                source.backup(copy)
+                if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise StorageError("the backup copy failed its quick_check")
+            finally:
+                copy.close()
+                source.close()
+        except sqlite3.Error as error:
+            raise StorageError(f"backup failed: {error}") from None
 
     # ------------------------------------------------------------ statements
 
