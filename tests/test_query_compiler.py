@@ -7,6 +7,7 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import bfxdb
 from bfxdb.query import ast, prepare
 from bfxdb.query.compiler import MatchSpec, compile_match
 from bfxdb.query.evaluator import compile_expression
@@ -104,12 +105,26 @@ def test_count_of_reachable_nodes_is_one_statement_over_a_reachability_cte():
     assert isinstance(op, CountPushdown)
     sql = op.match.plan.render((), "count(DISTINCT b)")
     assert sql == (
-        "WITH RECURSIVE v2(start, node, depth) AS (SELECT s.identity, s.identity, 0 FROM substrates AS s "
-        "WHERE s.identity = :s3 UNION SELECT v2.start, e.target, v2.depth + 1 FROM v2 "
+        "WITH RECURSIVE v2(start, node, depth) AS (SELECT :s3, :s3, 0 "
+        "UNION SELECT v2.start, e.target, v2.depth + 1 FROM v2 "
         "JOIN relationships AS e ON e.source = v2.node WHERE v2.depth < :c4) "
         "SELECT DISTINCT count(DISTINCT b) FROM v2 WHERE v2.start = :s3 AND v2.depth >= :c5"
     )
     assert op.match.plan.params == {"c4": 3, "c5": 1}
+
+
+def test_a_walk_that_may_stay_put_looks_its_seed_up():
+    # With a minimum of 0 hops the seed itself is a match, so it must exist.
+    op = prepare("MATCH (a)-[*0..3]->(b) WHERE id(a) = $id RETURN count(DISTINCT b)").plan.pipelines[0].ops[0]
+    assert "FROM substrates AS s WHERE s.identity = :s3" in op.match.plan.render((), "count(DISTINCT b)")
+
+
+def test_reachability_from_a_missing_id_counts_nothing():
+    with bfxdb.connect() as db:
+        db.query("CREATE (:A)-[:T]->(:B)")
+        for low in (0, 1):
+            query = f"MATCH (a)-[*{low}..3]->(b) WHERE id(a) = $id RETURN count(DISTINCT b) AS c"
+            assert db.query(query, {"id": 12345}).rows == [(0,)]
 
 
 def test_variable_length_with_a_relationship_variable_walks_trails():

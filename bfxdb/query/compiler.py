@@ -455,7 +455,11 @@ class _PatternCompiler:
         seed, far = self.nodes[seed_name], self.nodes[far_name]
         seed_where = []
         labels = list(seed.labels)
-        if seed.id_param:
+        if seed.id_param and not labels and low >= 1:
+            # No need to look the seed up: only its relationships matter, and a foreign key
+            # guarantees that an id without a substrate has none.
+            seed_from = f"{seed.id_param}, {seed.id_param}, 0{{}}"
+        elif seed.id_param:
             seed_from = "s.identity, s.identity, 0{} FROM substrates AS s"
             seed_where.append(f"s.identity = {seed.id_param}")
         elif labels:

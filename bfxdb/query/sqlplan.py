@@ -197,6 +197,7 @@ class MatchPlan:
         self.count_exprs = count_exprs
         self.outputs = outputs  # variable -> (kind, first column, data columns selected)
         self._rendered: dict[tuple, str] = {}
+        self._count_selects: dict[tuple, str] = {}
 
     def render(self, kinds: tuple[str, ...], select: str | None = None) -> str:
         """Produce the SQL text for the given property-value kinds (and an optional select list)."""
@@ -288,10 +289,12 @@ class MatchPlan:
         params, kinds, python_filters = bound
         if python_filters:
             return None
-        select = ", ".join(
-            "count(*)" if name is None else f"count({'DISTINCT ' if distinct else ''}{self.count_exprs[name]})"
-            for name, distinct in counts
-        )
+        select = self._count_selects.get(counts)
+        if select is None:
+            select = self._count_selects[counts] = ", ".join(
+                "count(*)" if name is None else f"count({'DISTINCT ' if distinct else ''}{self.count_exprs[name]})"
+                for name, distinct in counts
+            )
         return list(ctx.store.execute(self.render(kinds, select), params).fetchone())
 
 
