@@ -68,33 +68,34 @@ class Context:
 
         :raises EntityNotFound: when the node was deleted (unless allow_deleted) or never existed.
         """
-        identity = ref.id
-        if identity in self.deleted_nodes and not allow_deleted:
-            raise EntityNotFound("the node was deleted", "DeletedEntityAccess")
-        found = self.nodes.get(identity)
-        if found is None:
-            found = self.store.get_substrates([identity]).get(identity)
-            if found is None:
-                raise EntityNotFound(f"node {identity} does not exist", "DeletedEntityAccess")
-            found = decoded(found)
-            self.nodes[identity] = found
-        return found
+        return self._load(ref.id, "node", self.nodes, self.deleted_nodes, self.store.get_substrate, allow_deleted)
 
     def rel(self, ref: RelRef, *, allow_deleted: bool = False) -> Relationship:
         """Load a relationship's current data (cached for the run).
 
         :raises EntityNotFound: when it was deleted (unless allow_deleted) or never existed.
         """
-        identity = ref.id
-        if identity in self.deleted_rels and not allow_deleted:
-            raise EntityNotFound("the relationship was deleted", "DeletedEntityAccess")
-        found = self.rels.get(identity)
+        return self._load(
+            ref.id, "relationship", self.rels, self.deleted_rels, self.store.get_relationship, allow_deleted
+        )
+
+    @staticmethod
+    def _load(
+        identity: int,
+        kind: str,
+        cache: dict,
+        deleted: set[int],
+        fetch: Callable[[int], Any],
+        allow_deleted: bool,
+    ) -> Any:
+        if identity in deleted and not allow_deleted:
+            raise EntityNotFound(f"the {kind} was deleted", "DeletedEntityAccess")
+        found = cache.get(identity)
         if found is None:
-            found = self.store.get_relationships([identity]).get(identity)
+            found = fetch(identity)
             if found is None:
-                raise EntityNotFound(f"relationship {identity} does not exist", "DeletedEntityAccess")
-            found = decoded(found)
-            self.rels[identity] = found
+                raise EntityNotFound(f"{kind} {identity} does not exist", "DeletedEntityAccess")
+            found = cache[identity] = decoded(found)
         return found
 
     def preload_rels(self, identities: Iterable[int]) -> None:
