@@ -1,12 +1,14 @@
 """Benchmark `bfxdb serve` against a bare Flask + waitress app serving one SQLite row, at 32 connections.
 
-Run: python -m benchmarks.http [--duration 10] [--rounds 3] [--connections 32] [--threads 4]
+Run: python -m benchmarks.http [--duration 10] [--rounds 3] [--connections 32] [--threads 4] [--no-pin]
 
 It builds a graph in a temporary file, starts `python -m bfxdb.web` and the bare app on free loopback
 ports, and drives both with the same load generator (wrk when installed, else a Python client):
 GET one substrate, invoke the seed's multiply, and a 2-hop POST /query. Rounds alternate the servers
-so a noisy neighbour hurts both alike; each figure is the median over the rounds. The targets are GET
-substrate >= 0.8x the bare app's req/s and p99 <= 25 ms.
+so a noisy neighbour hurts both alike; each figure is the median over the rounds. With two CPUs or
+more, both servers run on CPU 0 (bfxdb through its own `--cpus 0`) and the load generator on the
+others, so the two never fight for a core; `--no-pin` lets the scheduler place everything. The
+targets are GET substrate >= 0.8x the bare app's req/s and p99 <= 25 ms.
 """
 
 from __future__ import annotations
@@ -75,11 +77,18 @@ def bare_app(path: str):
     return app
 
 
-def serve_bare(path: str, threads: int) -> None:
-    """Serve the bare app under waitress on a free loopback port and print its address."""
+def serve_bare(path: str, threads: int, cpus: str | None, tuned: bool) -> None:
+    """Serve the bare app under waitress on a free loopback port and print its address.
+
+    :param tuned: add the waitress tuning `bfxdb serve` uses, for a like-for-like reference.
+    """
+    from bfxdb.web.serve import create_tuned_server
     from waitress import create_server
 
-    server = create_server(bare_app(path), host="127.0.0.1", port=0, threads=threads)
+    if cpus is not None:
+        os.sched_setaffinity(0, {int(cpu) for cpu in cpus.split(",")})
+    make = create_tuned_server if tuned else create_server
+    server = make(bare_app(path), host="127.0.0.1", port=0, threads=threads)
     print(f"Serving on http://127.0.0.1:{server.effective_port}", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     server.run()
@@ -109,7 +118,7 @@ def started(command: list[str]):
 def wrk_script(folder: Path, name: str, requests: list[tuple[str, str, str | None]]) -> Path:
     """Write a wrk Lua script that sends the given (method, path, body) requests in random order."""
     entries = ",\n".join(
-        "{%s, %s, %s}" % (json.dumps(method), json.dumps(path), json.dumps(body) if body is not None else "nil")
+        "{{{}, {}, {}}}".format(json.dumps(method), json.dumps(path), json.dumps(body) if body is not None else "nil")
         for method, path, body in requests
     )
     script = folder / f"{name.replace(' ', '_')}.lua"
@@ -126,12 +135,12 @@ def wrk_script(folder: Path, name: str, requests: list[tuple[str, str, str | Non
 
 
 def run_wrk(base: str, script: Path, connections: int, duration: int) -> dict[str, float]:
-    """Drive one scenario with wrk and parse its throughput, latency percentiles and errors."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), base]
+    """Drive one scenario with wrk, a thread per CPU it may use, and parse throughput, percentiles, errors."""
+    command = ["wrk", f"-t{len(os.sched_getaffinity(0))}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), base]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     percentiles = {
         q: _millis(value, unit)
-        for q, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", output, flags=re.M)
+        for q, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", output, flags=re.MULTILINE)
     }
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
@@ -185,10 +194,12 @@ def run_python(base: str, requests: list[tuple[str, str, str | None]], connectio
 
 
 def scenarios(sample: list[int], multiply: int) -> list[tuple[str, str, list[tuple[str, str, str | None]]]]:
-    """The (name, server, requests) to measure: the bare reference first, then bfxdb."""
+    """The (name, server, requests) to measure: the bare references first, then bfxdb."""
     invoke = json.dumps({"parameters": {"x": 5, "y": 7}})
+    rows = [("GET", f"/row/{i}", None) for i in sample]
     return [
-        ("GET substrate", "bare", [("GET", f"/row/{i}", None) for i in sample]),
+        ("GET substrate", "bare", rows),
+        ("GET substrate", "tuned", rows),
         ("GET substrate", "bfxdb", [("GET", f"/api/v1/substrates/0x{i:016X}", None) for i in sample]),
         ("invoke", "bfxdb", [("POST", f"/api/v1/substrates/0x{multiply:016X}/invoke", invoke)]),
         (
@@ -210,11 +221,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="runs of every scenario; medians are reported")
     parser.add_argument("--threads", type=int, default=4, help="waitress threads, the same for both servers")
     parser.add_argument("--python-client", action="store_true", help="use the Python client even if wrk exists")
+    parser.add_argument("--no-pin", action="store_true", help="do not give the servers and the load their own CPUs")
+    parser.add_argument("--cpus", help=argparse.SUPPRESS)
+    parser.add_argument("--tuned", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bare", metavar="PATH", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.bare:
-        serve_bare(options.bare, options.threads)
+        serve_bare(options.bare, options.threads, options.cpus, options.tuned)
         return
+
+    cpus = sorted(os.sched_getaffinity(0))
+    pinned = len(cpus) >= 2 and not options.no_pin
+    server_cpus = ["--cpus", str(cpus[0])] if pinned else []
+    if pinned:
+        # The load generator (this process, and wrk as its child) keeps to the other CPUs.
+        os.sched_setaffinity(0, cpus[1:])
 
     use_wrk = shutil.which("wrk") is not None and not options.python_client
     with tempfile.TemporaryDirectory() as folder:
@@ -222,14 +243,18 @@ def main() -> None:
         path = folder / "bench.db"
         print(f"building {SUBSTRATES} substrates with {FANOUT} relationships each ...", flush=True)
         sample, multiply = build_graph(path)
+        bare = [sys.executable, "-m", "benchmarks.http", "--bare", str(path), "--threads", str(options.threads)]
         commands = {
-            "bfxdb": [sys.executable, "-m", "bfxdb.web", str(path), "--port", "0", "--threads", str(options.threads)],
-            "bare": [sys.executable, "-m", "benchmarks.http", "--bare", str(path), "--threads", str(options.threads)],
+            "bfxdb": [sys.executable, "-m", "bfxdb.web", str(path), "--port", "0", "--threads", str(options.threads)]
+            + server_cpus,
+            "bare": bare + server_cpus,
+            "tuned": bare + server_cpus + ["--tuned"],
         }
         print(
             f"load: {'wrk' if use_wrk else 'Python http.client'}, {options.connections} connections, "
             f"{options.duration} s per scenario after a 2 s warm-up, {options.threads} waitress threads, "
-            f"{os.cpu_count()} CPUs",
+            f"{len(cpus)} CPUs, "
+            + (f"servers on CPU {cpus[0]}, load on CPU {','.join(map(str, cpus[1:]))}" if pinned else "unpinned"),
             flush=True,
         )
         samples: dict[tuple[str, str], list[dict[str, float]]] = {}
@@ -259,13 +284,16 @@ def main() -> None:
                 f"{name:14} {server:6} {figures['rps']:8.0f} req/s   p50 {figures['p50']:7.2f} ms   "
                 f"p99 {figures['p99']:7.2f} ms"
             )
-        bare, bfx = results["GET substrate", "bare"], results["GET substrate", "bfxdb"]
-        ratio = bfx["rps"] / bare["rps"]
-        print(
-            f"\nGET substrate: bfxdb {bfx['rps']:.0f} req/s vs bare Flask+waitress {bare['rps']:.0f} req/s = "
-            f"{ratio:.2f}x (target >= 0.80x: {'met' if ratio >= 0.8 else 'NOT met'}); "
-            f"p99 {bfx['p99']:.2f} ms (target <= 25 ms: {'met' if bfx['p99'] <= 25 else 'NOT met'})"
-        )
+        bfx = results["GET substrate", "bfxdb"]
+        print()
+        for server, described in (("tuned", "with the same waitress tuning"), ("bare", "with waitress defaults")):
+            ratio = bfx["rps"] / results["GET substrate", server]["rps"]
+            print(
+                f"GET substrate: bfxdb {bfx['rps']:.0f} req/s vs bare Flask+waitress {described} "
+                f"{results['GET substrate', server]['rps']:.0f} req/s = {ratio:.2f}x "
+                f"(target >= 0.80x: {'met' if ratio >= 0.8 else 'NOT met'})"
+            )
+        print(f"GET substrate p99: {bfx['p99']:.2f} ms (target <= 25 ms: {'met' if bfx['p99'] <= 25 else 'NOT met'})")
 
 
 if __name__ == "__main__":

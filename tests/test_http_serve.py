@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import signal
 import sys
+import time
 
 import pytest
+from click.testing import CliRunner
 
+from bfxdb.web.serve import RESPONSE_BUFFER_BYTES, OncePerInterval, create_tuned_server, parse_cpus, serve
 from tests.http_fixtures import SEED_CREATE_BODY, SEED_INVOKE_BODY, http, live_server
 
 JSON = {"Content-Type": "application/json"}
@@ -79,3 +85,57 @@ def test_serve_read_only_refuses_writes(tmp_path):
         status, _, error = http("POST", f"{server.api}/substrates", "{}", JSON)
         assert status == 403 and error["code"] == "read_only"
         server.stop()
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="pinning needs sched_setaffinity (Linux)")
+def test_serve_pins_itself_to_the_cpus_asked_for_and_sends_large_bodies_whole(tmp_path):
+    cpu = min(os.sched_getaffinity(0))
+    with live_server(tmp_path / "g.db", "--cpus", str(cpu)) as server:
+        assert os.sched_getaffinity(server.process.pid) == {cpu}
+        # Far beyond the response buffer: a large body must still arrive whole and parse.
+        status, _, document = http("GET", f"{server.api}/openapi.json")
+        assert status == 200 and "/api/v1/substrates/{substrate_id}" in document["paths"]
+        assert len(json.dumps(document)) > RESPONSE_BUFFER_BYTES
+        server.stop()
+
+
+@pytest.mark.parametrize("text", ["x", "1-", "-1", "3-1", "0,,1", "", "0-99999"])
+def test_serve_refuses_a_malformed_cpu_list(tmp_path, text):
+    result = CliRunner().invoke(serve, [str(tmp_path / "g.db"), "--cpus", text])
+    assert result.exit_code == 2 and "--cpus" in result.output
+    assert not (tmp_path / "g.db").exists()
+
+
+def test_cpu_lists_parse_into_cpu_numbers():
+    assert parse_cpus("0") == {0}
+    assert parse_cpus("0-2,5") == {0, 1, 2, 5}
+    assert parse_cpus(" 1 , 3-3") == {1, 3}
+
+
+def test_waitress_gets_the_response_buffer_while_it_still_supports_one():
+    from waitress.adjustments import Adjustments
+
+    from bfxdb.web import create_app
+
+    server = create_tuned_server(create_app(":memory:"), host="127.0.0.1", port=0)
+    try:
+        expected = RESPONSE_BUFFER_BYTES if hasattr(Adjustments, "send_bytes") else Adjustments.send_bytes
+        assert server.adj.send_bytes == expected
+    finally:
+        server.close()
+
+
+def test_queue_depth_warnings_are_thinned_to_one_per_interval(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    thinning = OncePerInterval(10)
+
+    def record() -> logging.LogRecord:
+        return logging.LogRecord("waitress.queue", logging.WARNING, __file__, 1, "Task queue depth is %d", (3,), None)
+
+    assert thinning.filter(record())
+    assert not any(thinning.filter(record()) for _ in range(5))
+    clock[0] += 10.5
+    passed = record()
+    assert thinning.filter(passed)
+    assert passed.getMessage() == "Task queue depth is 3 (5 similar warnings in the last 10 s)"

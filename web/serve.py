@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import signal
 import socket
+import time
+import warnings
+from typing import Any
 
 import click
 
@@ -29,7 +33,18 @@ ENVIRONMENT = {
     "rate_limit": "BFXDB_RATE_LIMIT",
     "query_timeout": "BFXDB_QUERY_TIMEOUT",
     "read_only": "BFXDB_READ_ONLY",
+    "cpus": "BFXDB_CPUS",
 }
+
+#: Waitress warns "Task queue depth is N" for every request that waits for a thread; under load that
+#: is one log line per request, written by the thread that also does all socket I/O.
+QUEUE_WARNING_INTERVAL = 10.0
+
+#: By default waitress sends a response's header and its body separately, from the worker thread, as
+#: they are written: two system calls and more handoffs of Python's GIL per response. Buffering this
+#: many bytes lets a small response go out in one send (2.5x the requests per second in
+#: benchmarks/http.py); larger bodies still stream. 18,000 was waitress's own default before 1.4.
+RESPONSE_BUFFER_BYTES = 18_000
 
 
 def is_loopback(host: str) -> bool:
@@ -47,6 +62,73 @@ def is_loopback(host: str) -> bool:
     except (socket.gaierror, UnicodeError):
         return False
     return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+
+
+def create_tuned_server(app, **options: Any):
+    """Create a waitress server for ``app`` with the given options plus bfxdb's response buffering.
+
+    Waitress marks ``send_bytes`` deprecated; once a release drops it, serving goes on unbuffered.
+    """
+    from waitress import create_server
+    from waitress.adjustments import Adjustments
+
+    if hasattr(Adjustments, "send_bytes"):
+        options.setdefault("send_bytes", RESPONSE_BUFFER_BYTES)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "send_bytes", DeprecationWarning)
+        return create_server(app, **options)
+
+
+def parse_cpus(text: str) -> set[int]:
+    """Parse a CPU list such as ``0``, ``0-1`` or ``0,2-3`` into CPU numbers.
+
+    :raises click.BadParameter: for anything else, or an empty list.
+    """
+    cpus: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        first, dash, last = part.partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            raise click.BadParameter(f"{text!r} is not a CPU list such as 0 or 0-1,3", param_hint="--cpus")
+        low, high = int(first), int(last) if dash else int(first)
+        if high < low or high - low >= 4096:
+            raise click.BadParameter(f"{part!r} is not a CPU range", param_hint="--cpus")
+        cpus.update(range(low, high + 1))
+    return cpus
+
+
+def pin_to_cpus(text: str) -> set[int]:
+    """Run this process (and every thread it starts from now on) on the CPUs ``text`` lists.
+
+    :raises click.UsageError: where the platform cannot pin, or the CPUs are not available.
+    """
+    cpus = parse_cpus(text)
+    if not hasattr(os, "sched_setaffinity"):
+        raise click.UsageError("--cpus needs an operating system with sched_setaffinity (Linux)")
+    try:
+        os.sched_setaffinity(0, cpus)
+    except OSError as error:
+        raise click.UsageError(f"cannot run on CPUs {text}: {error.strerror}") from None
+    return cpus
+
+
+class OncePerInterval(logging.Filter):
+    """Let one record through per interval and drop the rest, counting them into the next one."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self._next = 0.0
+        self._dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if now < self._next:
+            self._dropped += 1
+            return False
+        if self._dropped:
+            record.msg = f"{record.msg} ({self._dropped} similar warnings in the last {self.seconds:g} s)"
+        self._next, self._dropped = now + self.seconds, 0
+        return True
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -87,6 +169,9 @@ def _option(*names: str, setting: str, **kwargs):
          type=click.FloatRange(0, min_open=True), help="Longest a Cypher query may run, in seconds (then 504).")
 @_option("--read-only", setting="read_only", is_flag=True,
          help="Open the database read-only: every write answers 403.")
+@_option("--cpus", setting="cpus", default=None, metavar="LIST",
+         help="Run only on these CPUs, e.g. 0 or 0-1,3 (Linux). One CPU avoids costly cross-core "
+              "handoffs of Python's GIL; see the README.")
 def serve(
     path: str | None,
     host: str,
@@ -102,6 +187,7 @@ def serve(
     rate_limit: str | None,
     query_timeout: float,
     read_only: bool,
+    cpus: str | None,
 ) -> None:
     """Serve the HTTP API for the database at PATH (or $BFXDB_DATABASE; default ./bfxdb.db) under waitress.
 
@@ -113,13 +199,14 @@ def serve(
             "or --insecure to serve the database to anyone who can reach it"
         )
     # Flask and waitress load only now, so `bfxdb --help` and the library never need them.
-    from waitress import create_server
-
     import bfxdb
 
     from .app import create_app
     from .state import close_app
 
+    if cpus is not None:
+        # Before the database and waitress start any thread, so that every thread inherits it.
+        pin_to_cpus(cpus)
     if path is None:
         path = DEFAULT_DATABASE
         click.echo(f"No PATH given: using ./{DEFAULT_DATABASE} ({os.path.abspath(path)})")
@@ -141,7 +228,7 @@ def serve(
     except bfxdb.BfxError as error:
         raise click.ClickException(str(error)) from None
     try:
-        server = create_server(
+        server = create_tuned_server(
             app,
             host=host,
             port=port,
@@ -152,6 +239,8 @@ def serve(
     except OSError as error:
         close_app(app)
         raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+    queue_filter = OncePerInterval(QUEUE_WARNING_INTERVAL)
+    logging.getLogger("waitress.queue").addFilter(queue_filter)
     # Install the handler before announcing the address, so a SIGTERM sent on sight stops cleanly.
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
@@ -168,6 +257,7 @@ def serve(
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        logging.getLogger("waitress.queue").removeFilter(queue_filter)
         server.close()
         close_app(app)
         click.echo("Stopped.")
