@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path as FilePath
 from typing import Any
 
 from . import expressions
 from .query import prepare
+from .query.procedures import BUILTINS, make_procedure
 from .dimensions import PART_TO_WHOLE, Dimension, divide
 from .errors import ExpressionError, InvalidInput, NotFound, ReadOnlyError, StorageError
 from .identity import fingerprint, format_id, parse_id, random_id, to_signed
@@ -61,6 +62,7 @@ class Database:
     def __init__(self, store: Store, query_timeout: float | None = DEFAULT_QUERY_TIMEOUT) -> None:
         self._store = store
         self.query_timeout = query_timeout
+        self._catalogue = BUILTINS
 
     @property
     def path(self) -> str:
@@ -379,6 +381,40 @@ class Database:
 
     # ------------------------------------------------------------ queries
 
+    def register_procedure(
+        self,
+        name: str,
+        function: Callable[..., Iterable[Any]],
+        *,
+        inputs: Iterable[tuple[str, str]] = (),
+        outputs: Iterable[tuple[str, str]] = (),
+        description: str = "",
+    ) -> None:
+        """Make a Python function callable from Cypher as ``CALL name(args) YIELD outputs``.
+
+        The function gets the arguments in ``inputs`` order (nodes, relationships and paths as
+        Substrate, Relationship and Path) and returns an iterable of rows: mappings keyed by
+        output name, or sequences in ``outputs`` order. It should only compute and read; what
+        it raises becomes a ProcedureFailed error of the query. Registering a name again
+        replaces the procedure. Procedures belong to this Database object, not to the file.
+
+        :param name: dotted names, e.g. ``"geo.nearest"``.
+        :param inputs: ``(name, type)`` pairs; types as openCypher writes them (``INTEGER``,
+            ``STRING?``, ``NODE``, ``ANY?``, ...), a trailing ``?`` admitting null.
+        :param outputs: ``(name, type)`` pairs of what each row holds.
+        :raises InvalidInput: for a malformed name, field or type.
+
+        >>> db = connect(":memory:")
+        >>> db.register_procedure("math.range", lambda n: ([i] for i in range(n)),
+        ...                       inputs=[("n", "INTEGER")], outputs=[("i", "INTEGER")])
+        >>> db.query("CALL math.range(3) YIELD i RETURN sum(i) AS total").rows
+        [(3,)]
+        """
+        procedure = make_procedure(name, function, inputs, outputs, description)
+        if self._catalogue is BUILTINS:
+            self._catalogue = BUILTINS.copy()
+        self._catalogue.register(procedure)
+
     def query(
         self,
         text: str,
@@ -403,7 +439,7 @@ class Database:
             if parameters is not None and not isinstance(parameters, Mapping):
                 raise InvalidInput("query parameters must be a mapping of names to values")
             parameters = dict(parameters or {})
-        prepared = prepare(text)
+        prepared = prepare(text, self._catalogue)
         writes = prepared.writes and not prepared.explain
         if writes and (read_only or self._store.read_only):
             raise ReadOnlyError("this query writes, but it was run read-only")

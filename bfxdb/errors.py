@@ -160,6 +160,25 @@ class QueryTimeout(QueryError):
     http_status = 504
 
 
+class ProcedureError(QueryError):
+    """CALL named an unknown procedure, or the procedure failed while it ran."""
+
+    code = "procedure_error"
+    category = "ProcedureError"
+
+
+class ProcedureNotFound(ProcedureError):
+    """CALL named a procedure this database does not have."""
+
+    code = "procedure_not_found"
+
+
+class ProcedureFailed(ProcedureError):
+    """A procedure raised, or returned rows that do not fit its declared outputs."""
+
+    code = "procedure_failed"
+
+
 class ParameterMissing(QueryError):
     """The query names a $parameter the caller did not supply."""
 

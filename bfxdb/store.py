@@ -726,6 +726,21 @@ class Store:
         """Count all relationships."""
         return self._connection().execute("SELECT count(*) FROM relationships").fetchone()[0]
 
+    def distinct_labels(self) -> list[tuple[str]]:
+        """Every label in use, sorted, as one-value rows."""
+        return self._connection().execute("SELECT DISTINCT label FROM substrate_labels ORDER BY label").fetchall()
+
+    def distinct_relationship_types(self) -> list[tuple[str]]:
+        """Every relationship type in use, sorted, as one-value rows."""
+        return self._connection().execute("SELECT DISTINCT rel_type FROM relationships ORDER BY rel_type").fetchall()
+
+    def distinct_property_keys(self) -> list[tuple[str]]:
+        """Every top-level metadata key of substrates and relationships, sorted, as one-value rows."""
+        return self._connection().execute(
+            "SELECT key FROM substrates, json_each(substrates.metadata) "
+            "UNION SELECT key FROM relationships, json_each(relationships.metadata) ORDER BY 1"
+        ).fetchall()
+
     def delete_relationship(self, identity: int) -> None:
         """Delete one relationship.
 

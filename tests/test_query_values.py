@@ -131,3 +131,13 @@ def test_numbers_render_like_java():
         "1.5E-5",
         "Infinity",
     ]
+
+
+def test_entities_given_as_parameters_stay_entities():
+    import bfxdb
+
+    with bfxdb.connect(":memory:") as db:
+        ada = db.create_substrate(metadata={"name": "Ada"}, labels=["Person"])
+        result = db.query("MATCH (n) WHERE n = $node RETURN $node.name AS name, labels($node) AS labels",
+                          {"node": ada})
+        assert result.rows == [("Ada", ["Person"])]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any, Callable
 
 from ..errors import ExpressionRejected, ParameterMissing, QueryError
@@ -11,14 +9,12 @@ from . import ast, semantics
 from .executor import IndexCommand, QueryPlan, to_output
 from .parser import parse
 from .planner import plan_statement
+from .procedures import BUILTINS, Catalogue
 from .result import Result
 from .runtime import Context
 from .values import to_input
 
 __all__ = ["PreparedQuery", "Result", "prepare"]
-
-#: How many prepared queries are kept, least recently used dropped first.
-PLAN_CACHE_SIZE = 512
 
 _WRITING_CLAUSES = (ast.Create, ast.Merge, ast.Set, ast.Remove, ast.Delete)
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
@@ -81,45 +77,25 @@ def _convert_parameters(parameters: dict) -> dict:
     return parameters
 
 
-class _PlanCache:
-    """A thread-safe cache of prepared queries keyed by query text; the oldest entry goes first."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[str, PreparedQuery] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, text: str) -> PreparedQuery | None:
-        # A lock-free read: dict lookups are atomic, and every query passes here. The price is
-        # first-in-first-out eviction instead of least-recently-used.
-        return self.entries.get(text)
-
-    def put(self, text: str, prepared: PreparedQuery) -> None:
-        with self.lock:
-            self.entries[text] = prepared
-            self.entries.move_to_end(text)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
 
 
-_cache = _PlanCache(PLAN_CACHE_SIZE)
-
-
-def prepare(text: str) -> PreparedQuery:
+def prepare(text: str, catalogue: Catalogue = BUILTINS) -> PreparedQuery:
     """Parse, check and plan a query, or return the cached plan of the same text.
 
     :param text: openCypher query text.
+    :param catalogue: the procedures CALL may run; plans are cached per catalogue.
     :returns: a PreparedQuery, shareable across threads and connections.
     :raises QuerySyntaxError: when the text does not parse or breaks a syntax rule.
     :raises QuerySemanticError: when the query is meaningless (unknown variable, ...).
+    :raises ProcedureNotFound: when CALL names a procedure the catalogue lacks.
     """
-    prepared = _cache.get(text)
+    prepared = catalogue.plans.get(text)
     if prepared is None:
         statement = parse(text)
-        semantics.check(statement, text)
-        plan = plan_statement(statement)
+        semantics.check(statement, text, catalogue.signatures)
+        plan = plan_statement(statement, catalogue)
         prepared = PreparedQuery(text, plan, _writes(statement), statement.explain, _parameter_names(statement))
-        _cache.put(text, prepared)
+        catalogue.plans.put(text, prepared)
     return prepared
 
 

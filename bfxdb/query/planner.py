@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from typing import Any, Callable
 
-from ..errors import QuerySemanticError
+from ..errors import ProcedureNotFound, QuerySemanticError
 from . import ast
 from .aggregates import DUPLICATE_INSENSITIVE
 from .compiler import ANON, MatchSpec, compile_match
@@ -23,6 +23,7 @@ from .executor import (
     decode_id,
 )
 from .paths import FilterOp, OptionalOp, ShortestOp, ShortestPart
+from .procedures import CallOp, Catalogue
 from .semantics import contains_aggregate, is_aggregate
 from .sqlplan import decode_node, decode_rel
 from .writer import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
@@ -31,19 +32,21 @@ from .writer import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
 _IDENTITY_READERS = frozenset({"id", "count"})
 
 
-def plan_statement(statement: ast.Statement) -> QueryPlan | IndexCommand:
+def plan_statement(statement: ast.Statement, catalogue: Catalogue | None = None) -> QueryPlan | IndexCommand:
     """Plan a parsed and checked statement.
 
     :param statement: what the parser returned.
+    :param catalogue: the procedures CALL may run (None: CALL is refused).
     :returns: a QueryPlan for queries, an IndexCommand for CREATE/DROP INDEX.
     :raises QuerySemanticError: for constructs the engine does not support.
+    :raises ProcedureNotFound: for CALL of a procedure the catalogue lacks.
     """
     body = statement.body
     if isinstance(body, ast.CreateIndex):
         return IndexCommand("create", body.name, body.label, body.properties)
     if isinstance(body, ast.DropIndex):
         return IndexCommand("drop", body.name, body.label, body.properties)
-    pipelines = tuple(_plan_single(part, frozenset()) for part in body.parts)
+    pipelines = tuple(_plan_single(part, frozenset(), catalogue) for part in body.parts)
     return QueryPlan(pipelines, body.union_all)
 
 
@@ -57,7 +60,7 @@ def plan_subquery(query: ast.Query, scope: frozenset[str]) -> Pipeline:
     """
     if len(query.parts) != 1:
         raise QuerySemanticError("UNION is not supported inside EXISTS", "UnexpectedSyntax")
-    return _plan_single(query.parts[0], scope)
+    return _plan_single(query.parts[0], scope, None)
 
 
 # ---------------------------------------------------------------- variable usage
@@ -188,7 +191,7 @@ def _pattern_variables(parts: tuple[ast.PatternPart, ...]) -> list[str]:
 # ---------------------------------------------------------------- planning a single query
 
 
-def _plan_single(query: ast.SingleQuery, outer: frozenset[str]) -> Pipeline:
+def _plan_single(query: ast.SingleQuery, outer: frozenset[str], catalogue: Catalogue | None) -> Pipeline:
     clauses = query.clauses
     usages = _usage_after(clauses)
     scope: list[str] = sorted(outer)
@@ -235,12 +238,51 @@ def _plan_single(query: ast.SingleQuery, outer: frozenset[str]) -> Pipeline:
         elif isinstance(clause, ast.Delete):
             evaluators = tuple(compile_expression(expr, frozenset(scope)) for expr in clause.expressions)
             ops.append(DeleteOp(evaluators, clause.detach))
+        elif isinstance(clause, ast.Call):
+            op = _plan_call(clause, scope, catalogue, standalone=len(clauses) == 1)
+            ops.append(op)
+            scope += [name for name in op.bound if name not in scope]
+            columns = op.bound
         else:
             raise QuerySemanticError(f"{type(clause).__name__} clauses are not supported", "UnexpectedSyntax")
         index += 1
-    if not isinstance(clauses[-1], ast.Return):
+    if not isinstance(clauses[-1], (ast.Return, ast.Call)):
         columns = ()
     return Pipeline(tuple(ops), columns)
+
+
+def _plan_call(clause: ast.Call, scope: list[str], catalogue: Catalogue | None, standalone: bool) -> CallOp:
+    """Resolve the procedure, compile its arguments and map the outputs it yields to variables."""
+    if catalogue is None:
+        raise QuerySemanticError("CALL is not supported inside a subquery", "UnexpectedSyntax")
+    procedure = catalogue.procedures.get(clause.procedure)
+    if procedure is None:
+        raise ProcedureNotFound(f"there is no procedure {clause.procedure}", "ProcedureNotFound")
+    signature = procedure.signature
+    outer = frozenset(scope)
+    # Without parentheses (standalone only) the arguments are the parameters of the same names.
+    arguments = clause.args if clause.args is not None else tuple(ast.Parameter(name) for name, _ in signature.inputs)
+    outputs = [name for name, _ in signature.outputs]
+    if clause.yields:
+        unknown = [field for field, _ in clause.yields if field not in outputs]
+        if unknown:
+            raise QuerySemanticError(
+                f"{procedure.name} has no output {unknown[0]}; it yields {', '.join(outputs) or 'nothing'}",
+                "UndefinedVariable",
+            )
+        yields = tuple((outputs.index(field), alias or field) for field, alias in clause.yields)
+    elif standalone or clause.yield_star:
+        yields = tuple(enumerate(outputs))
+    elif outputs:
+        raise QuerySemanticError(
+            f"inside a query, name what {procedure.name} yields: CALL {procedure.name}(...) YIELD {outputs[0]}",
+            "UnexpectedSyntax",
+        )
+    else:
+        yields = ()
+    bound = outer | {variable for _, variable in yields}
+    where = compile_expression(clause.where, bound) if clause.where is not None else None
+    return CallOp(procedure, tuple(compile_expression(argument, outer) for argument in arguments), yields, where)
 
 
 def _plan_match(clause: ast.Match, scope: list[str], after: Usage, following: Any) -> tuple[Any, list[str]]:

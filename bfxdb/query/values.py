@@ -449,14 +449,15 @@ def to_input(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is float or kind is bool or value is None or kind in TEMPORAL_TYPES:
         return value
-    if isinstance(value, (list, tuple)):
-        return [to_input(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): to_input(item) for key, item in value.items()}
+    # Entities before sequences: Substrate and Relationship are named tuples.
     if isinstance(value, Substrate):
         return NodeRef(value.identity)
     if isinstance(value, Relationship):
         return RelRef(value.identity)
+    if isinstance(value, (list, tuple)):
+        return [to_input(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): to_input(item) for key, item in value.items()}
     if isinstance(value, Path):
         return PathRef(
             tuple(NodeRef(node.identity) for node in value.nodes),

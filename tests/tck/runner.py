@@ -4,9 +4,11 @@ Each scenario gets a fresh in-memory database. The steps understood are those
 of the TCK README: the initial graph (empty, any, or a named graph from the
 graphs directory), setup queries, parameters, the query under test and an
 optional control query, the expected result table, the side effects, or an
-expected error. Any other step text fails the scenario, so nothing passes
-unchecked. Scenarios that need a test procedure ("there exists a
-procedure ...") or are tagged ``@ignore`` are skipped.
+expected error, and test procedures ("there exists a procedure NAME(inputs)
+:: (outputs)" with a table of rows), which are registered through
+``Database.register_procedure`` as a function giving the table's rows whose
+input columns equal the arguments. Any other step text fails the scenario,
+so nothing passes unchecked. Scenarios tagged ``@ignore`` are skipped.
 
 Side effects are counted the way the README defines their observability,
 but read through the Python API (``find_substrates``/``find_relationships``)
@@ -144,8 +146,6 @@ def run_scenario(
 def _skip_reason(scenario: Scenario) -> str | None:
     if "@ignore" in scenario.tags:
         return "tagged @ignore"
-    if any(step.text.startswith("there exists a procedure") for step in scenario.steps):
-        return "needs a test procedure; procedures are not supported yet"
     return None
 
 
@@ -351,6 +351,27 @@ class _Run:
     def having_executed(self, step: Step, inline: str) -> None:
         self.setup(step.doc_string or inline)
 
+    @_step(r"there exists a procedure (?P<name>[\w.]+)\((?P<inputs>[^)]*)\)\s*::\s*\((?P<outputs>[^)]*)\)\s*:")
+    def procedure_exists(self, step: Step, name: str, inputs: str, outputs: str) -> None:
+        """Register a procedure whose rows are the table's, chosen by its input columns."""
+        input_fields, output_fields = _signature_fields(inputs), _signature_fields(outputs)
+        rows = [list(row) for row in step.table or () if any(cell.strip() for cell in row)]
+        header = [cell.strip() for cell in rows.pop(0)] if rows else []
+        expected = [field for field, _ in input_fields + output_fields]
+        if header != expected and (header or expected):
+            raise _Failure(f"the table's columns {header} are not the signature's {expected}")
+        try:
+            table = [[parse_value(cell) for cell in row] for row in rows]
+        except TckValueError as exc:
+            raise _Failure(str(exc)) from None
+        width = len(input_fields)
+
+        def procedure(*arguments: Any) -> list[list[Any]]:
+            wanted = [key(argument) for argument in arguments]
+            return [row[width:] for row in table if [key(value) for value in row[:width]] == wanted]
+
+        self.db.register_procedure(name, procedure, inputs=input_fields, outputs=output_fields)
+
     @_step(r"parameters are:|parameter values are:")
     def parameters_are(self, step: Step) -> None:
         for row in step.table or ():
@@ -442,6 +463,15 @@ class _Run:
 
 
 @lru_cache(maxsize=None)
+def _signature_fields(text: str) -> list[tuple[str, str]]:
+    """Split ``name :: TYPE, ...`` into (name, type) pairs."""
+    fields = []
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        field, _, kind = part.partition("::")
+        fields.append((field.strip(), kind.strip()))
+    return fields
+
+
 def _graph_scripts(graphs_dir: Path, name: str) -> tuple[str, ...]:
     """Read a named graph's scripts: those its ``<name>.json`` lists, else ``<name>.cypher``."""
     folder = graphs_dir / name

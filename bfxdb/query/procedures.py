@@ -1,0 +1,281 @@
+"""Procedures for CALL: their signatures, the built-in ones, per-database catalogues, and the CALL operator."""
+
+from __future__ import annotations
+
+import re
+import threading
+from operator import methodcaller
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import BfxError, InvalidInput, ProcedureFailed, QueryTypeError
+from ..model import Path, Relationship, Substrate
+from .executor import to_output
+from .runtime import Context
+from .semantics import ProcedureSignature
+from .plancache import PLAN_CACHE_SIZE, PlanCache
+from .values import to_input
+
+#: The types a signature may declare, as openCypher writes them; a trailing ``?`` admits null.
+PARAMETER_TYPES = frozenset(
+    {"ANY", "BOOLEAN", "STRING", "INTEGER", "FLOAT", "NUMBER", "LIST", "MAP", "NODE", "RELATIONSHIP", "PATH"}
+)
+#: Most rows one call of a procedure may give; past it the query fails rather than exhaust memory.
+MAX_PROCEDURE_ROWS = 10_000_000
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+# Which Python values each declared type accepts once arguments are in caller form.
+_ACCEPTS: dict[str, Callable[[Any], bool]] = {
+    "ANY": lambda value: True,
+    "BOOLEAN": lambda value: isinstance(value, bool),
+    "STRING": lambda value: isinstance(value, str),
+    "INTEGER": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "FLOAT": lambda value: isinstance(value, float),
+    "NUMBER": lambda value: isinstance(value, (int, float)) and not isinstance(value, bool),
+    "LIST": lambda value: isinstance(value, list),
+    "MAP": lambda value: isinstance(value, dict),
+    "NODE": lambda value: isinstance(value, Substrate),
+    "RELATIONSHIP": lambda value: isinstance(value, Relationship),
+    "PATH": lambda value: isinstance(value, Path),
+}
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A procedure CALL can run: a name, a signature and the function that yields its rows.
+
+    ``function`` gets the arguments in signature order (entities as Substrate, Relationship and
+    Path objects) and returns an iterable of rows, each a mapping keyed by output name or a
+    sequence in output order. Built-in procedures also get the store, first.
+    """
+
+    name: str
+    signature: ProcedureSignature
+    function: Callable[..., Iterable[Any]]
+    description: str = ""
+    needs_store: bool = False
+
+    def describe(self) -> str:
+        """The signature as openCypher writes it, e.g. ``db.labels() :: (label :: STRING)``."""
+        inputs = ", ".join(f"{name} :: {kind}" for name, kind in self.signature.inputs)
+        outputs = ", ".join(f"{name} :: {kind}" for name, kind in self.signature.outputs)
+        return f"{self.name}({inputs}) :: ({outputs})"
+
+
+def make_procedure(
+    name: str,
+    function: Callable[..., Iterable[Any]],
+    inputs: Iterable[tuple[str, str]] = (),
+    outputs: Iterable[tuple[str, str]] = (),
+    description: str = "",
+) -> Procedure:
+    """Check a user's procedure definition and build it.
+
+    :raises InvalidInput: for a malformed name, field name or type, a repeated field, or a
+        function that is not callable.
+    """
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InvalidInput(f"procedure name {name!r} must be dotted names such as my.procedure")
+    if not callable(function):
+        raise InvalidInput("a procedure needs a callable function")
+    signature = ProcedureSignature(_fields(inputs, "input"), _fields(outputs, "output"))
+    return Procedure(name, signature, function, str(description))
+
+
+def _fields(pairs: Iterable[tuple[str, str]], what: str) -> tuple[tuple[str, str], ...]:
+    fields: list[tuple[str, str]] = []
+    for pair in pairs:
+        if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
+            raise InvalidInput(f"each {what} must be a (name, type) pair")
+        field, kind = pair
+        if not isinstance(field, str) or not _FIELD.match(field):
+            raise InvalidInput(f"{what} name {field!r} must be a plain name")
+        if not isinstance(kind, str) or kind.upper().rstrip("?") not in PARAMETER_TYPES:
+            raise InvalidInput(f"{what} {field} has type {kind!r}; use one of {', '.join(sorted(PARAMETER_TYPES))}")
+        if any(field == seen for seen, _ in fields):
+            raise InvalidInput(f"{what} {field} is declared twice")
+        fields.append((field, kind.upper()))
+    return tuple(fields)
+
+
+def check_argument(procedure: Procedure, index: int, value: Any) -> None:
+    """Raise QueryTypeError unless ``value`` fits the declared type of argument ``index``."""
+    field, kind = procedure.signature.inputs[index]
+    if value is None:
+        if kind.endswith("?") or kind == "ANY":
+            return
+        raise QueryTypeError(f"argument {field} of {procedure.name} may not be null", "InvalidArgumentType")
+    if not _ACCEPTS[kind.rstrip("?")](value):
+        raise QueryTypeError(f"argument {field} of {procedure.name} must be {kind}", "InvalidArgumentType")
+
+
+def run_procedure(procedure: Procedure, arguments: list[Any], ctx: Context) -> list[tuple]:
+    """Call a procedure and return its rows as tuples of query values in output order.
+
+    :raises ProcedureFailed: when the function raises, or returns a row that does not fit its outputs.
+    :raises QueryTimeout: when the query's time limit passes while rows are read.
+    """
+    outputs = [field for field, _ in procedure.signature.outputs]
+    try:
+        function = procedure.function
+        produced = function(ctx.store, *arguments) if procedure.needs_store else function(*arguments)
+        rows: list[tuple] = []
+        for row in produced or ():
+            rows.append(_row(procedure, outputs, row))
+            ctx.tick()
+            if len(rows) > MAX_PROCEDURE_ROWS:
+                raise ProcedureFailed(
+                    f"{procedure.name} gave more than {MAX_PROCEDURE_ROWS} rows", "ProcedureRowLimit"
+                )
+    except BfxError:
+        raise
+    except Exception as error:  # the user's function may raise anything; the query reports it
+        raise ProcedureFailed(
+            f"procedure {procedure.name} failed: {type(error).__name__}: {error}", "ProcedureCallFailed"
+        ) from None
+    return rows
+
+
+def _row(procedure: Procedure, outputs: list[str], row: Any) -> tuple:
+    if isinstance(row, Mapping):
+        unknown = row.keys() - set(outputs)
+        if unknown:
+            raise ProcedureFailed(
+                f"{procedure.name} returned {', '.join(sorted(map(str, unknown)))}, which it does not declare",
+                "ProcedureBadRow",
+            )
+        values = [row.get(field) for field in outputs]
+    elif isinstance(row, Sequence) and not isinstance(row, (str, bytes)):
+        if len(row) != len(outputs):
+            raise ProcedureFailed(
+                f"{procedure.name} returned a row of {len(row)} values; it declares {len(outputs)} outputs",
+                "ProcedureBadRow",
+            )
+        values = list(row)
+    else:
+        raise ProcedureFailed(
+            f"{procedure.name} returned a {type(row).__name__}; rows must be mappings or sequences",
+            "ProcedureBadRow",
+        )
+    return tuple(to_input(value) for value in values)
+
+
+# ---------------------------------------------------------------- built-in procedures
+
+
+def _procedures_of(catalogue: Catalogue) -> Callable[[Any], Iterable[tuple]]:
+    def listing(store: Any) -> Iterable[tuple]:
+        return [(p.name, p.describe(), p.description) for p in sorted(catalogue.procedures.values(), key=_by_name)]
+
+    return listing
+
+
+def _by_name(procedure: Procedure) -> str:
+    return procedure.name
+
+
+# (name, its one STRING output, the Store method giving the rows, description)
+_LISTINGS = (
+    ("db.labels", "label", "distinct_labels", "Every label some substrate carries, in order."),
+    ("db.relationshipTypes", "relationshipType", "distinct_relationship_types", "Every relationship type in use."),
+    ("db.propertyKeys", "propertyKey", "distinct_property_keys", "Every metadata key of substrates and relationships."),
+)
+_BUILTINS = tuple(
+    Procedure(name, ProcedureSignature((), ((output, "STRING"),)), methodcaller(method), text, needs_store=True)
+    for name, output, method, text in _LISTINGS
+)
+
+
+# ---------------------------------------------------------------- catalogues
+
+
+class Catalogue:
+    """The procedures one database can call, and the plans prepared against them.
+
+    Plans name the procedures they call, so each catalogue keeps its own plan cache; registering
+    a procedure empties it. Databases that register nothing share the built-in catalogue.
+    """
+
+    def __init__(self, procedures: Iterable[Procedure] = _BUILTINS) -> None:
+        self.procedures: dict[str, Procedure] = {}
+        self.plans = PlanCache(PLAN_CACHE_SIZE)
+        self._lock = threading.Lock()
+        for procedure in procedures:
+            self.procedures[procedure.name] = procedure
+        listing = ProcedureSignature((), (("name", "STRING"), ("signature", "STRING"), ("description", "STRING")))
+        self.procedures["dbms.procedures"] = Procedure(
+            "dbms.procedures", listing, _procedures_of(self), "Every procedure CALL can run.", needs_store=True
+        )
+
+    @property
+    def signatures(self) -> dict[str, ProcedureSignature]:
+        """Signatures by name, for the semantic checker."""
+        return {name: procedure.signature for name, procedure in self.procedures.items()}
+
+    def copy(self) -> Catalogue:
+        """A new catalogue with the same procedures and an empty plan cache."""
+        return Catalogue(p for name, p in self.procedures.items() if name != "dbms.procedures")
+
+    def register(self, procedure: Procedure) -> None:
+        """Add or replace a procedure; plans prepared before are dropped."""
+        with self._lock:
+            self.procedures[procedure.name] = procedure
+            self.plans.clear()
+
+
+BUILTINS = Catalogue()
+
+
+# ---------------------------------------------------------------- the operator
+
+
+class CallOp:
+    """CALL inside a pipeline: run the procedure once per incoming row and bind what it yields."""
+
+    __slots__ = ("procedure", "arguments", "yields", "where")
+
+    def __init__(
+        self,
+        procedure: Procedure,
+        arguments: tuple[Callable[[dict, Context], Any], ...],
+        yields: tuple[tuple[int, str], ...],
+        where: Callable[[dict, Context], Any] | None,
+    ) -> None:
+        self.procedure = procedure
+        self.arguments = arguments
+        #: (index of the output, variable it binds)
+        self.yields = yields
+        self.where = where
+
+    @property
+    def bound(self) -> tuple[str, ...]:
+        """The variables the call binds, in YIELD order."""
+        return tuple(variable for _, variable in self.yields)
+
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Extend each row by every row the procedure gives; a procedure without outputs passes it on."""
+        procedure, yields, where = self.procedure, self.yields, self.where
+        void = not procedure.signature.outputs
+        out: list[dict] = []
+        for row in rows:
+            arguments = [to_output(evaluate(row, ctx), ctx) for evaluate in self.arguments]
+            for index, value in enumerate(arguments):
+                check_argument(procedure, index, value)
+            results = run_procedure(procedure, arguments, ctx)
+            if void:
+                out.append(row)
+                continue
+            for values in results:
+                extended = row.copy()
+                for index, variable in yields:
+                    extended[variable] = values[index]
+                if where is None or where(extended, ctx) is True:
+                    out.append(extended)
+        return out
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        return [f"Call {self.procedure.name} -> {', '.join(self.bound) or '(nothing)'}"]
