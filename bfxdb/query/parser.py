@@ -30,13 +30,16 @@ def _grammar_text() -> str:
         return (Path(__file__).resolve().parents[2] / "grammar" / "cypher.lark").read_text(encoding="utf-8")
 
 
-_LARK = Lark(
-    _grammar_text(),
-    parser="lalr",
-    lexer="contextual",
-    propagate_positions=True,
-    maybe_placeholders=True,
-)
+@functools.cache
+def _lark() -> Lark:
+    """Build the parser on first use: it takes about half a second, which `import bfxdb` need not pay."""
+    return Lark(
+        _grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
 
 # How a terminal reads in an error message, for the ones whose pattern is not plain text.
 _TERMINAL_WORDS = {
@@ -61,9 +64,11 @@ _ARROWS = frozenset({"'-->'", "'<--'", "'--'", "'<-->'", "'-['", "'<-['"})
 _CLAUSES = frozenset(
     {"MATCH", "OPTIONAL", "UNWIND", "WITH", "RETURN", "CREATE", "MERGE", "SET", "REMOVE", "DELETE", "DETACH", "CALL"}
 )
-# Terminals that can only continue a relationship pattern: a parse error where one of them was
-# expected happened inside `-[...]-`.
-_REL_DETAIL_CLOSERS = {t.name for t in _LARK.terminals if t.pattern.value in ("]-", "]->")}
+@functools.cache
+def _rel_detail_closers() -> frozenset[str]:
+    """Terminals that can only continue a relationship pattern: a parse error where one of them was
+    expected happened inside `-[...]-`."""
+    return frozenset(t.name for t in _lark().terminals if t.pattern.value in ("]-", "]->"))
 
 
 @functools.lru_cache(maxsize=2048)
@@ -78,7 +83,7 @@ def parse(text: str) -> ast.Statement:
         what was found and what was expected, and carries the offending line with a caret under it.
     """
     try:
-        return _Builder(text).build(_LARK.parse(text))
+        return _Builder(text).build(_lark().parse(text))
     except UnexpectedInput as error:
         raise _from_lark_error(error, text) from None
     except QuerySyntaxError as error:
@@ -118,7 +123,7 @@ def _term(name: str) -> str:
     """Return how error messages know the terminal called ``name``: NAME, MATCH, ``'('``, ..."""
     if name in _TERMINAL_WORDS:
         return name
-    value = _LARK.get_terminal(name).pattern.value
+    value = _lark().get_terminal(name).pattern.value
     return value.upper() if value.isalpha() else f"'{value}'"
 
 
@@ -157,7 +162,7 @@ def _from_lark_error(error: UnexpectedInput, text: str) -> QuerySyntaxError:
     if isinstance(error, UnexpectedToken) and error.token.type != "$END":
         # `accepts` replays the parser, so unlike `expected` it holds no LALR look-ahead strays.
         expected = set(error.accepts or error.expected)
-        if expected & _REL_DETAIL_CLOSERS:
+        if expected & _rel_detail_closers():
             detail = "InvalidRelationshipPattern"
         message = f"Invalid input '{error.token}': expected {_describe_expected(expected)}"
     elif isinstance(error, UnexpectedToken):
