@@ -159,3 +159,11 @@ def test_call_over_http_and_its_errors(db):
     assert response.get_json()["columns"] == ["label"]
     missing = client.post("/api/v1/query", json={"query": "CALL no.such()"})
     assert missing.status_code == 400 and missing.get_json()["code"] == "procedure_not_found"
+
+
+def test_a_builtin_procedure_over_its_time_limit_raises_query_timeout(tmp_path):
+    with bfxdb.connect(tmp_path / "keys.db") as db:
+        db.bulk_load(({"identity": i, "metadata": {f"k{i % 997}": i, "x": i}} for i in range(1, 40_001)), ())
+        with pytest.raises(bfxdb.QueryTimeout):
+            db.query("CALL db.propertyKeys() YIELD propertyKey RETURN count(*) AS n", timeout=0.0001)
+        assert db.query("CALL db.propertyKeys() YIELD propertyKey RETURN count(*) AS n").rows == [(998,)]

@@ -105,7 +105,7 @@ def check_argument(procedure: Procedure, index: int, value: Any) -> None:
     """Raise QueryTypeError unless ``value`` fits the declared type of argument ``index``."""
     field, kind = procedure.signature.inputs[index]
     if value is None:
-        if kind.endswith("?") or kind == "ANY":
+        if kind.endswith("?"):
             return
         raise QueryTypeError(f"argument {field} of {procedure.name} may not be null", "InvalidArgumentType")
     if not _ACCEPTS[kind.rstrip("?")](value):
@@ -133,6 +133,9 @@ def run_procedure(procedure: Procedure, arguments: list[Any], ctx: Context) -> l
     except BfxError:
         raise
     except Exception as error:  # the user's function may raise anything; the query reports it
+        if procedure.needs_store:
+            # A built-in reading the store: its storage errors and time-limit interrupts keep their meaning.
+            raise
         raise ProcedureFailed(
             f"procedure {procedure.name} failed: {type(error).__name__}: {error}", "ProcedureCallFailed"
         ) from None
