@@ -82,11 +82,11 @@ def serve_bare(path: str, threads: int, cpus: str | None, tuned: bool) -> None:
 
     :param tuned: add the waitress tuning `bfxdb serve` uses, for a like-for-like reference.
     """
-    from bfxdb.web.serve import create_tuned_server
+    from bfxdb.web.serve import create_tuned_server, pin_to_cpus
     from waitress import create_server
 
     if cpus is not None:
-        os.sched_setaffinity(0, {int(cpu) for cpu in cpus.split(",")})
+        pin_to_cpus(cpus)
     make = create_tuned_server if tuned else create_server
     server = make(bare_app(path), host="127.0.0.1", port=0, threads=threads)
     print(f"Serving on http://127.0.0.1:{server.effective_port}", flush=True)

@@ -356,18 +356,12 @@ class Store:
             return self._run_statement(seconds, function, args)
         connection, depth = self._open_transaction(write)
         limit = self._limits[connection]
-        previous = limit.at, limit.seconds
-        if seconds is not None:
-            until = time.monotonic() + seconds
-            if until < limit.at:
-                limit.at, limit.seconds = until, seconds
+        previous = limit.tighten(seconds)
         try:
             result = function(*args, limit.check)
         except sqlite3.OperationalError as error:
             self._close_transaction(connection, depth, commit=False)
-            if "interrupted" in str(error):
-                raise QueryTimeout(f"the query ran past its time limit of {limit.seconds:g} s") from None
-            raise StorageError(f"database error: {error}") from None
+            raise limit.translate(error) from None
         except BaseException:
             self._close_transaction(connection, depth, commit=False)
             raise
@@ -381,17 +375,11 @@ class Store:
             self._shared_lock.acquire()
         try:
             limit = self._limits[self._connection()]
-            previous = limit.at, limit.seconds
-            if seconds is not None:
-                until = time.monotonic() + seconds
-                if until < limit.at:
-                    limit.at, limit.seconds = until, seconds
+            previous = limit.tighten(seconds)
             try:
                 return function(*args, limit.check)
             except sqlite3.OperationalError as error:
-                if "interrupted" in str(error):
-                    raise QueryTimeout(f"the query ran past its time limit of {limit.seconds:g} s") from None
-                raise StorageError(f"database error: {error}") from None
+                raise limit.translate(error) from None
             finally:
                 limit.at, limit.seconds = previous
         finally:
@@ -794,6 +782,21 @@ class _TimeLimit:
     def expired(self) -> int:
         """Tell SQLite to interrupt (non-zero) once the limit has passed."""
         return 1 if time.monotonic() > self.at else 0
+
+    def tighten(self, seconds: float | None) -> tuple[float, float]:
+        """Bring the limit forward to ``seconds`` from now (never later); returns the previous one to restore."""
+        previous = self.at, self.seconds
+        if seconds is not None:
+            until = time.monotonic() + seconds
+            if until < self.at:
+                self.at, self.seconds = until, seconds
+        return previous
+
+    def translate(self, error: sqlite3.OperationalError) -> BfxError:
+        """The bfxdb error for an OperationalError raised under this limit: an interrupt is a timeout."""
+        if "interrupted" in str(error):
+            return QueryTimeout(f"the query ran past its time limit of {self.seconds:g} s")
+        return StorageError(f"database error: {error}")
 
     def check(self) -> None:
         """Raise QueryTimeout once the limit has passed; called from Python loops."""

@@ -96,7 +96,7 @@ def parse_cpus(text: str) -> set[int]:
     return cpus
 
 
-def pin_to_cpus(text: str) -> set[int]:
+def pin_to_cpus(text: str) -> None:
     """Run this process (and every thread it starts from now on) on the CPUs ``text`` lists.
 
     :raises click.UsageError: where the platform cannot pin, or the CPUs are not available.
@@ -108,7 +108,6 @@ def pin_to_cpus(text: str) -> set[int]:
         os.sched_setaffinity(0, cpus)
     except OSError as error:
         raise click.UsageError(f"cannot run on CPUs {text}: {error.strerror}") from None
-    return cpus
 
 
 class OncePerInterval(logging.Filter):

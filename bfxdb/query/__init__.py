@@ -77,8 +77,6 @@ def _convert_parameters(parameters: dict) -> dict:
     return parameters
 
 
-
-
 def prepare(text: str, catalogue: Catalogue = BUILTINS) -> PreparedQuery:
     """Parse, check and plan a query, or return the cached plan of the same text.
 
