@@ -9,12 +9,12 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from . import expressions
-from .query import prepare
-from .query.procedures import BUILTINS, make_procedure
 from .dimensions import PART_TO_WHOLE, Dimension, divide
 from .errors import ExpressionError, InvalidInput, NotFound, ReadOnlyError, StorageError
 from .identity import fingerprint, format_id, parse_id, random_id, to_signed
 from .model import Relationship, Substrate
+from .query import prepare
+from .query.procedures import BUILTINS, make_procedure
 from .store import (
     BULK_BATCH,
     DEFAULT_TIMEOUT,

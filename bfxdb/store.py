@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -72,7 +72,7 @@ SQLITE_VERSION = sqlite3.sqlite_version
 
 def utc_now() -> str:
     """Return the current UTC time as ISO-8601 text with microseconds and a ``Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def quote_identifier(name: str) -> str:

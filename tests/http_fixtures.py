@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from bfxdb.web import create_app
 
 import bfxdb
-from bfxdb.web import create_app
 
 SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "000_4d67cbcd67c725b0.txt"
 API = "/api/v1"

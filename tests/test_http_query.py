@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from bfxdb.web import create_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bfxdb
-from bfxdb.web import create_app
 from tests.http_fixtures import API, MULTIPLY, api, api_db, assert_error, create, make_api, relate
 
 __all__ = ["api", "api_db", "make_api"]

@@ -6,6 +6,7 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (a test dependency)")
 
+from bfxdb.web.openapi import build_document  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
@@ -16,7 +17,6 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from bfxdb.web.openapi import build_document  # noqa: E402
 from tests.http_fixtures import live_server  # noqa: E402
 
 #: Examples per operation and generation mode: enough to shake out 5xx and schema drift, fast enough for CI.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
-
 from bfxdb.web.security import KeyRing, parse_rate
 from bfxdb.web.serve import ENVIRONMENT, is_loopback, serve
+from click.testing import CliRunner
+
 from tests.http_fixtures import API, MULTIPLY, api, api_db, assert_error, make_api
 
 __all__ = ["api", "api_db", "make_api"]

@@ -10,9 +10,9 @@ import sys
 import time
 
 import pytest
+from bfxdb.web.serve import RESPONSE_BUFFER_BYTES, OncePerInterval, create_tuned_server, parse_cpus, serve
 from click.testing import CliRunner
 
-from bfxdb.web.serve import RESPONSE_BUFFER_BYTES, OncePerInterval, create_tuned_server, parse_cpus, serve
 from tests.http_fixtures import SEED_CREATE_BODY, SEED_INVOKE_BODY, http, live_server
 
 JSON = {"Content-Type": "application/json"}
@@ -113,9 +113,8 @@ def test_cpu_lists_parse_into_cpu_numbers():
 
 
 def test_waitress_gets_the_response_buffer_while_it_still_supports_one():
-    from waitress.adjustments import Adjustments
-
     from bfxdb.web import create_app
+    from waitress.adjustments import Adjustments
 
     server = create_tuned_server(create_app(":memory:"), host="127.0.0.1", port=0)
     try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from bfxdb.web.openapi import build_document
 
 import bfxdb
-from bfxdb.web.openapi import build_document
 from tests.http_fixtures import API, MULTIPLY, api, api_db, assert_error, create, make_api
 
 __all__ = ["api", "api_db", "make_api"]

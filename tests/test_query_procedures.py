@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from bfxdb.web import create_app
 
 import bfxdb
-from bfxdb.web import create_app
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request
 
@@ -25,7 +25,7 @@ def health():
     """Report liveness and that the database answers; 503 when it does not."""
     body = {
         "status": "ok",
-        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "version": bfxdb.__version__,
     }
     db = get_db()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import QueryArgumentError
 from .functions import bad_argument
 from .values import check_int, group_key, is_number, order_key
+
 
 class Accumulator:
     """Base of the aggregate accumulators: feed values with add, read the result with result."""

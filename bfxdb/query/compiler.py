@@ -8,8 +8,9 @@ property keys that passed ``is_simple_key``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import ast
 from .runtime import Context

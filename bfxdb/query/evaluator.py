@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import QuerySemanticError, QueryTypeError
 from . import ast
-from .compiler import MatchSpec, compile_match, free_variables
 from .aggregates import AGGREGATES
+from .compiler import MatchSpec, compile_match, free_variables
 from .functions import FUNCTIONS, regex_match
 from .runtime import Context
 from .temporal import TEMPORAL_TYPES, component
 from .values import (
+    UNORDERED,
     NodeRef,
     RelRef,
     add,
@@ -23,7 +25,6 @@ from .values import (
     negate,
     power,
     subtract,
-    UNORDERED,
     type_name,
 )
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import QueryArgumentError, QuerySyntaxError
 from ..identity import to_unsigned
 from ..model import Path
-from .sqlplan import MatchPlan, is_simple_key, json_path_literal, quote_identifier
 from .aggregates import AGGREGATES, Distinct
 from .runtime import Context
+from .sqlplan import MatchPlan, is_simple_key, json_path_literal, quote_identifier
 from .values import Descending, NodeRef, PathRef, RelRef, group_key, order_key
-
 
 Evaluator = Callable[[dict, Context], Any]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import random
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import QueryArgumentError, QueryTypeError
 from ..identity import format_id

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 import threading
-from operator import methodcaller
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import methodcaller
 from typing import Any
 
 from ..errors import BfxError, InvalidInput, ProcedureFailed, QueryTypeError
 from ..model import Path, Relationship, Substrate
 from .executor import to_output
+from .plancache import PLAN_CACHE_SIZE, PlanCache
 from .runtime import Context
 from .semantics import ProcedureSignature
-from .plancache import PLAN_CACHE_SIZE, PlanCache
 from .values import to_input
 
 #: The types a signature may declare, as openCypher writes them; a trailing ``?`` admits null.

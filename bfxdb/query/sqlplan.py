@@ -7,8 +7,9 @@ paths made by ``json_path_literal`` from keys that passed ``is_simple_key``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..identity import to_signed, to_unsigned
 from ..model import Relationship, Substrate

@@ -21,7 +21,9 @@ used only to look up time-zone rules):
 from __future__ import annotations
 
 import re
-from datetime import datetime as _PyDateTime, timedelta as _PyDelta, timezone as _PyTimezone
+from datetime import datetime as _PyDateTime
+from datetime import timedelta as _PyDelta
+from datetime import timezone as _PyTimezone
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
@@ -416,7 +418,7 @@ class DateTime(Instant):
         return self.offset if self.zone_name is None else self.zone_name
 
     @classmethod
-    def of_local(cls, day: int, nano: int, zone: Zone) -> "DateTime":
+    def of_local(cls, day: int, nano: int, zone: Zone) -> DateTime:
         """Place a local date and time in a zone; a time in a DST gap moves forward by the gap."""
         extra, nano = divmod(nano, NANOS_PER_DAY)
         day += extra
@@ -427,7 +429,7 @@ class DateTime(Instant):
         return cls.of_instant(instant, zone)
 
     @classmethod
-    def of_instant(cls, epoch_nanos: int, zone: Zone) -> "DateTime":
+    def of_instant(cls, epoch_nanos: int, zone: Zone) -> DateTime:
         """Show an instant (nanoseconds since the epoch) in a zone."""
         offset = offset_at_instant(zone, epoch_nanos // NANOS_PER_SECOND)
         day, nano = divmod(epoch_nanos + offset * NANOS_PER_SECOND, NANOS_PER_DAY)
@@ -460,7 +462,7 @@ class Duration(Temporal):
         self.seconds = seconds + extra
 
     @classmethod
-    def approximate(cls, months: Fraction, days: Fraction, seconds: Fraction) -> "Duration":
+    def approximate(cls, months: Fraction, days: Fraction, seconds: Fraction) -> Duration:
         """Build a duration from fractional amounts, carrying fractions down a group.
 
         A fraction of a month becomes days at the average month length, a
@@ -488,7 +490,7 @@ class Duration(Temporal):
         reader = _DURATION_ACCESSORS.get(key)
         return None if reader is None else reader(self)
 
-    def __neg__(self) -> "Duration":
+    def __neg__(self) -> Duration:
         return Duration(-self.months, -self.days, -self.seconds, -self.nanos)
 
     def __str__(self) -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import time as _time
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 from .runtime import Context
 from .temporal import (

@@ -18,7 +18,6 @@ from fractions import Fraction
 from typing import Any
 
 from ..errors import QueryArgumentError
-
 from .temporal import (
     NANOS_PER_DAY,
     NANOS_PER_SECOND,
@@ -43,7 +42,6 @@ from .temporal import (
     weeks_in_year,
     zone_info,
 )
-
 
 # ---------------------------------------------------------------- parsing strings
 

@@ -242,7 +242,7 @@ class Descending:
     def __init__(self, key: tuple) -> None:
         self.key = key
 
-    def __lt__(self, other: "Descending") -> bool:
+    def __lt__(self, other: Descending) -> bool:
         return other.key < self.key
 
     def __eq__(self, other: object) -> bool:

@@ -31,11 +31,12 @@ import signal
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .features import Scenario, Step
 from .values import TckValueError, compare_table, from_engine, key, parse_value
@@ -462,7 +463,7 @@ class _Run:
             raise _Failure(f"the query raised {expected} as expected but changed the graph: {effects}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _signature_fields(text: str) -> list[tuple[str, str]]:
     """Split ``name :: TYPE, ...`` into (name, type) pairs."""
     fields = []
