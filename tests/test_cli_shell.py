@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import bfxdb
 from bfxdb.cli import main
-from bfxdb.cli_shell import CONTINUATION, PROMPT, Shell, parse_parameter
+from bfxdb.cli.shell import CONTINUATION, PROMPT, Shell, parse_parameter
 from bfxdb.importers import has_code, split_statements
 
 

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from . import maintenance
-from .cli_format import OUTPUT_FORMATS, error_text, summary, write_result
-from .database import Database
-from .errors import BfxError
-from .importers import has_code, split_statements
+from .. import maintenance
+from ..database import Database
+from ..errors import BfxError
+from ..importers import has_code, split_statements
+from .output import OUTPUT_FORMATS, error_text, summary, write_result
 
 PROMPT = "bfxdb> "
 CONTINUATION = "   ...> "

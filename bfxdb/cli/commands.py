@@ -1,8 +1,7 @@
-"""The `bfxdb` command line: a thin click shell over the public bfxdb API."""
+"""The `bfxdb` commands: query, shell, import, export, stats, check, backup and demo."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys
@@ -11,11 +10,12 @@ from typing import Any
 
 import click
 
-from . import __version__, exporters, importers, maintenance
-from .cli_format import OUTPUT_FORMATS, error_text, summary, write_result
-from .cli_shell import Shell, parse_parameter
-from .database import connect
-from .errors import BfxError, Conflict
+from .. import exporters, importers, maintenance
+from ..database import connect
+from ..errors import BfxError, Conflict
+from .output import OUTPUT_FORMATS, error_text, summary, write_result
+from .progress import ProgressBar
+from .shell import Shell, parse_parameter
 
 DEFAULT_DATABASE = "bfxdb.db"
 MULTIPLY_CODE = 'lambda **kw: kw.get("x", 0) * kw.get("y", 0)'
@@ -26,7 +26,7 @@ a problem found by check, an unreadable file); 2 bad usage (unknown
 option, malformed --param or --params-json, missing file)."""
 
 
-class _Command(click.Command):
+class Command(click.Command):
     """A command whose bfxdb errors end it with their message and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -36,52 +36,7 @@ class _Command(click.Command):
             raise click.ClickException(error_text(error)) from None
 
 
-class _Group(click.Group):
-    """The top-level group; commands from optional parts are imported only when run or listed.
-
-    ``bfxdb --help`` must work without the HTTP server's dependencies installed.
-    """
-
-    command_class = _Command
-    lazy = {"serve": ("bfxdb.web.serve", "serve", "Serve the HTTP API on a database file.")}
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy})
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        command = super().get_command(ctx, name)
-        if command is not None or name not in self.lazy:
-            return command
-        module, attribute, help_text = self.lazy[name]
-        try:
-            return getattr(importlib.import_module(module), attribute)
-        except ImportError as error:
-            return _missing_command(name, help_text, error)
-
-
-def _missing_command(name: str, help_text: str, error: ImportError) -> click.Command:
-    def fail(**_: object) -> None:
-        raise click.ClickException(
-            f"`bfxdb {name}` is not available: {error}. "
-            "Install bfxdb with its HTTP server (pip install 'bfxdb[web]', or pip install -e . from a checkout)."
-        )
-
-    return click.Command(
-        name,
-        callback=fail,
-        help=f"{help_text} (not installed here)",
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-        params=[click.Argument(["arguments"], nargs=-1, required=False)],
-    )
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
-@click.version_option(__version__, prog_name="bfxdb")
-def main() -> None:
-    """bfxdb: an embedded graph database over one SQLite file."""
-
-
-@main.command()
+@click.command(cls=Command)
 @click.argument("path", default=DEFAULT_DATABASE, required=False)
 def demo(path: str) -> None:
     """Run the seed's multiply example against PATH (default: ./bfxdb.db) and print each step."""
@@ -127,7 +82,7 @@ _PARAM_HELP = (
 )
 
 
-@main.command(epilog=EXIT_CODES)
+@click.command(cls=Command, epilog=EXIT_CODES)
 @click.argument("database", type=EXISTING_DATABASE)
 @click.argument("cypher")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help=_PARAM_HELP)
@@ -170,7 +125,7 @@ def query(
         click.echo(summary(result, elapsed), err=True)
 
 
-@main.command(epilog=EXIT_CODES)
+@click.command(cls=Command, epilog=EXIT_CODES)
 @click.argument("database", type=click.Path(dir_okay=False))
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help=_PARAM_HELP)
 @click.option("--format", "-f", "output_format", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True)
@@ -196,44 +151,7 @@ def shell(database: str, params: tuple[str, ...], output_format: str, read_only:
 # ---------------------------------------------------------------- import and export
 
 
-class _ProgressBar:
-    """A click progress bar on standard error, or nothing when that is not a terminal.
-
-    click's bar is used rather than rich's: click is already a dependency, and its bar has
-    the percentage, the ETA and a free text field (here rows and rows per second).
-    """
-
-    def __init__(self, enabled: bool | None, label: str, unit: str) -> None:
-        stderr = sys.stderr
-        self.enabled = stderr.isatty() if enabled is None else enabled
-        self.label, self.unit, self.stream = label, unit, stderr
-        self.bar: Any = None
-        self.position = 0
-        self.started = time.perf_counter()
-
-    def __enter__(self) -> _ProgressBar:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.bar is not None:
-            self.bar.render_finish()
-
-    def update(self, done: int, total: int, rows: int | None = None) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(
-                length=max(total, 1), label=self.label, file=self.stream, show_eta=True, show_percent=True,
-                item_show_func=lambda text: text,
-            )
-            self.bar.render_progress()
-        count = done if rows is None else rows
-        rate = count / max(time.perf_counter() - self.started, 1e-9)
-        self.bar.update(max(done - self.position, 0), f"{count:,} {self.unit}, {rate:,.0f} {self.unit}/s")
-        self.position = max(done, self.position)
-
-
-@main.command("import", epilog=EXIT_CODES)
+@click.command("import", cls=Command, epilog=EXIT_CODES)
 @click.argument("database", type=click.Path(dir_okay=False))
 @click.argument("files", nargs=-1, type=click.Path(exists=True))
 @click.option("--nodes", multiple=True, metavar="[LABEL[:LABEL...]=]FILE[,FILE...]",
@@ -299,7 +217,7 @@ def import_(
             format=input_format,
             delimiter=delimiter,
         )
-        with _ProgressBar(False if quiet else progress, "importing", "rows") as bar:
+        with ProgressBar(False if quiet else progress, "importing", "rows") as bar:
             try:
                 report = importers.import_sources(db, sources, options, on_bad=report_bad, on_progress=bar.update)
             except importers.BadRowError as error:
@@ -319,7 +237,7 @@ def import_(
         click.echo(line, err=True)
 
 
-@main.command(epilog=EXIT_CODES)
+@click.command(cls=Command, epilog=EXIT_CODES)
 @click.argument("database", type=EXISTING_DATABASE)
 @click.argument("out", required=False, type=click.Path(allow_dash=True))
 @click.option("--format", "output_format", type=click.Choice(exporters.FORMATS),
@@ -347,7 +265,7 @@ def export(
     to_file = out not in (None, "-")
     if output_format == "csv" and not to_file:
         raise click.UsageError("a CSV export writes two files: name a folder as OUT")
-    with connect(database, read_only=True) as db, _ProgressBar(
+    with connect(database, read_only=True) as db, ProgressBar(
         progress if progress is not None else (None if to_file else False), "exporting", "rows"
     ) as bar:
         report = exporters.export(db, output_format, out, array_delimiter=array_delimiter, on_progress=bar.update)
@@ -371,7 +289,7 @@ def _size(count: int) -> str:
     return f"{count} B"
 
 
-@main.command(epilog=EXIT_CODES)
+@click.command(cls=Command, epilog=EXIT_CODES)
 @click.argument("database", type=EXISTING_DATABASE)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 def stats(database: str, as_json: bool) -> None:
@@ -400,7 +318,7 @@ def stats(database: str, as_json: bool) -> None:
         click.echo(f"{name.ljust(width)}  {value}")
 
 
-@main.command(epilog=EXIT_CODES)
+@click.command(cls=Command, epilog=EXIT_CODES)
 @click.argument("database", type=EXISTING_DATABASE)
 @click.pass_context
 def check(ctx: click.Context, database: str) -> None:
@@ -424,7 +342,7 @@ def check(ctx: click.Context, database: str) -> None:
         ctx.exit(1)
 
 
-@main.command(epilog=EXIT_CODES)
+@click.command(cls=Command, epilog=EXIT_CODES)
 @click.argument("database", type=EXISTING_DATABASE)
 @click.argument("destination", type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace DESTINATION if it exists.")
@@ -441,5 +359,5 @@ def backup(database: str, destination: str, force: bool) -> None:
     click.echo(f"backed up {database} to {destination} ({_size(size)})")
 
 
-if __name__ == "__main__":
-    main(prog_name="bfxdb")
+#: Every command, in the order they are defined; the group in ``bfxdb.cli`` lists them sorted.
+COMMANDS = (demo, query, shell, import_, export, stats, check, backup)

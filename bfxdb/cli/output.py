@@ -9,9 +9,9 @@ import math
 from collections.abc import Sequence
 from typing import IO, Any
 
-from .errors import InvalidInput
-from .model import Path, Relationship, Substrate
-from .query.temporal import Temporal
+from ..errors import InvalidInput
+from ..model import Path, Relationship, Substrate
+from ..query.temporal import Temporal
 
 OUTPUT_FORMATS = ("table", "json", "csv", "ndjson")
 #: Widest cell a table shows before it cuts the value short with an ellipsis.
