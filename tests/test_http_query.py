@@ -87,7 +87,7 @@ def test_query_over_its_time_limit_is_504(api):
 
 def test_the_server_caps_the_clients_time_limit(api_db):
     app = create_app(api_db, {"QUERY_TIMEOUT": 2.0})
-    from bfxdb.web.routes_query import query_timeout
+    from bfxdb.web.routes.query import query_timeout
 
     with app.app_context():
         assert query_timeout(None) == 2.0

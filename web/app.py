@@ -14,13 +14,7 @@ import bfxdb
 from . import metrics, security
 from .errors import handle_bfx_error, handle_http_exception, handle_unexpected
 from .openapi import PREFIX
-from .routes_docs import blueprint as docs_blueprint
-from .routes_docs import root_blueprint as docs_root_blueprint
-from .routes_import import blueprint as import_blueprint
-from .routes_query import blueprint as query_blueprint
-from .routes_relationships import blueprint as relationships_blueprint
-from .routes_substrates import blueprint as substrates_blueprint
-from .routes_system import blueprint as system_blueprint
+from .routes import docs, imports, query, relationships, substrates, system
 from .state import build_state, settings_from
 
 
@@ -58,14 +52,7 @@ def create_app(
     state = app.extensions["bfxdb"]
     security.install(app, state.keys, state.limiter, state.cors_origins)
     metrics.install(app, state.metrics)
-    for blueprint in (
-        system_blueprint,
-        docs_blueprint,
-        substrates_blueprint,
-        relationships_blueprint,
-        query_blueprint,
-        import_blueprint,
-    ):
-        app.register_blueprint(blueprint, url_prefix=PREFIX)
-    app.register_blueprint(docs_root_blueprint)
+    for resource in (system, docs, substrates, relationships, query, imports):
+        app.register_blueprint(resource.blueprint, url_prefix=PREFIX)
+    app.register_blueprint(docs.root_blueprint)
     return app

@@ -8,12 +8,12 @@ from flask import Blueprint, current_app, request
 
 import bfxdb
 
-from .errors import SchemaViolation
-from .metrics import prometheus_text
-from .security import OPEN, access
-from .serialize import json_response
-from .state import database_size, get_db, get_state
-from .validation import query_str
+from ..errors import SchemaViolation
+from ..metrics import prometheus_text
+from ..security import OPEN, access
+from ..serialize import json_response
+from ..state import database_size, get_db, get_state
+from ..validation import query_str
 
 blueprint = Blueprint("system", __name__)
 PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"

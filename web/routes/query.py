@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from .openapi import QUERY_REQUEST
-from .security import READ, access, can_write
-from .serialize import json_response, to_json
-from .state import get_db, get_state
-from .validation import json_body
+from ..openapi import QUERY_REQUEST
+from ..security import READ, access, can_write
+from ..serialize import json_response, to_json
+from ..state import get_db, get_state
+from ..validation import json_body
 
 blueprint = Blueprint("query", __name__)
 

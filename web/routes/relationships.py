@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from .openapi import DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE, PREFIX, RELATIONSHIP_CREATE
-from .serialize import json_response
-from .state import get_db
-from .validation import json_body, query_int, query_str
+from ..openapi import DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE, PREFIX, RELATIONSHIP_CREATE
+from ..serialize import json_response
+from ..state import get_db
+from ..validation import json_body, query_int, query_str
 
 blueprint = Blueprint("relationships", __name__)
 

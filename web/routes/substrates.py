@@ -8,8 +8,8 @@ from flask import Blueprint
 
 import bfxdb
 
-from .errors import SchemaViolation
-from .openapi import (
+from ..errors import SchemaViolation
+from ..openapi import (
     DEFAULT_PAGE,
     DIVIDE_REQUEST,
     INVOKE_REQUEST,
@@ -20,11 +20,11 @@ from .openapi import (
     SUBSTRATE_CREATE,
     SUBSTRATE_UPDATE,
 )
-from .security import READ, access, require_write
-from .serialize import json_response, to_json
-from .state import get_db
-from .traversal import neighbours as find_neighbours
-from .validation import json_body, query_int, query_json_object, query_str
+from ..security import READ, access, require_write
+from ..serialize import json_response, to_json
+from ..state import get_db
+from ..traversal import neighbours as find_neighbours
+from ..validation import json_body, query_int, query_json_object, query_str
 
 blueprint = Blueprint("substrates", __name__)
 

@@ -10,11 +10,11 @@ from flask import Blueprint, current_app, request
 
 import bfxdb
 
-from .errors import ImportRejected, InvalidJson, SchemaViolation
-from .openapi import RELATIONSHIP_CREATE, SUBSTRATE_CREATE
-from .serialize import json_response
-from .state import get_db, get_state
-from .validation import check_encodable, decode_json, query_bool, query_int, validate
+from ..errors import ImportRejected, InvalidJson, SchemaViolation
+from ..openapi import RELATIONSHIP_CREATE, SUBSTRATE_CREATE
+from ..serialize import json_response
+from ..state import get_db, get_state
+from ..validation import check_encodable, decode_json, query_bool, query_int, validate
 
 blueprint = Blueprint("import", __name__)
 

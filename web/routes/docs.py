@@ -8,9 +8,9 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_from_directory
 
-from .openapi import build_document
-from .security import OPEN, access
-from .serialize import json_response
+from ..openapi import build_document
+from ..security import OPEN, access
+from ..serialize import json_response
 
 blueprint = Blueprint("docs", __name__)
 root_blueprint = Blueprint("docs_root", __name__)
