@@ -13,7 +13,7 @@ import pytest
 from bfxdb.web.serve import RESPONSE_BUFFER_BYTES, OncePerInterval, create_tuned_server, parse_cpus, serve
 from click.testing import CliRunner
 
-from tests.http_fixtures import SEED_CREATE_BODY, SEED_INVOKE_BODY, http, live_server
+from .helpers import SEED_CREATE_BODY, SEED_INVOKE_BODY, http, live_server
 
 JSON = {"Content-Type": "application/json"}
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 import bfxdb
-from tests.http_fixtures import API, api, api_db, assert_error, create, make_api
 
-__all__ = ["api", "api_db", "make_api"]
+from .helpers import API, assert_error, create
 
 
 def test_unknown_route_is_404_in_the_error_shape(api):

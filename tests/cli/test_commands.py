@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import bfxdb
 from bfxdb.cli import main
 
-from .conftest import REPO
+from ..conftest import REPO
 
 
 @pytest.fixture

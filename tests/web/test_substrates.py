@@ -7,22 +7,10 @@ import json
 import pytest
 
 import bfxdb
-from tests.http_fixtures import (
-    API,
-    MULTIPLY,
-    SEED,
-    SEED_CREATE_BODY,
-    SEED_INVOKE_BODY,
-    api,
-    api_db,
-    assert_error,
-    create,
-    make_api,
-    relate,
-    seed_curl_bodies,
-)
 
-__all__ = ["api", "api_db", "make_api"]
+from ..conftest import MULTIPLY
+from .helpers import API, SEED, SEED_CREATE_BODY, SEED_INVOKE_BODY, assert_error, create, relate, seed_curl_bodies
+
 JSON = {"Content-Type": "application/json"}
 
 

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bfxdb
-from tests.http_fixtures import API, MULTIPLY, api, api_db, assert_error, create, make_api, relate
 
-__all__ = ["api", "api_db", "make_api"]
+from ..conftest import MULTIPLY
+from .helpers import API, assert_error, create, relate
 
 
 def run(api, query: str, status: int = 200, **fields):

@@ -90,7 +90,10 @@ def test_a_last_statement_without_semicolon_still_runs(runner, db_path):
 def test_meta_commands_in_a_piped_session(runner, db_path):
     with bfxdb.connect(db_path) as db:
         db.create_substrate(labels=["Person"], metadata={"name": "Ada"})
-    script = ":param who=Ada\nMATCH (p {name: $who}) RETURN p.name;\n:params\n:schema\n:explain MATCH (n) RETURN n;\n:help\n:quit\nRETURN 'not reached';\n"
+    script = (
+        ":param who=Ada\nMATCH (p {name: $who}) RETURN p.name;\n:params\n:schema\n"
+        ":explain MATCH (n) RETURN n;\n:help\n:quit\nRETURN 'not reached';\n"
+    )
     result = runner.invoke(main, ["shell", str(db_path), "-f", "csv"], input=script)
     assert result.exit_code == 0, result.output
     out = result.stdout

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.http_fixtures import API, api, api_db, assert_error, create, make_api, relate
-
-__all__ = ["api", "api_db", "make_api"]
+from .helpers import API, assert_error, create, relate
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""Shared helpers for the HTTP tests: apps over a temporary database, the seed's bodies, a live server."""
+"""Helpers of the HTTP tests: the one error shape, request shortcuts, the seed's bodies, a live server.
+
+The fixtures (``api_db``, ``make_api``, ``api``) are in this folder's conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +17,10 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-from bfxdb.web import create_app
+from ..conftest import SHARED
 
-import bfxdb
-
-SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "000_4d67cbcd67c725b0.txt"
+SEED = SHARED / "seed" / "000_4d67cbcd67c725b0.txt"
 API = "/api/v1"
-MULTIPLY = 'lambda **kw: kw.get("x", 0) * kw.get("y", 0)'
 #: The two JSON bodies the seed's curl examples send, as the seed writes them.
 SEED_CREATE_BODY = """{
     "expression_type": "lambda",
@@ -30,29 +29,6 @@ SEED_CREATE_BODY = """{
   }"""
 SEED_INVOKE_BODY = '{"parameters": {"x": 5, "y": 7}}'
 _LISTENING = re.compile(r"on (http://\S+?)/api/v1 ")
-
-
-@pytest.fixture
-def api_db(tmp_path: Path):
-    """A fresh database file for one test, shared by the app and the test's own checks."""
-    with bfxdb.connect(tmp_path / "api.db") as database:
-        yield database
-
-
-@pytest.fixture
-def make_api(api_db):
-    """Build a test client over ``api_db`` with the given settings (``make_api(API_KEYS=["k"])``)."""
-
-    def make(**config):
-        return create_app(api_db, config).test_client()
-
-    return make
-
-
-@pytest.fixture
-def api(make_api):
-    """A test client over a fresh database, with default settings (no keys, no limits)."""
-    return make_api()
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:

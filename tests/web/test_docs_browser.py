@@ -9,7 +9,7 @@ import tempfile
 import pytest
 from bfxdb.web.openapi import build_document
 
-from tests.http_fixtures import live_server
+from .helpers import live_server
 
 CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser") if shutil.which(name)), None)
 pytestmark = pytest.mark.skipif(

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from tests.http_fixtures import live_server  # noqa: E402
+from .helpers import live_server  # noqa: E402
 
 #: Examples per operation and generation mode: enough to shake out 5xx and schema drift, fast enough for CI.
 EXAMPLES = 12

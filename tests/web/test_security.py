@@ -7,9 +7,9 @@ from bfxdb.web.security import KeyRing, parse_rate
 from bfxdb.web.serve import ENVIRONMENT, is_loopback, serve
 from click.testing import CliRunner
 
-from tests.http_fixtures import API, MULTIPLY, api, api_db, assert_error, make_api
+from ..conftest import MULTIPLY
+from .helpers import API, assert_error
 
-__all__ = ["api", "api_db", "make_api"]
 KEYS = {"API_KEYS": ["rw-key"], "READ_ONLY_KEYS": ["ro-key"]}
 RW = {"Authorization": "Bearer rw-key"}
 RO = {"X-API-Key": "ro-key"}

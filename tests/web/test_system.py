@@ -8,9 +8,9 @@ import pytest
 from bfxdb.web.openapi import build_document
 
 import bfxdb
-from tests.http_fixtures import API, MULTIPLY, api, api_db, assert_error, create, make_api
 
-__all__ = ["api", "api_db", "make_api"]
+from ..conftest import MULTIPLY
+from .helpers import API, assert_error, create
 
 
 def test_health_reports_status_timestamp_and_version(api):

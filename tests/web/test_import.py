@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tests.http_fixtures import API, MULTIPLY, api, api_db, assert_error, make_api
+from ..conftest import MULTIPLY
+from .helpers import API, assert_error
 
-__all__ = ["api", "api_db", "make_api"]
 NDJSON = {"Content-Type": "application/x-ndjson"}
 
 
