@@ -27,6 +27,7 @@ from .errors import (
     ReadOnlyError,
     StorageError,
 )
+from .graph import neighbours
 from .identity import fingerprint, format_id, parse_id
 from .model import Path, Relationship, Substrate
 
@@ -65,5 +66,6 @@ __all__ = [
     "connect",
     "fingerprint",
     "format_id",
+    "neighbours",
     "parse_id",
 ]

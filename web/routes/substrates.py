@@ -23,7 +23,6 @@ from ..openapi import (
 from ..security import READ, access, require_write
 from ..serialize import json_response, to_json
 from ..state import get_db
-from ..traversal import neighbours as find_neighbours
 from ..validation import json_body, query_int, query_json_object, query_str
 
 blueprint = Blueprint("substrates", __name__)
@@ -122,7 +121,7 @@ def substrate_neighbours(substrate_id: str):
     if direction not in ("out", "in", "both"):
         raise SchemaViolation("query parameter direction must be out, in or both", location="direction")
     limit = query_int("limit", DEFAULT_PAGE, 0, MAX_PAGE)
-    found, truncated = find_neighbours(get_db(), substrate_id, depth, direction, query_str("rel_type"), limit)
+    found, truncated = bfxdb.neighbours(get_db(), substrate_id, depth, direction, query_str("rel_type"), limit)
     return json_response(
         {
             "substrate_id": _canonical(substrate_id),
