@@ -30,6 +30,7 @@ from .errors import (
 from .graph import neighbours
 from .identity import fingerprint, format_id, parse_id
 from .model import Path, Relationship, Substrate
+from .rendering import to_json_value, to_text
 
 __version__ = "0.1.0"
 
@@ -68,4 +69,6 @@ __all__ = [
     "format_id",
     "neighbours",
     "parse_id",
+    "to_json_value",
+    "to_text",
 ]

@@ -5,93 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Sequence
 from typing import IO, Any
 
-from ..errors import InvalidInput
-from ..model import Path, Relationship, Substrate
-from ..query.temporal import Temporal
+import bfxdb
+from bfxdb import to_json_value, to_text
 
 OUTPUT_FORMATS = ("table", "json", "csv", "ndjson")
 #: Widest cell a table shows before it cuts the value short with an ellipsis.
 MAX_CELL = 80
-
-
-def to_json_value(value: Any) -> Any:
-    """Turn a query value into plain JSON: nodes, relationships and paths become their dict form.
-
-    Temporal values become their Cypher string (``toString``). Non-finite floats
-    (``0.0 / 0.0`` in Cypher) become the strings ``NaN``, ``Infinity`` and ``-Infinity``,
-    as strict JSON has no spelling for them.
-    """
-    if isinstance(value, (Substrate, Relationship, Path)):
-        return to_json_value(value.to_dict())
-    if isinstance(value, Temporal):
-        return str(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, (list, tuple)):
-        return [to_json_value(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): to_json_value(item) for key, item in value.items()}
-    return value
-
-
-def to_text(value: Any, nested: bool = False) -> str:
-    """Write a query value the way Cypher shells show it: ``(0x…:Label {name: "x"})`` for a node.
-
-    :param nested: inside a list or map, where strings are quoted to keep them apart.
-    """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False) if nested else value
-    if isinstance(value, float):
-        return _float_text(value)
-    if isinstance(value, Substrate):
-        return _node_text(value)
-    if isinstance(value, Relationship):
-        return f"({value.source_id})-{_rel_text(value)}->({value.target_id})"
-    if isinstance(value, Path):
-        return _path_text(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(to_text(item, True) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{key}: {to_text(item, True)}" for key, item in value.items()) + "}"
-    return str(value)
-
-
-def _float_text(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return repr(value)
-
-
-def _properties_text(properties: Any) -> str:
-    return " " + to_text(dict(properties), True) if properties else ""
-
-
-def _node_text(node: Substrate) -> str:
-    labels = "".join(f":{label}" for label in node.labels)
-    return f"({node.substrate_id}{labels}{_properties_text(node.metadata)})"
-
-
-def _rel_text(rel: Relationship) -> str:
-    return f"[:{rel.rel_type}{_properties_text(rel.metadata)}]"
-
-
-def _path_text(path: Path) -> str:
-    parts = [_node_text(path.nodes[0])]
-    for rel, node in zip(path.relationships, path.nodes[1:]):
-        forward = rel.target == node.identity
-        parts.append(f"-{_rel_text(rel)}->" if forward else f"<-{_rel_text(rel)}-")
-        parts.append(_node_text(node))
-    return "".join(parts)
 
 
 def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_cell: int = MAX_CELL) -> str:
@@ -162,15 +84,16 @@ def write_result(result: Any, output_format: str, stream: IO[str]) -> None:
         writer.writerows([_csv_value(value) for value in row] for row in result.rows)
         stream.write(buffer.getvalue())
     else:
-        raise InvalidInput(f"unknown output format {output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
+        raise bfxdb.InvalidInput(f"unknown output format {output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
 
 
 def _csv_value(value: Any) -> str:
+    """Write one CSV field: empty for null, JSON for entities, lists and maps, else the value's text."""
     if value is None:
         return ""
-    if isinstance(value, (str, int, float, bool, Temporal)):
-        return to_text(value)
-    return json.dumps(to_json_value(value), ensure_ascii=False)
+    if isinstance(value, (list, tuple, dict, bfxdb.Substrate, bfxdb.Relationship, bfxdb.Path)):
+        return json.dumps(to_json_value(value), ensure_ascii=False)
+    return to_text(value)
 
 
 def summary(result: Any, seconds: float) -> str:

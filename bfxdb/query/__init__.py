@@ -13,6 +13,7 @@ from .planner import plan_statement
 from .procedures import BUILTINS, Catalogue
 from .result import Result
 from .runtime import Context
+from .values import format_number as format_number
 from .values import to_input
 
 __all__ = ["PreparedQuery", "Result", "prepare"]

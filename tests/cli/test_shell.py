@@ -110,6 +110,14 @@ def test_unknown_meta_command_is_an_error(runner, db_path):
     assert result.exit_code == 1 and "unknown command" in result.stderr
 
 
+def test_the_table_writes_numbers_as_cypher_tostring_does(runner, db_path):
+    script = "RETURN 0.00001 AS small, toString(0.00001) AS text, 1e7 AS large, 2.0 AS two, [1e-5] AS list;\n"
+    result = runner.invoke(main, ["shell", str(db_path)], input=script)
+    assert result.exit_code == 0, result.output
+    row = result.stdout.splitlines()[3]
+    assert [cell.strip() for cell in row.strip("│").split("│")] == ["1.0E-5", "1.0E-5", "1.0E7", "2.0", "[1.0E-5]"]
+
+
 def test_format_command_switches_output(runner, db_path):
     result = runner.invoke(main, ["shell", str(db_path)], input=":format ndjson\nRETURN 1 AS a;\n")
     assert json.loads(result.stdout) == {"a": 1}

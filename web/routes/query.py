@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from bfxdb import to_json_value
+
 from ..openapi import QUERY_REQUEST
 from ..security import READ, access, can_write
-from ..serialize import json_response, to_json
+from ..serialize import json_response
 from ..state import get_db, get_state
 from ..validation import json_body
 
@@ -25,8 +27,8 @@ def query():
     return json_response(
         {
             "columns": list(result.columns),
-            "rows": [[to_json(value) for value in row] for row in result.rows],
-            "stats": to_json(result.stats),
+            "rows": [[to_json_value(value) for value in row] for row in result.rows],
+            "stats": to_json_value(result.stats),
         }
     )
 

@@ -21,7 +21,7 @@ from ..openapi import (
     SUBSTRATE_UPDATE,
 )
 from ..security import READ, access, require_write
-from ..serialize import json_response, to_json
+from ..serialize import json_response
 from ..state import get_db
 from ..validation import json_body, query_int, query_json_object, query_str
 
@@ -107,7 +107,7 @@ def invoke_substrate(substrate_id: str):
     return json_response(
         {
             "substrate_id": _canonical(substrate_id),
-            "result": to_json(result),
+            "result": bfxdb.to_json_value(result),
             "invocation_time_ms": round(elapsed_ms, 4),
         }
     )
