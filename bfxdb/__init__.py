@@ -27,23 +27,60 @@ from .errors import (
     ReadOnlyError,
     StorageError,
 )
+from .exporters import FORMATS as EXPORT_FORMATS
+from .exporters import ExportReport, export
+from .exporters import format_for as export_format_for
 from .graph import neighbours
 from .identity import fingerprint, format_id, parse_id
+from .importers import (
+    DEFAULT_ARRAY_DELIMITER,
+    BadRowError,
+    ImportOptions,
+    ImportReport,
+    has_code,
+    import_sources,
+    parse_group,
+    plan_sources,
+    split_statements,
+)
+from .importers import DEFAULT_BATCH as DEFAULT_IMPORT_BATCH
+from .importers import FORMATS as IMPORT_FORMATS
+from .maintenance import CheckReport, GraphStats, backup, check, graph_stats, property_keys
 from .model import Path, Relationship, Substrate
+from .query import prepare as _prepare
 from .rendering import to_json_value, to_text
 
 __version__ = "0.1.0"
 
+
+def warm_up() -> None:
+    """Build the Cypher parser now, so that the first query does not wait for it (about half a second).
+
+    A server calls this before it takes requests; otherwise the parser is built on first use.
+    """
+    _prepare("RETURN 1 AS ready")
+
+
 __all__ = [
+    "BadRowError",
     "BfxError",
+    "CheckReport",
     "Conflict",
     "ConstraintViolation",
+    "DEFAULT_ARRAY_DELIMITER",
+    "DEFAULT_IMPORT_BATCH",
     "Database",
     "Dimension",
+    "EXPORT_FORMATS",
     "EntityNotFound",
+    "ExportReport",
     "ExpressionError",
     "ExpressionLimitExceeded",
     "ExpressionRejected",
+    "GraphStats",
+    "IMPORT_FORMATS",
+    "ImportOptions",
+    "ImportReport",
     "InvalidId",
     "InvalidInput",
     "NotFound",
@@ -64,11 +101,23 @@ __all__ = [
     "StorageError",
     "Substrate",
     "__version__",
+    "backup",
+    "check",
     "connect",
+    "export",
+    "export_format_for",
     "fingerprint",
     "format_id",
+    "graph_stats",
+    "has_code",
+    "import_sources",
     "neighbours",
+    "parse_group",
     "parse_id",
+    "plan_sources",
+    "property_keys",
+    "split_statements",
     "to_json_value",
     "to_text",
+    "warm_up",
 ]

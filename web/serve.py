@@ -199,7 +199,6 @@ def serve(
         )
     # Flask and waitress load only now, so `bfxdb --help` and the library never need them.
     import bfxdb
-    from bfxdb.query import prepare
 
     from .app import create_app
     from .state import close_app
@@ -228,7 +227,7 @@ def serve(
     except bfxdb.BfxError as error:
         raise click.ClickException(str(error)) from None
     # Build the Cypher parser now, not inside the first /query request (about half a second).
-    prepare("RETURN 1 AS ready")
+    bfxdb.warm_up()
     try:
         server = create_tuned_server(
             app,

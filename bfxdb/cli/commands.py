@@ -10,9 +10,8 @@ from typing import Any
 
 import click
 
-from .. import exporters, importers, maintenance
-from ..database import connect
-from ..errors import BfxError, Conflict
+import bfxdb
+
 from .output import OUTPUT_FORMATS, error_text, summary, write_result
 from .progress import ProgressBar
 from .shell import Shell, parse_parameter
@@ -32,7 +31,7 @@ class Command(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except BfxError as error:
+        except bfxdb.BfxError as error:
             raise click.ClickException(error_text(error)) from None
 
 
@@ -41,11 +40,11 @@ class Command(click.Command):
 def demo(path: str) -> None:
     """Run the seed's multiply example against PATH (default: ./bfxdb.db) and print each step."""
     click.echo(f"database: {path}")
-    with connect(path) as db:
+    with bfxdb.connect(path) as db:
         try:
             multiply = db.create_substrate("lambda", MULTIPLY_CODE, metadata={"name": "multiply"})
             click.echo(f"created substrate {multiply.substrate_id} (multiply)")
-        except Conflict as conflict:
+        except bfxdb.Conflict as conflict:
             multiply = db.get_substrate(conflict.details["substrate_id"])
             click.echo(f"found substrate {multiply.substrate_id} (multiply) from an earlier run")
         result = db.invoke(multiply.identity, {"x": 5, "y": 7})
@@ -115,7 +114,7 @@ def query(
     """
     parameters = _parameters(params, params_json)
     text = sys.stdin.read() if cypher == "-" else cypher
-    with connect(database, read_only=read_only) as db:
+    with bfxdb.connect(database, read_only=read_only) as db:
         started = time.perf_counter()
         result = db.query(text, parameters, read_only=read_only, timeout=timeout)
         elapsed = time.perf_counter() - started
@@ -141,7 +140,7 @@ def shell(database: str, params: tuple[str, ...], output_format: str, read_only:
     the statements in order and stops with exit code 1 at the first error.
     """
     parameters = _parameters(params, None)
-    with connect(database, read_only=read_only) as db:
+    with bfxdb.connect(database, read_only=read_only) as db:
         status = Shell(
             db, interactive=sys.stdin.isatty(), output_format=output_format, parameters=parameters
         ).run()
@@ -158,13 +157,13 @@ def shell(database: str, params: tuple[str, ...], output_format: str, read_only:
               help="A CSV node file group (the first file's first line is the header); the labels go on every node.")
 @click.option("--relationships", multiple=True, metavar="[TYPE=]FILE[,FILE...]",
               help="A CSV relationship file group; TYPE is used where a row has no :TYPE.")
-@click.option("--format", "input_format", type=click.Choice(importers.FORMATS),
+@click.option("--format", "input_format", type=click.Choice(bfxdb.IMPORT_FORMATS),
               help="Read FILES in this format instead of telling it from the name or content.")
 @click.option("--skip-bad", is_flag=True, help="Skip bad rows (each is reported) instead of importing nothing.")
 @click.option("--delimiter", metavar="CHAR", help="CSV field delimiter (default , or tab for .tsv; 'tab' for tab).")
-@click.option("--array-delimiter", default=importers.DEFAULT_ARRAY_DELIMITER, show_default=True, metavar="CHAR",
+@click.option("--array-delimiter", default=bfxdb.DEFAULT_ARRAY_DELIMITER, show_default=True, metavar="CHAR",
               help="Separator of values in array columns and :LABEL.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=importers.DEFAULT_BATCH, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=bfxdb.DEFAULT_IMPORT_BATCH, show_default=True,
               help="Rows per bulk_load call (all of them commit together at the end).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when standard error is a terminal).")
@@ -202,25 +201,25 @@ def import_(
     """
     if not files and not nodes and not relationships:
         raise click.UsageError("name at least one file to import (FILES, --nodes or --relationships)")
-    options = importers.ImportOptions(
+    options = bfxdb.ImportOptions(
         skip_bad=skip_bad, batch_size=batch_size, delimiter=delimiter, array_delimiter=array_delimiter
     )
 
     def report_bad(where: str, reason: str) -> None:
         click.echo(f"skipped {where}: {reason}", err=True)
 
-    with connect(database) as db:
-        sources = importers.plan_sources(
+    with bfxdb.connect(database) as db:
+        sources = bfxdb.plan_sources(
             files,
-            [importers.parse_group(spec) for spec in nodes],
-            [importers.parse_group(spec) for spec in relationships],
+            [bfxdb.parse_group(spec) for spec in nodes],
+            [bfxdb.parse_group(spec) for spec in relationships],
             format=input_format,
             delimiter=delimiter,
         )
         with ProgressBar(False if quiet else progress, "importing", "rows") as bar:
             try:
-                report = importers.import_sources(db, sources, options, on_bad=report_bad, on_progress=bar.update)
-            except importers.BadRowError as error:
+                report = bfxdb.import_sources(db, sources, options, on_bad=report_bad, on_progress=bar.update)
+            except bfxdb.BadRowError as error:
                 raise click.ClickException(
                     f"{error}\nnothing was imported (--skip-bad skips bad rows instead)"
                 ) from None
@@ -240,9 +239,9 @@ def import_(
 @click.command(cls=Command, epilog=EXIT_CODES)
 @click.argument("database", type=EXISTING_DATABASE)
 @click.argument("out", required=False, type=click.Path(allow_dash=True))
-@click.option("--format", "output_format", type=click.Choice(exporters.FORMATS),
+@click.option("--format", "output_format", type=click.Choice(bfxdb.EXPORT_FORMATS),
               help="Default: from OUT's extension (.ndjson .jsonl .graphml .cypher), csv for a folder, else ndjson.")
-@click.option("--array-delimiter", default=importers.DEFAULT_ARRAY_DELIMITER, show_default=True, metavar="CHAR",
+@click.option("--array-delimiter", default=bfxdb.DEFAULT_ARRAY_DELIMITER, show_default=True, metavar="CHAR",
               help="Separator of values in CSV array columns and :LABEL.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when writing a file and standard error is a terminal).")
@@ -261,14 +260,14 @@ def export(
     bidirectional flag survive export then import. OUT ending in .gz is compressed.
     The export reads one consistent snapshot and is safe while a server writes.
     """
-    output_format = output_format or exporters.format_for(out)
+    output_format = output_format or bfxdb.export_format_for(out)
     to_file = out not in (None, "-")
     if output_format == "csv" and not to_file:
         raise click.UsageError("a CSV export writes two files: name a folder as OUT")
-    with connect(database, read_only=True) as db, ProgressBar(
+    with bfxdb.connect(database, read_only=True) as db, ProgressBar(
         progress if progress is not None else (None if to_file else False), "exporting", "rows"
     ) as bar:
-        report = exporters.export(db, output_format, out, array_delimiter=array_delimiter, on_progress=bar.update)
+        report = bfxdb.export(db, output_format, out, array_delimiter=array_delimiter, on_progress=bar.update)
     if to_file:
         click.echo(
             f"exported {report.substrates:,} substrates and {report.relationships:,} relationships "
@@ -294,8 +293,8 @@ def _size(count: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 def stats(database: str, as_json: bool) -> None:
     """Show counts by label and relationship type, expressions, indexes, file size and schema version."""
-    with connect(database, read_only=True) as db:
-        figures = maintenance.graph_stats(db)
+    with bfxdb.connect(database, read_only=True) as db:
+        figures = bfxdb.graph_stats(db)
     if as_json:
         click.echo(json.dumps(figures.to_dict(), indent=2))
         return
@@ -326,8 +325,8 @@ def check(ctx: click.Context, database: str) -> None:
 
     Exits with 1 when any check finds a problem.
     """
-    with connect(database, read_only=True) as db:
-        report = maintenance.check(db)
+    with bfxdb.connect(database, read_only=True) as db:
+        report = bfxdb.check(db)
     for name in report.checks:
         click.echo(f"checked {name}")
     for kind, count in report.problems.items():
@@ -354,8 +353,8 @@ def backup(database: str, destination: str, force: bool) -> None:
     """
     if os.path.exists(destination) and not force:
         raise click.ClickException(f"{destination} exists; pass --force to replace it")
-    with connect(database, read_only=True) as db:
-        size = maintenance.backup(db, destination, overwrite=force)
+    with bfxdb.connect(database, read_only=True) as db:
+        size = bfxdb.backup(db, destination, overwrite=force)
     click.echo(f"backed up {database} to {destination} ({_size(size)})")
 
 

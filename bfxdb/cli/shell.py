@@ -11,10 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from .. import maintenance
-from ..database import Database
-from ..errors import BfxError
-from ..importers import has_code, split_statements
+import bfxdb
+from bfxdb import has_code, split_statements
+
 from .output import OUTPUT_FORMATS, error_text, summary, write_result
 
 PROMPT = "bfxdb> "
@@ -61,7 +60,7 @@ class Shell:
 
     def __init__(
         self,
-        db: Database,
+        db: bfxdb.Database,
         *,
         interactive: bool,
         output_format: str = "table",
@@ -122,7 +121,7 @@ class Shell:
         started = time.perf_counter()
         try:
             result = self.db.query(("EXPLAIN " if explain else "") + text, self.parameters)
-        except BfxError as error:
+        except bfxdb.BfxError as error:
             self._error(error_text(error))
             return
         except KeyboardInterrupt:
@@ -174,9 +173,9 @@ class Shell:
 
     def _schema(self) -> None:
         try:
-            stats = maintenance.graph_stats(self.db)
-            keys = maintenance.property_keys(self.db)
-        except BfxError as error:
+            stats = bfxdb.graph_stats(self.db)
+            keys = bfxdb.property_keys(self.db)
+        except bfxdb.BfxError as error:
             self._error(error_text(error))
             return
         lines = [f"{stats.substrates} substrates, {stats.relationships} relationships"]

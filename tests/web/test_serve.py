@@ -138,3 +138,15 @@ def test_queue_depth_warnings_are_thinned_to_one_per_interval(monkeypatch):
     passed = record()
     assert thinning.filter(passed)
     assert passed.getMessage() == "Task queue depth is 3 (5 similar warnings in the last 10 s)"
+
+
+def test_warm_up_builds_the_cypher_parser_that_serve_would_otherwise_build_in_the_first_request():
+    import subprocess
+
+    check = (
+        "import bfxdb; from bfxdb.query import parser; "
+        "before = parser._lark.cache_info().currsize; bfxdb.warm_up(); "
+        "print(before, parser._lark.cache_info().currsize)"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "1"]
