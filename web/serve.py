@@ -9,32 +9,14 @@ import signal
 import socket
 import time
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
-DEFAULT_DATABASE = "bfxdb.db"
-DEFAULT_MAX_BODY = 4 * 1024 * 1024
-DEFAULT_MAX_IMPORT = 1024 * 1024 * 1024
+from .settings import DEFAULTS, ENVIRONMENT, ServeSettings
 
-#: Every setting with its environment variable, for the docs and the test that checks they are documented.
-ENVIRONMENT = {
-    "path": "BFXDB_DATABASE",
-    "host": "BFXDB_HOST",
-    "port": "BFXDB_PORT",
-    "threads": "BFXDB_THREADS",
-    "api_keys": "BFXDB_API_KEY",
-    "read_only_keys": "BFXDB_READ_ONLY_KEY",
-    "insecure": "BFXDB_INSECURE",
-    "cors_origins": "BFXDB_CORS_ORIGIN",
-    "cors_credentials": "BFXDB_CORS_CREDENTIALS",
-    "max_body_bytes": "BFXDB_MAX_BODY_BYTES",
-    "max_import_bytes": "BFXDB_MAX_IMPORT_BYTES",
-    "rate_limit": "BFXDB_RATE_LIMIT",
-    "query_timeout": "BFXDB_QUERY_TIMEOUT",
-    "read_only": "BFXDB_READ_ONLY",
-    "cpus": "BFXDB_CPUS",
-}
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 #: Waitress warns "Task queue depth is N" for every request that waits for a thread; under load that
 #: is one log line per request, written by the thread that also does all socket I/O.
@@ -135,18 +117,20 @@ def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _option(*names: str, setting: str, **kwargs):
-    """A click option read from its BFXDB_* variable too, which --help shows."""
-    return click.option(*names, envvar=ENVIRONMENT[setting], show_envvar=True, **kwargs)
+def _option(*names: str, setting: str, **kwargs: Any) -> Callable[[FC], FC]:
+    """A click option for one ServeSettings field: its default, also read from its BFXDB_* variable (--help says so)."""
+    return click.option(
+        *names, envvar=ENVIRONMENT[setting], show_envvar=True, default=getattr(DEFAULTS, setting), **kwargs
+    )
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("path", required=False, envvar=ENVIRONMENT["path"], type=click.Path(dir_okay=False))
-@_option("--host", setting="host", default="127.0.0.1", show_default=True,
+@_option("--host", setting="host", show_default=True,
          help="Address to listen on; beyond loopback it needs --api-key or --insecure.")
-@_option("--port", setting="port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+@_option("--port", setting="port", show_default=True, type=click.IntRange(0, 65535),
          help="Port to listen on; 0 picks a free one (printed at start).")
-@_option("--threads", setting="threads", default=4, show_default=True, type=click.IntRange(1, 256),
+@_option("--threads", setting="threads", show_default=True, type=click.IntRange(1, 256),
          help="Request worker threads.")
 @_option("--api-key", "api_keys", setting="api_keys", multiple=True,
          help="A read-write API key; repeat for several (in the variable: separated by spaces).")
@@ -158,41 +142,29 @@ def _option(*names: str, setting: str, **kwargs):
          help="An origin allowed to call the API from a browser (or '*'); CORS is off without one.")
 @_option("--cors-credentials", setting="cors_credentials", is_flag=True,
          help="Send Access-Control-Allow-Credentials to the listed origins (never with '*').")
-@_option("--max-body-bytes", setting="max_body_bytes", default=DEFAULT_MAX_BODY, show_default=True,
+@_option("--max-body-bytes", setting="max_body_bytes", show_default=True,
          type=click.IntRange(1), help="Largest JSON request body; larger ones get 413.")
-@_option("--max-import-bytes", setting="max_import_bytes", default=DEFAULT_MAX_IMPORT, show_default=True,
+@_option("--max-import-bytes", setting="max_import_bytes", show_default=True,
          type=click.IntRange(1), help="Largest NDJSON body for POST /import.")
-@_option("--rate-limit", setting="rate_limit", default=None,
+@_option("--rate-limit", setting="rate_limit",
          help="Requests per client (API key, else address), e.g. 100/s or 600/min; off by default.")
-@_option("--query-timeout", setting="query_timeout", default=30.0, show_default=True,
+@_option("--query-timeout", setting="query_timeout", show_default=True,
          type=click.FloatRange(0, min_open=True), help="Longest a Cypher query may run, in seconds (then 504).")
 @_option("--read-only", setting="read_only", is_flag=True,
          help="Open the database read-only: every write answers 403.")
-@_option("--cpus", setting="cpus", default=None, metavar="LIST",
+@_option("--cpus", setting="cpus", metavar="LIST",
          help="Run only on these CPUs, e.g. 0 or 0-1,3 (Linux). One CPU avoids costly cross-core "
               "handoffs of Python's GIL; see the README.")
-def serve(
-    path: str | None,
-    host: str,
-    port: int,
-    threads: int,
-    api_keys: tuple[str, ...],
-    read_only_keys: tuple[str, ...],
-    insecure: bool,
-    cors_origins: tuple[str, ...],
-    cors_credentials: bool,
-    max_body_bytes: int,
-    max_import_bytes: int,
-    rate_limit: str | None,
-    query_timeout: float,
-    read_only: bool,
-    cpus: str | None,
-) -> None:
+def serve(path: str | None, **options: Any) -> None:
     """Serve the HTTP API for the database at PATH (or $BFXDB_DATABASE; default ./bfxdb.db) under waitress.
 
     Routes live under /api/v1 (Swagger UI at /api/v1/docs). Stop with Ctrl-C or SIGTERM.
     """
-    if not is_loopback(host) and not (api_keys or read_only_keys) and not insecure:
+    given_path = path is not None
+    settings = ServeSettings(path=path if given_path else DEFAULTS.path, **options)
+    host, port = settings.host, settings.port
+    keyed = bool(settings.api_keys or settings.read_only_keys)
+    if not is_loopback(host) and not keyed and not settings.insecure:
         raise click.UsageError(
             f"refusing to listen on {host} without an API key: pass --api-key (or set BFXDB_API_KEY), "
             "or --insecure to serve the database to anyone who can reach it"
@@ -203,25 +175,14 @@ def serve(
     from .app import create_app
     from .state import close_app
 
-    if cpus is not None:
+    if settings.cpus is not None:
         # Before the database and waitress start any thread, so that every thread inherits it.
-        pin_to_cpus(cpus)
-    if path is None:
-        path = DEFAULT_DATABASE
-        click.echo(f"No PATH given: using ./{DEFAULT_DATABASE} ({os.path.abspath(path)})")
-    config = {
-        "READ_ONLY": read_only,
-        "API_KEYS": api_keys,
-        "READ_ONLY_KEYS": read_only_keys,
-        "CORS_ORIGINS": cors_origins,
-        "CORS_ALLOW_CREDENTIALS": cors_credentials,
-        "MAX_CONTENT_LENGTH": max_body_bytes,
-        "MAX_IMPORT_BYTES": max_import_bytes,
-        "RATE_LIMIT": rate_limit,
-        "QUERY_TIMEOUT": query_timeout,
-    }
+        pin_to_cpus(settings.cpus)
+    path = settings.path
+    if not given_path:
+        click.echo(f"No PATH given: using ./{path} ({os.path.abspath(path)})")
     try:
-        app = create_app(path, config)
+        app = create_app(path, settings.app_config())
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     except bfxdb.BfxError as error:
@@ -233,9 +194,9 @@ def serve(
             app,
             host=host,
             port=port,
-            threads=threads,
+            threads=settings.threads,
             ident="bfxdb",
-            max_request_body_size=max(max_body_bytes, max_import_bytes),
+            max_request_body_size=max(settings.max_body_bytes, settings.max_import_bytes),
         )
     except OSError as error:
         close_app(app)
@@ -250,7 +211,7 @@ def serve(
             shown = f"[{address}]" if ":" in address else address
             click.echo(f"Serving {os.path.abspath(path)} on http://{shown}:{bound_port}/api/v1 "
                        f"(docs: http://{shown}:{bound_port}/api/v1/docs)")
-        if not (api_keys or read_only_keys):
+        if not keyed:
             click.echo("No API key set: every client that can connect may read and write.")
         server.run()
     except KeyboardInterrupt:

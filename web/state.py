@@ -13,20 +13,7 @@ import bfxdb
 
 from .metrics import RequestMetrics
 from .security import KeyRing, RateLimiter, parse_rate
-
-#: Settings create_app understands, with their defaults (see the README's "HTTP API" section).
-DEFAULTS: dict[str, Any] = {
-    "DATABASE": "bfxdb.db",
-    "READ_ONLY": False,
-    "API_KEYS": (),
-    "READ_ONLY_KEYS": (),
-    "CORS_ORIGINS": (),
-    "CORS_ALLOW_CREDENTIALS": False,
-    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
-    "MAX_IMPORT_BYTES": 1024 * 1024 * 1024,
-    "RATE_LIMIT": None,
-    "QUERY_TIMEOUT": 30.0,
-}
+from .settings import DEFAULTS
 
 
 @dataclass
@@ -45,11 +32,13 @@ class AppState:
 
 
 def settings_from(config: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Merge a config mapping over the defaults and check the combinations that must never happen.
+    """Merge a config mapping over the defaults (ServeSettings's) and check the combinations that must never happen.
 
+    :param config: ``create_app`` config keys (see ``ServeSettings.app_config``) and any Flask settings.
+    :returns: every app setting, with the others given.
     :raises ValueError: for CORS ``*`` with credentials, or a malformed rate limit.
     """
-    settings = dict(DEFAULTS)
+    settings = DEFAULTS.app_config()
     settings.update(config or {})
     origins = _as_tuple(settings["CORS_ORIGINS"])
     if "*" in origins and settings["CORS_ALLOW_CREDENTIALS"]:

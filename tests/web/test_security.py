@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from bfxdb.web.security import KeyRing, parse_rate
-from bfxdb.web.serve import ENVIRONMENT, is_loopback, serve
+from bfxdb.web.serve import is_loopback, serve
+from bfxdb.web.settings import ENVIRONMENT
 from click.testing import CliRunner
 
 from ..conftest import MULTIPLY
