@@ -118,10 +118,27 @@ def test_waitress_gets_the_response_buffer_while_it_still_supports_one():
 
     server = create_tuned_server(create_app(":memory:"), host="127.0.0.1", port=0)
     try:
-        expected = RESPONSE_BUFFER_BYTES if hasattr(Adjustments, "send_bytes") else Adjustments.send_bytes
-        assert server.adj.send_bytes == expected
+        if hasattr(Adjustments, "send_bytes"):
+            assert server.adj.send_bytes == RESPONSE_BUFFER_BYTES
+        else:
+            assert not hasattr(server.adj, "send_bytes")
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("supported", [True, False])
+def test_the_response_buffer_is_asked_for_only_from_a_waitress_that_has_it(monkeypatch, supported):
+    import waitress
+    from waitress.adjustments import Adjustments
+
+    asked: list[dict] = []
+    monkeypatch.setattr(waitress, "create_server", lambda app, **options: asked.append(options) or options)
+    if supported:
+        monkeypatch.setattr(Adjustments, "send_bytes", 1, raising=False)
+    else:
+        monkeypatch.delattr(Adjustments, "send_bytes", raising=False)
+    create_tuned_server(object(), host="127.0.0.1", port=0)
+    assert asked == [{"host": "127.0.0.1", "port": 0, **({"send_bytes": RESPONSE_BUFFER_BYTES} if supported else {})}]
 
 
 def test_queue_depth_warnings_are_thinned_to_one_per_interval(monkeypatch):
