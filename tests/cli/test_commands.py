@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import tomllib
 from pathlib import Path
 
 import click
@@ -61,7 +63,20 @@ def test_serve_resolves_lazily_and_explains_itself_when_missing(runner, monkeypa
     assert listing.exit_code == 0 and "serve" in listing.output
     result = runner.invoke(main, ["serve", "graph.db", "--port", "0"])
     assert result.exit_code == 1
-    assert "not available" in result.output and "pip install" in result.output
+    assert "not available" in result.output and "pip install 'bfxdb[web]'" in result.output
+
+
+def test_the_hint_for_a_missing_command_names_an_extra_that_installs_it(runner, monkeypatch):
+    def refuse(name, *args, **kwargs):
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr("bfxdb.cli.importlib.import_module", refuse)
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    for name in main.lazy:
+        hint = runner.invoke(main, [name]).output
+        named = re.findall(r"pip install 'bfxdb\[(\w+)\]'", hint)
+        assert named and all(extra in extras for extra in named), hint
+    assert {"flask", "waitress"} <= {re.split("[<>=!~ ]", spec)[0].lower() for spec in extras["web"]}
 
 
 def test_serve_runs_the_web_command_when_it_is_installed(runner, monkeypatch):

@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import bfxdb
+from bfxdb import has_code, split_statements
 from bfxdb.cli import main
 from bfxdb.cli.shell import CONTINUATION, PROMPT, Shell, parse_parameter
-from bfxdb import has_code, split_statements
 
 
 @pytest.fixture
