@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 import bfxdb
@@ -19,7 +20,7 @@ from .state import build_state, settings_from
 
 
 def create_app(
-    database: bfxdb.Database | str | os.PathLike | None = None, config: Mapping[str, Any] | None = None
+    database: bfxdb.Database | str | os.PathLike[str] | None = None, config: Mapping[str, Any] | None = None
 ) -> Flask:
     """Build the HTTP API app over one bfxdb database.
 
@@ -40,8 +41,11 @@ def create_app(
     settings = settings_from(config)
     app = Flask(__name__)
     app.config.update(settings)
-    app.json.sort_keys = False
-    app.json.compact = True
+    # Keys in the order the routes build them, no whitespace: what json_response writes too.
+    provider = DefaultJSONProvider(app)
+    provider.sort_keys = False
+    provider.compact = True
+    app.json = provider
     app.extensions["bfxdb"] = build_state(database, settings)
 
     # One handler per kind: bfxdb's tree (the HTTP layer's errors included), Werkzeug's, and the rest.

@@ -5,9 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
+from werkzeug.local import LocalProxy
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 #: Latest latencies kept per route: enough for a stable p99 without growing forever.
 WINDOW = 2048
@@ -69,11 +74,12 @@ def _quantile(ordered: list[float], q: float) -> float:
     return ordered[index]
 
 
-def make_recorder(metrics: RequestMetrics):
+def make_recorder(metrics: RequestMetrics) -> Callable[[Response], Response]:
     """Build the after_request hook that records each response in ``metrics``."""
 
     def record(response: Response) -> Response:
-        req = request._get_current_object()
+        # Flask types `request` as a Request, but it is a LocalProxy: fetch the object once, not per attribute.
+        req = cast("LocalProxy[Request]", request)._get_current_object()
         started = req.environ.get("bfx.started")
         if started is not None:
             rule = req.url_rule
@@ -92,11 +98,12 @@ def install(app: Flask, metrics: RequestMetrics) -> None:
     """
     inner = app.wsgi_app
 
-    def timed(environ, start_response):
+    def timed(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         environ["bfx.started"] = time.perf_counter()
         return inner(environ, start_response)
 
-    app.wsgi_app = timed
+    # Flask's documented way to wrap the app in WSGI middleware; mypy refuses any assignment to a method.
+    app.wsgi_app = timed  # type: ignore[method-assign]
     app.after_request(make_recorder(metrics))
 
 

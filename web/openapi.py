@@ -18,6 +18,8 @@ MAX_QUERY = 1 << 20
 MAX_TIMEOUT_MS = 3_600_000
 #: SQLite's largest integer: an OFFSET past it cannot even be bound.
 MAX_OFFSET = (1 << 63) - 1
+#: An OpenAPI 3.0 schema object: JSON data, its values of every JSON type.
+Schema = dict[str, Any]
 
 _HEX_ID = {"type": "string", "pattern": "^0x[0-9A-F]{16}$", "example": "0x1A2B3C4D5E6F7890"}
 _ID_INPUT = {
@@ -32,7 +34,7 @@ _TIMESTAMP = {"type": "string", "format": "date-time", "example": "2026-02-09T12
 _ANY = {"description": "Any JSON value."}
 
 # Request schemas: self-contained (no $ref) because web.validation checks bodies against them directly.
-SUBSTRATE_CREATE = {
+SUBSTRATE_CREATE: Schema = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
@@ -58,7 +60,7 @@ SUBSTRATE_CREATE = {
         },
     },
 }
-SUBSTRATE_UPDATE = {
+SUBSTRATE_UPDATE: Schema = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
@@ -66,7 +68,7 @@ SUBSTRATE_UPDATE = {
         "labels": {"type": "array", "items": _NAME, "maxItems": MAX_LABELS, "description": "Replaces the labels."},
     },
 }
-DIVIDE_REQUEST = {
+DIVIDE_REQUEST: Schema = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
@@ -76,12 +78,12 @@ DIVIDE_REQUEST = {
         }
     },
 }
-INVOKE_REQUEST = {
+INVOKE_REQUEST: Schema = {
     "type": "object",
     "additionalProperties": False,
     "properties": {"parameters": {**_OBJECT, "example": {"x": 5, "y": 7}}},
 }
-RELATIONSHIP_CREATE = {
+RELATIONSHIP_CREATE: Schema = {
     "type": "object",
     "additionalProperties": False,
     "required": ["rel_type", "source_id", "target_id"],
@@ -96,7 +98,7 @@ RELATIONSHIP_CREATE = {
         "metadata": _OBJECT,
     },
 }
-QUERY_REQUEST = {
+QUERY_REQUEST: Schema = {
     "type": "object",
     "additionalProperties": False,
     "required": ["query"],
@@ -318,7 +320,7 @@ _RESPONSE_SCHEMAS: dict[str, Any] = {
     },
 }
 
-REQUEST_SCHEMAS = {
+REQUEST_SCHEMAS: dict[str, Schema] = {
     "SubstrateCreate": SUBSTRATE_CREATE,
     "SubstrateUpdate": SUBSTRATE_UPDATE,
     "DivideRequest": DIVIDE_REQUEST,
@@ -657,7 +659,7 @@ def build_document() -> dict[str, Any]:
             ),
         },
     }
-    document = {
+    document: dict[str, Any] = {
         "openapi": "3.0.3",
         "info": {
             "title": "bfxdb HTTP API",

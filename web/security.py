@@ -8,9 +8,10 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
+from werkzeug.local import LocalProxy
 
 from .errors import Forbidden, RateLimited, Unauthorized
 
@@ -18,6 +19,7 @@ View = TypeVar("View", bound=Callable)
 
 #: How a view is guarded: "open" needs no key, "read" any key, "write" a read-write key.
 OPEN, READ, WRITE = "open", "read", "write"
+_ACCESS_ATTRIBUTE = "bfx_access"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _PERIODS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0, "h": 3600.0, "hour": 3600.0}
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*([a-z]+)\s*)?$")
@@ -34,7 +36,8 @@ def access(level: str) -> Callable[[View], View]:
     """
 
     def mark(view: View) -> View:
-        view.bfx_access = level
+        # An attribute on the view function, as Flask marks views itself (required_methods, ...).
+        setattr(view, _ACCESS_ATTRIBUTE, level)
         return view
 
     return mark
@@ -135,14 +138,15 @@ def check_request() -> Response | None:
     :raises RateLimited: past the client's rate limit.
     """
     settings = current_app.extensions["bfxdb"]
-    req = request._get_current_object()
+    # Flask types `request` as a Request, but it is a LocalProxy: fetch the object once, not per attribute.
+    req = cast("LocalProxy[Request]", request)._get_current_object()
     if req.method == "OPTIONS":
         return preflight(settings.cors_origins)
     view = current_app.view_functions.get(req.endpoint) if req.endpoint else None
     # Unknown routes and methods fall through to their 404/405.
     if view is None:
         return None
-    level = getattr(view, "bfx_access", READ if req.method in _SAFE_METHODS else WRITE)
+    level = getattr(view, _ACCESS_ATTRIBUTE, READ if req.method in _SAFE_METHODS else WRITE)
     if level == OPEN:
         return None
     key = presented_key()

@@ -10,11 +10,14 @@ import socket
 import time
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .settings import DEFAULTS, ENVIRONMENT, ServeSettings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 
@@ -43,13 +46,17 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None)
     except (socket.gaierror, UnicodeError):
         return False
-    return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+    return bool(infos) and all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
 
 
-def create_tuned_server(app, **options: Any):
+def create_tuned_server(app: WSGIApplication, **options: Any) -> Any:
     """Create a waitress server for ``app`` with the given options plus bfxdb's response buffering.
 
     Waitress marks ``send_bytes`` deprecated; once a release drops it, serving goes on unbuffered.
+
+    :param app: the WSGI app to serve.
+    :param options: waitress's adjustments (host, port, threads, ...).
+    :returns: the waitress server (waitress has no type hints), not yet running.
     """
     from waitress import create_server
     from waitress.adjustments import Adjustments
@@ -161,7 +168,7 @@ def serve(path: str | None, **options: Any) -> None:
     Routes live under /api/v1 (Swagger UI at /api/v1/docs). Stop with Ctrl-C or SIGTERM.
     """
     given_path = path is not None
-    settings = ServeSettings(path=path if given_path else DEFAULTS.path, **options)
+    settings = ServeSettings(path=path if path is not None else DEFAULTS.path, **options)
     host, port = settings.host, settings.port
     keyed = bool(settings.api_keys or settings.read_only_keys)
     if not is_loopback(host) and not keyed and not settings.insecure:

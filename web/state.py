@@ -47,22 +47,26 @@ def settings_from(config: Mapping[str, Any] | None) -> dict[str, Any]:
     return settings
 
 
-def build_state(database: bfxdb.Database | str | os.PathLike | None, settings: Mapping[str, Any]) -> AppState:
+def build_state(
+    database: bfxdb.Database | str | os.PathLike[str] | None, settings: Mapping[str, Any]
+) -> AppState:
     """Open the database (unless given one) and build the guards.
 
-    :param database: an open Database (the caller keeps owning it), or a path to open.
+    :param database: an open Database (the caller keeps owning it), or a path to open; None opens
+        ``settings["DATABASE"]``.
+    :param settings: the app's settings, as ``settings_from`` returns them.
+    :returns: the state.
     :raises bfxdb.StorageError: if the file cannot be opened.
     """
-    owns = not isinstance(database, bfxdb.Database)
-    if owns:
-        database = bfxdb.connect(
-            database if database is not None else settings["DATABASE"],
-            read_only=bool(settings["READ_ONLY"]),
-            query_timeout=settings["QUERY_TIMEOUT"],
-        )
     timeout = settings["QUERY_TIMEOUT"]
+    if isinstance(database, bfxdb.Database):
+        db, owns = database, False
+    else:
+        path = database if database is not None else settings["DATABASE"]
+        db = bfxdb.connect(os.fspath(path), read_only=bool(settings["READ_ONLY"]), query_timeout=timeout)
+        owns = True
     return AppState(
-        database=database,
+        database=db,
         owns_database=owns,
         keys=KeyRing(_as_tuple(settings["API_KEYS"]), _as_tuple(settings["READ_ONLY_KEYS"])),
         limiter=parse_rate(settings["RATE_LIMIT"]),

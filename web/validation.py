@@ -161,7 +161,7 @@ def check_encodable(value: Any, where: str) -> None:
             check_encodable(item, f"{where}[{index}]")
 
 
-def query_int(name: str, default: int | None, minimum: int = 0, maximum: int | None = None) -> int | None:
+def query_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
     """Read an integer from the query string.
 
     :returns: the value, or ``default`` when the parameter is absent.

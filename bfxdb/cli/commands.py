@@ -45,7 +45,7 @@ def demo(path: str) -> None:
             multiply = db.create_substrate("lambda", MULTIPLY_CODE, metadata={"name": "multiply"})
             click.echo(f"created substrate {multiply.substrate_id} (multiply)")
         except bfxdb.Conflict as conflict:
-            multiply = db.get_substrate(conflict.details["substrate_id"])
+            multiply = db.get_substrate(str(conflict.details["substrate_id"]))
             click.echo(f"found substrate {multiply.substrate_id} (multiply) from an earlier run")
         result = db.invoke(multiply.identity, {"x": 5, "y": 7})
         click.echo(f"invoke {multiply.substrate_id} with x=5, y=7 -> {result}")

@@ -6,7 +6,7 @@ import importlib.resources
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_from_directory
+from flask import Blueprint, Response, abort, current_app, send_from_directory
 
 from ..openapi import build_document
 from ..security import OPEN, access
@@ -102,21 +102,21 @@ def openapi_document() -> dict:
 
 @blueprint.get("/openapi.json")
 @access(OPEN)
-def openapi():
+def openapi() -> Response:
     """Serve the OpenAPI document."""
     return json_response(openapi_document())
 
 
 @root_blueprint.get("/openapi.json")
 @access(OPEN)
-def openapi_root():
+def openapi_root() -> Response:
     """Serve the OpenAPI document at the site root too, where tools look first."""
     return json_response(openapi_document())
 
 
 @blueprint.get("/docs")
 @access(OPEN)
-def swagger_ui():
+def swagger_ui() -> Response:
     """Serve the Swagger UI page."""
     if swagger_folder() is None:
         return _html(MISSING_PAGE.format(what="Swagger UI", package="swagger-ui-bundle"))
@@ -125,7 +125,7 @@ def swagger_ui():
 
 @blueprint.get("/redoc")
 @access(OPEN)
-def redoc():
+def redoc() -> Response:
     """Serve the ReDoc page."""
     if redoc_folder() is None:
         return _html(MISSING_PAGE.format(what="ReDoc", package="flask-openapi3-redoc"))
@@ -134,7 +134,7 @@ def redoc():
 
 @blueprint.get("/docs/static/<name>")
 @access(OPEN)
-def swagger_asset(name: str):
+def swagger_asset(name: str) -> Response:
     """Serve one of Swagger UI's files."""
     folder = swagger_folder()
     if folder is None or name not in SWAGGER_ASSETS:
@@ -144,7 +144,7 @@ def swagger_asset(name: str):
 
 @blueprint.get("/redoc/static/redoc.standalone.js")
 @access(OPEN)
-def redoc_asset():
+def redoc_asset() -> Response:
     """Serve ReDoc's standalone script."""
     folder = redoc_folder()
     if folder is None:
@@ -152,5 +152,5 @@ def redoc_asset():
     return send_from_directory(folder, REDOC_ASSET, max_age=ASSET_MAX_AGE)
 
 
-def _html(page: str):
+def _html(page: str) -> Response:
     return current_app.response_class(page, mimetype="text/html")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 from bfxdb import to_json_value
 
@@ -17,7 +17,7 @@ blueprint = Blueprint("query", __name__)
 
 @blueprint.post("/query")
 @access(READ)
-def query():
+def query() -> Response:
     """Run a query; a read-only key (or ``"read_only": true``) makes any write a 403."""
     body = json_body(QUERY_REQUEST)
     read_only = bool(body.get("read_only", False)) or not can_write()

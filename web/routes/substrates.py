@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 import bfxdb
 
@@ -29,7 +29,7 @@ blueprint = Blueprint("substrates", __name__)
 
 
 @blueprint.post("/substrates")
-def create_substrate():
+def create_substrate() -> Response:
     """Create a substrate: 201 with Location; 409 naming the existing one on a duplicate identity."""
     body = json_body(SUBSTRATE_CREATE)
     substrate = get_db().create_substrate(
@@ -45,7 +45,7 @@ def create_substrate():
 
 
 @blueprint.get("/substrates")
-def list_substrates():
+def list_substrates() -> Response:
     """List substrates in identity order, filtered by label and metadata, a page at a time."""
     limit = query_int("limit", DEFAULT_PAGE, 0, MAX_PAGE)
     offset = query_int("offset", 0, 0, MAX_OFFSET)
@@ -58,13 +58,13 @@ def list_substrates():
 
 
 @blueprint.get("/substrates/<substrate_id>")
-def get_substrate(substrate_id: str):
+def get_substrate(substrate_id: str) -> Response:
     """Return one substrate."""
     return json_response(get_db().get_substrate(substrate_id).to_dict())
 
 
 @blueprint.patch("/substrates/<substrate_id>")
-def update_substrate(substrate_id: str):
+def update_substrate(substrate_id: str) -> Response:
     """Replace a substrate's metadata and/or labels; fields left out stay as they are."""
     body = json_body(SUBSTRATE_UPDATE, optional=True)
     substrate = get_db().update_substrate(substrate_id, metadata=body.get("metadata"), labels=body.get("labels"))
@@ -72,7 +72,7 @@ def update_substrate(substrate_id: str):
 
 
 @blueprint.delete("/substrates/<substrate_id>")
-def delete_substrate(substrate_id: str):
+def delete_substrate(substrate_id: str) -> tuple[str, int]:
     """Delete a substrate with every relationship touching it."""
     get_db().delete_substrate(substrate_id)
     return "", 204
@@ -80,7 +80,7 @@ def delete_substrate(substrate_id: str):
 
 @blueprint.post("/substrates/<substrate_id>/divide")
 @access(READ)
-def divide_substrate(substrate_id: str):
+def divide_substrate(substrate_id: str) -> Response:
     """Split a substrate into its nine dimensions; ``materialize`` also stores them (a write)."""
     materialize = json_body(DIVIDE_REQUEST, optional=True).get("materialize", False)
     if materialize:
@@ -97,7 +97,7 @@ def divide_substrate(substrate_id: str):
 
 @blueprint.post("/substrates/<substrate_id>/invoke")
 @access(READ)
-def invoke_substrate(substrate_id: str):
+def invoke_substrate(substrate_id: str) -> Response:
     """Evaluate a substrate's expression with the given parameters and time it."""
     parameters = json_body(INVOKE_REQUEST, optional=True).get("parameters") or {}
     db = get_db()
@@ -114,7 +114,7 @@ def invoke_substrate(substrate_id: str):
 
 
 @blueprint.get("/substrates/<substrate_id>/neighbours")
-def substrate_neighbours(substrate_id: str):
+def substrate_neighbours(substrate_id: str) -> Response:
     """List the substrates reachable within ``depth`` hops, each at its shortest distance."""
     depth = query_int("depth", 1, 1, MAX_DEPTH)
     direction = query_str("direction") or "out"

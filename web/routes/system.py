@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request
 
 import bfxdb
 
@@ -21,9 +21,9 @@ PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 @blueprint.get("/health")
 @access(OPEN)
-def health():
+def health() -> Response:
     """Report liveness and that the database answers; 503 when it does not."""
-    body = {
+    body: dict[str, object] = {
         "status": "ok",
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "version": bfxdb.__version__,
@@ -40,7 +40,7 @@ def health():
 
 
 @blueprint.get("/metrics")
-def metrics():
+def metrics() -> Response:
     """Report counts, uptime, request counts and latencies; Prometheus text when asked for it."""
     wanted = query_str("format")
     if wanted not in (None, "json", "prometheus"):
