@@ -1,10 +1,11 @@
-"""Shared pytest fixtures: databases in memory and on disk, and the repository's paths."""
+"""Shared pytest fixtures: databases in memory and on disk, a CLI runner, and the repository's paths."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import bfxdb
 
@@ -31,3 +32,9 @@ def file_db(db_path: Path):
     """A fresh database in a file."""
     with bfxdb.connect(db_path) as database:
         yield database
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A click runner that invokes the `bfxdb` commands in this process."""
+    return CliRunner()

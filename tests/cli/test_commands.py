@@ -10,17 +10,11 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 
 import bfxdb
 from bfxdb.cli import main
 
 from ..conftest import REPO
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,11 +13,6 @@ import bfxdb
 from bfxdb import has_code, split_statements
 from bfxdb.cli import main
 from bfxdb.cli.shell import CONTINUATION, PROMPT, Shell, parse_parameter
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def statements(text: str) -> list[str]:
