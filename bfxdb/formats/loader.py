@@ -76,6 +76,7 @@ def detect_format(path: Path) -> str:
 def parse_group(spec: str) -> tuple[tuple[str, ...], tuple[Path, ...]]:
     """Read a neo4j-admin style file group: ``[Name[:Name...]=]file[,file...]``.
 
+    :param spec: the group as given to ``--nodes`` or ``--relationships``.
     :returns: the names before ``=`` (labels, or one relationship type) and the files.
     """
     names: tuple[str, ...] = ()
@@ -103,6 +104,8 @@ def plan_sources(
     :param nodes: ``(labels, files)`` groups of CSV node files, as ``--nodes``.
     :param relationships: ``(type, files)`` groups of CSV relationship files, as ``--relationships``.
     :param format: force one format for `files` instead of detecting it.
+    :param delimiter: the CSV field delimiter, or None for ``,`` (tab for ``.tsv``).
+    :returns: the sources in the order to load them.
     :raises InvalidInput: for a missing file, an unreadable header or a role that cannot be told.
     """
     sources: list[Source] = []
