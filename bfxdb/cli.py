@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from . import __version__, exporters, importers, maintenance
+from . import __version__, formats, maintenance
 from .cli_format import OUTPUT_FORMATS, error_text, summary, write_result
 from .cli_shell import Shell, parse_parameter
 from .database import connect
@@ -240,13 +240,13 @@ class _ProgressBar:
               help="A CSV node file group (the first file's first line is the header); the labels go on every node.")
 @click.option("--relationships", multiple=True, metavar="[TYPE=]FILE[,FILE...]",
               help="A CSV relationship file group; TYPE is used where a row has no :TYPE.")
-@click.option("--format", "input_format", type=click.Choice(importers.FORMATS),
+@click.option("--format", "input_format", type=click.Choice(formats.IMPORT_FORMATS),
               help="Read FILES in this format instead of telling it from the name or content.")
 @click.option("--skip-bad", is_flag=True, help="Skip bad rows (each is reported) instead of importing nothing.")
 @click.option("--delimiter", metavar="CHAR", help="CSV field delimiter (default , or tab for .tsv; 'tab' for tab).")
-@click.option("--array-delimiter", default=importers.DEFAULT_ARRAY_DELIMITER, show_default=True, metavar="CHAR",
+@click.option("--array-delimiter", default=formats.DEFAULT_ARRAY_DELIMITER, show_default=True, metavar="CHAR",
               help="Separator of values in array columns and :LABEL.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=importers.DEFAULT_BATCH, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=formats.DEFAULT_BATCH, show_default=True,
               help="Rows per bulk_load call (all of them commit together at the end).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when standard error is a terminal).")
@@ -284,7 +284,7 @@ def import_(
     """
     if not files and not nodes and not relationships:
         raise click.UsageError("name at least one file to import (FILES, --nodes or --relationships)")
-    options = importers.ImportOptions(
+    options = formats.ImportOptions(
         skip_bad=skip_bad, batch_size=batch_size, delimiter=delimiter, array_delimiter=array_delimiter
     )
 
@@ -292,17 +292,17 @@ def import_(
         click.echo(f"skipped {where}: {reason}", err=True)
 
     with connect(database) as db:
-        sources = importers.plan_sources(
+        sources = formats.plan_sources(
             files,
-            [importers.parse_group(spec) for spec in nodes],
-            [importers.parse_group(spec) for spec in relationships],
+            [formats.parse_group(spec) for spec in nodes],
+            [formats.parse_group(spec) for spec in relationships],
             format=input_format,
             delimiter=delimiter,
         )
         with _ProgressBar(False if quiet else progress, "importing", "rows") as bar:
             try:
-                report = importers.import_sources(db, sources, options, on_bad=report_bad, on_progress=bar.update)
-            except importers.BadRowError as error:
+                report = formats.import_sources(db, sources, options, on_bad=report_bad, on_progress=bar.update)
+            except formats.BadRowError as error:
                 raise click.ClickException(
                     f"{error}\nnothing was imported (--skip-bad skips bad rows instead)"
                 ) from None
@@ -322,9 +322,9 @@ def import_(
 @main.command(epilog=EXIT_CODES)
 @click.argument("database", type=EXISTING_DATABASE)
 @click.argument("out", required=False, type=click.Path(allow_dash=True))
-@click.option("--format", "output_format", type=click.Choice(exporters.FORMATS),
+@click.option("--format", "output_format", type=click.Choice(formats.EXPORT_FORMATS),
               help="Default: from OUT's extension (.ndjson .jsonl .graphml .cypher), csv for a folder, else ndjson.")
-@click.option("--array-delimiter", default=importers.DEFAULT_ARRAY_DELIMITER, show_default=True, metavar="CHAR",
+@click.option("--array-delimiter", default=formats.DEFAULT_ARRAY_DELIMITER, show_default=True, metavar="CHAR",
               help="Separator of values in CSV array columns and :LABEL.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when writing a file and standard error is a terminal).")
@@ -343,14 +343,14 @@ def export(
     bidirectional flag survive export then import. OUT ending in .gz is compressed.
     The export reads one consistent snapshot and is safe while a server writes.
     """
-    output_format = output_format or exporters.format_for(out)
+    output_format = output_format or formats.format_for(out)
     to_file = out not in (None, "-")
     if output_format == "csv" and not to_file:
         raise click.UsageError("a CSV export writes two files: name a folder as OUT")
     with connect(database, read_only=True) as db, _ProgressBar(
         progress if progress is not None else (None if to_file else False), "exporting", "rows"
     ) as bar:
-        report = exporters.export(db, output_format, out, array_delimiter=array_delimiter, on_progress=bar.update)
+        report = formats.export(db, output_format, out, array_delimiter=array_delimiter, on_progress=bar.update)
     if to_file:
         click.echo(
             f"exported {report.substrates:,} substrates and {report.relationships:,} relationships "

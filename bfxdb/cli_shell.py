@@ -15,7 +15,7 @@ from . import maintenance
 from .cli_format import OUTPUT_FORMATS, error_text, summary, write_result
 from .database import Database
 from .errors import BfxError
-from .importers import has_code, split_statements
+from .query import has_code, split_statements
 
 PROMPT = "bfxdb> "
 CONTINUATION = "   ...> "

@@ -11,7 +11,7 @@ from typing import Any
 from . import expressions
 from .dimensions import PART_TO_WHOLE, Dimension, divide
 from .errors import ExpressionError, InvalidInput, NotFound, ReadOnlyError, StorageError
-from .identity import fingerprint, format_id, parse_id, random_id, to_signed
+from .identity import assign_identity, format_id, parse_id, random_id, to_signed
 from .model import Relationship, Substrate
 from .query import prepare
 from .query.procedures import BUILTINS, make_procedure
@@ -91,9 +91,10 @@ class Database:
 
     def to_networkx(self) -> Any:
         """Build a networkx MultiDiGraph of the whole database (extra ``networkx``)."""
-        from .convert import database_to_networkx
+        from .interop import graph_to_networkx
 
-        return database_to_networkx(self)
+        with _GUARD, self._store.transaction(write=False):
+            return graph_to_networkx(self.find_substrates(), self.find_relationships())
 
     def schema_version(self) -> int:
         """Return the file's schema version (PRAGMA user_version)."""
@@ -131,15 +132,9 @@ class Database:
         :raises InvalidInput: for bad metadata, labels or ids.
         """
         expression_type, expression_code = _check_expression(expression_type, expression_code)
-        if identity is not None:
-            identity = parse_id(identity)
-        elif expression_code is not None:
-            identity = fingerprint(expression_type, expression_code)
-        else:
-            identity = random_id()
         with _GUARD:
             return self._store.insert_substrate(
-                identity,
+                assign_identity(identity, expression_type, expression_code),
                 labels=labels,
                 metadata=metadata,
                 expression_type=expression_type,
@@ -530,14 +525,7 @@ def _substrate_rows(items: list, created_at: str) -> tuple[list[tuple], list[tup
         expression_type, expression_code = item.get("expression_type"), item.get("expression_code")
         if expression_code is not None or expression_type is not None:
             expression_type, expression_code = _check_expression(expression_type, expression_code)
-        identity = item.get("identity")
-        if identity is not None:
-            identity = parse_id(identity)
-        elif expression_code is not None:
-            identity = fingerprint(expression_type, expression_code)
-        else:
-            identity = random_id()
-        signed = to_signed(identity)
+        signed = to_signed(assign_identity(item.get("identity"), expression_type, expression_code))
         metadata = item.get("metadata")
         rows.append((signed, expression_type, expression_code, encode_metadata(metadata), created_at))
         labels = item.get("labels")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import bfxdb
 from bfxdb.cli import main
 from bfxdb.cli_shell import CONTINUATION, PROMPT, Shell, parse_parameter
-from bfxdb.importers import has_code, split_statements
+from bfxdb.query import has_code, split_statements
 
 
 @pytest.fixture

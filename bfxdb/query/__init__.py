@@ -9,10 +9,12 @@ from ..errors import ExpressionRejected, ParameterMissing, QueryError
 from . import ast, semantics
 from .executor import IndexCommand, QueryPlan, to_output
 from .parser import parse
+from .parser import unescape_string as unescape_string
 from .planner import plan_statement
 from .procedures import BUILTINS, Catalogue
 from .result import Result
 from .runtime import Context
+from .statements import has_code as has_code, split_statements as split_statements
 from .values import to_input
 
 __all__ = ["PreparedQuery", "Result", "prepare"]
