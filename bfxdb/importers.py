@@ -29,7 +29,7 @@ from . import ndjson
 from .database import Database
 from .errors import BfxError, Conflict, InvalidInput, NotFound
 from .identity import ID_LIMIT, fingerprint, format_id, parse_id, random_id
-from .store import MAX_METADATA_BYTES
+from .storage import MAX_METADATA_BYTES
 
 #: Prefix of the bytes hashed for the identity of a non-numeric import key (see import_identity).
 IMPORT_ID_DOMAIN = b"bfxdb/import-id/v1"
