@@ -48,7 +48,8 @@ def connect(
     :param durable: fsync every commit (survives power loss, not only a killed process).
     :param query_timeout: default time limit of a Cypher query, in seconds.
     :returns: a Database, usable as a context manager.
-    :raises StorageError: if the file cannot be opened or has a newer schema.
+    :raises StorageError: if the file cannot be opened or has a newer schema; DatabaseCorrupt
+        when it is damaged or is not a bfxdb database.
 
     >>> with connect() as db:
     ...     db.count_substrates()

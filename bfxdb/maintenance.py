@@ -1,6 +1,7 @@
 """Whole-file operations on a database: consistent snapshots, full scans, statistics, checks and backups.
 
-The reports are built here; the work, and all its SQL, is the store's (``bfxdb.storage``).
+The reports are built here; the work is done by the store (``bfxdb.storage``), which turns a
+damaged file into DatabaseCorrupt, or into a finding of `check`.
 """
 
 from __future__ import annotations
@@ -33,12 +34,18 @@ def snapshot(db: Database) -> Iterator[Database]:
 
 
 def iter_substrates(db: Database) -> Iterator[Substrate]:
-    """Stream every substrate in identity order without loading them all; use inside `snapshot`."""
+    """Stream every substrate in identity order without loading them all; use inside `snapshot`.
+
+    :raises DatabaseCorrupt: on reaching a damaged page.
+    """
     return db.store.iter_substrates()
 
 
 def iter_relationships(db: Database) -> Iterator[Relationship]:
-    """Stream every relationship in identity order without loading them all; use inside `snapshot`."""
+    """Stream every relationship in identity order without loading them all; use inside `snapshot`.
+
+    :raises DatabaseCorrupt: on reaching a damaged page.
+    """
     return db.store.iter_relationships()
 
 
@@ -72,6 +79,7 @@ def graph_stats(db: Database) -> GraphStats:
     """Count substrates by label, relationships by type and expressions by kind, and measure the file.
 
     :returns: a GraphStats read from one consistent snapshot.
+    :raises DatabaseCorrupt: if the file is damaged where the counts must read.
     """
     return GraphStats(path=db.path, **db.store.graph_figures())
 
@@ -108,6 +116,8 @@ class CheckReport:
 def check(db: Database) -> CheckReport:
     """Verify a database file: SQLite integrity, foreign keys, orphans, JSON and the schema version.
 
+    A damaged file is reported, not raised: as an ``integrity`` problem naming what SQLite met.
+
     :returns: a CheckReport; ``report.ok`` is False when anything is wrong.
     """
     report = CheckReport()
@@ -129,7 +139,8 @@ def backup(db: Database, destination: str | os.PathLike[str], *, overwrite: bool
     :param overwrite: replace an existing destination instead of refusing.
     :returns: the size of the copy in bytes.
     :raises InvalidInput: for an in-memory source or an existing destination without overwrite.
-    :raises StorageError: if SQLite cannot read the source or write the copy.
+    :raises StorageError: if SQLite cannot read the source or write the copy; DatabaseCorrupt when
+        the source is damaged.
     """
     if db.store.in_memory:
         raise InvalidInput("an in-memory database cannot be backed up to a file")

@@ -45,7 +45,8 @@ def open_store(
     :param timeout: seconds to wait for another writer's lock before giving up.
     :param durable: make every commit survive power loss, not only a killed process.
     :returns: the open store.
-    :raises StorageError: for a backend not built yet, or a file that cannot be opened.
+    :raises StorageError: for a backend not built yet, or a file that cannot be opened;
+        DatabaseCorrupt when it is damaged or is not a bfxdb database.
     """
     if isinstance(target, str) and target.lower().startswith(_PLANNED_SCHEMES):
         raise StorageError("the PostgreSQL backend is not built yet; give a SQLite file path or ':memory:'")

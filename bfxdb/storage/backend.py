@@ -234,5 +234,5 @@ class Backend(Protocol):
         ...
 
     def check_file(self) -> list[FileCheck]:
-        """Run every integrity check in one snapshot, returning what each found."""
+        """Run every integrity check in one snapshot; damage met on the way is a finding, not an error."""
         ...

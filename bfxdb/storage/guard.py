@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..errors import BfxError, Conflict, InvalidInput, NotFound, StorageError
+from ..errors import BfxError, Conflict, DatabaseCorrupt, InvalidInput, NotFound, StorageError
+
+#: What a file is when SQLite answers with these primary result codes.
+_DAMAGE = {sqlite3.SQLITE_CORRUPT: "damaged", sqlite3.SQLITE_NOTADB: "not a bfxdb database"}
+
+
+def damage(error: sqlite3.Error) -> str | None:
+    """Say what is wrong with the file when SQLite raised this error because it is damaged or no database.
+
+    :returns: ``"damaged"`` or ``"not a bfxdb database"``; None for every other error.
+    """
+    code = getattr(error, "sqlite_errorcode", None)
+    # Extended codes (SQLITE_CORRUPT_INDEX, ...) keep the primary code in their low byte.
+    return None if code is None else _DAMAGE.get(code & 0xFF)
 
 
 def translate_error(error: sqlite3.Error, context: str = "database error") -> StorageError:
     """Turn an error sqlite3 raised into the bfxdb error that says what it means.
 
-    :param context: what was being done, to open the message.
+    :param context: what was being done, to open the message of an ordinary storage error.
+    :returns: DatabaseCorrupt for a damaged file or one that is no database, else StorageError.
     """
+    what = damage(error)
+    if what is not None:
+        return DatabaseCorrupt(f"the database file is {what} ({error})")
     return StorageError(f"{context}: {error}")
 
 

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict, TypeVar
 
+from ..errors import DatabaseCorrupt
 from ..identity import format_id, to_unsigned
 from ..model import Relationship, Substrate
 from . import schema
@@ -64,7 +65,7 @@ class FileMaintenance:
     """The whole-file operations of SQLiteStore, kept apart from its row-level CRUD.
 
     Every method translates sqlite3's errors itself, including those raised while a scan is
-    iterated, so no raw sqlite3 error escapes.
+    iterated, so a damaged file gives DatabaseCorrupt rather than a raw sqlite3 error.
     """
 
     def iter_substrates(self: _Store) -> Iterator[Substrate]:
@@ -79,6 +80,7 @@ class FileMaintenance:
         """Count substrates by label, relationships by type and expressions by kind, and measure the file.
 
         :returns: the figures, read in one transaction.
+        :raises DatabaseCorrupt: if a page they need is damaged.
         """
 
         def scalar(sql: str) -> Any:
@@ -139,10 +141,20 @@ class FileMaintenance:
     def check_file(self: _Store) -> list[FileCheck]:
         """Run every check of the file in one read transaction: SQLite integrity, keys, orphans, JSON, schema.
 
+        A check that SQLite cannot finish because a page is damaged reports that as an
+        ``integrity`` problem, and the checks after it are left out: they would read the same pages.
+
         :returns: the checks run, in order, with what each found.
         """
-        with self.transaction(write=False):
-            return [FileCheck(name, run(self)) for name, run in _CHECKS]
+        done: list[FileCheck] = []
+        try:
+            with self.transaction(write=False):
+                for name, run in _CHECKS:
+                    done.append(FileCheck(name, run(self)))
+        except DatabaseCorrupt as error:
+            stopped = _CHECKS[len(done)][0] if len(done) < len(_CHECKS) else "end of the read transaction"
+            done.append(FileCheck(stopped, {"integrity": [error.message]}))
+        return done
 
 
 def _rows(store: _Store, sql: str, params: tuple = ()) -> list[tuple]:

@@ -12,11 +12,11 @@ from contextlib import contextmanager, suppress
 from pathlib import Path as FilePath
 from typing import Any
 
-from ..errors import BfxError, Conflict, NotFound, QueryTimeout, ReadOnlyError, StorageError
+from ..errors import BfxError, Conflict, DatabaseCorrupt, NotFound, QueryTimeout, ReadOnlyError, StorageError
 from ..identity import format_id, to_signed
 from ..model import Relationship, Substrate
 from . import schema
-from .guard import ErrorGuard, translate_error, translate_integrity_error
+from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
 from .maintenance import FileMaintenance
 from .quoting import json_path, json_path_literal, quote_identifier
 from .rows import (
@@ -303,6 +303,9 @@ class SQLiteStore(FileMaintenance):
                 time.sleep(0.01)
 
     def _end(self, connection: sqlite3.Connection, depth: int, *, commit: bool) -> None:
+        if not commit and not connection.in_transaction:
+            # SQLite rolled back by itself, as it does on some errors (a damaged page, a full disk).
+            return
         try:
             if depth == 0:
                 connection.execute("COMMIT" if commit else "ROLLBACK")
@@ -323,7 +326,8 @@ class SQLiteStore(FileMaintenance):
 
         One step holds one read transaction (in WAL mode writers carry on) and never restarts.
 
-        :raises StorageError: if the source cannot be read, the copy written, or it fails its check.
+        :raises StorageError: if the source cannot be read or the copy written; DatabaseCorrupt when
+            the source is damaged, so the copy fails its check.
         """
         try:
             source = sqlite3.connect(
@@ -333,7 +337,7 @@ class SQLiteStore(FileMaintenance):
             try:
                 source.backup(copy)
                 if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                    raise StorageError("the backup copy failed its quick_check")
+                    raise DatabaseCorrupt("backup failed: the copy fails its quick_check, so the database is damaged")
             finally:
                 copy.close()
                 source.close()
@@ -345,7 +349,8 @@ class SQLiteStore(FileMaintenance):
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
         """Run one SQL statement on this thread's connection with its values as parameters.
 
-        :raises StorageError: for any error but an interrupt, which run_bounded turns into QueryTimeout.
+        :raises StorageError: for any error but an interrupt, which run_bounded turns into QueryTimeout;
+            DatabaseCorrupt for a damaged file.
         """
         try:
             return self._connection().execute(sql, params)
@@ -725,5 +730,8 @@ class _TimeLimit:
 
 
 def _open_error(path: str, error: sqlite3.Error) -> StorageError:
-    """The bfxdb error for a file that cannot be opened."""
+    """The bfxdb error for a file that cannot be opened: DatabaseCorrupt when it is damaged or no database."""
+    what = damage(error)
+    if what is not None:
+        return DatabaseCorrupt(f"cannot open database {path!r}: it is {what} ({error})")
     return StorageError(f"cannot open database {path!r}: {error}")
