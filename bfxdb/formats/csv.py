@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..errors import InvalidInput
 from ..identity import format_id
 from ..model import Relationship, Substrate
-from ..store import MAX_METADATA_BYTES
+from ..storage import MAX_METADATA_BYTES
 from .files import Meter, open_text
 from .rows import BadRow, Row, Scan, Source, import_identity
 
