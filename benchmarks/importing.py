@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import bfxdb
-from bfxdb.importers import import_files
+from bfxdb.formats import import_files
 
 from .common import interleaved_medians, print_table
 

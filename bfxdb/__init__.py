@@ -6,6 +6,7 @@ from .errors import (
     BfxError,
     Conflict,
     ConstraintViolation,
+    DatabaseCorrupt,
     EntityNotFound,
     ExpressionError,
     ExpressionLimitExceeded,
@@ -27,26 +28,27 @@ from .errors import (
     ReadOnlyError,
     StorageError,
 )
-from .exporters import FORMATS as EXPORT_FORMATS
-from .exporters import ExportReport, export
-from .exporters import format_for as export_format_for
-from .graph import neighbours
-from .identity import fingerprint, format_id, parse_id
-from .importers import (
+from .formats import (
     DEFAULT_ARRAY_DELIMITER,
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
     BadRowError,
+    ExportReport,
     ImportOptions,
     ImportReport,
-    has_code,
+    export,
     import_sources,
     parse_group,
+    parse_ndjson_line,
     plan_sources,
-    split_statements,
 )
-from .importers import DEFAULT_BATCH as DEFAULT_IMPORT_BATCH
-from .importers import FORMATS as IMPORT_FORMATS
+from .formats import DEFAULT_BATCH as DEFAULT_IMPORT_BATCH
+from .formats import format_for as export_format_for
+from .graph import neighbours
+from .identity import fingerprint, format_id, parse_id
 from .maintenance import CheckReport, GraphStats, backup, check, graph_stats, property_keys
 from .model import Path, Relationship, Substrate
+from .query import has_code, split_statements
 from .query import prepare as _prepare
 from .rendering import to_json_value, to_text
 
@@ -70,6 +72,7 @@ __all__ = [
     "DEFAULT_ARRAY_DELIMITER",
     "DEFAULT_IMPORT_BATCH",
     "Database",
+    "DatabaseCorrupt",
     "Dimension",
     "EXPORT_FORMATS",
     "EntityNotFound",
@@ -114,6 +117,7 @@ __all__ = [
     "neighbours",
     "parse_group",
     "parse_id",
+    "parse_ndjson_line",
     "plan_sources",
     "property_keys",
     "split_statements",

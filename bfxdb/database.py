@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path as FilePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import expressions
 from .dimensions import PART_TO_WHOLE, Dimension, divide
-from .errors import ExpressionError, InvalidInput, NotFound, ReadOnlyError, StorageError
-from .identity import fingerprint, format_id, parse_id, random_id, to_signed
+from .errors import ExpressionError, InvalidInput, NotFound, ReadOnlyError
+from .identity import assign_identity, format_id, parse_id, random_id, to_signed
 from .model import Relationship, Substrate
-from .query import prepare
-from .query.procedures import BUILTINS, make_procedure
-from .store import (
+from .query import BUILTINS, Result, make_procedure, prepare
+from .storage import (
     BULK_BATCH,
     DEFAULT_TIMEOUT,
-    Store,
+    Backend,
     check_labels,
     check_name,
     encode_metadata,
-    translate_integrity_error,
+    open_store,
     utc_now,
 )
+
+if TYPE_CHECKING:
+    import networkx
 
 #: Default time limit of a Cypher query, in seconds; None means no limit.
 DEFAULT_QUERY_TIMEOUT = 60.0
@@ -47,20 +48,22 @@ def connect(
     :param durable: fsync every commit (survives power loss, not only a killed process).
     :param query_timeout: default time limit of a Cypher query, in seconds.
     :returns: a Database, usable as a context manager.
-    :raises StorageError: if the file cannot be opened or has a newer schema.
+    :raises StorageError: if the file cannot be opened or has a newer schema; DatabaseCorrupt
+        when it is damaged or is not a bfxdb database.
 
     >>> with connect() as db:
     ...     db.count_substrates()
     0
     """
-    return Database(Store(path, read_only=read_only, timeout=timeout, durable=durable), query_timeout)
+    return Database(open_store(path, read_only=read_only, timeout=timeout, durable=durable), query_timeout)
 
 
 class Database:
     """An open bfxdb database: substrates, relationships, expressions and Cypher queries."""
 
-    def __init__(self, store: Store, query_timeout: float | None = DEFAULT_QUERY_TIMEOUT) -> None:
+    def __init__(self, store: Backend, query_timeout: float | None = DEFAULT_QUERY_TIMEOUT) -> None:
         self._store = store
+        self._guard = store.guard
         self.query_timeout = query_timeout
         self._catalogue = BUILTINS
 
@@ -75,7 +78,7 @@ class Database:
         return self._store.read_only
 
     @property
-    def store(self) -> Store:
+    def store(self) -> Backend:
         """The storage layer, for the query engine and tools that need rows."""
         return self._store
 
@@ -89,15 +92,17 @@ class Database:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def to_networkx(self) -> Any:
+    def to_networkx(self) -> networkx.MultiDiGraph:
         """Build a networkx MultiDiGraph of the whole database (extra ``networkx``)."""
-        from .convert import database_to_networkx
+        from .interop import graph_to_networkx
 
-        return database_to_networkx(self)
+        with self._guard, self._store.transaction(write=False):
+            return graph_to_networkx(self.find_substrates(), self.find_relationships())
 
     def schema_version(self) -> int:
         """Return the file's schema version (PRAGMA user_version)."""
-        return self._store.schema_version()
+        with self._guard:
+            return self._store.schema_version()
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
@@ -105,7 +110,7 @@ class Database:
 
         Nested blocks are savepoints: an error inside one undoes only that block if caught.
         """
-        with _GUARD, self._store.transaction(write=True):
+        with self._guard, self._store.transaction(write=True):
             yield self
 
     # ------------------------------------------------------------ substrates
@@ -131,15 +136,9 @@ class Database:
         :raises InvalidInput: for bad metadata, labels or ids.
         """
         expression_type, expression_code = _check_expression(expression_type, expression_code)
-        if identity is not None:
-            identity = parse_id(identity)
-        elif expression_code is not None:
-            identity = fingerprint(expression_type, expression_code)
-        else:
-            identity = random_id()
-        with _GUARD:
+        with self._guard:
             return self._store.insert_substrate(
-                identity,
+                assign_identity(identity, expression_type, expression_code),
                 labels=labels,
                 metadata=metadata,
                 expression_type=expression_type,
@@ -152,7 +151,7 @@ class Database:
         :raises NotFound: if there is none.
         """
         identity = parse_id(identity)
-        with _GUARD:
+        with self._guard:
             substrate = self._store.get_substrate(identity)
         if substrate is None:
             raise NotFound(f"substrate {format_id(identity)} not found", substrate_id=format_id(identity))
@@ -169,7 +168,7 @@ class Database:
         :raises NotFound: if there is no such substrate.
         """
         identity = parse_id(identity)
-        with _GUARD, self._store.transaction():
+        with self._guard, self._store.transaction():
             current = self.get_substrate(identity)
             if metadata is not None:
                 self._store.replace_metadata("substrate", identity, metadata)
@@ -185,7 +184,7 @@ class Database:
         :returns: how many relationships were deleted with it.
         :raises NotFound: if there is no such substrate.
         """
-        with _GUARD:
+        with self._guard:
             return self._store.delete_substrate(parse_id(identity))
 
     def find_substrates(
@@ -201,12 +200,12 @@ class Database:
         :param metadata: keep those whose metadata has each of these keys with an equal JSON value.
         """
         _check_page(limit, offset)
-        with _GUARD:
+        with self._guard:
             return self._store.find_substrates(label, dict(metadata or {}), limit, offset)
 
     def count_substrates(self) -> int:
         """Count all substrates."""
-        with _GUARD:
+        with self._guard:
             return self._store.count_substrates()
 
     # ------------------------------------------------------------ expressions
@@ -221,15 +220,15 @@ class Database:
         identity = parse_id(identity)
         if parameters is not None and not isinstance(parameters, Mapping):
             raise InvalidInput("parameters must be an object")
-        with _GUARD:
+        with self._guard:
             expression = self._store.expression_of(identity)
         if expression is None:
             raise NotFound(f"substrate {format_id(identity)} not found", substrate_id=format_id(identity))
         expression_type, expression_code = expression
-        if expression_type is None:
+        if expression_type is None or expression_code is None:
             raise ExpressionError(f"substrate {format_id(identity)} has no expression to invoke")
         compiled = expressions.compile_expression(expression_type, expression_code)
-        with _GUARD:
+        with self._guard:
             return compiled.invoke(dict(parameters) if parameters else {})
 
     def divide(self, identity: int | str, materialize: bool = False) -> list[Dimension]:
@@ -242,7 +241,7 @@ class Database:
         parent = self.get_substrate(identity)
         dimensions = divide(parent.identity)
         if materialize:
-            with _GUARD, self._store.transaction():
+            with self._guard, self._store.transaction():
                 existing = self._store.get_substrates(d.identity for d in dimensions)
                 for dimension in dimensions:
                     if dimension.identity in existing:
@@ -281,7 +280,7 @@ class Database:
         source, target = parse_id(source), parse_id(target)
         if not isinstance(bidirectional, bool):
             raise InvalidInput("bidirectional must be true or false")
-        with _GUARD:
+        with self._guard:
             return self._store.insert_relationship(random_id(), source, target, rel_type, metadata, bidirectional)
 
     def get_relationship(self, identity: int | str) -> Relationship:
@@ -290,7 +289,7 @@ class Database:
         :raises NotFound: if there is none.
         """
         identity = parse_id(identity)
-        with _GUARD:
+        with self._guard:
             relationship = self._store.get_relationship(identity)
         if relationship is None:
             raise NotFound(f"relationship {format_id(identity)} not found")
@@ -301,7 +300,7 @@ class Database:
 
         :raises NotFound: if there is none.
         """
-        with _GUARD:
+        with self._guard:
             self._store.delete_relationship(parse_id(identity))
 
     def outgoing(
@@ -327,7 +326,7 @@ class Database:
     ) -> list[Relationship]:
         identity = parse_id(identity)
         _check_page(limit, offset)
-        with _GUARD:
+        with self._guard:
             found = self._store.adjacent(identity, direction, rel_type, limit, offset)
             # An empty answer is ambiguous: tell a lonely substrate from a missing one.
             if not found and self._store.expression_of(identity) is None:
@@ -339,12 +338,12 @@ class Database:
     ) -> list[Relationship]:
         """List relationships in identity order, optionally of one type."""
         _check_page(limit, offset)
-        with _GUARD:
+        with self._guard:
             return self._store.find_relationships(rel_type, limit, offset)
 
     def count_relationships(self) -> int:
         """Count all relationships."""
-        with _GUARD:
+        with self._guard:
             return self._store.count_relationships()
 
     # ------------------------------------------------------------ bulk
@@ -365,18 +364,15 @@ class Database:
         """
         counts = {"substrates": 0, "relationships": 0}
         created_at = utc_now()
-        with _GUARD, self._store.transaction():
-            try:
-                for batch in _batches(substrates):
-                    substrate_rows, label_rows = _substrate_rows(batch, created_at)
-                    self._store.bulk_insert(substrate_rows, label_rows, ())
-                    counts["substrates"] += len(substrate_rows)
-                for batch in _batches(relationships):
-                    relationship_rows = _relationship_rows(batch, created_at)
-                    self._store.bulk_insert((), (), relationship_rows)
-                    counts["relationships"] += len(relationship_rows)
-            except sqlite3.IntegrityError as error:
-                raise translate_integrity_error(error) from None
+        with self._guard, self._store.transaction():
+            for batch in _batches(substrates):
+                substrate_rows, label_rows = _substrate_rows(batch, created_at)
+                self._store.bulk_insert(substrate_rows, label_rows, ())
+                counts["substrates"] += len(substrate_rows)
+            for batch in _batches(relationships):
+                relationship_rows = _relationship_rows(batch, created_at)
+                self._store.bulk_insert((), (), relationship_rows)
+                counts["relationships"] += len(relationship_rows)
         return counts
 
     # ------------------------------------------------------------ queries
@@ -422,7 +418,7 @@ class Database:
         *,
         read_only: bool = False,
         timeout: float | None = None,
-    ):
+    ) -> Result:
         """Run an openCypher query; all its writes commit together, or none on error.
 
         :param parameters: values for ``$name`` placeholders.
@@ -444,7 +440,7 @@ class Database:
         if writes and (read_only or self._store.read_only):
             raise ReadOnlyError("this query writes, but it was run read-only")
         limit = self.query_timeout if timeout is None else timeout
-        with _GUARD:
+        with self._guard:
             if prepared.direct is not None:
                 result = self._store.run_bounded(
                     False, limit, prepared.run_direct, self._store, parameters, transactional=False
@@ -452,29 +448,6 @@ class Database:
                 if result is not None:
                     return result
             return self._store.run_bounded(writes, limit, prepared.run, self._store, parameters)
-
-
-class _StorageGuard:
-    """Turn a raw sqlite3 error escaping the store into a StorageError.
-
-    A class rather than a generator context manager: it wraps every call, so it must be cheap.
-    """
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, error: BaseException | None, traceback: object) -> None:
-        if kind is None:
-            return
-        if issubclass(kind, sqlite3.Error):
-            raise StorageError(f"database error: {error}") from None
-        if issubclass(kind, UnicodeEncodeError):
-            raise InvalidInput("text holds a lone surrogate, which is not valid Unicode") from None
-        if issubclass(kind, RecursionError):
-            raise InvalidInput("the input nests too deeply") from None
-
-
-_GUARD = _StorageGuard()
 
 
 def _check_expression(expression_type: str | None, expression_code: str | None) -> tuple[str | None, str | None]:
@@ -515,7 +488,8 @@ def _batches(items: Iterable) -> Iterator[list]:
 
 def _substrate_rows(items: list, created_at: str) -> tuple[list[tuple], list[tuple]]:
     """Check substrate items and turn them into table rows with signed identities."""
-    rows, label_rows = [], []
+    rows: list[tuple] = []
+    label_rows: list[tuple] = []
     for item in items:
         if isinstance(item, Substrate):
             item = {
@@ -530,14 +504,7 @@ def _substrate_rows(items: list, created_at: str) -> tuple[list[tuple], list[tup
         expression_type, expression_code = item.get("expression_type"), item.get("expression_code")
         if expression_code is not None or expression_type is not None:
             expression_type, expression_code = _check_expression(expression_type, expression_code)
-        identity = item.get("identity")
-        if identity is not None:
-            identity = parse_id(identity)
-        elif expression_code is not None:
-            identity = fingerprint(expression_type, expression_code)
-        else:
-            identity = random_id()
-        signed = to_signed(identity)
+        signed = to_signed(assign_identity(item.get("identity"), expression_type, expression_code))
         metadata = item.get("metadata")
         rows.append((signed, expression_type, expression_code, encode_metadata(metadata), created_at))
         labels = item.get("labels")

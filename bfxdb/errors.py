@@ -68,6 +68,16 @@ class StorageError(BfxError):
     http_status = 503
 
 
+class DatabaseCorrupt(StorageError):
+    """The database file is damaged, or is not a bfxdb database at all; restore it from a backup.
+
+    A server error (500) rather than 503: waiting does not help, the file must be replaced.
+    """
+
+    code = "database_corrupt"
+    http_status = 500
+
+
 class ReadOnlyError(BfxError):
     """A write was attempted through a read-only connection or query."""
 

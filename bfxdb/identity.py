@@ -90,3 +90,21 @@ def dimension_id(parent: int, level_index: int) -> int:
 def random_id() -> int:
     """Draw a fresh identity from the operating system's random source."""
     return secrets.randbits(ID_BITS)
+
+
+def assign_identity(given: object, expression_type: str | None, expression_code: str | None) -> int:
+    """Choose a new substrate's identity: the one given, else its expression's fingerprint, else a random one.
+
+    The fingerprint makes the same expression one substrate wherever it is created.
+
+    :param given: an explicit identity (int or hex text), or None.
+    :param expression_type: the expression's type; None stands for ``"lambda"``, the default.
+    :param expression_code: the expression's text, or None for a substrate without one.
+    :returns: the unsigned 64-bit identity.
+    :raises InvalidId: when `given` is not an identity.
+    """
+    if given is not None:
+        return parse_id(given)
+    if expression_code is not None:
+        return fingerprint(expression_type or "lambda", expression_code)
+    return random_id()

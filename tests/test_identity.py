@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import bfxdb
-from bfxdb.identity import dimension_id, fingerprint, format_id, parse_id, to_signed, to_unsigned
+from bfxdb.formats import import_files
+from bfxdb.identity import assign_identity, dimension_id, fingerprint, format_id, parse_id, to_signed, to_unsigned
 
 from .conftest import MULTIPLY, REPO
 
@@ -110,3 +111,22 @@ def test_dimension_ids_are_stable_and_distinct():
     assert len(set(ids)) == 9
     assert ids == [dimension_id(7, index) for index in range(9)]
     assert dimension_id(8, 0) != ids[0]
+
+
+def test_assign_identity_takes_the_given_id_then_the_fingerprint_then_a_random_one():
+    assert assign_identity("0xff", "lambda", "lambda: 1") == 255
+    assert assign_identity(None, "lambda", "lambda: 1") == bfxdb.fingerprint("lambda", "lambda: 1")
+    assert assign_identity(None, None, "lambda: 1") == bfxdb.fingerprint("lambda", "lambda: 1")
+    assert assign_identity(None, None, None) != assign_identity(None, None, None)
+
+
+def test_create_substrate_bulk_load_and_import_give_an_expression_the_same_identity(tmp_path):
+    code = "lambda x: x + 1"
+    path = tmp_path / "one.ndjson"
+    path.write_text(f'{{"type": "substrate", "expression_code": "{code}"}}\n', encoding="utf-8")
+    with bfxdb.connect() as created, bfxdb.connect() as loaded, bfxdb.connect() as imported:
+        created.create_substrate(expression_code=code)
+        loaded.bulk_load([{"expression_code": code}])
+        import_files(imported, [path])
+        [one], [two], [three] = (db.find_substrates() for db in (created, loaded, imported))
+        assert one.identity == two.identity == three.identity == bfxdb.fingerprint("lambda", code)

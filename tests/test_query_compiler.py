@@ -12,7 +12,7 @@ from bfxdb.query import ast, prepare
 from bfxdb.query.compiler import MatchSpec, compile_match
 from bfxdb.query.evaluator import compile_expression
 from bfxdb.query.executor import CountPushdown, DirectReturn, MatchOp
-from bfxdb.query.sqlplan import is_simple_key, json_path_literal, quote_identifier
+from bfxdb.storage import is_simple_key, json_path_literal, quote_identifier
 
 NODE_COLUMNS = (
     "{a}.identity, {a}.expression_type, {a}.expression_code, {a}.metadata, {a}.created_at, "

@@ -9,14 +9,16 @@ from ..errors import ExpressionRejected, ParameterMissing, QueryError
 from . import ast, semantics
 from .executor import IndexCommand, QueryPlan, to_output
 from .parser import parse
+from .parser import unescape_string as unescape_string
 from .planner import plan_statement
-from .procedures import BUILTINS, Catalogue
+from .procedures import BUILTINS, Catalogue, make_procedure
 from .result import Result
 from .runtime import Context
+from .statements import has_code as has_code, split_statements as split_statements
 from .values import format_number as format_number
 from .values import to_input
 
-__all__ = ["PreparedQuery", "Result", "prepare"]
+__all__ = ["BUILTINS", "PreparedQuery", "Result", "make_procedure", "prepare"]
 
 _WRITING_CLAUSES = (ast.Create, ast.Merge, ast.Set, ast.Remove, ast.Delete)
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})

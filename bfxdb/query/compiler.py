@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..storage import RELATIONSHIP_COLUMNS as REL_DATA
+from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
+from ..storage import SUBSTRATE_COLUMNS as NODE_DATA
+from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
 from . import ast
 from .runtime import Context
 from .sqlplan import (
-    NODE_DATA,
-    NODE_WIDTH,
-    REL_DATA,
-    REL_WIDTH,
     SELECT_LIST,
     MatchPlan,
     PropertyFilter,

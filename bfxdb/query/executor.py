@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,9 +9,10 @@ from typing import Any
 from ..errors import QueryArgumentError, QuerySyntaxError
 from ..identity import to_unsigned
 from ..model import Path
+from ..storage import is_simple_key
 from .aggregates import AGGREGATES, Distinct
 from .runtime import Context
-from .sqlplan import MatchPlan, is_simple_key, json_path_literal, quote_identifier
+from .sqlplan import MatchPlan
 from .values import Descending, NodeRef, PathRef, RelRef, group_key, order_key
 
 Evaluator = Callable[[dict, Context], Any]
@@ -462,7 +462,6 @@ class IndexCommand:
 
         :raises QueryArgumentError: for a property key that cannot be indexed, or a missing index.
         """
-        store = ctx.store
         name = self.index_name()
         if self.action == "create":
             for key in self.properties:
@@ -471,37 +470,10 @@ class IndexCommand:
                         f"property {key!r} cannot be indexed: use letters, digits and underscores",
                         "InvalidArgumentValue",
                     )
-            exists = store.execute("SELECT 1 FROM property_indexes WHERE name = ?", (name,)).fetchone()
-            if exists:
-                return []
-            store.execute(
-                "INSERT INTO property_indexes (name, label, properties) VALUES (?, ?, ?)",
-                (name, self.label, json.dumps(list(self.properties))),
-            )
-            for key in self.properties:
-                store.execute(
-                    f"CREATE INDEX IF NOT EXISTS {quote_identifier('property_' + key)} "
-                    f"ON substrates(json_extract(metadata, {json_path_literal(key)}))"
-                )
+            ctx.store.create_property_index(name, self.label, self.properties)
             return []
-        row = None
-        if self.name:
-            row = store.execute("SELECT name, properties FROM property_indexes WHERE name = ?", (name,)).fetchone()
-        else:
-            for candidate in store.execute(
-                "SELECT name, properties FROM property_indexes WHERE label = ?", (self.label,)
-            ).fetchall():
-                if tuple(json.loads(candidate[1])) == self.properties:
-                    row = candidate
-        if row is None:
+        if not ctx.store.drop_property_index(self.name, self.label, self.properties):
             raise QueryArgumentError(f"no index named {name!r}", "IndexNotFound")
-        store.execute("DELETE FROM property_indexes WHERE name = ?", (row[0],))
-        still_used = {
-            key for (text,) in store.execute("SELECT properties FROM property_indexes") for key in json.loads(text)
-        }
-        for key in json.loads(row[1]):
-            if key not in still_used:
-                store.execute(f"DROP INDEX IF EXISTS {quote_identifier('property_' + key)}")
         return []
 
     def describe(self) -> str:

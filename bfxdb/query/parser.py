@@ -236,7 +236,29 @@ def _number(token: Token, negative: bool, pos: ast.Pos) -> int | float:
 
 def _string(token: Token) -> str:
     """Return the value of a quoted string literal, resolving its escapes."""
-    body = str(token)[1:-1]
+    try:
+        return unescape_string(str(token)[1:-1])
+    except StringEscapeError as error:
+        pos = _token_pos(token) if error.offset is None else _offset_pos(token, error.offset + 1)
+        raise _fail(error.message, error.detail_code or "InvalidEscapeSequence", pos) from None
+
+
+class StringEscapeError(QuerySyntaxError):
+    """A string literal holds a malformed escape; `offset` is its index in the literal's body."""
+
+    def __init__(self, message: str, detail_code: str, offset: int | None) -> None:
+        super().__init__(message, detail_code)
+        self.offset = offset
+
+
+def unescape_string(body: str) -> str:
+    """Resolve the escapes of a Cypher string literal, as openCypher defines them.
+
+    :param body: the text between the literal's quotes.
+    :returns: the string's value (``\\uD83D\\uDE00``-style surrogate pairs joined into one character).
+    :raises StringEscapeError: for an unknown escape, a malformed ``\\u``/``\\U`` escape (its
+        ``offset`` in `body` given) or half of a surrogate pair (no offset).
+    """
     if "\\" not in body:
         return body
     out: list[str] = []
@@ -247,15 +269,15 @@ def _string(token: Token) -> str:
             out.append(ch)
             i += 1
             continue
-        code = body[i + 1]
-        if code in "uU":
+        code = body[i + 1 : i + 2]
+        if code and code in "uU":
             width = 4 if code == "u" else 8
             digits = body[i + 2 : i + 2 + width]
             if not _HEX_DIGITS.fullmatch(digits) or len(digits) != width or int(digits, 16) > 0x10FFFF:
-                raise _fail(
+                raise StringEscapeError(
                     f"Invalid unicode escape '\\{code}{digits}': expected \\{code} and {width} hex digits",
                     "InvalidUnicodeLiteral",
-                    _offset_pos(token, i + 1),
+                    i,
                 )
             out.append(chr(int(digits, 16)))
             i += 2 + width
@@ -263,10 +285,10 @@ def _string(token: Token) -> str:
             out.append(_SIMPLE_ESCAPES[code])
             i += 2
         else:
-            raise _fail(
+            raise StringEscapeError(
                 f"Invalid escape sequence '\\{code}' in a string; write '\\\\' for a backslash",
                 "InvalidEscapeSequence",
-                _offset_pos(token, i + 1),
+                i,
             )
     value = "".join(out)
     if any("\ud800" <= ch <= "\udfff" for ch in value):
@@ -274,8 +296,7 @@ def _string(token: Token) -> str:
         try:
             value = value.encode("utf-16", "surrogatepass").decode("utf-16")
         except UnicodeDecodeError:
-            message = "Unpaired UTF-16 surrogate in a \\u escape"
-            raise _fail(message, "InvalidUnicodeLiteral", _token_pos(token)) from None
+            raise StringEscapeError("Unpaired UTF-16 surrogate in a \\u escape", "InvalidUnicodeLiteral", None) from None
     return value
 
 

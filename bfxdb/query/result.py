@@ -59,13 +59,13 @@ class Result:
 
     def to_networkx(self) -> Any:
         """Build a networkx MultiDiGraph of the nodes and relationships in the rows (extra ``networkx``)."""
-        from ..convert import result_to_networkx
+        from ..interop import result_to_networkx
 
         return result_to_networkx(self)
 
     def to_pandas(self) -> Any:
         """Build a pandas DataFrame with one column per result column (extra ``pandas``)."""
-        from ..convert import result_to_pandas
+        from ..interop import result_to_pandas
 
         return result_to_pandas(self)
 

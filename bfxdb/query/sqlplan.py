@@ -6,14 +6,15 @@ paths made by ``json_path_literal`` from keys that passed ``is_simple_key``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..identity import to_signed, to_unsigned
 from ..model import Relationship, Substrate
-from ..store import decode_metadata
+from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
+from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
+from ..storage import decode_metadata, is_simple_key, json_path_literal
 from .runtime import Context
 from .temporal_parse import decode_properties
 from .values import NodeRef, PathRef, RelRef, equals
@@ -21,51 +22,12 @@ from .values import NodeRef, PathRef, RelRef, equals
 Evaluator = Callable[[dict, Context], Any]
 ID_LIMIT = 1 << 64
 
-_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-NODE_DATA = (
-    "{a}.identity, {a}.expression_type, {a}.expression_code, {a}.metadata, {a}.created_at, "
-    "(SELECT group_concat(l.label, char(31)) FROM substrate_labels AS l WHERE l.substrate = {a}.identity)"
-)
-REL_DATA = "{a}.identity, {a}.source, {a}.target, {a}.rel_type, {a}.metadata, {a}.bidirectional, {a}.created_at"
-NODE_WIDTH = 6
-REL_WIDTH = 7
-
 
 class Never:
     """Marker returned by a parameter source when the pattern cannot match for this row."""
 
 
 NEVER = Never()
-
-
-def quote_identifier(name: str) -> str:
-    """Quote an SQL identifier (an index name) so that any text is safe inside SQL.
-
-    :param name: any text without NUL characters.
-    :returns: the name in double quotes with inner double quotes doubled.
-    """
-    return '"' + name.replace('"', '""').replace("\x00", "") + '"'
-
-
-def is_simple_key(key: str) -> bool:
-    """Tell whether a property key may appear as SQL text in a JSON path (see json_path_literal)."""
-    return _SIMPLE_KEY.fullmatch(key) is not None
-
-
-def json_path_literal(key: str) -> str:
-    """Render the JSON path of a simple property key as an SQL string literal.
-
-    SQLite uses an expression index only when the query repeats the indexed expression
-    textually, so indexed property paths must be SQL text rather than parameters. This is
-    safe because the key was checked by is_simple_key: letters, digits and underscores
-    only, so it can close neither the JSON quoting nor the SQL string.
-
-    :param key: a key accepted by is_simple_key.
-    :returns: e.g. ``'$."name"'`` including the SQL single quotes.
-    """
-    if not is_simple_key(key):
-        raise ValueError(f"property key {key!r} is not simple")
-    return "'$.\"" + key + "\"'"
 
 
 def json_path_text(key: str) -> str:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+from click.testing import CliRunner
+
+from bfxdb.cli import main
+
 from ..conftest import MULTIPLY
 from .helpers import API, assert_error
 
@@ -114,3 +118,39 @@ def test_import_parameters_are_checked(api):
     assert_error(api.post(f"{API}/import?batch_size=0", data=b""), 422, "validation_error")
     assert_error(api.post(f"{API}/import?atomic=maybe", data=b""), 422, "validation_error")
     assert api.post(f"{API}/import", data=b"").get_json()["lines"] == 0
+
+
+#: Lines that each face must refuse with the same words (the library's NDJSON parser's).
+BAD_LINES = [
+    "{not json",
+    "[1, 2]",
+    {"type": "node"},
+    {"type": "substrate", "colour": 1},
+    {"type": "substrate", "labels": "Person"},
+    {"type": "substrate", "substrate_id": "zz"},
+    {"type": "substrate", "identity": 1, "substrate_id": "0x2"},
+    {"type": "substrate", "metadata": [1]},
+    {"type": "relationship", "source_id": "0x1", "target_id": "0x2"},
+    {"type": "relationship", "rel_type": "R", "source_id": "0x1", "target_id": "0x2", "bidirectional": "yes"},
+    '{"type": "substrate", "metadata": {"x": NaN}}',
+    '{"type": "substrate", "metadata": {"x": "\\udc00"}}',
+    {"type": "substrate", "expression_code": "__import__('os')"},
+]
+
+
+def test_the_same_bad_lines_get_the_same_words_over_http_and_from_bfxdb_import(api, tmp_path):
+    body = ndjson(*BAD_LINES)
+    report = api.post(f"{API}/import", data=body, headers=NDJSON).get_json()
+    over_http = {error["line"]: error["detail"] for error in report["errors"]}
+    path = tmp_path / "bad.ndjson"
+    path.write_bytes(body)
+    result = CliRunner().invoke(main, ["import", str(tmp_path / "cli.db"), str(path), "--skip-bad"])
+    assert result.exit_code == 0, result.output
+    prefix = f"skipped {path}:"
+    from_cli = {
+        int(line[len(prefix) :].split(":", 1)[0]): line[len(prefix) :].split(": ", 1)[1]
+        for line in result.stderr.splitlines()
+        if line.startswith(prefix)
+    }
+    assert len(over_http) == len(BAD_LINES)
+    assert over_http == from_cli

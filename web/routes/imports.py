@@ -9,22 +9,17 @@ from typing import Any
 from flask import Blueprint, current_app, request
 
 import bfxdb
+from bfxdb import parse_ndjson_line
 
-from ..errors import ImportRejected, InvalidJson, SchemaViolation
-from ..openapi import RELATIONSHIP_CREATE, SUBSTRATE_CREATE
+from ..errors import ImportRejected
 from ..serialize import json_response
 from ..state import get_db, get_state
-from ..validation import check_encodable, decode_json, query_bool, query_int, validate
+from ..validation import MAX_NESTING, query_bool, query_int
 
 blueprint = Blueprint("import", __name__)
 
 #: Bad lines listed in a response at most; error_count still counts them all.
 MAX_REPORTED = 100
-_SOURCE_FIELDS = {"type": {"type": "string"}, "identity": {"type": "integer", "minimum": 0}, "created_at": {}}
-SUBSTRATE_LINE = SUBSTRATE_CREATE | {"properties": SUBSTRATE_CREATE["properties"] | _SOURCE_FIELDS}
-RELATIONSHIP_LINE = RELATIONSHIP_CREATE | {
-    "properties": RELATIONSHIP_CREATE["properties"] | _SOURCE_FIELDS | {"relationship_id": {"type": "string"}}
-}
 
 
 class LineTooLong(bfxdb.InvalidInput):
@@ -93,51 +88,17 @@ def _lines(stream, max_line: int | None) -> Iterator[tuple[int, bytes | None]]:
 
 
 def _parse_line(number: int, raw: bytes | None) -> tuple[int, str, dict] | None:
-    """Check one line and turn it into a bulk_load item; None for a blank line.
+    """Check one line with the library's NDJSON parser, as `bfxdb import` does; None for a blank line.
 
     :raises BfxError: why the line cannot be imported.
     """
     if raw is None:
         raise LineTooLong("the line is longer than the server's body limit")
-    if not raw.strip():
+    parsed = parse_ndjson_line(raw, max_depth=MAX_NESTING)
+    if parsed is None:
         return None
-    try:
-        value = decode_json(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise InvalidJson(f"not valid JSON: {error}") from None
-    if not isinstance(value, dict):
-        raise SchemaViolation("each line must be a JSON object")
-    check_encodable(value, "line")
-    kind = value.get("type")
-    if kind == "substrate":
-        validate(value, SUBSTRATE_LINE, "line")
-        identity = _one_identity(value, "substrate_id")
-        return number, "substrate", {
-            "identity": identity,
-            "expression_type": value.get("expression_type"),
-            "expression_code": value.get("expression_code"),
-            "metadata": value.get("metadata"),
-            "labels": value.get("labels") or (),
-        }
-    if kind == "relationship":
-        validate(value, RELATIONSHIP_LINE, "line")
-        return number, "relationship", {
-            "identity": _one_identity(value, "relationship_id"),
-            "source": value["source_id"],
-            "target": value["target_id"],
-            "rel_type": value["rel_type"],
-            "metadata": value.get("metadata"),
-            "bidirectional": value.get("bidirectional", False),
-        }
-    raise SchemaViolation('each line needs "type": "substrate" or "type": "relationship"', location="line.type")
-
-
-def _one_identity(value: dict, hex_field: str) -> int | None:
-    """Read an explicit identity given as hex (``hex_field``) and/or as an integer (``identity``)."""
-    given = [bfxdb.parse_id(value[name]) for name in (hex_field, "identity") if value.get(name) is not None]
-    if len(set(given)) > 1:
-        raise SchemaViolation(f"{hex_field} and identity name different identities", location=f"line.{hex_field}")
-    return given[0] if given else None
+    kind, item = parsed
+    return number, kind, item
 
 
 def _load(db: bfxdb.Database, batch: list[tuple[int, str, dict]], report: dict[str, Any]) -> None:

@@ -1,10 +1,10 @@
-"""Results and databases handed to networkx and pandas, and a clear error when they are not installed."""
+"""Results, graphs and databases handed to networkx and pandas, and a clear error when they are not installed."""
 
 from __future__ import annotations
 
 import pytest
 
-from bfxdb.convert import database_to_networkx, result_to_networkx, result_to_pandas
+from bfxdb.interop import graph_to_networkx, result_to_networkx, result_to_pandas
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def people(db):
 
 def test_database_to_networkx_keeps_every_node_and_edge(people):
     pytest.importorskip("networkx")
-    graph = database_to_networkx(people)
+    graph = people.to_networkx()
     assert graph.number_of_nodes() == 3 and graph.number_of_edges() == 2
     assert graph.nodes["0x0000000000000001"] == {"labels": ["Person"], "properties": {"name": "Alice"}}
     assert graph.nodes["0x0000000000000003"]["expression_code"] == "lambda x: x"
@@ -49,8 +49,16 @@ def test_missing_optional_dependency_names_the_extra(people, monkeypatch):
     def refuse(name):
         raise ImportError(f"No module named {name!r}")
 
-    monkeypatch.setattr("bfxdb.convert.importlib.import_module", refuse)
+    monkeypatch.setattr("bfxdb.interop.importlib.import_module", refuse)
     with pytest.raises(ImportError, match=r"bfxdb\[pandas\]"):
         result_to_pandas(people.query("RETURN 1"))
     with pytest.raises(ImportError, match=r"bfxdb\[networkx\]"):
-        database_to_networkx(people)
+        people.to_networkx()
+
+
+def test_graph_to_networkx_adds_missing_end_nodes_without_attributes(people):
+    pytest.importorskip("networkx")
+    [knows, _] = people.find_relationships()
+    graph = graph_to_networkx([people.get_substrate(1)], [knows])
+    assert set(graph.nodes) == {"0x0000000000000001", "0x0000000000000002"}
+    assert graph.nodes["0x0000000000000002"] == {}

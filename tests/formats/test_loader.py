@@ -1,4 +1,4 @@
-"""`bfxdb import`: CSV (neo4j-admin and Kuzu headers), NDJSON, GraphML, Cypher scripts, bad rows and progress."""
+"""`bfxdb import`: import identities, CSV (neo4j-admin and Kuzu headers), bad rows, batches and progress."""
 
 from __future__ import annotations
 
@@ -7,16 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import bfxdb
 from bfxdb.cli import main
-from bfxdb.importers import ImportOptions, import_files, import_identity
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
+from bfxdb.formats import ImportOptions, import_files, import_identity
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -243,142 +237,6 @@ def test_batches_commit_together_or_not_at_all(tmp_path, db):
     path = write(tmp_path, "n.csv", ":ID\n1\n2\n3\nnot-a-number-but-fine\n5\n5\n")
     with pytest.raises(bfxdb.InvalidInput, match="n.csv:7: substrate 0x0000000000000005 appears twice"):
         import_files(db, [path], options=ImportOptions(batch_size=1))
-    assert db.count_substrates() == 0
-
-
-# ---------------------------------------------------------------- NDJSON
-
-
-def test_ndjson_in_any_order(tmp_path, db):
-    lines = [
-        {"type": "relationship", "rel_type": "USES", "source_id": "0xA", "target_id": "b", "metadata": {"w": 1}},
-        {"type": "substrate", "substrate_id": "0xa", "labels": ["App"], "metadata": {"name": "a"}},
-        {"type": "substrate", "identity": 11, "expression_code": "lambda x: x + 1"},
-    ]
-    path = write(tmp_path, "g.ndjson", "\n".join(json.dumps(line) for line in lines) + "\n\n")
-    report = import_files(db, [path])
-    assert (report.substrates, report.relationships) == (2, 1)
-    assert db.invoke(11, {"x": 1}) == 2
-    assert db.outgoing(10)[0].metadata == {"w": 1}
-
-
-def test_ndjson_bad_lines_are_reported_by_line(runner, tmp_path, db_path):
-    text = '{"type": "substrate", "identity": 1}\nnot json\n{"type": "vertex"}\n{"type": "substrate", "colour": 1}\n'
-    path = write(tmp_path, "g.jsonl", text)
-    result = runner.invoke(main, ["import", str(db_path), str(path), "--skip-bad"])
-    assert result.exit_code == 0, result.output
-    assert f"{path}:2: not JSON" in result.stderr
-    assert f'{path}:3: "type" must be' in result.stderr
-    assert f"{path}:4: unknown field 'colour'" in result.stderr
-
-
-def test_expression_rejected_by_the_sandbox_is_a_bad_row(tmp_path, db):
-    path = write(tmp_path, "g.ndjson", json.dumps({"type": "substrate", "expression_code": "__import__('os')"}) + "\n")
-    with pytest.raises(bfxdb.InvalidInput, match="g.ndjson:1:"):
-        import_files(db, [path])
-
-
-# ---------------------------------------------------------------- GraphML
-
-APOC_GRAPHML = """<?xml version="1.0" encoding="UTF-8"?>
-<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
-<key id="name" for="node" attr.name="name" attr.type="string"/>
-<key id="born" for="node" attr.name="born" attr.type="long"/>
-<key id="labels" for="node" attr.name="labels" attr.type="string"/>
-<key id="roles" for="edge" attr.name="roles" attr.type="string"/>
-<key id="label" for="edge" attr.name="label" attr.type="string"/>
-<key id="w" for="edge" attr.name="w" attr.type="double"><default>1.0</default></key>
-<graph id="G" edgedefault="directed">
-<node id="n0" labels=":Person:Actor"><data key="labels">:Person:Actor</data><data key="name">Keanu</data><data key="born">1964</data></node>
-<node id="n1" labels=":Movie"><data key="labels">:Movie</data><data key="name">The Matrix</data></node>
-<edge id="e0" source="n0" target="n1" label="ACTED_IN"><data key="label">ACTED_IN</data><data key="roles">Neo</data></edge>
-<edge source="n1" target="n0" directed="false"/>
-</graph>
-</graphml>
-"""
-
-
-def test_graphml_from_apoc(tmp_path, db):
-    path = write(tmp_path, "movies.graphml", APOC_GRAPHML)
-    report = import_files(db, [path])
-    assert (report.substrates, report.relationships) == (2, 2)
-    keanu = db.get_substrate(import_identity("n0"))
-    assert keanu.labels == ("Actor", "Person") and keanu.metadata == {"name": "Keanu", "born": 1964}
-    acted, other = sorted(db.find_relationships(), key=lambda r: r.rel_type)
-    assert acted.rel_type == "ACTED_IN" and acted.metadata == {"roles": "Neo", "w": 1.0}
-    assert other.rel_type == "RELATED" and other.bidirectional
-
-
-def test_graphml_from_networkx(tmp_path, db):
-    networkx = pytest.importorskip("networkx")
-    graph = networkx.DiGraph()
-    graph.add_node("a", weight=2.5, name="A")
-    graph.add_node("b", flag=True)
-    graph.add_edge("a", "b", cost=3)
-    networkx.write_graphml(graph, tmp_path / "nx.graphml")
-    import_files(db, [tmp_path / "nx.graphml"])
-    assert db.get_substrate(import_identity("a")).metadata == {"weight": 2.5, "name": "A"}
-    assert db.get_substrate(import_identity("b")).metadata == {"flag": True}
-    [edge] = db.find_relationships()
-    assert edge.metadata == {"cost": 3}
-
-
-@pytest.mark.parametrize(
-    "prolog, reason",
-    [
-        ('<!DOCTYPE graphml [<!ENTITY boom "boom">]>', "DTD"),
-        ('<!DOCTYPE graphml SYSTEM "http://example.invalid/graphml.dtd">', "DTD"),
-    ],
-)
-def test_graphml_with_a_dtd_or_entities_is_refused(runner, tmp_path, db_path, prolog, reason):
-    text = f'<?xml version="1.0"?>\n{prolog}\n<graphml><graph><node id="&boom;"/></graph></graphml>\n'
-    path = write(tmp_path, "evil.graphml", text)
-    result = runner.invoke(main, ["import", str(db_path), str(path), "--skip-bad"])
-    assert result.exit_code == 1
-    assert f"{path}:2:" in result.stderr and reason in result.stderr
-
-
-def test_billion_laughs_is_refused_before_any_expansion(tmp_path, db):
-    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
-        f'<!ENTITY {c} "&{p};&{p};&{p};&{p};&{p};&{p};&{p};&{p};&{p};&{p};">' for p, c in zip("abcdefgh", "bcdefghi")
-    )
-    path = write(
-        tmp_path,
-        "lol.graphml",
-        f'<?xml version="1.0"?><!DOCTYPE g [{entities}]><graphml><graph><node id="&i;"/></graph></graphml>',
-    )
-    with pytest.raises(bfxdb.InvalidInput, match="DTD"):
-        import_files(db, [path])
-
-
-def test_malformed_graphml_names_the_line(tmp_path, db):
-    path = write(tmp_path, "broken.graphml", '<graphml>\n<graph>\n<node id="a">\n</graph>\n')
-    with pytest.raises(bfxdb.InvalidInput, match=r"broken.graphml:4: not well-formed XML"):
-        import_files(db, [path])
-
-
-def test_graphml_bad_values_are_bad_rows(tmp_path, db):
-    text = APOC_GRAPHML.replace('<data key="born">1964</data>', '<data key="born">soon</data>')
-    path = write(tmp_path, "movies.graphml", text)
-    bad: list[tuple[str, str]] = []
-    import_files(db, [path], options=ImportOptions(skip_bad=True), on_bad=lambda *row: bad.append(row))
-    assert bad[0] == (f"{path}:10", "data 'born': 'soon' is not an integer")
-
-
-# ---------------------------------------------------------------- Cypher scripts
-
-
-def test_a_cypher_script_runs_statement_by_statement(tmp_path, db):
-    script = "// a script\nCREATE (:City {name: 'Oslo'});\nCREATE (:City {name: 'Bergen'})\n  ;\nMATCH (c:City) SET c.country = 'NO';\n"
-    report = import_files(db, [write(tmp_path, "cities.cypher", script)])
-    assert report.statements == 3
-    assert sorted(s.metadata["name"] for s in db.find_substrates(metadata={"country": "NO"})) == ["Bergen", "Oslo"]
-
-
-def test_a_failing_cypher_statement_undoes_the_import(tmp_path, db):
-    script = "CREATE (:A);\nRETURN nope;\n"
-    with pytest.raises(bfxdb.InvalidInput, match="s.cypher:2:"):
-        import_files(db, [write(tmp_path, "s.cypher", script)])
     assert db.count_substrates() == 0
 
 

@@ -1,4 +1,4 @@
-"""Hand query results and whole databases to networkx and pandas, which are imported only when asked for.
+"""Hand query results and graphs to networkx and pandas, which are imported only when asked for.
 
 Graphs are ``networkx.MultiDiGraph`` objects keyed the way Neo4j's driver examples do it:
 node keys are substrate ids (``"0x…"``) with attributes ``labels`` and ``properties`` (and
@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
-from .maintenance import iter_relationships, iter_substrates, snapshot
 from .model import Path, Relationship, Substrate
+
+
+class Rows(Protocol):
+    """What conversion reads of a query result (``bfxdb.query.Result`` is one)."""
+
+    columns: list[str]
+    rows: list[tuple]
 
 
 def _optional(module: str, extra: str) -> Any:
@@ -23,7 +29,7 @@ def _optional(module: str, extra: str) -> Any:
         raise ImportError(f"this needs {module}: pip install 'bfxdb[{extra}]'") from None
 
 
-def result_to_networkx(result: Any) -> Any:
+def result_to_networkx(result: Rows) -> Any:
     """Build a graph of every node, relationship and path found anywhere in a query result's rows.
 
     A relationship whose end nodes are not in the result still adds them, without attributes.
@@ -32,31 +38,28 @@ def result_to_networkx(result: Any) -> Any:
     :returns: a ``networkx.MultiDiGraph``.
     :raises ImportError: when networkx is not installed (the ``networkx`` extra).
     """
-    networkx = _optional("networkx", "networkx")
-    graph = networkx.MultiDiGraph()
     nodes: dict[int, Substrate] = {}
     relationships: dict[int, Relationship] = {}
     for row in result.rows:
         _collect(row, nodes, relationships)
-    _fill(graph, nodes.values(), relationships.values())
-    return graph
+    return graph_to_networkx(nodes.values(), relationships.values())
 
 
-def database_to_networkx(db: Any) -> Any:
-    """Build a graph of the whole database, read from one consistent snapshot.
+def graph_to_networkx(substrates: Iterable[Substrate], relationships: Iterable[Relationship]) -> Any:
+    """Build a graph of the given substrates and relationships, such as a whole database's.
 
-    :param db: an open Database.
+    :param substrates: the nodes, each added with its attributes.
+    :param relationships: the edges; an end node not among `substrates` is added without attributes.
     :returns: a ``networkx.MultiDiGraph``.
     :raises ImportError: when networkx is not installed (the ``networkx`` extra).
     """
     networkx = _optional("networkx", "networkx")
     graph = networkx.MultiDiGraph()
-    with snapshot(db):
-        _fill(graph, iter_substrates(db), iter_relationships(db))
+    _fill(graph, substrates, relationships)
     return graph
 
 
-def result_to_pandas(result: Any) -> Any:
+def result_to_pandas(result: Rows) -> Any:
     """Put a query result in a DataFrame: one column per result column, values as the query gave them.
 
     :param result: a Result from ``Database.query``.

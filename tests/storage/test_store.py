@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 import bfxdb
 from bfxdb.dimensions import PART_TO_WHOLE
+from bfxdb.storage import SCHEMA_VERSION, SQLiteStore, open_store
 
-from .conftest import MULTIPLY
+from ..conftest import MULTIPLY
 
 json_values = st.recursive(
     st.none()
@@ -375,7 +376,9 @@ def test_file_is_readable_from_plain_sqlite3(file_db, db_path):
     ).fetchone()
     assert row[:4] == (a.substrate_id, '["Function"]', "multiply", "lambda")
     assert row[4].endswith("Z") and "T" in row[4]
-    rel_row = plain.execute("SELECT relationship_id, rel_type, source_id, target_id FROM relationships_readable").fetchone()
+    rel_row = plain.execute(
+        "SELECT relationship_id, rel_type, source_id, target_id FROM relationships_readable"
+    ).fetchone()
     assert rel_row == (rel.relationship_id, "DEPENDENCY", a.substrate_id, b.substrate_id)
     plans = " ".join(str(r) for r in plain.execute(
         "EXPLAIN QUERY PLAN SELECT * FROM relationships WHERE target = 1 AND rel_type = 'X'"))
@@ -390,3 +393,27 @@ def test_closed_database_is_a_storage_error(db_path):
     db.close()
     with pytest.raises(bfxdb.StorageError):
         db.count_substrates()
+
+
+def test_property_index_ddl_is_the_stores(db):
+    store = db.store
+    assert store.create_property_index("by_code", "P", ("code", "name"))
+    assert not store.create_property_index("by_code", "Q", ("other",))
+    names = {name for (name,) in store.execute("SELECT name FROM sqlite_schema WHERE type = 'index'")}
+    assert {"property_code", "property_name"} <= names and "property_other" not in names
+    assert store.create_property_index("by_name", "Q", ("name",))
+    assert store.drop_property_index(None, "P", ("code", "name"))
+    assert not store.drop_property_index("by_code", None, ())
+    names = {name for (name,) in store.execute("SELECT name FROM sqlite_schema WHERE type = 'index'")}
+    assert "property_code" not in names and "property_name" in names, "an index still used by by_name stays"
+    with pytest.raises(bfxdb.InvalidInput):
+        store.create_property_index("bad", "P", ("a'b",))
+
+
+def test_open_store_picks_sqlite_for_paths_and_memory(db_path):
+    for target in (":memory:", db_path, str(db_path)):
+        store = open_store(target)
+        assert isinstance(store, SQLiteStore) and store.schema_version() == SCHEMA_VERSION
+        store.close()
+    with pytest.raises(bfxdb.StorageError, match="not built yet"):
+        open_store("postgresql://localhost/graph")

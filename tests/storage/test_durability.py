@@ -13,7 +13,7 @@ import time
 
 import bfxdb
 
-from .conftest import REPO
+from ..conftest import REPO
 
 KILL_ROUNDS = int(os.environ.get("BFXDB_KILL_ROUNDS", "12"))
 WORKERS = 4
@@ -23,7 +23,7 @@ WRITES_PER_WORKER = 150
 def _spawn(*args: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.workers", *args],
+        [sys.executable, "-m", "tests.storage.workers", *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -66,7 +66,9 @@ def test_committed_data_survives_sigkill_at_random_moments(db_path):
 def test_several_processes_write_and_read_one_file_without_errors(db_path):
     with bfxdb.connect(db_path) as db:
         db.create_substrate(identity=0, labels=["Anchor"])
-    children = [_spawn("mixed-load", str(db_path), str(worker), str(WRITES_PER_WORKER)) for worker in range(1, WORKERS + 1)]
+    children = [
+        _spawn("mixed-load", str(db_path), str(worker), str(WRITES_PER_WORKER)) for worker in range(1, WORKERS + 1)
+    ]
     outcomes = [child.communicate(timeout=300) for child in children]
     for child, (out, err) in zip(children, outcomes):
         assert child.returncode == 0, err

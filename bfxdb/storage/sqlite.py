@@ -1,50 +1,50 @@
-"""The only module that talks to sqlite3: connections, transactions, schema set-up and CRUD rows."""
+"""The SQLite backend: connections, transactions, time limits, row-level CRUD, bulk insert and index DDL."""
 
 from __future__ import annotations
 
 import json
 import math
-import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path as FilePath
 from typing import Any
 
-import orjson
-
+from ..errors import BfxError, Conflict, DatabaseCorrupt, NotFound, QueryTimeout, ReadOnlyError, StorageError
+from ..identity import format_id, to_signed
+from ..model import Relationship, Substrate
 from . import schema
-from .errors import (
-    BfxError,
-    Conflict,
-    InvalidInput,
-    NotFound,
-    QueryTimeout,
-    ReadOnlyError,
-    StorageError,
+from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
+from .maintenance import FileMaintenance
+from .quoting import json_path, json_path_literal, quote_identifier
+from .rows import (
+    RELATIONSHIP_FIELDS,
+    SUBSTRATE_COLUMNS,
+    SUBSTRATE_FIELDS,
+    check_labels,
+    check_name,
+    decode_metadata,
+    encode_metadata,
+    relationship_from_row,
+    substrate_from_row,
+    utc_now,
 )
-from .identity import ID_LIMIT, format_id, to_signed
-from .model import Relationship, Substrate
 
-MAX_METADATA_BYTES = 1 << 20
-MAX_NAME_LENGTH = 256
-MAX_LABELS = 64
 DEFAULT_TIMEOUT = 30.0
 #: Rows per executemany batch in bulk loads: bounds memory without costing speed.
 BULK_BATCH = 50_000
 #: The progress handler runs every this many SQLite virtual-machine steps.
 PROGRESS_STEPS = 10_000
-#: group_concat separator for labels: the ASCII unit separator, refused inside labels.
-LABEL_SEPARATOR = "\x1f"
+#: The version of the SQLite library in use, for reports.
+SQLITE_VERSION = sqlite3.sqlite_version
 
-_SUBSTRATE_COLUMNS = (
-    "s.identity, s.expression_type, s.expression_code, s.metadata, s.created_at, "
-    "(SELECT group_concat(l.label, char(31)) FROM substrate_labels AS l WHERE l.substrate = s.identity)"
-)
-_RELATIONSHIP_COLUMNS = "identity, source, target, rel_type, metadata, bidirectional, created_at"
+_SUBSTRATE_COLUMNS = SUBSTRATE_COLUMNS.format(a="s")
+_RELATIONSHIP_COLUMNS = ", ".join(RELATIONSHIP_FIELDS)
+_INSERT_SUBSTRATE = f"INSERT INTO substrates ({', '.join(SUBSTRATE_FIELDS)}) VALUES (?, ?, ?, ?, ?)"
+_INSERT_LABEL = "INSERT INTO substrate_labels (substrate, label) VALUES (?, ?)"
+_INSERT_RELATIONSHIP = f"INSERT INTO relationships ({_RELATIONSHIP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
 
 
@@ -66,143 +66,16 @@ _ADJACENT_SQL = {
 }
 
 
-#: The version of the SQLite library in use, for reports.
-SQLITE_VERSION = sqlite3.sqlite_version
-
-
-def utc_now() -> str:
-    """Return the current UTC time as ISO-8601 text with microseconds and a ``Z``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def quote_identifier(name: str) -> str:
-    """Quote an SQL identifier (table, index, column name) so any text is safe inside SQL.
-
-    :raises InvalidInput: for names with NUL characters or over the length limit.
-    """
-    if "\x00" in name or len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(f"invalid SQL identifier {name[:40]!r}")
-    return '"' + name.replace('"', '""') + '"'
-
-
-def encode_metadata(metadata: object) -> str:
-    """Check a metadata value and serialise it to compact JSON text.
-
-    :raises InvalidInput: if it is not a JSON object with string keys, holds NaN or infinity,
-        nests too deeply, or is larger than MAX_METADATA_BYTES.
-    """
-    if metadata is None:
-        return "{}"
-    if not isinstance(metadata, dict):
-        raise InvalidInput(f"metadata must be a JSON object, not {type(metadata).__name__}")
-    try:
-        text = json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError) as error:
-        raise InvalidInput(f"metadata is not JSON: {error}") from None
-    except RecursionError:
-        raise InvalidInput("metadata nests too deeply") from None
-    # A lone surrogate is not checked here: sqlite3 refuses it with UnicodeEncodeError, which
-    # Database turns into InvalidInput, so the common case pays nothing.
-    if _LONG_DIGITS.search(text):
-        _check_integers(metadata)
-    if len(text) > MAX_METADATA_BYTES:
-        raise InvalidInput(f"metadata is {len(text)} bytes; the limit is {MAX_METADATA_BYTES}")
-    return text
-
-
-#: Names already found valid: labels and types repeat, and bulk loads check every row's.
-_CHECKED_NAMES: set[str] = set()
-_CHECKED_NAMES_LIMIT = 4096
-
-
-def check_name(kind: str, name: object) -> str:
-    """Check a label or relationship type: a non-empty string within the length limit."""
-    if type(name) is str and name in _CHECKED_NAMES:
-        return name
-    if not isinstance(name, str) or not name:
-        raise InvalidInput(f"{kind} must be a non-empty string, not {name!r}")
-    if len(name) > MAX_NAME_LENGTH or LABEL_SEPARATOR in name or "\x00" in name or not _encodable(name):
-        raise InvalidInput(f"{kind} {name[:40]!r} is too long or holds a control character")
-    if len(_CHECKED_NAMES) < _CHECKED_NAMES_LIMIT:
-        _CHECKED_NAMES.add(name)
-    return name
-
-
-def _encodable(text: str) -> bool:
-    """Whether text is valid Unicode (no lone surrogates), as SQLite needs it."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def check_labels(labels: Iterable[str]) -> tuple[str, ...]:
-    """Check labels and return them without duplicates, in the order given."""
-    if isinstance(labels, str):
-        labels = (labels,)
-    checked = tuple(dict.fromkeys(check_name("label", label) for label in labels))
-    if len(checked) > MAX_LABELS:
-        raise InvalidInput(f"{len(checked)} labels; the limit is {MAX_LABELS}")
-    return checked
-
-
-#: A run of digits long enough to be an integer outside 64 bits (or a string that merely holds one).
-_LONG_DIGITS = re.compile(r"\d{19,}")
-_INT_RANGE = range(-(2**63), 2**64)
-
-
-def decode_metadata(text: str) -> dict:
-    """Parse stored metadata JSON; orjson because every entity read passes here (~6x json's speed)."""
-    return {} if text == "{}" else orjson.loads(text)
-
-
-def _check_integers(value: object) -> None:
-    """Refuse integers outside 64 bits: SQLite's JSON functions and Cypher cannot hold them."""
-    if isinstance(value, dict):
-        for item in value.values():
-            _check_integers(item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_integers(item)
-    elif isinstance(value, int) and not isinstance(value, bool) and value not in _INT_RANGE:
-        raise InvalidInput(f"metadata integer {value} does not fit in 64 bits")
-
-
-def substrate_from_row(row: tuple) -> Substrate:
-    """Build a Substrate from a row selected with the store's substrate columns."""
-    identity, expression_type, expression_code, metadata, created_at, labels = row
-    return Substrate(
-        identity + ID_LIMIT if identity < 0 else identity,
-        tuple(labels.split(LABEL_SEPARATOR)) if labels else (),
-        decode_metadata(metadata),
-        expression_type,
-        expression_code,
-        created_at,
-    )
-
-
-def relationship_from_row(row: tuple) -> Relationship:
-    """Build a Relationship from a row selected with the store's relationship columns."""
-    identity, source, target, rel_type, metadata, bidirectional, created_at = row
-    # Inline sign mapping: this runs once per row of every read.
-    return Relationship(
-        identity + ID_LIMIT if identity < 0 else identity,
-        source + ID_LIMIT if source < 0 else source,
-        target + ID_LIMIT if target < 0 else target,
-        rel_type,
-        decode_metadata(metadata),
-        bool(bidirectional),
-        created_at,
-    )
-
-
-class Store:
+class SQLiteStore(FileMaintenance):
     """One SQLite database file: a connection per thread, explicit transactions, row-level CRUD.
 
     Writes go through ``BEGIN IMMEDIATE`` so concurrent writers queue on SQLite's busy
-    timeout instead of failing half-way; readers never block in WAL mode.
+    timeout instead of failing half-way; readers never block in WAL mode. The row methods
+    leave sqlite3's errors raw for speed: callers run them inside ``guard``.
     """
+
+    #: Turns sqlite3's errors escaping a block of calls into bfxdb errors.
+    guard = ErrorGuard()
 
     def __init__(
         self,
@@ -225,11 +98,18 @@ class Store:
         self._limits: dict[sqlite3.Connection, _TimeLimit] = {}
         self._connections_lock = threading.Lock()
         self._closed = False
-        connection = self._connection()
-        if not read_only:
-            self._migrate(connection)
-        else:
-            self._check_version(connection)
+        try:
+            connection = self._connection()
+            if not read_only:
+                self._migrate(connection)
+            else:
+                self._check_version(connection)
+        except sqlite3.Error as error:
+            self.close()
+            raise _open_error(self.path, error) from None
+        except BaseException:
+            self.close()
+            raise
 
     # ------------------------------------------------------------ connections
 
@@ -254,7 +134,7 @@ class Store:
             if self.read_only:
                 connection.execute("PRAGMA query_only = ON")
         except sqlite3.Error as error:
-            raise StorageError(f"cannot open database {self.path!r}: {error}") from None
+            raise _open_error(self.path, error) from None
         limit = _TimeLimit()
         connection.set_progress_handler(limit.expired, PROGRESS_STEPS)
         with self._connections_lock:
@@ -300,7 +180,7 @@ class Store:
                 connection.execute(f"PRAGMA user_version = {step + 1}")
 
     def _check_version(self, connection: sqlite3.Connection) -> None:
-        version = self.schema_version()
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version != schema.SCHEMA_VERSION:
             raise StorageError(
                 f"{self.path!r} has schema version {version}; open it writable once to migrate"
@@ -308,14 +188,10 @@ class Store:
 
     def schema_version(self) -> int:
         """Return the file's PRAGMA user_version."""
-        return self._connection().execute("PRAGMA user_version").fetchone()[0]
+        version: int = self.execute("PRAGMA user_version").fetchone()[0]
+        return version
 
     # ------------------------------------------------------------ transactions
-
-    @property
-    def in_transaction(self) -> bool:
-        """Whether this thread's connection is inside a transaction."""
-        return self._connection().in_transaction
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[None]:
@@ -359,7 +235,7 @@ class Store:
         previous = limit.tighten(seconds)
         try:
             result = function(*args, limit.check)
-        except sqlite3.OperationalError as error:
+        except sqlite3.Error as error:
             self._close_transaction(connection, depth, commit=False)
             raise limit.translate(error) from None
         except BaseException:
@@ -378,7 +254,7 @@ class Store:
             previous = limit.tighten(seconds)
             try:
                 return function(*args, limit.check)
-            except sqlite3.OperationalError as error:
+            except sqlite3.Error as error:
                 raise limit.translate(error) from None
             finally:
                 limit.at, limit.seconds = previous
@@ -419,13 +295,17 @@ class Store:
             try:
                 connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 return
-            except sqlite3.OperationalError as error:
+            except sqlite3.Error as error:
                 # The busy timeout covers ordinary contention; a lock held past it is an outage.
-                if "locked" not in str(error) or time.monotonic() > deadline:
-                    raise StorageError(f"cannot start a transaction: {error}") from None
+                locked = isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+                if not locked or time.monotonic() > deadline:
+                    raise translate_error(error, "cannot start a transaction") from None
                 time.sleep(0.01)
 
     def _end(self, connection: sqlite3.Connection, depth: int, *, commit: bool) -> None:
+        if not commit and not connection.in_transaction:
+            # SQLite rolled back by itself, as it does on some errors (a damaged page, a full disk).
+            return
         try:
             if depth == 0:
                 connection.execute("COMMIT" if commit else "ROLLBACK")
@@ -436,15 +316,18 @@ class Store:
                 connection.execute(f"RELEASE bfx_{depth}")
         except sqlite3.Error as error:
             if connection.in_transaction and depth == 0:
-                connection.execute("ROLLBACK")
-            raise StorageError(f"cannot {'commit' if commit else 'roll back'}: {error}") from None
+                # The error raised below says what went wrong; a failing ROLLBACK adds nothing.
+                with suppress(sqlite3.Error):
+                    connection.execute("ROLLBACK")
+            raise translate_error(error, f"cannot {'commit' if commit else 'roll back'}") from None
 
     def backup_to(self, path: str) -> None:
         """Copy the database into the file at ``path`` with SQLite's online backup, in one step.
 
         One step holds one read transaction (in WAL mode writers carry on) and never restarts.
 
-        :raises StorageError: if the source cannot be read, the copy written, or it fails its check.
+        :raises StorageError: if the source cannot be read or the copy written; DatabaseCorrupt when
+            the source is damaged, so the copy fails its check.
         """
         try:
             source = sqlite3.connect(
@@ -454,23 +337,27 @@ class Store:
             try:
                 source.backup(copy)
                 if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                    raise StorageError("the backup copy failed its quick_check")
+                    raise DatabaseCorrupt("backup failed: the copy fails its quick_check, so the database is damaged")
             finally:
                 copy.close()
                 source.close()
         except sqlite3.Error as error:
-            raise StorageError(f"backup failed: {error}") from None
+            raise translate_error(error, "backup failed") from None
 
     # ------------------------------------------------------------ statements
 
-    def execute(self, sql: str, params: Iterable[Any] | dict = ()) -> sqlite3.Cursor:
-        """Run one SQL statement on this thread's connection with its values as parameters."""
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+        """Run one SQL statement on this thread's connection with its values as parameters.
+
+        :raises StorageError: for any error but an interrupt, which run_bounded turns into QueryTimeout;
+            DatabaseCorrupt for a damaged file.
+        """
         try:
             return self._connection().execute(sql, params)
-        except sqlite3.OperationalError as error:
-            if "interrupted" in str(error):
+        except sqlite3.Error as error:
+            if isinstance(error, sqlite3.OperationalError) and "interrupted" in str(error):
                 raise
-            raise StorageError(str(error)) from None
+            raise translate_error(error) from None
 
     # ------------------------------------------------------------ substrates
 
@@ -495,21 +382,21 @@ class Store:
         with self.transaction():
             try:
                 connection.execute(
-                    "INSERT INTO substrates (identity, expression_type, expression_code, metadata, created_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (signed, expression_type, expression_code, metadata_text, created_at),
+                    _INSERT_SUBSTRATE, (signed, expression_type, expression_code, metadata_text, created_at)
                 )
             except sqlite3.IntegrityError:
                 raise Conflict(
                     f"substrate {format_id(identity)} already exists", substrate_id=format_id(identity)
                 ) from None
             if labels:
-                connection.executemany(
-                    "INSERT INTO substrate_labels (substrate, label) VALUES (?, ?)",
-                    [(signed, label) for label in labels],
-                )
+                connection.executemany(_INSERT_LABEL, [(signed, label) for label in labels])
         return Substrate(
-            identity, tuple(sorted(labels)), decode_metadata(metadata_text), expression_type, expression_code, created_at
+            identity,
+            tuple(sorted(labels)),
+            decode_metadata(metadata_text),
+            expression_type,
+            expression_code,
+            created_at,
         )
 
     def get_substrate(self, identity: int) -> Substrate | None:
@@ -541,7 +428,8 @@ class Store:
         offset: int = 0,
     ) -> list[Substrate]:
         """List substrates in identity order, filtered by a label and by metadata key equality."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if label is not None:
             where.append(
                 "EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = s.identity AND l.label = ?)"
@@ -631,7 +519,7 @@ class Store:
         created_at = utc_now()
         try:
             self._connection().execute(
-                f"INSERT INTO relationships ({_RELATIONSHIP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                _INSERT_RELATIONSHIP,
                 (
                     to_signed(identity),
                     to_signed(source),
@@ -701,15 +589,6 @@ class Store:
         params.extend((-1 if limit is None else limit, offset))
         return [relationship_from_row(row) for row in self._connection().execute(sql, params)]
 
-    def relationship_count(self, identity: int) -> int:
-        """Count the relationships touching a substrate, either way."""
-        signed = to_signed(identity)
-        return self._connection().execute(
-            "SELECT (SELECT count(*) FROM relationships WHERE source = ?) "
-            "+ (SELECT count(*) FROM relationships WHERE target = ? AND source <> ?)",
-            (signed, signed, signed),
-        ).fetchone()[0]
-
     def count_relationships(self) -> int:
         """Count all relationships."""
         return self._connection().execute("SELECT count(*) FROM relationships").fetchone()[0]
@@ -748,26 +627,72 @@ class Store:
     ) -> None:
         """Insert prepared rows with executemany, in the caller's transaction.
 
-        Rows are already checked and use signed identities: substrates as (identity, type, code,
-        metadata JSON, created_at), labels as (substrate, label), relationships in
-        ``identity, source, target, rel_type, metadata, bidirectional, created_at`` order.
+        Rows are already checked and use signed identities: substrates in SUBSTRATE_FIELDS order,
+        labels as (substrate, label), relationships in RELATIONSHIP_FIELDS order.
+
+        :raises Conflict: for an identity that exists or repeats.
+        :raises NotFound: for a relationship whose endpoint does not exist.
         """
         connection = self._connection()
-        connection.executemany(
-            "INSERT INTO substrates (identity, expression_type, expression_code, metadata, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            substrate_rows,
-        )
-        connection.executemany("INSERT INTO substrate_labels (substrate, label) VALUES (?, ?)", label_rows)
-        connection.executemany(
-            f"INSERT INTO relationships ({_RELATIONSHIP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            relationship_rows,
-        )
+        try:
+            connection.executemany(_INSERT_SUBSTRATE, substrate_rows)
+            connection.executemany(_INSERT_LABEL, label_rows)
+            connection.executemany(_INSERT_RELATIONSHIP, relationship_rows)
+        except sqlite3.IntegrityError as error:
+            raise translate_integrity_error(error) from None
 
+    # ------------------------------------------------------------ property indexes
 
-def json_path(key: str) -> str:
-    """Build the SQLite JSON path of a top-level key, quoted so any key text is safe."""
-    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    def create_property_index(self, name: str, label: str, keys: Sequence[str]) -> bool:
+        """Record a property index and build one SQLite expression index per key.
+
+        :param keys: property keys, each accepted by ``is_simple_key``: queries name them as SQL
+            text, which is what lets SQLite use the index.
+        :returns: False, changing nothing, when an index of that name exists already.
+        :raises InvalidInput: for a key ``is_simple_key`` refuses.
+        """
+        paths = [json_path_literal(key) for key in keys]
+        with self.transaction():
+            if self.execute("SELECT 1 FROM property_indexes WHERE name = ?", (name,)).fetchone():
+                return False
+            self.execute(
+                "INSERT INTO property_indexes (name, label, properties) VALUES (?, ?, ?)",
+                (name, label, json.dumps(list(keys))),
+            )
+            for key, path in zip(keys, paths):
+                self.execute(
+                    f"CREATE INDEX IF NOT EXISTS {quote_identifier('property_' + key)} "
+                    f"ON substrates(json_extract(metadata, {path}))"
+                )
+        return True
+
+    def drop_property_index(self, name: str | None, label: str | None, keys: Sequence[str]) -> bool:
+        """Drop the property index of that name, or without a name the one on that label and keys.
+
+        An expression index goes only when no other property index still uses its key.
+
+        :returns: False, changing nothing, when there is no such index.
+        """
+        with self.transaction():
+            row = None
+            if name:
+                row = self.execute("SELECT name, properties FROM property_indexes WHERE name = ?", (name,)).fetchone()
+            else:
+                for candidate in self.execute(
+                    "SELECT name, properties FROM property_indexes WHERE label = ?", (label,)
+                ).fetchall():
+                    if tuple(json.loads(candidate[1])) == tuple(keys):
+                        row = candidate
+            if row is None:
+                return False
+            self.execute("DELETE FROM property_indexes WHERE name = ?", (row[0],))
+            still_used = {
+                key for (text,) in self.execute("SELECT properties FROM property_indexes") for key in json.loads(text)
+            }
+            for key in json.loads(row[1]):
+                if key not in still_used:
+                    self.execute(f"DROP INDEX IF EXISTS {quote_identifier('property_' + key)}")
+        return True
 
 
 class _TimeLimit:
@@ -792,11 +717,11 @@ class _TimeLimit:
                 self.at, self.seconds = until, seconds
         return previous
 
-    def translate(self, error: sqlite3.OperationalError) -> BfxError:
-        """The bfxdb error for an OperationalError raised under this limit: an interrupt is a timeout."""
-        if "interrupted" in str(error):
+    def translate(self, error: sqlite3.Error) -> BfxError:
+        """The bfxdb error for a sqlite3 error raised under this limit: an interrupt is a timeout."""
+        if isinstance(error, sqlite3.OperationalError) and "interrupted" in str(error):
             return QueryTimeout(f"the query ran past its time limit of {self.seconds:g} s")
-        return StorageError(f"database error: {error}")
+        return translate_error(error)
 
     def check(self) -> None:
         """Raise QueryTimeout once the limit has passed; called from Python loops."""
@@ -804,11 +729,9 @@ class _TimeLimit:
             raise QueryTimeout(f"the query ran past its time limit of {self.seconds:g} s")
 
 
-def translate_integrity_error(error: sqlite3.IntegrityError) -> BfxError:
-    """Turn a constraint failure from a bulk write into the bfxdb error a user can act on."""
-    text = str(error)
-    if "UNIQUE" in text or "PRIMARY KEY" in text:
-        return Conflict(f"duplicate identity in the load: {text}")
-    if "FOREIGN KEY" in text:
-        return NotFound("a relationship names a substrate that does not exist")
-    return InvalidInput(f"rejected by the database: {text}")
+def _open_error(path: str, error: sqlite3.Error) -> StorageError:
+    """The bfxdb error for a file that cannot be opened: DatabaseCorrupt when it is damaged or no database."""
+    what = damage(error)
+    if what is not None:
+        return DatabaseCorrupt(f"cannot open database {path!r}: it is {what} ({error})")
+    return StorageError(f"cannot open database {path!r}: {error}")

@@ -1,4 +1,4 @@
-"""Child processes for the crash and concurrency tests: `python -m tests.workers MODE PATH [ARGS]`."""
+"""Child processes for the crash and concurrency tests: `python -m tests.storage.workers MODE PATH [ARGS]`."""
 
 from __future__ import annotations
 

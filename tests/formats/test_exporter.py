@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 import bfxdb
 from bfxdb.cli import main
-from bfxdb.exporters import cypher_literal, export, format_for
-from bfxdb.importers import _Literal, import_files
+from bfxdb.formats import ImportOptions, export, format_for, import_files
 
 FORMATS = ["ndjson", "csv", "graphml", "cypher"]
 MULTIPLY = 'lambda **kw: kw.get("x", 0) * kw.get("y", 0)'
@@ -145,7 +144,7 @@ def test_a_label_holding_the_array_delimiter_needs_another_delimiter(runner, tmp
     assert done.exit_code == 0
     with bfxdb.connect() as copy:
         import_files(
-            copy, [tmp_path / "csv"], options=__import__("bfxdb.importers").importers.ImportOptions(array_delimiter="|")
+            copy, [tmp_path / "csv"], options=ImportOptions(array_delimiter="|")
         )
         assert copy.find_substrates()[0].labels == ("a;b",)
 
@@ -231,11 +230,3 @@ def test_any_graph_round_trips(export_format, nodes, edges):
         export(db, export_format, destination)
         import_files(copy, [destination])
         assert snapshot_of(copy) == snapshot_of(db)
-
-
-@given(json_values)
-def test_cypher_literals_read_back_exactly(value):
-    text = cypher_literal(value)
-    reader = _Literal(text)
-    assert json.dumps(reader.value(), sort_keys=True) == json.dumps(value, sort_keys=True)
-    assert reader.pos == len(text)

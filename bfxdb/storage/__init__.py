@@ -1,0 +1,80 @@
+"""Storage, the only code that talks to the database engine: open_store picks the backend for a target.
+
+Everything above storage uses this facade: the ``Backend`` protocol is the seam, ``SQLiteStore``
+the one backend today; rows, column lists and quoting are shared with the SQL compiler.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import StorageError
+from .backend import Backend, Cursor
+from .maintenance import FileCheck, GraphFigures
+from .quoting import is_simple_key, json_path_literal, quote_identifier
+from .rows import (
+    MAX_METADATA_BYTES,
+    RELATIONSHIP_COLUMNS,
+    RELATIONSHIP_WIDTH,
+    SUBSTRATE_COLUMNS,
+    SUBSTRATE_WIDTH,
+    check_labels,
+    check_name,
+    decode_metadata,
+    encode_metadata,
+    utc_now,
+)
+from .schema import SCHEMA_VERSION
+from .sqlite import BULK_BATCH, DEFAULT_TIMEOUT, SQLITE_VERSION, SQLiteStore
+
+#: URL schemes of backends that are planned but not built.
+_PLANNED_SCHEMES = ("postgresql://", "postgres://")
+
+
+def open_store(
+    target: str | Path = ":memory:",
+    *,
+    read_only: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    durable: bool = False,
+) -> Backend:
+    """Open the storage backend a target names: a file path or ``":memory:"`` is a SQLite store.
+
+    :param target: a database file's path, ``":memory:"``, or (later) a ``postgresql://`` URL.
+    :param read_only: refuse every write.
+    :param timeout: seconds to wait for another writer's lock before giving up.
+    :param durable: make every commit survive power loss, not only a killed process.
+    :returns: the open store.
+    :raises StorageError: for a backend not built yet, or a file that cannot be opened;
+        DatabaseCorrupt when it is damaged or is not a bfxdb database.
+    """
+    if isinstance(target, str) and target.lower().startswith(_PLANNED_SCHEMES):
+        raise StorageError("the PostgreSQL backend is not built yet; give a SQLite file path or ':memory:'")
+    return SQLiteStore(target, read_only=read_only, timeout=timeout, durable=durable)
+
+
+__all__ = [
+    "BULK_BATCH",
+    "DEFAULT_TIMEOUT",
+    "MAX_METADATA_BYTES",
+    "RELATIONSHIP_COLUMNS",
+    "RELATIONSHIP_WIDTH",
+    "SCHEMA_VERSION",
+    "SQLITE_VERSION",
+    "SUBSTRATE_COLUMNS",
+    "SUBSTRATE_WIDTH",
+    "Backend",
+    "Cursor",
+    "FileCheck",
+    "GraphFigures",
+    "SQLiteStore",
+    "check_labels",
+    "check_name",
+    "decode_metadata",
+    "encode_metadata",
+    "is_simple_key",
+    "json_path_literal",
+    "open_store",
+    "quote_identifier",
+    "utc_now",
+]

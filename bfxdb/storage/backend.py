@@ -1,0 +1,238 @@
+"""The storage seam: what the public API, maintenance and the query engine need of a storage backend.
+
+SQLiteStore implements it today; a PostgreSQL backend implements the same protocol later.
+Identities cross it unsigned; rows handed to ``bulk_insert`` and read back by ``execute``
+carry them signed, as the backend stores them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from ..model import Relationship, Substrate
+from .maintenance import FileCheck, GraphFigures
+
+
+class Cursor(Protocol):
+    """The rows of one statement, as a DB-API cursor gives them."""
+
+    def fetchone(self) -> Any:
+        """Return the next row, or None when there is none."""
+        ...
+
+    def fetchall(self) -> list[Any]:
+        """Return every remaining row."""
+        ...
+
+    def __iter__(self) -> Iterator[Any]:
+        """Iterate the remaining rows."""
+        ...
+
+
+class Backend(Protocol):
+    """A bfxdb database as the layers above storage see it: transactions, rows, indexes, maintenance.
+
+    Row methods may leave the backend's own errors raw for speed; callers run them inside
+    ``guard``. Every other method raises only bfxdb errors.
+    """
+
+    @property
+    def path(self) -> str:
+        """The database's file path or address (``":memory:"`` for a private in-memory one)."""
+        ...
+
+    @property
+    def read_only(self) -> bool:
+        """Whether every write is refused."""
+        ...
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the database lives in memory only, so it has no file to back up."""
+        ...
+
+    @property
+    def guard(self) -> AbstractContextManager[None]:
+        """A context manager turning the backend's own errors escaping a block into bfxdb errors."""
+        ...
+
+    def close(self) -> None:
+        """Release every connection; the store cannot be used afterwards."""
+        ...
+
+    def schema_version(self) -> int:
+        """Return the schema version the stored data is at."""
+        ...
+
+    def transaction(self, write: bool = True) -> AbstractContextManager[None]:
+        """Run a block atomically, taking the write lock first when ``write``; nested blocks are savepoints."""
+        ...
+
+    def run_bounded(
+        self,
+        write: bool,
+        seconds: float | None,
+        function: Callable[..., Any],
+        *args: Any,
+        transactional: bool = True,
+    ) -> Any:
+        """Call ``function(*args, check)`` in one transaction under a time limit, committing its work."""
+        ...
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Cursor:
+        """Run one statement of compiled SQL with its values as parameters."""
+        ...
+
+    def insert_substrate(
+        self,
+        identity: int,
+        *,
+        labels: Iterable[str] = (),
+        metadata: dict | None = None,
+        expression_type: str | None = None,
+        expression_code: str | None = None,
+    ) -> Substrate:
+        """Insert one substrate with its labels; Conflict if the identity exists."""
+        ...
+
+    def get_substrate(self, identity: int) -> Substrate | None:
+        """Load one substrate, or None."""
+        ...
+
+    def get_substrates(self, identities: Iterable[int]) -> dict[int, Substrate]:
+        """Load many substrates at once, keyed by identity; missing ones are left out."""
+        ...
+
+    def expression_of(self, identity: int) -> tuple[str | None, str | None] | None:
+        """Return (expression_type, expression_code) of a substrate, or None if it does not exist."""
+        ...
+
+    def find_substrates(
+        self,
+        label: str | None = None,
+        metadata: dict | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Substrate]:
+        """List substrates in identity order, filtered by a label and by metadata key equality."""
+        ...
+
+    def count_substrates(self) -> int:
+        """Count all substrates."""
+        ...
+
+    def replace_metadata(self, kind: str, identity: int, metadata: dict) -> None:
+        """Replace the whole metadata of a ``"substrate"`` or ``"relationship"``; NotFound if missing."""
+        ...
+
+    def add_labels(self, identity: int, labels: Iterable[str]) -> int:
+        """Add labels to a substrate; returns how many were new."""
+        ...
+
+    def remove_labels(self, identity: int, labels: Iterable[str]) -> int:
+        """Remove labels from a substrate; returns how many it had."""
+        ...
+
+    def delete_substrate(self, identity: int) -> int:
+        """Delete a substrate with its labels and relationships; returns how many relationships went."""
+        ...
+
+    def insert_relationship(
+        self,
+        identity: int,
+        source: int,
+        target: int,
+        rel_type: str,
+        metadata: dict | None = None,
+        bidirectional: bool = False,
+    ) -> Relationship:
+        """Insert one relationship between existing substrates; NotFound names a missing endpoint."""
+        ...
+
+    def get_relationship(self, identity: int) -> Relationship | None:
+        """Load one relationship, or None."""
+        ...
+
+    def get_relationships(self, identities: Iterable[int]) -> dict[int, Relationship]:
+        """Load many relationships at once, keyed by identity; missing ones are left out."""
+        ...
+
+    def adjacent(
+        self,
+        identity: int,
+        direction: str,
+        rel_type: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Relationship]:
+        """List the relationships leaving (``"out"``) or reaching (``"in"``) a substrate."""
+        ...
+
+    def find_relationships(
+        self, rel_type: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Relationship]:
+        """List relationships in identity order, optionally of one type."""
+        ...
+
+    def count_relationships(self) -> int:
+        """Count all relationships."""
+        ...
+
+    def delete_relationship(self, identity: int) -> None:
+        """Delete one relationship; NotFound if it does not exist."""
+        ...
+
+    def distinct_labels(self) -> list[tuple[str]]:
+        """Every label in use, sorted, as one-value rows."""
+        ...
+
+    def distinct_relationship_types(self) -> list[tuple[str]]:
+        """Every relationship type in use, sorted, as one-value rows."""
+        ...
+
+    def distinct_property_keys(self) -> list[tuple[str]]:
+        """Every top-level metadata key of substrates and relationships, sorted, as one-value rows."""
+        ...
+
+    def bulk_insert(
+        self,
+        substrate_rows: Iterable[tuple[int, str | None, str | None, str, str]],
+        label_rows: Iterable[tuple[int, str]],
+        relationship_rows: Iterable[tuple],
+    ) -> None:
+        """Insert prepared, checked rows with signed identities in the caller's transaction."""
+        ...
+
+    def create_property_index(self, name: str, label: str, keys: Sequence[str]) -> bool:
+        """Create a property index on a label's keys; False if one of that name exists."""
+        ...
+
+    def drop_property_index(self, name: str | None, label: str | None, keys: Sequence[str]) -> bool:
+        """Drop the property index named, or else the one on label and keys; False if there is none."""
+        ...
+
+    def backup_to(self, path: str) -> None:
+        """Copy the whole database into a new file at ``path`` as one consistent snapshot."""
+        ...
+
+    def iter_substrates(self) -> Iterator[Substrate]:
+        """Stream every substrate in identity order; inside a read transaction for one snapshot."""
+        ...
+
+    def iter_relationships(self) -> Iterator[Relationship]:
+        """Stream every relationship in identity order; inside a read transaction for one snapshot."""
+        ...
+
+    def graph_figures(self) -> GraphFigures:
+        """Count entities by label, type and expression kind, and measure the file, in one snapshot."""
+        ...
+
+    def property_keys(self, sample: int) -> dict[str, list[str]]:
+        """List the metadata keys of the first ``sample`` substrates and relationships, each sorted."""
+        ...
+
+    def check_file(self) -> list[FileCheck]:
+        """Run every integrity check in one snapshot; damage met on the way is a finding, not an error."""
+        ...

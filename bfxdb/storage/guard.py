@@ -1,0 +1,66 @@
+"""The translation of sqlite3's errors into bfxdb's, and the guard that applies it around store calls."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..errors import BfxError, Conflict, DatabaseCorrupt, InvalidInput, NotFound, StorageError
+
+#: What a file is when SQLite answers with these primary result codes.
+_DAMAGE = {sqlite3.SQLITE_CORRUPT: "damaged", sqlite3.SQLITE_NOTADB: "not a bfxdb database"}
+
+
+def damage(error: sqlite3.Error) -> str | None:
+    """Say what is wrong with the file when SQLite raised this error because it is damaged or no database.
+
+    :returns: ``"damaged"`` or ``"not a bfxdb database"``; None for every other error.
+    """
+    code = getattr(error, "sqlite_errorcode", None)
+    # Extended codes (SQLITE_CORRUPT_INDEX, ...) keep the primary code in their low byte.
+    return None if code is None else _DAMAGE.get(code & 0xFF)
+
+
+def translate_error(error: sqlite3.Error, context: str = "database error") -> StorageError:
+    """Turn an error sqlite3 raised into the bfxdb error that says what it means.
+
+    :param context: what was being done, to open the message of an ordinary storage error.
+    :returns: DatabaseCorrupt for a damaged file or one that is no database, else StorageError.
+    """
+    what = damage(error)
+    if what is not None:
+        return DatabaseCorrupt(f"the database file is {what} ({error})")
+    return StorageError(f"{context}: {error}")
+
+
+def translate_integrity_error(error: sqlite3.IntegrityError) -> BfxError:
+    """Turn a constraint failure from a bulk write into the bfxdb error a user can act on."""
+    text = str(error)
+    if "UNIQUE" in text or "PRIMARY KEY" in text:
+        return Conflict(f"duplicate identity in the load: {text}")
+    if "FOREIGN KEY" in text:
+        return NotFound("a relationship names a substrate that does not exist")
+    return InvalidInput(f"rejected by the database: {text}")
+
+
+class ErrorGuard:
+    """Turn a raw sqlite3 error escaping a block of store calls into a bfxdb error.
+
+    The store's row methods leave sqlite3's errors raw to stay fast; callers run them inside
+    this guard. A class rather than a generator context manager: it wraps every call, so it
+    must be cheap.
+    """
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: object) -> None:
+        if kind is None:
+            return
+        if isinstance(error, sqlite3.Error):
+            raise translate_error(error) from None
+        if isinstance(error, UnicodeEncodeError):
+            raise InvalidInput("text holds a lone surrogate, which is not valid Unicode") from None
+        if isinstance(error, RecursionError):
+            raise InvalidInput("the input nests too deeply") from None

@@ -1,0 +1,255 @@
+"""Whole-file operations of a SQLite store: full scans, statistics, property keys and integrity checks."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol, TypedDict, TypeVar
+
+from ..errors import DatabaseCorrupt
+from ..identity import format_id, to_unsigned
+from ..model import Relationship, Substrate
+from . import schema
+from .guard import translate_error
+from .rows import RELATIONSHIP_FIELDS, SUBSTRATE_COLUMNS, relationship_from_row, substrate_from_row
+
+_SUBSTRATES_SQL = f"SELECT {SUBSTRATE_COLUMNS.format(a='s')} FROM substrates AS s ORDER BY s.identity"
+_RELATIONSHIPS_SQL = f"SELECT {', '.join(RELATIONSHIP_FIELDS)} FROM relationships ORDER BY identity"
+
+Row = TypeVar("Row")
+
+
+class GraphFigures(TypedDict):
+    """The figures of a file that `bfxdb stats` shows, as one read transaction saw them."""
+
+    schema_version: int
+    substrates: int
+    relationships: int
+    labels: dict[str, int]
+    unlabelled: int
+    rel_types: dict[str, int]
+    expressions: dict[str, int]
+    property_indexes: list[dict[str, Any]]
+    file_bytes: int
+    wal_bytes: int
+    page_size: int
+    page_count: int
+    freelist_count: int
+    journal_mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileCheck:
+    """One check of a file: what it looked at, and each kind of problem it found with one line per case."""
+
+    name: str
+    problems: dict[str, list[str]]
+
+
+class _Store(Protocol):
+    """What these operations need of the store they are mixed into."""
+
+    path: str
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor: ...
+
+    def transaction(self, write: bool = True) -> AbstractContextManager[None]: ...
+
+    def schema_version(self) -> int: ...
+
+
+class FileMaintenance:
+    """The whole-file operations of SQLiteStore, kept apart from its row-level CRUD.
+
+    Every method translates sqlite3's errors itself, including those raised while a scan is
+    iterated, so a damaged file gives DatabaseCorrupt rather than a raw sqlite3 error.
+    """
+
+    def iter_substrates(self: _Store) -> Iterator[Substrate]:
+        """Stream every substrate in identity order; run inside a read transaction for one snapshot."""
+        return _stream(self, _SUBSTRATES_SQL, substrate_from_row)
+
+    def iter_relationships(self: _Store) -> Iterator[Relationship]:
+        """Stream every relationship in identity order; run inside a read transaction for one snapshot."""
+        return _stream(self, _RELATIONSHIPS_SQL, relationship_from_row)
+
+    def graph_figures(self: _Store) -> GraphFigures:
+        """Count substrates by label, relationships by type and expressions by kind, and measure the file.
+
+        :returns: the figures, read in one transaction.
+        :raises DatabaseCorrupt: if a page they need is damaged.
+        """
+
+        def scalar(sql: str) -> Any:
+            return _rows(self, sql)[0][0]
+
+        def grouped(sql: str) -> dict[str, int]:
+            return {name: count for name, count in _rows(self, sql)}
+
+        with self.transaction(write=False):
+            return GraphFigures(
+                schema_version=self.schema_version(),
+                substrates=scalar("SELECT count(*) FROM substrates"),
+                relationships=scalar("SELECT count(*) FROM relationships"),
+                labels=grouped("SELECT label, count(*) FROM substrate_labels GROUP BY label ORDER BY label"),
+                unlabelled=scalar(
+                    "SELECT count(*) FROM substrates AS s WHERE NOT EXISTS "
+                    "(SELECT 1 FROM substrate_labels AS l WHERE l.substrate = s.identity)"
+                ),
+                rel_types=grouped(
+                    "SELECT rel_type, count(*) FROM relationships GROUP BY rel_type ORDER BY rel_type"
+                ),
+                expressions=grouped(
+                    "SELECT expression_type, count(*) FROM substrates WHERE expression_type IS NOT NULL "
+                    "GROUP BY expression_type ORDER BY expression_type"
+                ),
+                property_indexes=[
+                    {"name": name, "label": label, "properties": properties}
+                    for name, label, properties in _rows(
+                        self, "SELECT name, label, properties FROM property_indexes ORDER BY name"
+                    )
+                ],
+                file_bytes=_size(self.path),
+                wal_bytes=_size(self.path + "-wal"),
+                page_size=scalar("PRAGMA page_size"),
+                page_count=scalar("PRAGMA page_count"),
+                freelist_count=scalar("PRAGMA freelist_count"),
+                journal_mode=scalar("PRAGMA journal_mode"),
+            )
+
+    def property_keys(self: _Store, sample: int) -> dict[str, list[str]]:
+        """List the metadata keys seen on the first ``sample`` substrates and relationships.
+
+        :returns: ``{"substrates": [...], "relationships": [...]}``, each sorted.
+        """
+        return {
+            table: [
+                key
+                for (key,) in _rows(
+                    self,
+                    f"SELECT DISTINCT j.key FROM (SELECT metadata FROM {table} LIMIT ?) AS t, "
+                    "json_each(t.metadata) AS j ORDER BY j.key",
+                    (sample,),
+                )
+            ]
+            for table in ("substrates", "relationships")
+        }
+
+    def check_file(self: _Store) -> list[FileCheck]:
+        """Run every check of the file in one read transaction: SQLite integrity, keys, orphans, JSON, schema.
+
+        A check that SQLite cannot finish because a page is damaged reports that as an
+        ``integrity`` problem, and the checks after it are left out: they would read the same pages.
+
+        :returns: the checks run, in order, with what each found.
+        """
+        done: list[FileCheck] = []
+        try:
+            with self.transaction(write=False):
+                for name, run in _CHECKS:
+                    done.append(FileCheck(name, run(self)))
+        except DatabaseCorrupt as error:
+            stopped = _CHECKS[len(done)][0] if len(done) < len(_CHECKS) else "end of the read transaction"
+            done.append(FileCheck(stopped, {"integrity": [error.message]}))
+        return done
+
+
+def _rows(store: _Store, sql: str, params: tuple = ()) -> list[tuple]:
+    """Run one statement and fetch all its rows, translating errors raised while fetching too."""
+    try:
+        return store.execute(sql, params).fetchall()
+    except sqlite3.Error as error:
+        raise translate_error(error) from None
+
+
+def _stream(store: _Store, sql: str, decode: Callable[[tuple], Row]) -> Iterator[Row]:
+    try:
+        for row in store.execute(sql):
+            yield decode(row)
+    except sqlite3.Error as error:
+        raise translate_error(error) from None
+
+
+def _integrity(store: _Store) -> dict[str, list[str]]:
+    return {"integrity": [message for (message,) in _rows(store, "PRAGMA integrity_check") if message != "ok"]}
+
+
+def _foreign_keys(store: _Store) -> dict[str, list[str]]:
+    return {
+        "foreign key": [
+            f"{table} row {rowid} has no {parent} row"
+            for table, rowid, parent, _ in _rows(store, "PRAGMA foreign_key_check")
+        ]
+    }
+
+
+def _orphan_relationships(store: _Store) -> dict[str, list[str]]:
+    orphans = _rows(
+        store,
+        "SELECT r.identity, r.source, r.target, "
+        "EXISTS (SELECT 1 FROM substrates AS s WHERE s.identity = r.source), "
+        "EXISTS (SELECT 1 FROM substrates AS s WHERE s.identity = r.target) "
+        "FROM relationships AS r WHERE NOT EXISTS (SELECT 1 FROM substrates AS s WHERE s.identity = r.source) "
+        "OR NOT EXISTS (SELECT 1 FROM substrates AS s WHERE s.identity = r.target)",
+    )
+    return {
+        "orphan relationship": [
+            f"relationship {format_id(to_unsigned(identity))} names missing "
+            + " and ".join(
+                f"{role} {format_id(to_unsigned(end))}"
+                for role, end, present in (("source", source, has_source), ("target", target, has_target))
+                if not present
+            )
+            for identity, source, target, has_source, has_target in orphans
+        ]
+    }
+
+
+def _orphan_labels(store: _Store) -> dict[str, list[str]]:
+    labels = _rows(
+        store,
+        "SELECT l.substrate, l.label FROM substrate_labels AS l "
+        "WHERE NOT EXISTS (SELECT 1 FROM substrates AS s WHERE s.identity = l.substrate)",
+    )
+    return {
+        "orphan label": [f"label {label!r} of missing substrate {format_id(to_unsigned(s))}" for s, label in labels]
+    }
+
+
+def _metadata_objects(store: _Store) -> dict[str, list[str]]:
+    found = {}
+    for table, id_column in (("substrates", "substrate_id"), ("relationships", "relationship_id")):
+        bad = _rows(
+            store,
+            f"SELECT {id_column} FROM {table} WHERE NOT json_valid(metadata) OR json_type(metadata) IS NOT 'object'",
+        )
+        found[f"bad {table} metadata"] = [f"{table[:-1]} {ident}" for (ident,) in bad]
+    return found
+
+
+def _schema_version(store: _Store) -> dict[str, list[str]]:
+    version = store.schema_version()
+    if version == schema.SCHEMA_VERSION:
+        return {}
+    return {"schema version": [f"file has {version}, this bfxdb expects {schema.SCHEMA_VERSION}"]}
+
+
+#: The checks of check_file, in the order they run: (name reported, function).
+_CHECKS: tuple[tuple[str, Callable[[_Store], dict[str, list[str]]]], ...] = (
+    ("PRAGMA integrity_check", _integrity),
+    ("PRAGMA foreign_key_check", _foreign_keys),
+    ("orphan relationships", _orphan_relationships),
+    ("orphan labels", _orphan_labels),
+    ("metadata is a JSON object", _metadata_objects),
+    ("schema version", _schema_version),
+)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

@@ -1,0 +1,1 @@
+"""Tests of bfxdb.storage: the SQLite store, durability under kills, corrupt files."""
