@@ -96,8 +96,31 @@ class Database:
         """Build a networkx MultiDiGraph of the whole database (extra ``networkx``)."""
         from .interop import graph_to_networkx
 
+        with self.snapshot():
+            return graph_to_networkx(self.iter_substrates(), self.iter_relationships())
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Database]:
+        """Read inside one transaction, so every read in the block sees the same committed state.
+
+        In WAL mode this blocks no writer, so it is safe beside a running server.
+        """
         with self._guard, self._store.transaction(write=False):
-            return graph_to_networkx(self.find_substrates(), self.find_relationships())
+            yield self
+
+    def iter_substrates(self) -> Iterator[Substrate]:
+        """Stream every substrate in identity order without loading them all; use inside `snapshot`.
+
+        :raises DatabaseCorrupt: on reaching a damaged page.
+        """
+        return self._store.iter_substrates()
+
+    def iter_relationships(self) -> Iterator[Relationship]:
+        """Stream every relationship in identity order without loading them all; use inside `snapshot`.
+
+        :raises DatabaseCorrupt: on reaching a damaged page.
+        """
+        return self._store.iter_relationships()
 
     def schema_version(self) -> int:
         """Return the file's schema version (PRAGMA user_version)."""

@@ -1,4 +1,4 @@
-"""Whole-file operations on a database: consistent snapshots, full scans, statistics, checks and backups.
+"""Whole-file operations on a database: statistics, checks and backups.
 
 The reports are built here; the work is done by the store (``bfxdb.storage``), which turns a
 damaged file into DatabaseCorrupt, or into a finding of `check`.
@@ -8,45 +8,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .database import Database
 from .errors import InvalidInput
-from .model import Relationship, Substrate
 from .storage import SQLITE_VERSION
 
 #: How many problems of one kind `check` lists before it only counts them.
 MAX_LISTED = 20
-
-
-@contextmanager
-def snapshot(db: Database) -> Iterator[Database]:
-    """Read inside one transaction, so every scan in the block sees the same committed state.
-
-    In WAL mode this blocks no writer, so it is safe beside a running server.
-    """
-    with db.store.transaction(write=False):
-        yield db
-
-
-def iter_substrates(db: Database) -> Iterator[Substrate]:
-    """Stream every substrate in identity order without loading them all; use inside `snapshot`.
-
-    :raises DatabaseCorrupt: on reaching a damaged page.
-    """
-    return db.store.iter_substrates()
-
-
-def iter_relationships(db: Database) -> Iterator[Relationship]:
-    """Stream every relationship in identity order without loading them all; use inside `snapshot`.
-
-    :raises DatabaseCorrupt: on reaching a damaged page.
-    """
-    return db.store.iter_relationships()
 
 
 @dataclass

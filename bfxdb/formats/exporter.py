@@ -9,23 +9,34 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
 from ..errors import InvalidInput
-from ..maintenance import iter_relationships, iter_substrates, snapshot
 from ..model import Relationship, Substrate
 from . import csv, cypher_dump, graphml, ndjson
 from .csv import DEFAULT_ARRAY_DELIMITER, RELATIONSHIPS_CSV, SUBSTRATES_CSV
 from .files import output
 
-if TYPE_CHECKING:
-    from ..database import Database
-
 T = TypeVar("T")
 EXPORT_FORMATS = ("ndjson", "csv", "graphml", "cypher")
 _EXTENSIONS = {".ndjson": "ndjson", ".jsonl": "ndjson", ".graphml": "graphml", ".cypher": "cypher", ".cql": "cypher"}
+
+
+class ExportSource(Protocol):
+    """What an export needs of a database (``bfxdb.Database`` is one)."""
+
+    def snapshot(self) -> AbstractContextManager[object]: ...
+
+    def count_substrates(self) -> int: ...
+
+    def count_relationships(self) -> int: ...
+
+    def iter_substrates(self) -> Iterator[Substrate]: ...
+
+    def iter_relationships(self) -> Iterator[Relationship]: ...
 
 
 @dataclass
@@ -54,7 +65,7 @@ def format_for(destination: str | os.PathLike[str] | None) -> str:
 
 
 def export(
-    db: Database,
+    db: ExportSource,
     format: str,
     destination: str | os.PathLike[str] | None = None,
     *,
@@ -79,17 +90,17 @@ def export(
     folder = None if destination is None or str(destination) == "-" else Path(destination)
     if format == "csv" and folder is None:
         raise InvalidInput("a CSV export writes two files: give a folder to write them into")
-    with snapshot(db):
+    with db.snapshot():
         substrates, relationships = db.count_substrates(), db.count_relationships()
         passes = 2 if format in ("csv", "graphml") else 1
         progress = _Progress(on_progress, passes * (substrates + relationships))
         report = ExportReport(substrates, relationships)
 
         def scan_substrates() -> Iterable[Substrate]:
-            return progress.counted(iter_substrates(db))
+            return progress.counted(db.iter_substrates())
 
         def scan_relationships() -> Iterable[Relationship]:
-            return progress.counted(iter_relationships(db))
+            return progress.counted(db.iter_relationships())
 
         if format == "csv" and folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
