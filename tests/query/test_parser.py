@@ -52,7 +52,7 @@ from bfxdb.query.semantics import (
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
-TCK_FEATURES = Path(__file__).resolve().parents[1].parent / "shared" / "opencypher" / "tck" / "features"
+TCK_FEATURES = Path(__file__).resolve().parents[2].parent / "shared" / "opencypher" / "tck" / "features"
 
 
 def bare(node):
