@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import ExpressionRejected, ParameterMissing, QueryError
 from . import ast, semantics
-from .executor import IndexCommand, QueryPlan, to_output
+from .operators import IndexCommand, QueryPlan, to_output
 from .parser import parse
 from .planner import plan_statement
 from .procedures import BUILTINS, Catalogue

@@ -11,8 +11,7 @@ from typing import Any
 from ..errors import QueryArgumentError, QueryTypeError
 from ..identity import format_id
 from .runtime import Context
-from .temporal import TEMPORAL_TYPES
-from .temporal_functions import TEMPORAL_FUNCTIONS
+from .temporal import TEMPORAL_FUNCTIONS, TEMPORAL_TYPES
 from .values import (
     INT_MAX,
     INT_MIN,

@@ -11,23 +11,32 @@ from . import ast
 from .aggregates import DUPLICATE_INSENSITIVE
 from .compiler import ANON, MatchSpec, compile_match
 from .evaluator import compile_expression, is_constant
-from .executor import (
+from .operators import (
     AggregateSpec,
+    CallOp,
     CountPushdown,
+    CreateOp,
+    CreatePart,
+    DeleteOp,
     DirectReturn,
+    FilterOp,
     IndexCommand,
     MatchOp,
+    MergeOp,
+    OptionalOp,
     Pipeline,
     ProjectionOp,
     QueryPlan,
+    RemoveOp,
+    SetOp,
+    ShortestOp,
+    ShortestPart,
     UnwindOp,
     decode_id,
 )
-from .paths import FilterOp, OptionalOp, ShortestOp, ShortestPart
-from .procedures import CallOp, Catalogue
+from .procedures import Catalogue
 from .semantics import contains_aggregate, is_aggregate
 from .sqlplan import decode_node, decode_rel
-from .writer import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
 
 #: Functions whose single variable argument is read only for its identity.
 _IDENTITY_READERS = frozenset({"id", "count"})

@@ -15,7 +15,7 @@ from ..identity import to_signed, to_unsigned
 from ..model import Relationship, Substrate
 from ..store import decode_metadata
 from .runtime import Context
-from .temporal_parse import decode_properties
+from .temporal import decode_properties
 from .values import NodeRef, PathRef, RelRef, equals
 
 Evaluator = Callable[[dict, Context], Any]

@@ -11,7 +11,7 @@ import bfxdb
 from bfxdb.query import ast, prepare
 from bfxdb.query.compiler import MatchSpec, compile_match
 from bfxdb.query.evaluator import compile_expression
-from bfxdb.query.executor import CountPushdown, DirectReturn, MatchOp
+from bfxdb.query.operators import CountPushdown, DirectReturn, MatchOp
 from bfxdb.query.sqlplan import is_simple_key, json_path_literal, quote_identifier
 
 NODE_COLUMNS = (

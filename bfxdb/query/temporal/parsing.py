@@ -17,8 +17,8 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from ..errors import QueryArgumentError
-from .temporal import (
+from ...errors import QueryArgumentError
+from .types import (
     NANOS_PER_DAY,
     NANOS_PER_SECOND,
     UTC,

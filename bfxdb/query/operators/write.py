@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import ConstraintViolation, QuerySemanticError, QueryTypeError
-from ..identity import random_id, to_signed, to_unsigned
-from .runtime import Context, decoded
-from .sqlplan import MatchPlan
-from .temporal import TEMPORAL_TYPES
-from .temporal_parse import encode_properties
-from .values import NodeRef, PathRef, RelRef, type_name
+from ...errors import ConstraintViolation, QuerySemanticError, QueryTypeError
+from ...identity import random_id, to_signed, to_unsigned
+from ..runtime import Context, decoded
+from ..sqlplan import MatchPlan
+from ..temporal import TEMPORAL_TYPES, encode_properties
+from ..values import NodeRef, PathRef, RelRef, type_name
 
 Evaluator = Callable[[dict, Context], Any]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..identity import to_signed, to_unsigned
-from . import ast
-from .compiler import DEFAULT_MAX_HOPS
-from .runtime import Context
-from .values import NodeRef, PathRef, RelRef
+from ...identity import to_signed, to_unsigned
+from .. import ast
+from ..compiler import DEFAULT_MAX_HOPS
+from ..runtime import Context
+from ..values import NodeRef, PathRef, RelRef
 
 _STEP = {
     "out": "SELECT identity, source, target FROM relationships WHERE source IN (SELECT value FROM json_each(:ids))",

@@ -15,7 +15,7 @@ used only to look up time-zone rules):
 
 ``str()`` gives the Cypher (Java ``java.time``) form, e.g.
 ``2015-07-21T21:40:32.142+02:00[Europe/Stockholm]`` or ``P1Y2M10DT12H45M30.5S``;
-``temporal_parse.parse`` reads it back.
+``parsing.parse`` reads it back.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..errors import QueryArgumentError, QueryTypeError
+from ...errors import QueryArgumentError, QueryTypeError
 
 NANOS_PER_SECOND = 10**9
 SECONDS_PER_DAY = 86400
