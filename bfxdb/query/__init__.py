@@ -98,18 +98,9 @@ def prepare(text: str, catalogue: Catalogue = BUILTINS) -> PreparedQuery:
     return prepared
 
 
-def _parameter_names(node: Any) -> frozenset[str]:
+def _parameter_names(statement: ast.Statement) -> frozenset[str]:
     """Collect the names of the ``$parameters`` a statement reads, anywhere in it."""
-    if isinstance(node, ast.Parameter):
-        return frozenset((node.name,))
-    names: frozenset[str] = frozenset()
-    if isinstance(node, ast.Node):
-        for field in node.__dataclass_fields__:
-            names |= _parameter_names(getattr(node, field))
-    elif isinstance(node, tuple):
-        for item in node:
-            names |= _parameter_names(item)
-    return names
+    return frozenset(node.name for node in ast.walk(statement) if isinstance(node, ast.Parameter))
 
 
 def _writes(statement: ast.Statement) -> bool:

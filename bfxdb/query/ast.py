@@ -2,11 +2,13 @@
 
 Every node carries ``pos``: the (line, column) where it starts in the query text, 1-based.
 Nodes are frozen dataclasses so a parsed query can be cached and shared between threads.
+``children``, ``walk`` and ``shape`` are the one way the rest of the engine looks through a tree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, fields
 from typing import Any, Union
 
 Pos = tuple[int, int]
@@ -543,3 +545,70 @@ class Statement(Node):
     profile: bool = False
     pos: Pos = NO_POS
 
+
+
+# ---------------------------------------------------------------- looking through a tree
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """Name the fields of a node class that may hold values or nodes; positions are neither."""
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(item.name for item in fields(kind) if item.name != "pos")
+    return names
+
+
+def _nodes_in(value: Any) -> Iterator[Node]:
+    if isinstance(value, Node):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _nodes_in(item)
+
+
+def children(node: Node) -> Iterator[Node]:
+    """Yield the nodes directly below ``node``, in source order.
+
+    :param node: any syntax-tree node.
+    :returns: its child nodes, field by field, looking through tuples (``items`` of a map, ``whens`` of
+        a CASE); names, flags and positions are not nodes and are skipped.
+    """
+    for name in _field_names(type(node)):
+        yield from _nodes_in(getattr(node, name))
+
+
+def walk(node: Node, enter: Callable[[Node], bool] | None = None) -> Iterator[Node]:
+    """Yield ``node`` and every node below it, depth first, in source order.
+
+    :param node: the root of the walk.
+    :param enter: when given, the nodes below a node are walked only if ``enter(node)`` is true
+        (the node itself is still yielded).
+    :returns: an iterator over the nodes.
+    """
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if enter is None or enter(current):
+            stack.extend(reversed(tuple(children(current))))
+
+
+def shape(node: Any) -> Hashable:
+    """Return a hashable value that is equal for expressions written alike, wherever they stand.
+
+    Positions are left out and function names compared without case, as Cypher reads them; values
+    keep their type, so ``1``, ``1.0`` and ``true`` differ.
+
+    :param node: a node, a tuple of them, or a value held in a node.
+    :returns: nested tuples of node classes and typed values.
+    """
+    if isinstance(node, FunctionCall):
+        return (FunctionCall, node.name.lower(), shape(node.args), node.distinct)
+    if isinstance(node, Node):
+        kind = type(node)
+        return (kind, *(shape(getattr(node, name)) for name in _field_names(kind)))
+    if isinstance(node, tuple):
+        return tuple(shape(item) for item in node)
+    return (type(node), node)

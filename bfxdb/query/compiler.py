@@ -42,23 +42,9 @@ _EMPTY_PATH = ", ','"
 Evaluator = Callable[[dict, Context], Any]
 
 
-def free_variables(node: Any) -> set[str]:
+def free_variables(expr: ast.Node) -> set[str]:
     """Collect the names of variables an expression reads (conservatively, including scoped ones)."""
-    names: set[str] = set()
-    _collect(node, names)
-    return names
-
-
-def _collect(node: Any, names: set[str]) -> None:
-    if isinstance(node, ast.Variable):
-        names.add(node.name)
-        return
-    if isinstance(node, ast.Node):
-        for name in node.__dataclass_fields__:
-            _collect(getattr(node, name), names)
-    elif isinstance(node, tuple):
-        for item in node:
-            _collect(item, names)
+    return {node.name for node in ast.walk(expr) if isinstance(node, ast.Variable)}
 
 
 # ---------------------------------------------------------------- pattern compilation

@@ -569,15 +569,13 @@ _COMPILERS: dict[type, Callable[[Any, frozenset[str]], Evaluator]] = {
 }
 
 
-def is_constant(expr: Any) -> bool:
+_READS_ROWS = (ast.Variable, ast.PatternPredicate, ast.PatternComprehension, ast.ExistsSubquery)
+
+
+def is_constant(expr: ast.Node) -> bool:
     """Tell whether an expression reads no variables (parameters and literals only)."""
-    if isinstance(expr, (ast.Variable, ast.PatternPredicate, ast.PatternComprehension, ast.ExistsSubquery)):
-        return False
-    if isinstance(expr, ast.FunctionCall) and expr.name.lower() in AGGREGATES:
-        return False
-    if isinstance(expr, ast.Node):
-        return all(is_constant(getattr(expr, name)) for name in expr.__dataclass_fields__ if name != "pos")
-    if isinstance(expr, tuple):
-        return all(is_constant(item) for item in expr)
-    return True
+    return not any(
+        isinstance(node, _READS_ROWS) or (isinstance(node, ast.FunctionCall) and node.name.lower() in AGGREGATES)
+        for node in ast.walk(expr)
+    )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import fields, replace
 from typing import Any
 
@@ -86,33 +86,41 @@ class Usage:
         self.data: set[str] = set()
         self.star = False
 
-    def visit(self, node: Any) -> None:
-        """Record the variable reads in a syntax-tree node (recursively)."""
-        if isinstance(node, ast.Variable):
-            self.used.add(node.name)
-            self.data.add(node.name)
-            return
-        if isinstance(node, ast.FunctionCall) and node.name.lower() in _IDENTITY_READERS:
-            if len(node.args) == 1 and isinstance(node.args[0], ast.Variable):
-                self.used.add(node.args[0].name)
-                return
-        if isinstance(node, (ast.NodePattern, ast.RelPattern)):
-            if node.variable:
-                self.used.add(node.variable)
-        elif isinstance(node, ast.PatternPart) and node.path_variable:
-            self.used.add(node.path_variable)
-        elif isinstance(node, ast.Projection) and node.star:
-            self.star = True
-        elif isinstance(node, (ast.SetProperties, ast.SetLabels, ast.RemoveLabels)):
-            self.used.add(node.variable)
-            self.data.add(node.variable)
-        if isinstance(node, ast.Node):
-            for item in fields(node):
-                if item.name != "pos":
-                    self.visit(getattr(node, item.name))
-        elif isinstance(node, tuple):
-            for item in node:
-                self.visit(item)
+    def visit(self, node: ast.Node) -> None:
+        """Record the variable reads anywhere in a syntax-tree node."""
+        for sub in ast.walk(node, enter=_reads_more_than_identity):
+            if isinstance(sub, ast.Variable):
+                self.used.add(sub.name)
+                self.data.add(sub.name)
+            elif (identified := _identity_read(sub)) is not None:
+                self.used.add(identified)
+            elif isinstance(sub, (ast.NodePattern, ast.RelPattern)):
+                if sub.variable:
+                    self.used.add(sub.variable)
+            elif isinstance(sub, ast.PatternPart):
+                if sub.path_variable:
+                    self.used.add(sub.path_variable)
+            elif isinstance(sub, ast.Projection):
+                self.star = self.star or sub.star
+            elif isinstance(sub, (ast.SetProperties, ast.SetLabels, ast.RemoveLabels)):
+                self.used.add(sub.variable)
+                self.data.add(sub.variable)
+
+
+def _identity_read(node: ast.Node) -> str | None:
+    """Return ``v`` for ``id(v)`` or ``count(v)``, which read only the identity of ``v``; else None."""
+    if (
+        isinstance(node, ast.FunctionCall)
+        and node.name.lower() in _IDENTITY_READERS
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Variable)
+    ):
+        return node.args[0].name
+    return None
+
+
+def _reads_more_than_identity(node: ast.Node) -> bool:
+    return _identity_read(node) is None
 
 
 def _usage_after(clauses: tuple) -> list[Usage]:
@@ -129,21 +137,6 @@ def _usage_after(clauses: tuple) -> list[Usage]:
 
 
 # ---------------------------------------------------------------- AST helpers
-
-
-def same_expression(left: Any, right: Any) -> bool:
-    """Compare two expressions structurally, ignoring source positions."""
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, ast.Node):
-        return all(
-            same_expression(getattr(left, item.name), getattr(right, item.name))
-            for item in fields(left)
-            if item.name != "pos"
-        )
-    if isinstance(left, tuple):
-        return len(left) == len(right) and all(same_expression(a, b) for a, b in zip(left, right))
-    return left == right and type(left) is type(right)
 
 
 def rewrite(node: Any, change: Callable[[Any], Any | None]) -> Any:
@@ -406,11 +399,12 @@ def _duplicate_insensitive(clause: Any) -> bool:
     projection = clause.projection
     if projection.star:
         return False
-    aggregates: list = []
-    for item in projection.items:
-        _collect_aggregates(item.expression, aggregates)
-    for item in projection.order_by:
-        _collect_aggregates(item.expression, aggregates)
+    aggregates = [
+        node
+        for item in projection.items + projection.order_by
+        for node in ast.walk(item.expression, enter=_may_hold_aggregates)
+        if is_aggregate(node)
+    ]
     if not aggregates:
         return projection.distinct
     return all(
@@ -419,19 +413,11 @@ def _duplicate_insensitive(clause: Any) -> bool:
     )
 
 
-def _collect_aggregates(node: Any, out: list) -> None:
-    if is_aggregate(node):
-        out.append(node)
-        return
-    if isinstance(node, (ast.PatternComprehension, ast.ExistsSubquery, ast.PatternPredicate)):
-        return
-    if isinstance(node, ast.Node):
-        for item in fields(node):
-            if item.name != "pos":
-                _collect_aggregates(getattr(node, item.name), out)
-    elif isinstance(node, tuple):
-        for item in node:
-            _collect_aggregates(item, out)
+def _may_hold_aggregates(node: ast.Node) -> bool:
+    """Tell whether an aggregate below ``node`` would aggregate the projection's rows (not its own)."""
+    return not is_aggregate(node) and not isinstance(
+        node, (ast.PatternComprehension, ast.ExistsSubquery, ast.PatternPredicate)
+    )
 
 
 def _variable_argument(expr: Any, function: str) -> str | None:
@@ -507,20 +493,18 @@ def _plan_projection(projection: ast.Projection, scope: list[str], where: Any, f
     in_scope = frozenset(scope)
     aggregating = any(contains_aggregate(item.expression) for item in items)
     aggregates: list[AggregateSpec] = []
-    synthetic: list[tuple[Any, str]] = []
+    synthetic: dict[Hashable, str] = {}  # the shape of each aggregate call to its variable
 
     def extract(node: Any) -> Any | None:
         if not is_aggregate(node):
             return None
-        for existing, name in synthetic:
-            if same_expression(existing, node):
-                return ast.Variable(name)
-        name = f"{ANON}agg{len(synthetic)}"
-        synthetic.append((node, name))
-        aggregates.append(_aggregate_spec(node, name, in_scope))
+        key = ast.shape(node)
+        name = synthetic.get(key)
+        if name is None:
+            name = synthetic[key] = f"{ANON}agg{len(synthetic)}"
+            aggregates.append(_aggregate_spec(node, name, in_scope))
         return ast.Variable(name)
 
-    group_scope = in_scope | {name for _, name in synthetic}
     keys = []
     values = []
     for item, column in zip(items, columns):
@@ -533,12 +517,13 @@ def _plan_projection(projection: ast.Projection, scope: list[str], where: Any, f
     order = []
     for sort in projection.order_by:
         expr = sort.expression
+        # Item by item, so that a column named like a variable of an earlier item shadows it.
         for item, column in zip(items, columns):
-            expr = rewrite(expr, lambda node, item=item, column=column: ast.Variable(column) if same_expression(node, item.expression) else None)
+            expr = rewrite(expr, _replacing(ast.shape(item.expression), ast.Variable(column)))
         if aggregating:
             expr = rewrite(expr, extract)
         order.append((expr, sort.descending))
-    group_scope = in_scope | {name for _, name in synthetic}
+    group_scope = in_scope | set(synthetic.values())
     after_scope = group_scope | set(columns)
     compiled_values = tuple(
         (column, compile_expression(expr, group_scope) if expr is not None else None) for column, expr in values
@@ -559,6 +544,15 @@ def _plan_projection(projection: ast.Projection, scope: list[str], where: Any, f
         where=compiled_where,
         final=final,
     )
+
+
+def _replacing(target: Hashable, replacement: ast.Node) -> Callable[[Any], Any | None]:
+    """Build the rewrite rule putting ``replacement`` in place of every expression shaped like ``target``."""
+
+    def change(node: Any) -> Any | None:
+        return replacement if ast.shape(node) == target else None
+
+    return change
 
 
 def _aggregate_spec(node: Any, name: str, scope: frozenset[str]) -> AggregateSpec:

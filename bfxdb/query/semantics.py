@@ -228,7 +228,7 @@ def contains_aggregate(expr: ast.Node) -> bool:
     :param expr: any expression node.
     :returns: True for ``count(*) + 1`` or ``size(collect(n))``, False for ``n.age + 1``.
     """
-    return is_aggregate(expr) or any(contains_aggregate(sub) for sub in subexpressions(expr))
+    return any(is_aggregate(node) for node in _expression_walk(expr))
 
 
 def subexpressions(expr: ast.Node) -> Iterator[ast.Node]:
@@ -237,57 +237,23 @@ def subexpressions(expr: ast.Node) -> Iterator[ast.Node]:
     :param expr: any expression node.
     :returns: an iterator over child expression nodes, in source order; nested queries are not entered.
     """
-    match expr:
-        case ast.ListLiteral(items=items) | ast.FunctionCall(args=items):
-            yield from items
-        case ast.MapLiteral(items=items):
-            yield from (value for _key, value in items)
-        case ast.PropertyAccess(subject=subject) | ast.HasLabels(subject=subject):
-            yield subject
-        case ast.Subscript(subject=subject, index=index):
-            yield subject
-            yield index
-        case ast.Slice(subject=subject, start=start, end=end):
-            yield from (e for e in (subject, start, end) if e is not None)
-        case ast.Unary(operand=operand) | ast.IsNull(operand=operand):
-            yield operand
-        case ast.Binary(left=left, right=right):
-            yield left
-            yield right
-        case ast.Case(subject=subject, whens=whens, default=default):
-            if subject is not None:
-                yield subject
-            for when, then in whens:
-                yield when
-                yield then
-            if default is not None:
-                yield default
-        case ast.ListComprehension(source=source, predicate=predicate, projection=projection):
-            yield from (e for e in (source, predicate, projection) if e is not None)
-        case ast.Quantifier(source=source, predicate=predicate):
-            yield from (e for e in (source, predicate) if e is not None)
-        case ast.Reduce(init=init, source=source, step=step):
-            yield from (init, source, step)
-        case ast.PatternComprehension(pattern=part, predicate=predicate, projection=projection):
-            yield from _pattern_properties(part)
-            yield from (e for e in (predicate, projection) if e is not None)
-        case ast.PatternPredicate(pattern=part):
-            yield from _pattern_properties(part)
-        case ast.ExistsSubquery(pattern=pattern, where=where):
-            if pattern is not None:
-                for part in pattern.parts:
-                    yield from _pattern_properties(part)
-            if where is not None:
-                yield where
-        case ast.MapProjection(subject=subject, items=items):
-            yield subject
-            yield from (value for _kind, _key, value in items if value is not None)
+    for child in ast.children(expr):
+        if isinstance(child, _PATTERN_NODES):
+            yield from subexpressions(child)
+        elif not isinstance(child, ast.Query):
+            yield child
 
 
-def _pattern_properties(part: ast.PatternPart) -> Iterator[ast.Node]:
-    for element in part.elements:
-        if element.properties is not None:
-            yield element.properties
+_PATTERN_NODES = (ast.Pattern, ast.PatternPart, ast.NodePattern, ast.RelPattern)
+
+
+def _outside_queries(node: ast.Node) -> bool:
+    return not isinstance(node, ast.Query)
+
+
+def _expression_walk(expr: ast.Node) -> Iterator[ast.Node]:
+    """Walk an expression and everything below it except nested queries, which have their own scope."""
+    return ast.walk(expr, enter=_outside_queries)
 
 
 def check(
@@ -308,19 +274,6 @@ def check(
     """
     if isinstance(statement.body, ast.Query):
         _Checker(text, procedures or {}).query(statement.body, {}, subquery=False)
-
-
-def _shape(node):
-    """Return a hashable value equal for expressions written alike, whatever their positions."""
-    if isinstance(node, ast.FunctionCall):
-        return ("FunctionCall", node.name.lower(), _shape(node.args), node.distinct)
-    if isinstance(node, ast.Node):
-        return (type(node).__name__,) + tuple(
-            _shape(getattr(node, f.name)) for f in dataclasses.fields(node) if f.name != "pos"
-        )
-    if isinstance(node, tuple):
-        return tuple(_shape(item) for item in node)
-    return node
 
 
 def _kind(expr: ast.Node, scope: dict[str, str]) -> str:
@@ -360,10 +313,7 @@ def _element_kind(source: ast.Node, scope: dict[str, str]) -> str:
 
 def _variables(expr: ast.Node) -> Iterator[ast.Variable]:
     """Yield every variable read in ``expr``, local ones of comprehensions included."""
-    if isinstance(expr, ast.Variable):
-        yield expr
-    for sub in subexpressions(expr):
-        yield from _variables(sub)
+    return (node for node in _expression_walk(expr) if isinstance(node, ast.Variable))
 
 
 def _column_name(item: ast.ProjectionItem) -> str:
@@ -573,13 +523,13 @@ class _Checker:
         aggregates = [item for item in items if contains_aggregate(item.expression)]
         grouping = [item for item in items if item not in aggregates]
         keys = {
-            _shape(item.expression)
+            ast.shape(item.expression)
             for item in grouping
             if isinstance(item.expression, ast.Variable)
             or (isinstance(item.expression, ast.PropertyAccess) and isinstance(item.expression.subject, ast.Variable))
         }
         if projection.star:
-            keys |= {_shape(ast.Variable(name)) for name in scope}
+            keys |= {ast.shape(ast.Variable(name)) for name in scope}
         for item in aggregates:
             self.grouped(item.expression, keys, set())
 
@@ -615,7 +565,7 @@ class _Checker:
 
     def grouped(self, expr: ast.Node, keys: set, local: set[str]) -> None:
         """Fail if ``expr``, part of an aggregating item, reads a value that is not a grouping key."""
-        if is_aggregate(expr) or isinstance(expr, (ast.Literal, ast.Parameter)) or _shape(expr) in keys:
+        if is_aggregate(expr) or isinstance(expr, (ast.Literal, ast.Parameter)) or ast.shape(expr) in keys:
             return
         if isinstance(expr, ast.Variable):
             if expr.name not in local:
@@ -645,15 +595,15 @@ class _Checker:
         Follows CIP2021-07-07: allowed are constants, parameters, the projected columns, grouping keys
         (``v`` or ``v.key``), aggregates the projection computes, and anything built from those.
         """
-        aggregate_items = {_shape(item.expression) for item in items if is_aggregate(item.expression)}
+        aggregate_items = {ast.shape(item.expression) for item in items if is_aggregate(item.expression)}
         projected = keys | aggregate_items
         if not aggregating:
-            projected |= {_shape(item.expression) for item in items}
+            projected |= {ast.shape(item.expression) for item in items}
         grouping_names = {v.name for item in grouping for v in _variables(item.expression)}
         wants_aggregate = contains_aggregate(expr)
 
         def visit(node: ast.Node, inside_aggregate: bool, local: set[str]) -> None:
-            if isinstance(node, (ast.Literal, ast.Parameter)) or _shape(node) in projected:
+            if isinstance(node, (ast.Literal, ast.Parameter)) or ast.shape(node) in projected:
                 return
             if isinstance(node, ast.Variable):
                 if node.name in columns or node.name in local:
