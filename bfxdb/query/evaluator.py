@@ -7,10 +7,10 @@ from typing import Any
 
 from ..errors import QuerySemanticError, QueryTypeError
 from . import ast
-from .aggregates import AGGREGATES
 from .compiler import MatchSpec, compile_match, free_variables
 from .functions import FUNCTIONS, regex_match
 from .runtime import Context
+from .semantics import is_aggregate
 from .temporal import TEMPORAL_TYPES, component
 from .values import (
     UNORDERED,
@@ -308,12 +308,14 @@ def _has_labels(expr: ast.HasLabels, scope: frozenset[str]) -> Evaluator:
 
 
 def _function(expr: ast.FunctionCall, scope: frozenset[str]) -> Evaluator:
-    name = expr.name.lower()
-    if name in AGGREGATES:
-        raise QuerySemanticError(f"aggregate {expr.name}() is not allowed here", "InvalidAggregation")
-    function = FUNCTIONS.get(name)
-    if function is None:
+    entry = FUNCTIONS.get(expr.name.lower())
+    if entry is None:
         raise QuerySemanticError(f"unknown function {expr.name}()", "UnknownFunction")
+    function = entry.scalar
+    if function is None:
+        raise QuerySemanticError(f"aggregate {expr.name}() is not allowed here", "InvalidAggregation")
+    if entry.name == "exists" and len(expr.args) == 1 and isinstance(expr.args[0], ast.PatternPredicate):
+        return compile_expression(expr.args[0], scope)
     args = [compile_expression(arg, scope) for arg in expr.args]
     if len(args) == 1:
         only = args[0]
@@ -574,8 +576,5 @@ _READS_ROWS = (ast.Variable, ast.PatternPredicate, ast.PatternComprehension, ast
 
 def is_constant(expr: ast.Node) -> bool:
     """Tell whether an expression reads no variables (parameters and literals only)."""
-    return not any(
-        isinstance(node, _READS_ROWS) or (isinstance(node, ast.FunctionCall) and node.name.lower() in AGGREGATES)
-        for node in ast.walk(expr)
-    )
+    return not any(isinstance(node, _READS_ROWS) or is_aggregate(node) for node in ast.walk(expr))
 

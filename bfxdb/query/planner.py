@@ -8,9 +8,10 @@ from typing import Any
 
 from ..errors import ProcedureNotFound, QuerySemanticError
 from . import ast
-from .aggregates import DUPLICATE_INSENSITIVE
+from .aggregates import DUPLICATE_INSENSITIVE, Count
 from .compiler import ANON, MatchSpec, compile_match
 from .evaluator import compile_expression, is_constant
+from .functions import FUNCTIONS
 from .operators import (
     AggregateSpec,
     CallOp,
@@ -557,11 +558,14 @@ def _replacing(target: Hashable, replacement: ast.Node) -> Callable[[Any], Any |
 
 def _aggregate_spec(node: Any, name: str, scope: frozenset[str]) -> AggregateSpec:
     if isinstance(node, ast.CountStar):
-        return AggregateSpec(name, "count", (), False, True)
+        return AggregateSpec(name, "count", Count, (), False, True)
     args = tuple(compile_expression(arg, scope) for arg in node.args)
     if any(contains_aggregate(arg) for arg in node.args):
         raise QuerySemanticError("aggregate calls cannot be nested", "NestedAggregation")
-    return AggregateSpec(name, node.name.lower(), args, node.distinct, False)
+    accumulator = FUNCTIONS[node.name.lower()].aggregate
+    if accumulator is None:
+        raise QuerySemanticError(f"{node.name}() does not aggregate", "InvalidAggregation")
+    return AggregateSpec(name, node.name.lower(), accumulator, args, node.distinct, False)
 
 
 def _compile_count(expr: Any) -> Any:

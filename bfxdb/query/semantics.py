@@ -7,132 +7,16 @@ from collections.abc import Iterator, Mapping
 
 from ..errors import QueryError, QuerySyntaxError, QueryTypeError
 from . import ast
+from .functions import FUNCTIONS
 from .parser import caret_context
 
 __all__ = [
-    "AGGREGATE_FUNCTIONS",
-    "FUNCTIONS",
     "ProcedureSignature",
     "check",
     "contains_aggregate",
     "is_aggregate",
     "subexpressions",
 ]
-
-#: Aggregating functions, by lower-case name (function names are case-insensitive).
-AGGREGATE_FUNCTIONS = frozenset(
-    {"count", "sum", "avg", "min", "max", "collect", "percentilecont", "percentiledisc", "stdev", "stdevp"}
-)
-
-_MANY = None  # as a maximum: any number of arguments
-
-#: Every function a query may call, by lower-case name, with its (fewest, most) arguments;
-#: most is None for "any number". openCypher 9 plus the temporal functions of the TCK and bfxdb's own.
-FUNCTIONS: dict[str, tuple[int, int | None]] = {
-    # aggregation
-    "avg": (1, 1),
-    "collect": (1, 1),
-    "count": (1, 1),
-    "max": (1, 1),
-    "min": (1, 1),
-    "percentilecont": (2, 2),
-    "percentiledisc": (2, 2),
-    "stdev": (1, 1),
-    "stdevp": (1, 1),
-    "sum": (1, 1),
-    # predicates and scalars
-    "exists": (1, 1),
-    "coalesce": (1, _MANY),
-    "endnode": (1, 1),
-    "head": (1, 1),
-    "id": (1, 1),
-    "last": (1, 1),
-    "length": (1, 1),
-    "properties": (1, 1),
-    "randomuuid": (0, 0),
-    "size": (1, 1),
-    "startnode": (1, 1),
-    "timestamp": (0, 0),
-    "toboolean": (1, 1),
-    "tobooleanornull": (1, 1),
-    "tofloat": (1, 1),
-    "tofloatornull": (1, 1),
-    "tointeger": (1, 1),
-    "tointegerornull": (1, 1),
-    "tostringornull": (1, 1),
-    "type": (1, 1),
-    # lists
-    "keys": (1, 1),
-    "labels": (1, 1),
-    "nodes": (1, 1),
-    "range": (2, 3),
-    "relationships": (1, 1),
-    "reverse": (1, 1),
-    "tail": (1, 1),
-    "tobooleanlist": (1, 1),
-    "tofloatlist": (1, 1),
-    "tointegerlist": (1, 1),
-    "tostringlist": (1, 1),
-    # mathematics
-    "abs": (1, 1),
-    "ceil": (1, 1),
-    "floor": (1, 1),
-    "rand": (0, 0),
-    "round": (1, 3),
-    "sign": (1, 1),
-    "e": (0, 0),
-    "exp": (1, 1),
-    "log": (1, 1),
-    "log10": (1, 1),
-    "sqrt": (1, 1),
-    "acos": (1, 1),
-    "asin": (1, 1),
-    "atan": (1, 1),
-    "atan2": (2, 2),
-    "cos": (1, 1),
-    "cot": (1, 1),
-    "degrees": (1, 1),
-    "haversin": (1, 1),
-    "pi": (0, 0),
-    "radians": (1, 1),
-    "sin": (1, 1),
-    "tan": (1, 1),
-    # strings
-    "left": (2, 2),
-    "ltrim": (1, 1),
-    "replace": (3, 3),
-    "right": (2, 2),
-    "rtrim": (1, 1),
-    "split": (2, 2),
-    "substring": (2, 3),
-    "tolower": (1, 1),
-    "tostring": (1, 1),
-    "toupper": (1, 1),
-    "trim": (1, 1),
-    # temporal values
-    "date": (0, 1),
-    "datetime": (0, 1),
-    "localdatetime": (0, 1),
-    "localtime": (0, 1),
-    "time": (0, 1),
-    "duration": (1, 1),
-    "datetime.fromepoch": (2, 2),
-    "datetime.fromepochmillis": (1, 1),
-    "duration.between": (2, 2),
-    "duration.indays": (2, 2),
-    "duration.inmonths": (2, 2),
-    "duration.inseconds": (2, 2),
-    **{
-        f"{kind}.{clock}": (0, 1)
-        for kind in ("date", "datetime", "localdatetime", "localtime", "time")
-        for clock in ("realtime", "statement", "transaction")
-    },
-    **{f"{kind}.truncate": (2, 3) for kind in ("date", "datetime", "localdatetime", "localtime", "time")},
-    # bfxdb
-    "substrate_id": (1, 1),
-    "expression": (1, 1),
-    "invoke": (2, 2),
-}
 
 # What is known about a value before the query runs.
 ANY = "any"
@@ -217,7 +101,10 @@ def is_aggregate(expr: ast.Node) -> bool:
     """
     if isinstance(expr, ast.CountStar):
         return True
-    return isinstance(expr, ast.FunctionCall) and expr.name.lower() in AGGREGATE_FUNCTIONS
+    if not isinstance(expr, ast.FunctionCall):
+        return False
+    function = FUNCTIONS.get(expr.name.lower())
+    return function is not None and function.aggregate is not None
 
 
 def contains_aggregate(expr: ast.Node) -> bool:
@@ -810,9 +697,10 @@ class _Checker:
 
     def _function_call(self, expr, scope, aggregate, predicate):
         name = expr.name.lower()
-        if name not in FUNCTIONS:
+        function = FUNCTIONS.get(name)
+        if function is None:
             raise self.fail("UnknownFunction", f"Unknown function '{expr.name}'", expr)
-        fewest, most = FUNCTIONS[name]
+        fewest, most = function.fewest, function.most
         if len(expr.args) < fewest or (most is not None and len(expr.args) > most):
             wanted = str(fewest) if fewest == most else f"{fewest} to {most}" if most else f"at least {fewest}"
             raise self.fail(
@@ -821,7 +709,7 @@ class _Checker:
                 expr,
             )
         inner = aggregate
-        if name in AGGREGATE_FUNCTIONS:
+        if function.aggregate is not None:
             inner = self.aggregate_position(expr, aggregate)
         elif name == "rand" and aggregate == _IN_AGGREGATE:
             raise self.fail("NonConstantExpression", "rand() cannot be used inside an aggregate", expr)

@@ -95,6 +95,11 @@ def type_name(value: Any) -> str:
     return kind.__name__.upper()
 
 
+def bad_argument(name: str, value: Any) -> QueryTypeError:
+    """Build the error for a function called with a value of the wrong type."""
+    return QueryTypeError(f"{name}() cannot take {type_name(value)}", "InvalidArgumentValue")
+
+
 def is_number(value: Any) -> bool:
     """Tell whether a value is a Cypher INTEGER or FLOAT (booleans are not numbers)."""
     kind = type(value)

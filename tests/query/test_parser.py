@@ -40,10 +40,9 @@ from bfxdb.query.ast import (
     Unary,
     Variable,
 )
+from bfxdb.query.functions import FUNCTIONS
 from bfxdb.query.parser import parse
 from bfxdb.query.semantics import (
-    AGGREGATE_FUNCTIONS,
-    FUNCTIONS,
     ProcedureSignature,
     check,
     contains_aggregate,
@@ -705,9 +704,8 @@ def test_aggregate_helpers():
         "percentiledisc",
         "stdev",
         "stdevp",
-    } == set(AGGREGATE_FUNCTIONS)
-    assert all(name in FUNCTIONS for name in AGGREGATE_FUNCTIONS)
-    assert FUNCTIONS["invoke"] == (2, 2)
+    } == {name for name, function in FUNCTIONS.items() if function.aggregate is not None}
+    assert (FUNCTIONS["invoke"].fewest, FUNCTIONS["invoke"].most) == (2, 2)
     assert is_aggregate(expression("count(*)")) and is_aggregate(expression("percentileCont(x, 0.5)"))
     assert not is_aggregate(expression("size(collect(x))"))
     assert contains_aggregate(expression("size(collect(x)) + 1"))

@@ -9,7 +9,7 @@ from typing import Any
 
 from ...errors import QueryArgumentError, QuerySyntaxError
 from ...identity import to_unsigned
-from ..aggregates import AGGREGATES, Distinct
+from ..aggregates import Accumulator, Distinct
 from ..runtime import Context
 from ..sqlplan import MatchPlan, is_simple_key, json_path_literal, quote_identifier
 from ..values import Descending, group_key, order_key
@@ -93,13 +93,14 @@ class AggregateSpec:
 
     name: str
     function: str
+    accumulator: Callable[[], Accumulator]
     args: tuple[Evaluator, ...]
     distinct: bool
     star: bool
 
 
-def _new_accumulator(spec: AggregateSpec) -> Any:
-    accumulator = AGGREGATES[spec.function]()
+def _new_accumulator(spec: AggregateSpec) -> Accumulator:
+    accumulator = spec.accumulator()
     return Distinct(accumulator) if spec.distinct else accumulator
 
 
