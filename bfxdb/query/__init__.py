@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import ExpressionRejected, ParameterMissing, QueryError
 from . import ast, semantics
+from .evaluator import compile_expression, is_constant
 from .operators import IndexCommand, QueryPlan, to_output
 from .parser import parse
 from .planner import plan_statement
@@ -122,8 +123,6 @@ def compile_cypher_expression(code: str) -> Callable[[dict], Any]:
     :returns: ``f(parameters) -> value``.
     :raises ExpressionRejected: for anything that is not a pure expression.
     """
-    from .evaluator import compile_expression, is_constant
-
     try:
         statement = parse(f"RETURN {code}\nAS value")
     except QueryError as error:

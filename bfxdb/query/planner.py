@@ -10,7 +10,7 @@ from ..errors import ProcedureNotFound, QuerySemanticError
 from . import ast
 from .aggregates import DUPLICATE_INSENSITIVE, Count
 from .compiler import ANON, MatchSpec, compile_match
-from .evaluator import compile_expression, is_constant
+from .evaluator import ExpressionCompiler, is_constant
 from .functions import FUNCTIONS
 from .operators import (
     AggregateSpec,
@@ -72,6 +72,10 @@ def plan_subquery(query: ast.Query, scope: frozenset[str]) -> Pipeline:
     if len(query.parts) != 1:
         raise QuerySemanticError("UNION is not supported inside EXISTS", "UnexpectedSyntax")
     return _plan_single(query.parts[0], scope, None)
+
+
+#: The planner's expression compiler: it plans the subqueries of EXISTS with plan_subquery.
+compile_expression = ExpressionCompiler(plan_subquery)
 
 
 # ---------------------------------------------------------------- variable usage
