@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ExpressionRejected, ParameterMissing, QueryError
@@ -22,25 +23,31 @@ _WRITING_CLAUSES = (ast.Create, ast.Merge, ast.Set, ast.Remove, ast.Delete)
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
+@dataclass(frozen=True, slots=True)
 class PreparedQuery:
-    """A parsed, checked and planned query; immutable, so one instance serves every thread."""
+    """A parsed, checked and planned query; immutable, so one instance serves every thread.
 
-    __slots__ = ("text", "plan", "writes", "explain", "columns", "plan_text", "parameters", "direct")
+    ``parameters`` names the ``$parameters`` the query reads.
+    """
 
-    def __init__(
-        self, text: str, plan: QueryPlan | IndexCommand, writes: bool, explain: bool, parameters: frozenset[str]
-    ) -> None:
-        self.text = text
-        self.plan = plan
-        self.writes = writes
-        self.explain = explain
-        self.columns = list(plan.columns)
-        self.plan_text = plan.describe()
-        self.parameters = parameters
-        #: For a read answered by one SQL statement: the function producing its rows, else None.
-        pipelines = getattr(plan, "pipelines", ())
-        single = len(pipelines) == 1 and not writes and not explain
-        self.direct = pipelines[0].direct if single else None
+    text: str
+    plan: QueryPlan | IndexCommand
+    writes: bool
+    explain: bool
+    parameters: frozenset[str]
+    columns: tuple[str, ...] = field(init=False)
+    plan_text: str = field(init=False)
+    #: For a read answered by one SQL statement: the function producing its rows, else None.
+    direct: Callable[[Context], list[tuple] | None] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        plan = self.plan
+        object.__setattr__(self, "columns", tuple(plan.columns))
+        object.__setattr__(self, "plan_text", plan.describe())
+        direct = None
+        if isinstance(plan, QueryPlan) and len(plan.pipelines) == 1 and not self.writes and not self.explain:
+            direct = plan.pipelines[0].direct
+        object.__setattr__(self, "direct", direct)
 
     def run(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Result:
         """Run inside the caller's transaction.
@@ -60,13 +67,12 @@ class PreparedQuery:
         rows = self.plan.execute(ctx)
         return Result(list(self.columns), rows, ctx.stats, self.plan_text)
 
-
     def run_direct(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Result | None:
         """Answer a read with its one SQL statement, outside any transaction; None when it needs more.
 
         One statement sees one snapshot by itself, so it needs no BEGIN and COMMIT around it.
         """
-        if self.parameters and not self.parameters <= parameters.keys():
+        if self.direct is None or (self.parameters and not self.parameters <= parameters.keys()):
             return None
         rows = self.direct(Context(store, _convert_parameters(parameters), check_deadline))
         return None if rows is None else Result(list(self.columns), rows, None, self.plan_text)

@@ -52,7 +52,7 @@ def free_variables(expr: ast.Node) -> set[str]:
 ANON = "\x00"  # prefix of generated names: no user variable starts with NUL
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MatchSpec:
     """What the planner asks of a pattern.
 

@@ -351,7 +351,7 @@ def _plan_shortest(clause: ast.Match, outer: frozenset[str], usage: Usage) -> Op
         start = start if start.variable else replace(start, variable=f"{ANON}start{index}")
         end = end if end.variable else replace(end, variable=f"{ANON}end{index}")
         plain.extend((ast.PatternPart((start,)), ast.PatternPart((end,))))
-        shortest.append(ShortestPart(replace(part, elements=(start, rel, end))))
+        shortest.append(ShortestPart.of(replace(part, elements=(start, rel, end))))
     new = frozenset(_pattern_variables(tuple(plain))) - outer
     spec = MatchSpec(tuple(plain), outer, frozenset(usage.data) & new, new)
     ops: list = [MatchOp(compile_match(spec, compile_expression), False, None, tuple(new)), ShortestOp(tuple(shortest))]

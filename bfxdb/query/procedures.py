@@ -42,7 +42,7 @@ _ACCEPTS: dict[str, Callable[[Any], bool]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Procedure:
     """A procedure CALL can run: a name, a signature and the function that yields its rows.
 

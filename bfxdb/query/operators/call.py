@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..procedures import Procedure, check_argument, run_procedure
@@ -10,23 +11,17 @@ from ..runtime import Context
 from .plan import to_output
 
 
+@dataclass(frozen=True, slots=True)
 class CallOp:
-    """CALL inside a pipeline: run the procedure once per incoming row and bind what it yields."""
+    """CALL inside a pipeline: run the procedure once per incoming row and bind what it yields.
 
-    __slots__ = ("procedure", "arguments", "yields", "where")
+    ``yields`` pairs the index of each output taken with the variable it binds.
+    """
 
-    def __init__(
-        self,
-        procedure: Procedure,
-        arguments: tuple[Callable[[dict, Context], Any], ...],
-        yields: tuple[tuple[int, str], ...],
-        where: Callable[[dict, Context], Any] | None,
-    ) -> None:
-        self.procedure = procedure
-        self.arguments = arguments
-        #: (index of the output, variable it binds)
-        self.yields = yields
-        self.where = where
+    procedure: Procedure
+    arguments: tuple[Callable[[dict, Context], Any], ...]
+    yields: tuple[tuple[int, str], ...]
+    where: Callable[[dict, Context], Any] | None
 
     @property
     def bound(self) -> tuple[str, ...]:

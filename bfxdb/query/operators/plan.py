@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from ...model import Path
 from ..runtime import Context
@@ -10,14 +12,31 @@ from ..values import NodeRef, PathRef, RelRef, group_key
 from .read import CountPushdown, DirectReturn
 
 
+class Operator(Protocol):
+    """What a pipeline runs: every operator turns the list of incoming rows into the list of outgoing ones."""
+
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Turn the incoming rows into the outgoing rows."""
+        ...
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN, one line per item."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class Pipeline:
     """The operators of one single query, run in order over lists of rows."""
 
-    def __init__(self, ops: tuple, columns: tuple[str, ...]) -> None:
-        self.ops = ops
-        self.columns = columns
-        only = ops[0] if len(ops) == 1 else None
-        self.direct = only.direct if columns and isinstance(only, (CountPushdown, DirectReturn)) else None
+    ops: tuple[Operator, ...]
+    columns: tuple[str, ...]
+    #: for a pipeline SQL answers alone: the function giving its result rows (or None: run it), else None
+    direct: Callable[[Context], list[tuple] | None] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        only = self.ops[0] if len(self.ops) == 1 else None
+        direct = only.direct if self.columns and isinstance(only, (CountPushdown, DirectReturn)) else None
+        object.__setattr__(self, "direct", direct)
 
     def run_from(self, row: dict, ctx: Context, limit: int | None = None) -> list[dict]:
         """Run the operators starting from one row (a subquery's enclosing row, or the empty row)."""
@@ -34,12 +53,12 @@ class Pipeline:
         return lines
 
 
+@dataclass(frozen=True, slots=True)
 class QueryPlan:
-    """A whole query: one pipeline per UNION part."""
+    """A whole query: one pipeline per UNION part; ``union_all[i]`` joins part i and i + 1."""
 
-    def __init__(self, pipelines: tuple[Pipeline, ...], union_all: tuple[bool, ...]) -> None:
-        self.pipelines = pipelines
-        self.union_all = union_all
+    pipelines: tuple[Pipeline, ...]
+    union_all: tuple[bool, ...]
 
     @property
     def columns(self) -> tuple[str, ...]:

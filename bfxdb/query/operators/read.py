@@ -1,11 +1,11 @@
-"""Run plans: the reading operators, the pipeline, UNION, and the conversion of rows to results."""
+"""The reading operators: MATCH, UNWIND, WITH / RETURN, the counts and rows SQL answers alone; and CREATE / DROP INDEX."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from ...errors import QueryArgumentError, QuerySyntaxError
 from ...identity import to_unsigned
@@ -20,16 +20,14 @@ Evaluator = Callable[[dict, Context], Any]
 # ---------------------------------------------------------------- reading operators
 
 
+@dataclass(frozen=True, slots=True)
 class MatchOp:
     """MATCH / OPTIONAL MATCH: one SQL query per incoming row, then the residual WHERE."""
 
-    __slots__ = ("plan", "optional", "where", "new")
-
-    def __init__(self, plan: MatchPlan, optional: bool, where: Evaluator | None, new: tuple[str, ...]) -> None:
-        self.plan = plan
-        self.optional = optional
-        self.where = where
-        self.new = new
+    plan: MatchPlan
+    optional: bool
+    where: Evaluator | None
+    new: tuple[str, ...]
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Extend each row with every match of the pattern (or nulls, when optional)."""
@@ -57,14 +55,12 @@ class MatchOp:
         return lines
 
 
+@dataclass(frozen=True, slots=True)
 class UnwindOp:
     """UNWIND: one row per list element."""
 
-    __slots__ = ("expression", "variable")
-
-    def __init__(self, expression: Evaluator, variable: str) -> None:
-        self.expression = expression
-        self.variable = variable
+    expression: Evaluator
+    variable: str
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Expand each row by the elements of the evaluated list (null gives no rows)."""
@@ -87,7 +83,7 @@ class UnwindOp:
         return [f"Unwind -> {self.variable}"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AggregateSpec:
     """One aggregate call of a projection: its result goes to the synthetic variable ``name``."""
 
@@ -104,33 +100,32 @@ def _new_accumulator(spec: AggregateSpec) -> Accumulator:
     return Distinct(accumulator) if spec.distinct else accumulator
 
 
+@dataclass(frozen=True, slots=True)
 class ProjectionOp:
-    """WITH / RETURN: project, aggregate, DISTINCT, ORDER BY, SKIP, LIMIT, then WITH's WHERE."""
+    """WITH / RETURN: project, aggregate, DISTINCT, ORDER BY, SKIP, LIMIT, then WITH's WHERE.
 
-    def __init__(
-        self,
-        columns: tuple[str, ...],
-        keys: tuple[tuple[str, Evaluator], ...],
-        values: tuple[tuple[str, Evaluator | None], ...],
-        aggregates: tuple[AggregateSpec, ...] | None,
-        distinct: bool,
-        order: tuple[tuple[Evaluator, bool], ...],
-        skip: Evaluator | None,
-        limit: Evaluator | None,
-        where: Evaluator | None,
-        final: bool,
-    ) -> None:
-        self.columns = columns
-        self.keys = keys
-        self.values = values
-        self.aggregates = aggregates
-        self.distinct = distinct
-        self.order = order
-        self.skip = skip
-        self.limit = limit
-        self.where = where
-        self.final = final
-        self.plain = not (aggregates is not None or distinct or order or skip or limit or where)
+    ``values`` gives each column's evaluator over the aggregated row, or None for a grouping key
+    (whose value ``keys`` computed); ``aggregates`` is None when the projection does not aggregate.
+    """
+
+    columns: tuple[str, ...]
+    keys: tuple[tuple[str, Evaluator], ...]
+    values: tuple[tuple[str, Evaluator | None], ...]
+    aggregates: tuple[AggregateSpec, ...] | None
+    distinct: bool
+    order: tuple[tuple[Evaluator, bool], ...]
+    skip: Evaluator | None
+    limit: Evaluator | None
+    where: Evaluator | None
+    final: bool
+    #: nothing but the keys to compute: the common case, taken first in run()
+    plain: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        plain = not (
+            self.aggregates is not None or self.distinct or self.order or self.skip or self.limit or self.where
+        )
+        object.__setattr__(self, "plain", plain)
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Project the rows; returns dicts of the projected columns."""
@@ -253,14 +248,17 @@ def _count_argument(evaluator: Evaluator | None, ctx: Context, clause: str) -> i
     return value
 
 
+@dataclass(frozen=True, slots=True)
 class CountPushdown:
-    """A first MATCH whose only consumer counts: SQL computes the counts in one statement."""
+    """A first MATCH whose only consumer counts: SQL computes the counts in one statement.
 
-    def __init__(self, match: MatchOp, counts: tuple, columns: tuple[str, ...], fallback: ProjectionOp) -> None:
-        self.match = match
-        self.counts = counts
-        self.columns = columns
-        self.fallback = fallback
+    ``counts`` has one (variable, or None for ``count(*)``; distinct) pair per column.
+    """
+
+    match: MatchOp
+    counts: tuple[tuple[str | None, bool], ...]
+    columns: tuple[str, ...]
+    fallback: ProjectionOp
 
     def direct(self, ctx: Context) -> list[tuple] | None:
         """Answer a whole query with one SQL statement, or None when Python must check rows."""
@@ -287,14 +285,17 @@ class CountPushdown:
         ]
 
 
+@dataclass(frozen=True, slots=True)
 class DirectReturn:
     """A first MATCH feeding a plain RETURN of whole entities or ids: SQL rows become result rows."""
 
-    def __init__(self, match: MatchOp, projection: ProjectionOp, outputs: tuple) -> None:
-        self.match = match
-        self.projection = projection
-        self.outputs = outputs  # per column: (decoder, first SQL column)
-        self.columns = projection.columns
+    match: MatchOp
+    projection: ProjectionOp
+    outputs: tuple[tuple[Callable[[tuple, int], Any], int], ...]  # per column: (decoder, first SQL column)
+    columns: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", self.projection.columns)
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Run the general way (used inside UNION, where rows are dicts)."""
@@ -332,16 +333,16 @@ def decode_id(row: tuple, column: int) -> int:
 # ---------------------------------------------------------------- schema commands
 
 
+@dataclass(frozen=True, slots=True)
 class IndexCommand:
     """CREATE INDEX / DROP INDEX on a node property: a property_indexes row plus SQLite expression indexes."""
 
-    def __init__(self, action: str, name: str | None, label: str | None, properties: tuple[str, ...]) -> None:
-        self.action = action
-        self.name = name
-        self.label = label
-        self.properties = properties
+    action: str
+    name: str | None
+    label: str | None
+    properties: tuple[str, ...]
 
-    columns: tuple[str, ...] = ()
+    columns: ClassVar[tuple[str, ...]] = ()
 
     def index_name(self) -> str:
         """The index's name: given, or derived from label and properties."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from ...errors import ConstraintViolation, QuerySemanticError, QueryTypeError
 from ...identity import random_id, to_signed, to_unsigned
@@ -54,12 +55,16 @@ def _property_map(evaluator: Evaluator | None, row: dict, ctx: Context, merging:
     return properties
 
 
+@dataclass(frozen=True, slots=True)
 class CreatePart:
-    """One pattern part to create: ``steps`` alternate ("node", var, labels, props) and ("rel", ...)."""
+    """One pattern part to create.
 
-    def __init__(self, steps: tuple, path_variable: str | None) -> None:
-        self.steps = steps
-        self.path_variable = path_variable
+    ``steps`` alternate ("node", variable, labels, properties) and ("rel", variable, type, direction,
+    properties), with the property maps as evaluators (or None).
+    """
+
+    steps: tuple[tuple, ...]
+    path_variable: str | None
 
     def create(self, row: dict, ctx: Context, merging: bool = False) -> None:
         """Create the part's new entities, binding their variables in ``row`` (updated in place)."""
@@ -115,11 +120,11 @@ class CreatePart:
         return ref
 
 
+@dataclass(frozen=True, slots=True)
 class CreateOp:
     """CREATE: make the pattern's new nodes and relationships once per incoming row."""
 
-    def __init__(self, parts: tuple[CreatePart, ...]) -> None:
-        self.parts = parts
+    parts: tuple[CreatePart, ...]
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Create for every row; returns the rows with the new variables bound."""
@@ -137,17 +142,18 @@ class CreateOp:
         return [f"Create ({len(self.parts)} pattern parts)"]
 
 
+@dataclass(frozen=True, slots=True)
 class MergeOp:
-    """MERGE: match the whole pattern, or create it when nothing matches; then ON MATCH / ON CREATE."""
+    """MERGE: match the whole pattern, or create it when nothing matches; then ON MATCH / ON CREATE.
 
-    def __init__(
-        self, plan: MatchPlan, creator: CreatePart, on_create: tuple, on_match: tuple, new: tuple[str, ...]
-    ) -> None:
-        self.plan = plan
-        self.creator = creator
-        self.on_create = on_create
-        self.on_match = on_match
-        self.new = new
+    ``on_create`` and ``on_match`` hold SET items as apply_set takes them.
+    """
+
+    plan: MatchPlan
+    creator: CreatePart
+    on_create: tuple[tuple, ...]
+    on_match: tuple[tuple, ...]
+    new: tuple[str, ...]
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Merge for every row, in order, so later rows see what earlier rows created."""
@@ -284,14 +290,14 @@ def apply_remove(item: tuple, row: dict, ctx: Context) -> None:
         ctx.nodes[target.id] = node._replace(labels=tuple(l for l in node.labels if l not in labels))
 
 
+@dataclass(frozen=True, slots=True)
 class _ItemsOp:
     """A clause that applies its items, in order, to every row; SET and REMOVE differ only in ``apply``."""
 
-    apply: Callable[[tuple, dict, Context], None]
-    title: str
+    apply: ClassVar[Callable[[tuple, dict, Context], None]]
+    title: ClassVar[str]
 
-    def __init__(self, items: tuple) -> None:
-        self.items = items
+    items: tuple[tuple, ...]
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Apply the items; rows pass through."""
@@ -307,6 +313,7 @@ class _ItemsOp:
         return [f"{self.title} ({len(self.items)} items)"]
 
 
+@dataclass(frozen=True, slots=True)
 class SetOp(_ItemsOp):
     """SET: apply the items, in order, to every row."""
 
@@ -314,6 +321,7 @@ class SetOp(_ItemsOp):
     title = "Set"
 
 
+@dataclass(frozen=True, slots=True)
 class RemoveOp(_ItemsOp):
     """REMOVE: drop properties or labels from every row's entities."""
 
@@ -324,12 +332,12 @@ class RemoveOp(_ItemsOp):
 # ---------------------------------------------------------------- DELETE
 
 
+@dataclass(frozen=True, slots=True)
 class DeleteOp:
     """DELETE / DETACH DELETE: relationships first, then nodes, after reading every row."""
 
-    def __init__(self, expressions: tuple[Evaluator, ...], detach: bool) -> None:
-        self.expressions = expressions
-        self.detach = detach
+    expressions: tuple[Evaluator, ...]
+    detach: bool
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Delete what the expressions name on every row; rows pass through.
