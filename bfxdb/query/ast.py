@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, fields
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 Pos = tuple[int, int]
 NO_POS: Pos = (0, 0)
@@ -241,30 +241,30 @@ class MapProjection(Node):
     pos: Pos = NO_POS
 
 
-Expr = Union[
-    Literal,
-    Parameter,
-    Variable,
-    ListLiteral,
-    MapLiteral,
-    PropertyAccess,
-    Subscript,
-    Slice,
-    Unary,
-    Binary,
-    IsNull,
-    HasLabels,
-    FunctionCall,
-    CountStar,
-    Case,
-    ListComprehension,
-    Quantifier,
-    Reduce,
-    PatternComprehension,
-    PatternPredicate,
-    ExistsSubquery,
-    MapProjection,
-]
+Expr: TypeAlias = (
+    Literal
+    | Parameter
+    | Variable
+    | ListLiteral
+    | MapLiteral
+    | PropertyAccess
+    | Subscript
+    | Slice
+    | Unary
+    | Binary
+    | IsNull
+    | HasLabels
+    | FunctionCall
+    | CountStar
+    | Case
+    | ListComprehension
+    | Quantifier
+    | Reduce
+    | PatternComprehension
+    | PatternPredicate
+    | ExistsSubquery
+    | MapProjection
+)
 
 
 # ---------------------------------------------------------------- patterns
@@ -428,7 +428,7 @@ class SetLabels(Node):
     pos: Pos = NO_POS
 
 
-SetItem = Union[SetProperty, SetProperties, SetLabels]
+SetItem: TypeAlias = SetProperty | SetProperties | SetLabels
 
 
 @dataclass(frozen=True, slots=True)
@@ -516,7 +516,7 @@ class DropIndex(Node):
     pos: Pos = NO_POS
 
 
-Clause = Union[Match, Unwind, With, Return, Create, Set, Remove, Delete, Merge, Call]
+Clause: TypeAlias = Match | Unwind | With | Return | Create | Set | Remove | Delete | Merge | Call
 
 
 @dataclass(frozen=True, slots=True)

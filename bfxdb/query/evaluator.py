@@ -490,7 +490,9 @@ def _pattern_plan(
     return compile_match(MatchSpec(parts, scope, frozenset(read - scope), keep), compiler)
 
 
-def _pattern_comprehension(compiler: ExpressionCompiler, expr: ast.PatternComprehension, scope: frozenset[str]) -> Evaluator:
+def _pattern_comprehension(
+    compiler: ExpressionCompiler, expr: ast.PatternComprehension, scope: frozenset[str]
+) -> Evaluator:
     plan = _pattern_plan(compiler, (expr.pattern,), scope, None, expr.predicate, expr.projection)
     inner_scope = scope | _pattern_names(expr.pattern)
     predicate = compiler(expr.predicate, inner_scope) if expr.predicate is not None else None
@@ -525,6 +527,8 @@ def _exists(compiler: ExpressionCompiler, expr: ast.ExistsSubquery, scope: froze
             raise QuerySemanticError("an EXISTS subquery cannot stand here", "UnexpectedSyntax")
         subquery = compiler.plan_subquery(expr.query, scope)
         return lambda row, ctx: bool(subquery.run_from(row, ctx, limit=1))
+    if expr.pattern is None:
+        raise QuerySemanticError("EXISTS needs a pattern or a query", "UnexpectedSyntax")
     parts = expr.pattern.parts
     names = frozenset().union(*(_pattern_names(part) for part in parts))
     plan = _pattern_plan(compiler, parts, scope, None if expr.where is not None else frozenset(), expr.where)
@@ -540,14 +544,15 @@ def _exists(compiler: ExpressionCompiler, expr: ast.ExistsSubquery, scope: froze
 
 def _map_projection(compiler: ExpressionCompiler, expr: ast.MapProjection, scope: frozenset[str]) -> Evaluator:
     subject = compiler(expr.subject, scope)
-    items = []
+    items: list[tuple[str, str, Evaluator | None]] = []
     for kind, key, value in expr.items:
-        if kind == "literal":
-            items.append((kind, key, compiler(value, scope)))
+        name = key or ""  # only .* has no key
+        if kind == "literal" and value is not None:
+            items.append((kind, name, compiler(value, scope)))
         elif kind == "variable":
-            items.append((kind, key, compiler(ast.Variable(key), scope)))
+            items.append((kind, name, compiler(ast.Variable(name), scope)))
         else:
-            items.append((kind, key, None))
+            items.append((kind, name, None))
 
     def project(row: dict, ctx: Context) -> Any:
         value = subject(row, ctx)
@@ -566,7 +571,7 @@ def _map_projection(compiler: ExpressionCompiler, expr: ast.MapProjection, scope
         for item_kind, key, evaluator in items:
             if item_kind == "all":
                 out.update(properties)
-            elif item_kind == "property":
+            elif evaluator is None:  # .key
                 out[key] = properties.get(key)
             else:
                 out[key] = evaluator(row, ctx)

@@ -11,7 +11,7 @@ import math
 import random
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,7 +86,7 @@ def _invoke(ctx: Context, args: list) -> Any:
     if type(parameters) is not dict:
         raise bad_argument("invoke", parameters)
     node = ctx.node(value)
-    if node.expression_code is None:
+    if node.expression_type is None or node.expression_code is None:
         raise QueryArgumentError(f"substrate {node.substrate_id} has no expression", "InvalidArgumentValue")
     from .. import expressions  # imported late: the sandbox imports this package for "cypher"
 
@@ -94,7 +94,7 @@ def _invoke(ctx: Context, args: list) -> Any:
     return to_input(compiled.invoke(parameters))
 
 
-def _metadata_view(name: str, convert: Callable[[dict], Any]) -> Scalar:
+def _metadata_view(name: str, convert: Callable[[Mapping[str, Any]], Any]) -> Scalar:
     """Build properties() or keys(): ``convert`` applied to an entity's metadata or to a map."""
 
     def call(ctx: Context, args: list) -> Any:
@@ -611,7 +611,8 @@ CATALOGUE: tuple[Function, ...] = (
         ("last(list)", _unary("last", (list,), lambda ctx, items: items[-1] if items else None),
          "The last item of a list."),
         ("length(path)", _length, "How many relationships a path has (or the size of a string or list)."),
-        ("properties(entity)", _metadata_view("properties", dict), "The properties of a node or relationship, as a map."),
+        ("properties(entity)", _metadata_view("properties", dict),
+         "The properties of a node or relationship, as a map."),
         ("randomUUID()", _random_uuid, "A random UUID, as a string."),
         ("size(value)", _size, "How many items a list, characters a string or entries a map has."),
         ("startNode(relationship)", _unary("startNode", (RelRef,), lambda ctx, rel: NodeRef(_rel(ctx, rel).source)),
@@ -723,7 +724,8 @@ CATALOGUE: tuple[Function, ...] = (
         "bfxdb",
         ("expression(node)", _unary("expression", (NodeRef,), _expression),
          "A substrate's expression as a map {type, code}, or null."),
-        ("invoke(node, parameters)", _invoke, "Evaluate a substrate's expression in the sandbox with a map of parameters."),
+        ("invoke(node, parameters)", _invoke,
+         "Evaluate a substrate's expression in the sandbox with a map of parameters."),
         ("substrate_id(entity)", _unary("substrate_id", _ENTITY, lambda ctx, entity: format_id(entity.id)),
          "The identity of a node or relationship in hex form, as the HTTP API shows it."),
     ),

@@ -449,12 +449,17 @@ def _count_pushdown(op: MatchOp, clause: ast.Match, following: Any, first: bool)
         return None
     if isinstance(following, ast.With) and following.where is not None:
         return None
-    counts = []
+    counts: list[tuple[str | None, bool]] = []
     for item in projection.items:
         expr = item.expression
         if isinstance(expr, ast.CountStar):
             counts.append((None, False))
-        elif (counted := _variable_argument(expr, "count")) in op.plan.count_exprs and counted in op.new:
+        elif (
+            isinstance(expr, ast.FunctionCall)
+            and (counted := _variable_argument(expr, "count")) is not None
+            and counted in op.plan.count_exprs
+            and counted in op.new
+        ):
             counts.append((counted, expr.distinct))
         else:
             return None
@@ -470,7 +475,7 @@ def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
     projection = following.projection
     if projection.star or projection.distinct or projection.order_by or projection.skip or projection.limit:
         return None
-    outputs = []
+    outputs: list[tuple[Callable[[tuple, int], Any], int]] = []
     for item in projection.items:
         expr = item.expression
         if isinstance(expr, ast.Variable) and expr.name in op.plan.outputs:
@@ -492,8 +497,8 @@ def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
 def _plan_projection(projection: ast.Projection, scope: list[str], where: Any, final: bool) -> ProjectionOp:
     items = list(projection.items)
     if projection.star:
-        star = [ast.ProjectionItem(ast.Variable(name), None, name) for name in sorted(scope) if not name.startswith(ANON)]
-        items = star + items
+        visible = [name for name in sorted(scope) if not name.startswith(ANON)]
+        items = [ast.ProjectionItem(ast.Variable(name), None, name) for name in visible] + items
     columns = tuple(item.alias or item.text for item in items)
     in_scope = frozenset(scope)
     aggregating = any(contains_aggregate(item.expression) for item in items)
@@ -588,7 +593,7 @@ def _properties(expr: Any, scope: frozenset[str]) -> Any:
 
 
 def _create_part(part: ast.PatternPart, scope: frozenset[str]) -> CreatePart:
-    steps = []
+    steps: list[tuple] = []
     for element in part.elements:
         if isinstance(element, ast.NodePattern):
             steps.append(("node", element.variable, element.labels, _properties(element.properties, scope)))
@@ -613,7 +618,8 @@ def _plan_merge(clause: ast.Merge, scope: list[str]) -> MergeOp:
     creator = _create_part(clause.part, outer)
     on_create = tuple(_set_item(item, names) for item in clause.on_create)
     on_match = tuple(_set_item(item, names) for item in clause.on_match)
-    return MergeOp(plan, creator, on_create, on_match, tuple(n for n in _pattern_variables((clause.part,)) if n not in outer))
+    new = tuple(name for name in _pattern_variables((clause.part,)) if name not in outer)
+    return MergeOp(plan, creator, on_create, on_match, new)
 
 
 def _set_item(item: Any, scope: frozenset[str]) -> tuple:

@@ -372,7 +372,7 @@ class _Checker:
                     "InvalidArgumentType", f"Argument `{name}` of {clause.procedure} must be {declared}", argument
                 )
 
-    def set_item(self, item: ast.Node, scope: dict[str, str]) -> None:
+    def set_item(self, item: ast.SetItem, scope: dict[str, str]) -> None:
         """Check one item of SET, ON CREATE SET or ON MATCH SET."""
         if isinstance(item, ast.SetProperty):
             self.expression(item.subject, scope)

@@ -199,7 +199,7 @@ class MatchPlan:
         if text is None:
             parts = []
             for segment in self.segments:
-                if type(segment) is str:
+                if isinstance(segment, str):
                     parts.append(segment)
                 elif segment == SELECT_LIST:
                     parts.append(self.select_list if select is None else select)

@@ -437,9 +437,10 @@ def format_number(value: int | float) -> str:
     if value == 0.0 or 1e-3 <= abs(value) < 1e7:
         text = repr(value)
         return text if ("." in text or "e" in text) else text + ".0"
-    sign, digits, exponent = decimal.Decimal(repr(value)).as_tuple()
+    number = decimal.Decimal(repr(value))
+    sign, digits, _exponent = number.as_tuple()
     text = "".join(map(str, digits)).rstrip("0") or "0"
-    scientific = len(digits) + exponent - 1
+    scientific = number.adjusted()
     return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{scientific}"
 
 

@@ -139,7 +139,13 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "invoke": ("MATCH (s:Calc) RETURN invoke(s, {x: 5, y: 7})", 35),
     "substrate_id": (PATH + "RETURN substrate_id(a)", lambda value: re.fullmatch("0x[0-9A-F]{16}", value)),
 }
-_INSTANT_TYPES = {"date": Date, "localtime": LocalTime, "time": Time, "localdatetime": LocalDateTime, "datetime": DateTime}
+_INSTANT_TYPES = {
+    "date": Date,
+    "localtime": LocalTime,
+    "time": Time,
+    "localdatetime": LocalDateTime,
+    "datetime": DateTime,
+}
 for _kind, _type in _INSTANT_TYPES.items():
     for _clock in ("realtime", "statement", "transaction"):
         SAMPLES[f"{_kind}.{_clock}"] = (f"RETURN {_kind}.{_clock}()", of_type(_type))

@@ -65,5 +65,7 @@ def test_no_import_cycles_inside_the_query_room():
 
 
 def test_the_query_room_imports_nothing_from_the_rooms_above_it():
-    wrong = sorted(f"{name} imports {target}" for name in MODULES for target in imports(name) if target.startswith(ABOVE))
+    wrong = sorted(
+        f"{name} imports {target}" for name in MODULES for target in imports(name) if target.startswith(ABOVE)
+    )
     assert not wrong, "\n".join(wrong)

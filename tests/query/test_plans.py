@@ -12,9 +12,10 @@ from bfxdb.query import operators, prepare
 from bfxdb.query.compiler import MatchSpec
 from bfxdb.query.sqlplan import MatchPlan, PropertyFilter
 
-PLAN_CLASSES = [
-    value for _, value in inspect.getmembers(operators, inspect.isclass) if value.__module__.startswith(operators.__name__)
-] + [MatchSpec, MatchPlan, PropertyFilter, bfxdb.query.PreparedQuery]
+OPERATOR_CLASSES = [
+    kind for _, kind in inspect.getmembers(operators, inspect.isclass) if kind.__module__.startswith(operators.__name__)
+]
+PLAN_CLASSES = [*OPERATOR_CLASSES, MatchSpec, MatchPlan, PropertyFilter, bfxdb.query.PreparedQuery]
 
 
 @pytest.mark.parametrize("kind", PLAN_CLASSES, ids=lambda kind: kind.__name__)

@@ -1,4 +1,4 @@
-"""The operators a plan runs: reading (read), writing (write), CALL (call), shortest paths (paths), and the plan (plan)."""
+"""The operators a plan runs: reading (read), writing (write), CALL (call), shortest paths (paths); the plan (plan)."""
 
 from .call import CallOp
 from .paths import FilterOp, OptionalOp, ShortestOp, ShortestPart

@@ -70,9 +70,9 @@ class QueryPlan:
         if len(self.pipelines) == 1:
             pipeline = self.pipelines[0]
             if pipeline.direct is not None:
-                rows = pipeline.direct(ctx)
-                if rows is not None:
-                    return rows
+                direct_rows = pipeline.direct(ctx)
+                if direct_rows is not None:
+                    return direct_rows
             columns = pipeline.columns
             if not columns:
                 pipeline.run_from({}, ctx)

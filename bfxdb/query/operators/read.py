@@ -1,4 +1,4 @@
-"""The reading operators: MATCH, UNWIND, WITH / RETURN, the counts and rows SQL answers alone; and CREATE / DROP INDEX."""
+"""The reading operators: MATCH, UNWIND, WITH / RETURN, the counts and rows SQL answers alone; CREATE / DROP INDEX."""
 
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ class ProjectionOp:
             ctx.tick(len(rows))
             return [{column: evaluator(row, ctx) for column, evaluator in keys} for row in rows]
         if self.aggregates is not None:
-            pairs = self._aggregate(rows, ctx)
+            pairs = self._aggregate(rows, ctx, self.aggregates)
         else:
             keys = self.keys
             pairs = []
@@ -171,9 +171,10 @@ class ProjectionOp:
             return kept
         return [projected for projected, _ in pairs]
 
-    def _aggregate(self, rows: list[dict], ctx: Context) -> list[tuple[dict, dict]]:
+    def _aggregate(
+        self, rows: list[dict], ctx: Context, specs: tuple[AggregateSpec, ...]
+    ) -> list[tuple[dict, dict]]:
         keys = self.keys
-        specs = self.aggregates
         groups: dict[tuple, tuple[dict, dict, list]] = {}
         for row in rows:
             key_values = {column: evaluator(row, ctx) for column, evaluator in keys}

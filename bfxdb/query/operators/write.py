@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from ...errors import ConstraintViolation, QuerySemanticError, QueryTypeError
 from ...identity import random_id, to_signed, to_unsigned
@@ -287,46 +287,48 @@ def apply_remove(item: tuple, row: dict, ctx: Context) -> None:
             return
         node = ctx.node(target)
         ctx.stats["labels_removed"] += ctx.store.remove_labels(target.id, labels)
-        ctx.nodes[target.id] = node._replace(labels=tuple(l for l in node.labels if l not in labels))
+        ctx.nodes[target.id] = node._replace(labels=tuple(label for label in node.labels if label not in labels))
+
+
+def _apply_items(
+    apply: Callable[[tuple, dict, Context], None], items: tuple[tuple, ...], rows: list[dict], ctx: Context
+) -> list[dict]:
+    """Apply SET or REMOVE items, in order, to every row; the rows pass through."""
+    for row in rows:
+        for item in items:
+            apply(item, row, ctx)
+    ctx.tick(len(rows))
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
-class _ItemsOp:
-    """A clause that applies its items, in order, to every row; SET and REMOVE differ only in ``apply``."""
-
-    apply: ClassVar[Callable[[tuple, dict, Context], None]]
-    title: ClassVar[str]
+class SetOp:
+    """SET: apply the items (as apply_set takes them), in order, to every row."""
 
     items: tuple[tuple, ...]
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Apply the items; rows pass through."""
-        apply = self.apply
-        for row in rows:
-            for item in self.items:
-                apply(item, row, ctx)
-        ctx.tick(len(rows))
-        return rows
+        return _apply_items(apply_set, self.items, rows, ctx)
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
-        return [f"{self.title} ({len(self.items)} items)"]
+        return [f"Set ({len(self.items)} items)"]
 
 
 @dataclass(frozen=True, slots=True)
-class SetOp(_ItemsOp):
-    """SET: apply the items, in order, to every row."""
+class RemoveOp:
+    """REMOVE: drop properties or labels (items as apply_remove takes them) from every row's entities."""
 
-    apply = staticmethod(apply_set)
-    title = "Set"
+    items: tuple[tuple, ...]
 
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Apply the items; rows pass through."""
+        return _apply_items(apply_remove, self.items, rows, ctx)
 
-@dataclass(frozen=True, slots=True)
-class RemoveOp(_ItemsOp):
-    """REMOVE: drop properties or labels from every row's entities."""
-
-    apply = staticmethod(apply_remove)
-    title = "Remove"
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        return [f"Remove ({len(self.items)} items)"]
 
 
 # ---------------------------------------------------------------- DELETE
@@ -350,17 +352,17 @@ class DeleteOp:
             for expression in self.expressions:
                 _collect_targets(expression(row, ctx), nodes, rels)
         store, stats = ctx.store, ctx.stats
-        for identity, ref in rels.items():
+        for identity, rel_ref in rels.items():
             if identity in ctx.deleted_rels:
                 continue
-            ctx.rel(ref)
+            ctx.rel(rel_ref)
             store.delete_relationship(identity)
             ctx.deleted_rels.add(identity)
             stats["relationships_deleted"] += 1
-        for identity, ref in nodes.items():
+        for identity, node_ref in nodes.items():
             if identity in ctx.deleted_nodes:
                 continue
-            ctx.node(ref)
+            ctx.node(node_ref)
             attached = [
                 to_unsigned(rel_id)
                 for (rel_id,) in store.execute(

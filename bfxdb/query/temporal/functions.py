@@ -69,7 +69,7 @@ def _now(ctx: Clock, clock: str) -> int:
     return ctx.statement_time
 
 
-def _convert(kind: type, value: DateTime) -> Instant:
+def _convert(kind: type[Instant], value: DateTime) -> Instant:
     """Narrow a DateTime to another instant type."""
     if kind is DateTime:
         return value
@@ -82,7 +82,7 @@ def _convert(kind: type, value: DateTime) -> Instant:
     return LocalDateTime(value.day, value.nano)
 
 
-def _current(kind: type, ctx: Clock, clock: str, zone: Any) -> Instant:
+def _current(kind: type[Instant], ctx: Clock, clock: str, zone: Any) -> Instant:
     if isinstance(zone, dict):
         zone = zone.get("timezone")
     return _convert(kind, DateTime.of_instant(_now(ctx, clock), UTC if zone is None else parse_zone(zone)))
@@ -151,7 +151,7 @@ def _from_epoch(fields: dict) -> DateTime:
 
 
 def build(
-    kind: type,
+    kind: type[Instant],
     fields: dict,
     ctx: Clock,
     *,
@@ -226,7 +226,7 @@ def _time_offset(zone: Zone, day: int | None, nano: int, ctx: Clock) -> int:
     return DateTime.of_local(day, nano, zone).offset
 
 
-def _instant_function(kind: type) -> Callable[[Clock, list], Any]:
+def _instant_function(kind: type[Instant]) -> Callable[[Clock, list], Any]:
     def construct(ctx: Clock, args: list) -> Any:
         if not args:
             return _current(kind, ctx, "statement", None)
@@ -246,7 +246,7 @@ def _instant_function(kind: type) -> Callable[[Clock, list], Any]:
     return construct
 
 
-def _selector(kind: type, value: Instant) -> dict:
+def _selector(kind: type[Instant], value: Instant) -> dict:
     """The map that converts ``value`` to ``kind`` as ``kind(value)`` does."""
     if kind is Date:
         return {"date": value}
@@ -259,7 +259,7 @@ def _selector(kind: type, value: Instant) -> dict:
     )
 
 
-def _clock_function(kind: type, clock: str) -> Callable[[Clock, list], Any]:
+def _clock_function(kind: type[Instant], clock: str) -> Callable[[Clock, list], Any]:
     def current(ctx: Clock, args: list) -> Any:
         if args and args[0] is None:
             return None
@@ -268,7 +268,7 @@ def _clock_function(kind: type, clock: str) -> Callable[[Clock, list], Any]:
     return current
 
 
-_DURATION_UNITS = {
+_DURATION_UNITS: dict[str, tuple[int | Fraction, int | Fraction, int | Fraction]] = {
     "years": (12, 0, 0),
     "quarters": (3, 0, 0),
     "months": (1, 0, 0),
@@ -344,7 +344,7 @@ def _truncate_time(unit: str, nano: int) -> dict:
     return time
 
 
-def _truncate_function(kind: type) -> Callable[[Clock, list], Any]:
+def _truncate_function(kind: type[Instant]) -> Callable[[Clock, list], Any]:
     def truncate(ctx: Clock, args: list) -> Any:
         unit, value = args[0], args[1]
         fields = args[2] if len(args) > 2 else None
@@ -416,7 +416,7 @@ def between(left: Any, right: Any, unit: str | None) -> Duration | None:
     both_dates = left.HAS_DATE and right.HAS_DATE
     day1, nano1, zone1 = _complete(left, right)
     day2, nano2, zone2 = _complete(right, left)
-    if zone1 is not None:
+    if zone1 is not None and zone2 is not None:  # one zoned side gives both a zone
         # A zoned side keeps its own offset (which matters in an overlap); the end is seen in the start's zone.
         start = left if type(left) is DateTime else DateTime.of_local(day1, nano1, zone1)
         end = right if type(right) is DateTime else DateTime.of_local(day2, nano2, zone2)
