@@ -1,4 +1,7 @@
-"""The Cypher engine's entry point: prepare (parse, check, plan; cached) and run queries."""
+"""The Cypher engine's entry point: prepare (parse, check, plan; cached) and run queries.
+
+Other rooms use the engine through the names in ``__all__`` only, never through its submodules.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +15,33 @@ from .evaluator import compile_expression, is_constant
 from .operators import IndexCommand, QueryPlan, to_output
 from .parser import parse
 from .planner import plan_statement
-from .procedures import BUILTINS, Catalogue
+from .procedures import BUILTINS, Catalogue, Procedure, make_procedure
 from .result import Result
 from .runtime import Context
-from .values import to_input
+from .semantics import ProcedureSignature
+from .temporal import Date, DateTime, Duration, LocalDateTime, LocalTime, Temporal, Time
+from .values import format_number, to_input
 
-__all__ = ["PreparedQuery", "Result", "prepare"]
+__all__ = [
+    "BUILTINS",
+    "Catalogue",
+    "Date",
+    "DateTime",
+    "Duration",
+    "LocalDateTime",
+    "LocalTime",
+    "PreparedQuery",
+    "Procedure",
+    "ProcedureSignature",
+    "Result",
+    "Temporal",
+    "Time",
+    "compile_cypher_expression",
+    "format_number",
+    "make_procedure",
+    "prepare",
+    "to_input",
+]
 
 _WRITING_CLAUSES = (ast.Create, ast.Merge, ast.Set, ast.Remove, ast.Delete)
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
