@@ -2,13 +2,13 @@
 
 Every node carries ``pos``: the (line, column) where it starts in the query text, 1-based.
 Nodes are frozen dataclasses so a parsed query can be cached and shared between threads.
-``children``, ``walk`` and ``shape`` are the one way the rest of the engine looks through a tree.
+``children``, ``walk``, ``shape`` and ``rewrite`` are the one way the rest of the engine goes through a tree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, TypeAlias
 
 Pos = tuple[int, int]
@@ -612,3 +612,35 @@ def shape(node: Any) -> Hashable:
     if isinstance(node, tuple):
         return tuple(shape(item) for item in node)
     return (type(node), node)
+
+
+def rewrite(node: Node, change: Callable[[Node], Node | None], enter: Callable[[Node], bool] | None = None) -> Node:
+    """Rebuild a tree top-down, sharing every part that does not change.
+
+    :param node: the root.
+    :param change: gives the replacement of a node (which is not rewritten further), or None to keep
+        the node and rewrite below it.
+    :param enter: when given, the nodes below a kept node are rewritten only if ``enter(node)`` is true.
+    :returns: the rewritten tree; ``node`` itself when nothing changed.
+    """
+    replacement = change(node)
+    if replacement is not None:
+        return replacement
+    if enter is not None and not enter(node):
+        return node
+    updates = {}
+    for name in _field_names(type(node)):
+        value = getattr(node, name)
+        new = _rewrite_value(value, change, enter)
+        if new is not value:
+            updates[name] = new
+    return replace(node, **updates) if updates else node
+
+
+def _rewrite_value(value: Any, change: Callable[[Node], Node | None], enter: Callable[[Node], bool] | None) -> Any:
+    if isinstance(value, Node):
+        return rewrite(value, change, enter)
+    if isinstance(value, tuple):
+        items = tuple(_rewrite_value(item, change, enter) for item in value)
+        return items if any(new is not old for new, old in zip(items, value)) else value
+    return value

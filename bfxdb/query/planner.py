@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Any
 
 from ..errors import ProcedureNotFound, QuerySemanticError
@@ -144,32 +144,14 @@ def _usage_after(clauses: tuple) -> list[Usage]:
 # ---------------------------------------------------------------- AST helpers
 
 
-def rewrite(node: Any, change: Callable[[Any], Any | None]) -> Any:
-    """Rebuild an expression top-down: ``change`` returns a replacement for a node, or None to descend.
+def _outside_patterns(node: ast.Node) -> bool:
+    """Tell whether to rewrite below ``node``: not in patterns, whose variables are names, not expressions."""
+    return not isinstance(node, (ast.PatternPart, ast.Pattern, ast.Query))
 
-    Pattern parts are not entered: their variables are names, not expressions to rewrite.
 
-    :param node: an expression (or a tuple of them).
-    :param change: the replacement rule.
-    :returns: the rewritten expression; unchanged subtrees are shared with the input.
-    """
-    replacement = change(node)
-    if replacement is not None:
-        return replacement
-    if isinstance(node, ast.Node) and not isinstance(node, (ast.PatternPart, ast.Pattern, ast.Query)):
-        updates = {}
-        for item in fields(node):
-            if item.name == "pos":
-                continue
-            value = getattr(node, item.name)
-            new = rewrite(value, change)
-            if new is not value:
-                updates[item.name] = new
-        return replace(node, **updates) if updates else node
-    if isinstance(node, tuple):
-        items = tuple(rewrite(item, change) for item in node)
-        return items if any(a is not b for a, b in zip(items, node)) else node
-    return node
+def rewrite(expr: ast.Node, change: Callable[[ast.Node], ast.Node | None]) -> ast.Node:
+    """Rebuild an expression top-down with ``change`` (see ast.rewrite), leaving patterns as they are."""
+    return ast.rewrite(expr, change, enter=_outside_patterns)
 
 
 def _conjuncts(expr: Any) -> list:
@@ -516,7 +498,7 @@ def _plan_projection(projection: ast.Projection, scope: list[str], where: Any, f
         return ast.Variable(name)
 
     keys = []
-    values = []
+    values: list[tuple[str, ast.Node | None]] = []
     for item, column in zip(items, columns):
         if aggregating and contains_aggregate(item.expression):
             rewritten = rewrite(item.expression, extract)
@@ -526,7 +508,7 @@ def _plan_projection(projection: ast.Projection, scope: list[str], where: Any, f
             values.append((column, None))
     order = []
     for sort in projection.order_by:
-        expr = sort.expression
+        expr: ast.Node = sort.expression
         # Item by item, so that a column named like a variable of an earlier item shadows it.
         for item, column in zip(items, columns):
             expr = rewrite(expr, _replacing(ast.shape(item.expression), ast.Variable(column)))

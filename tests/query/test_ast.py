@@ -45,3 +45,20 @@ def test_shape_ignores_positions_and_the_case_of_function_names():
 def test_shape_keeps_the_type_of_values():
     shapes = {ast.shape(expression(text)) for text in ("1", "1.0", "true")}
     assert len(shapes) == 3
+
+
+def test_rewrite_replaces_top_down_and_shares_what_does_not_change():
+    tree = expression("f(a, [b, c])")
+    assert isinstance(tree, ast.FunctionCall)
+    rewritten = ast.rewrite(tree, lambda node: ast.Literal(1) if node == tree.args[0] else None)
+    assert isinstance(rewritten, ast.FunctionCall)
+    assert rewritten.args[0] == ast.Literal(1) and rewritten.args[1] is tree.args[1]
+    assert ast.rewrite(tree, lambda node: None) is tree
+
+
+def test_rewrite_leaves_below_a_node_refused_by_enter():
+    tree = expression("f(a, g(a))")
+    to_b = lambda node: ast.Variable("b") if isinstance(node, ast.Variable) else None  # noqa: E731
+    inside_g = lambda node: not (isinstance(node, ast.FunctionCall) and node.name == "g")  # noqa: E731
+    names = [node.name for node in ast.walk(ast.rewrite(tree, to_b, enter=inside_g)) if isinstance(node, ast.Variable)]
+    assert names == ["b", "a"]
