@@ -57,8 +57,11 @@ def test_rewrite_replaces_top_down_and_shares_what_does_not_change():
 
 
 def test_rewrite_leaves_below_a_node_refused_by_enter():
-    tree = expression("f(a, g(a))")
-    to_b = lambda node: ast.Variable("b") if isinstance(node, ast.Variable) else None  # noqa: E731
-    inside_g = lambda node: not (isinstance(node, ast.FunctionCall) and node.name == "g")  # noqa: E731
-    names = [node.name for node in ast.walk(ast.rewrite(tree, to_b, enter=inside_g)) if isinstance(node, ast.Variable)]
-    assert names == ["b", "a"]
+    def to_b(node: ast.Node) -> ast.Node | None:
+        return ast.Variable("b") if isinstance(node, ast.Variable) else None
+
+    def outside_g(node: ast.Node) -> bool:
+        return not (isinstance(node, ast.FunctionCall) and node.name == "g")
+
+    rewritten = ast.rewrite(expression("f(a, g(a))"), to_b, enter=outside_g)
+    assert [node.name for node in ast.walk(rewritten) if isinstance(node, ast.Variable)] == ["b", "a"]
