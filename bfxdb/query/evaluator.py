@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import QuerySemanticError, QueryTypeError
@@ -44,6 +45,7 @@ class Subquery(Protocol):
 SubqueryPlanner = Callable[[ast.Query, frozenset[str]], Subquery]
 
 
+@dataclass(frozen=True, slots=True)
 class ExpressionCompiler:
     """Compile expressions into closures evaluated against a row and a run context, once per plan.
 
@@ -52,10 +54,7 @@ class ExpressionCompiler:
     never needs the planner. Without one, such a subquery is refused.
     """
 
-    __slots__ = ("plan_subquery",)
-
-    def __init__(self, plan_subquery: SubqueryPlanner | None = None) -> None:
-        self.plan_subquery = plan_subquery
+    plan_subquery: SubqueryPlanner | None = None
 
     def __call__(self, expr: Any, scope: frozenset[str]) -> Evaluator:
         """Compile one expression.
