@@ -136,7 +136,8 @@ def wrk_script(folder: Path, name: str, requests: list[tuple[str, str, str | Non
 
 def run_wrk(base: str, script: Path, connections: int, duration: int) -> dict[str, float]:
     """Drive one scenario with wrk, a thread per CPU it may use, and parse throughput, percentiles, errors."""
-    command = ["wrk", f"-t{len(os.sched_getaffinity(0))}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), base]
+    threads = len(os.sched_getaffinity(0))
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), base]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     percentiles = {
         q: _millis(value, unit)

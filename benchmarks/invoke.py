@@ -52,7 +52,8 @@ def main() -> None:
     options = parser.parse_args()
     figures = measure_invoke(options.calls, options.rounds)
     print_table(
-        f"invoke {MULTIPLY} with {PARAMETERS} (calls/s; reference: the same lambda as f(**params); target ratio >= 0.5)",
+        f"invoke {MULTIPLY} with {PARAMETERS} "
+        "(calls/s; reference: the same lambda as f(**params); target ratio >= 0.5)",
         [
             (
                 "invoke",

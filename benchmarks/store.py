@@ -103,10 +103,10 @@ def measure_loads(
         raw_path = fresh_file(folder, f"raw{round_number}.db")
         bfx_path = fresh_file(folder, f"bfx{round_number}.db")
         with bfxdb.connect(bfx_path) as db:
-            timed("raw substrates/s", len(substrates), lambda: raw_load(raw_path, substrates, []))
+            timed("raw substrates/s", len(substrates), lambda path=raw_path: raw_load(path, substrates, []))
             timed("bfxdb substrates/s", len(substrates), lambda: db.bulk_load(substrates=substrates))
             timed("bfxdb relationships/s", len(relationships), lambda: db.bulk_load(relationships=relationships))
-            timed("raw relationships/s", len(relationships), lambda: raw_load(raw_path, [], relationships))
+            timed("raw relationships/s", len(relationships), lambda path=raw_path: raw_load(path, [], relationships))
         if round_number < rounds - 1:
             for path in folder.glob(f"*{round_number}.db*"):
                 path.unlink()

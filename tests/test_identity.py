@@ -30,7 +30,7 @@ def test_fingerprint_separates_type_from_code():
 
 
 def test_fingerprint_is_the_same_in_another_process_with_another_hash_seed():
-    code = "import bfxdb.identity as i; print(i.fingerprint('lambda', %r))" % MULTIPLY
+    code = f"import bfxdb.identity as i; print(i.fingerprint('lambda', {MULTIPLY!r}))"
     outputs = set()
     for seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(REPO))
@@ -42,7 +42,7 @@ def test_fingerprint_is_the_same_in_another_process_with_another_hash_seed():
 def test_substrate_created_in_one_process_is_found_by_its_fingerprint_in_another(db_path):
     code = (
         "import bfxdb, sys; db = bfxdb.connect(sys.argv[1]); "
-        "print(db.create_substrate('lambda', %r).substrate_id)" % MULTIPLY
+        f"print(db.create_substrate('lambda', {MULTIPLY!r}).substrate_id)"
     )
     env = dict(os.environ, PYTHONHASHSEED="7", PYTHONPATH=str(REPO))
     made = subprocess.run([sys.executable, "-c", code, str(db_path)], env=env, capture_output=True, text=True,

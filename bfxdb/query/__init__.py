@@ -1,48 +1,81 @@
-"""The Cypher engine's entry point: prepare (parse, check, plan; cached) and run queries."""
+"""The Cypher engine's entry point: prepare (parse, check, plan; cached) and run queries.
+
+Other rooms use the engine through the names in ``__all__`` only, never through its submodules.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ExpressionRejected, ParameterMissing, QueryError
 from . import ast, semantics
-from .executor import IndexCommand, QueryPlan, to_output
-from .parser import parse
-from .parser import unescape_string as unescape_string
+from .evaluator import compile_expression, is_constant
+from .operators import IndexCommand, QueryPlan, to_output
+from .parser import parse, unescape_string
 from .planner import plan_statement
-from .procedures import BUILTINS, Catalogue, make_procedure
+from .procedures import BUILTINS, Catalogue, Procedure, make_procedure
 from .result import Result
 from .runtime import Context
-from .statements import has_code as has_code, split_statements as split_statements
-from .values import format_number as format_number
-from .values import to_input
+from .semantics import ProcedureSignature
+from .statements import has_code, split_statements
+from .temporal import Date, DateTime, Duration, LocalDateTime, LocalTime, Temporal, Time
+from .values import format_number, to_input
 
-__all__ = ["BUILTINS", "PreparedQuery", "Result", "make_procedure", "prepare"]
+__all__ = [
+    "BUILTINS",
+    "Catalogue",
+    "Date",
+    "DateTime",
+    "Duration",
+    "LocalDateTime",
+    "LocalTime",
+    "PreparedQuery",
+    "Procedure",
+    "ProcedureSignature",
+    "Result",
+    "Temporal",
+    "Time",
+    "compile_cypher_expression",
+    "format_number",
+    "has_code",
+    "make_procedure",
+    "prepare",
+    "split_statements",
+    "to_input",
+    "unescape_string",
+]
 
 _WRITING_CLAUSES = (ast.Create, ast.Merge, ast.Set, ast.Remove, ast.Delete)
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
+@dataclass(frozen=True, slots=True)
 class PreparedQuery:
-    """A parsed, checked and planned query; immutable, so one instance serves every thread."""
+    """A parsed, checked and planned query; immutable, so one instance serves every thread.
 
-    __slots__ = ("text", "plan", "writes", "explain", "columns", "plan_text", "parameters", "direct")
+    ``parameters`` names the ``$parameters`` the query reads.
+    """
 
-    def __init__(
-        self, text: str, plan: QueryPlan | IndexCommand, writes: bool, explain: bool, parameters: frozenset[str]
-    ) -> None:
-        self.text = text
-        self.plan = plan
-        self.writes = writes
-        self.explain = explain
-        self.columns = list(plan.columns)
-        self.plan_text = plan.describe()
-        self.parameters = parameters
-        #: For a read answered by one SQL statement: the function producing its rows, else None.
-        pipelines = getattr(plan, "pipelines", ())
-        single = len(pipelines) == 1 and not writes and not explain
-        self.direct = pipelines[0].direct if single else None
+    text: str
+    plan: QueryPlan | IndexCommand
+    writes: bool
+    explain: bool
+    parameters: frozenset[str]
+    columns: tuple[str, ...] = field(init=False)
+    plan_text: str = field(init=False)
+    #: For a read answered by one SQL statement: the function producing its rows, else None.
+    direct: Callable[[Context], list[tuple] | None] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        plan = self.plan
+        object.__setattr__(self, "columns", tuple(plan.columns))
+        object.__setattr__(self, "plan_text", plan.describe())
+        direct = None
+        if isinstance(plan, QueryPlan) and len(plan.pipelines) == 1 and not self.writes and not self.explain:
+            direct = plan.pipelines[0].direct
+        object.__setattr__(self, "direct", direct)
 
     def run(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Result:
         """Run inside the caller's transaction.
@@ -62,13 +95,12 @@ class PreparedQuery:
         rows = self.plan.execute(ctx)
         return Result(list(self.columns), rows, ctx.stats, self.plan_text)
 
-
     def run_direct(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Result | None:
         """Answer a read with its one SQL statement, outside any transaction; None when it needs more.
 
         One statement sees one snapshot by itself, so it needs no BEGIN and COMMIT around it.
         """
-        if self.parameters and not self.parameters <= parameters.keys():
+        if self.direct is None or (self.parameters and not self.parameters <= parameters.keys()):
             return None
         rows = self.direct(Context(store, _convert_parameters(parameters), check_deadline))
         return None if rows is None else Result(list(self.columns), rows, None, self.plan_text)
@@ -101,18 +133,9 @@ def prepare(text: str, catalogue: Catalogue = BUILTINS) -> PreparedQuery:
     return prepared
 
 
-def _parameter_names(node: Any) -> frozenset[str]:
+def _parameter_names(statement: ast.Statement) -> frozenset[str]:
     """Collect the names of the ``$parameters`` a statement reads, anywhere in it."""
-    if isinstance(node, ast.Parameter):
-        return frozenset((node.name,))
-    names: frozenset[str] = frozenset()
-    if isinstance(node, ast.Node):
-        for field in node.__dataclass_fields__:
-            names |= _parameter_names(getattr(node, field))
-    elif isinstance(node, tuple):
-        for item in node:
-            names |= _parameter_names(item)
-    return names
+    return frozenset(node.name for node in ast.walk(statement) if isinstance(node, ast.Parameter))
 
 
 def _writes(statement: ast.Statement) -> bool:
@@ -134,8 +157,6 @@ def compile_cypher_expression(code: str) -> Callable[[dict], Any]:
     :returns: ``f(parameters) -> value``.
     :raises ExpressionRejected: for anything that is not a pure expression.
     """
-    from .evaluator import compile_expression, is_constant
-
     try:
         statement = parse(f"RETURN {code}\nAS value")
     except QueryError as error:

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import QueryArgumentError
-from .functions import bad_argument
-from .values import check_int, group_key, is_number, order_key
+from .values import bad_argument, check_int, group_key, is_number, order_key
 
 
 class Accumulator:

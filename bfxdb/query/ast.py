@@ -2,12 +2,14 @@
 
 Every node carries ``pos``: the (line, column) where it starts in the query text, 1-based.
 Nodes are frozen dataclasses so a parsed query can be cached and shared between threads.
+``children``, ``walk``, ``shape`` and ``rewrite`` are the one way the rest of the engine goes through a tree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Union
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypeAlias
 
 Pos = tuple[int, int]
 NO_POS: Pos = (0, 0)
@@ -239,30 +241,30 @@ class MapProjection(Node):
     pos: Pos = NO_POS
 
 
-Expr = Union[
-    Literal,
-    Parameter,
-    Variable,
-    ListLiteral,
-    MapLiteral,
-    PropertyAccess,
-    Subscript,
-    Slice,
-    Unary,
-    Binary,
-    IsNull,
-    HasLabels,
-    FunctionCall,
-    CountStar,
-    Case,
-    ListComprehension,
-    Quantifier,
-    Reduce,
-    PatternComprehension,
-    PatternPredicate,
-    ExistsSubquery,
-    MapProjection,
-]
+Expr: TypeAlias = (
+    Literal
+    | Parameter
+    | Variable
+    | ListLiteral
+    | MapLiteral
+    | PropertyAccess
+    | Subscript
+    | Slice
+    | Unary
+    | Binary
+    | IsNull
+    | HasLabels
+    | FunctionCall
+    | CountStar
+    | Case
+    | ListComprehension
+    | Quantifier
+    | Reduce
+    | PatternComprehension
+    | PatternPredicate
+    | ExistsSubquery
+    | MapProjection
+)
 
 
 # ---------------------------------------------------------------- patterns
@@ -426,7 +428,7 @@ class SetLabels(Node):
     pos: Pos = NO_POS
 
 
-SetItem = Union[SetProperty, SetProperties, SetLabels]
+SetItem: TypeAlias = SetProperty | SetProperties | SetLabels
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,7 +516,7 @@ class DropIndex(Node):
     pos: Pos = NO_POS
 
 
-Clause = Union[Match, Unwind, With, Return, Create, Set, Remove, Delete, Merge, Call]
+Clause: TypeAlias = Match | Unwind | With | Return | Create | Set | Remove | Delete | Merge | Call
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,3 +545,102 @@ class Statement(Node):
     profile: bool = False
     pos: Pos = NO_POS
 
+
+
+# ---------------------------------------------------------------- looking through a tree
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """Name the fields of a node class that may hold values or nodes; positions are neither."""
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(item.name for item in fields(kind) if item.name != "pos")
+    return names
+
+
+def _nodes_in(value: Any) -> Iterator[Node]:
+    if isinstance(value, Node):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _nodes_in(item)
+
+
+def children(node: Node) -> Iterator[Node]:
+    """Yield the nodes directly below ``node``, in source order.
+
+    :param node: any syntax-tree node.
+    :returns: its child nodes, field by field, looking through tuples (``items`` of a map, ``whens`` of
+        a CASE); names, flags and positions are not nodes and are skipped.
+    """
+    for name in _field_names(type(node)):
+        yield from _nodes_in(getattr(node, name))
+
+
+def walk(node: Node, enter: Callable[[Node], bool] | None = None) -> Iterator[Node]:
+    """Yield ``node`` and every node below it, depth first, in source order.
+
+    :param node: the root of the walk.
+    :param enter: when given, the nodes below a node are walked only if ``enter(node)`` is true
+        (the node itself is still yielded).
+    :returns: an iterator over the nodes.
+    """
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if enter is None or enter(current):
+            stack.extend(reversed(tuple(children(current))))
+
+
+def shape(node: Any) -> Hashable:
+    """Return a hashable value that is equal for expressions written alike, wherever they stand.
+
+    Positions are left out and function names compared without case, as Cypher reads them; values
+    keep their type, so ``1``, ``1.0`` and ``true`` differ.
+
+    :param node: a node, a tuple of them, or a value held in a node.
+    :returns: nested tuples of node classes and typed values.
+    """
+    if isinstance(node, FunctionCall):
+        return (FunctionCall, node.name.lower(), shape(node.args), node.distinct)
+    if isinstance(node, Node):
+        kind = type(node)
+        return (kind, *(shape(getattr(node, name)) for name in _field_names(kind)))
+    if isinstance(node, tuple):
+        return tuple(shape(item) for item in node)
+    return (type(node), node)
+
+
+def rewrite(node: Node, change: Callable[[Node], Node | None], enter: Callable[[Node], bool] | None = None) -> Node:
+    """Rebuild a tree top-down, sharing every part that does not change.
+
+    :param node: the root.
+    :param change: gives the replacement of a node (which is not rewritten further), or None to keep
+        the node and rewrite below it.
+    :param enter: when given, the nodes below a kept node are rewritten only if ``enter(node)`` is true.
+    :returns: the rewritten tree; ``node`` itself when nothing changed.
+    """
+    replacement = change(node)
+    if replacement is not None:
+        return replacement
+    if enter is not None and not enter(node):
+        return node
+    updates = {}
+    for name in _field_names(type(node)):
+        value = getattr(node, name)
+        new = _rewrite_value(value, change, enter)
+        if new is not value:
+            updates[name] = new
+    return replace(node, **updates) if updates else node
+
+
+def _rewrite_value(value: Any, change: Callable[[Node], Node | None], enter: Callable[[Node], bool] | None) -> Any:
+    if isinstance(value, Node):
+        return rewrite(value, change, enter)
+    if isinstance(value, tuple):
+        items = tuple(_rewrite_value(item, change, enter) for item in value)
+        return items if any(new is not old for new, old in zip(items, value)) else value
+    return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ..storage import RELATIONSHIP_COLUMNS as REL_DATA
 from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
@@ -42,23 +42,9 @@ _EMPTY_PATH = ", ','"
 Evaluator = Callable[[dict, Context], Any]
 
 
-def free_variables(node: Any) -> set[str]:
+def free_variables(expr: ast.Node) -> set[str]:
     """Collect the names of variables an expression reads (conservatively, including scoped ones)."""
-    names: set[str] = set()
-    _collect(node, names)
-    return names
-
-
-def _collect(node: Any, names: set[str]) -> None:
-    if isinstance(node, ast.Variable):
-        names.add(node.name)
-        return
-    if isinstance(node, ast.Node):
-        for name in node.__dataclass_fields__:
-            _collect(getattr(node, name), names)
-    elif isinstance(node, tuple):
-        for item in node:
-            _collect(item, names)
+    return {node.name for node in ast.walk(expr) if isinstance(node, ast.Variable)}
 
 
 # ---------------------------------------------------------------- pattern compilation
@@ -66,7 +52,7 @@ def _collect(node: Any, names: set[str]) -> None:
 ANON = "\x00"  # prefix of generated names: no user variable starts with NUL
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MatchSpec:
     """What the planner asks of a pattern.
 
@@ -106,7 +92,7 @@ class _Node:
     pushed_id: Evaluator | None = None
     needs_table: bool = False
     table: str | None = None
-    id_sql: str | None = None
+    id_sql: str = ""  # the SQL of the node's identity, once assign_id has chosen it
     id_param: str | None = None
     joined_label: str | None = None
 
@@ -280,9 +266,8 @@ class _PatternCompiler:
                 rel_pushed_props.setdefault(name, []).append((key, evaluator))
         for part, shape in zip(spec.parts, shapes):
             for index in range(1, len(shape), 2):
-                self.hops.append(
-                    self.make_hop(part, part.elements[index], shape[index], shape[index - 1], shape[index + 1])
-                )
+                rel = cast(ast.RelPattern, part.elements[index])  # elements alternate nodes and relationships
+                self.hops.append(self.make_hop(part, rel, shape[index], shape[index - 1], shape[index + 1]))
         hops_by_name = {hop.name: hop for hop in self.hops}
         for shape in shapes:
             for index in range(0, len(shape), 2):
@@ -299,7 +284,7 @@ class _PatternCompiler:
             if hop.bounds is None:
                 self.fixed_hop(hop, seen.get(hop.name), rel_pushed_ids.get(hop.name), rel_pushed_props.get(hop.name))
             else:
-                self.variable_hop(hop)
+                self.variable_hop(hop, hop.bounds)
             seen.setdefault(hop.name, hop)
         self.uniqueness()
         return self.assemble(shapes)
@@ -342,7 +327,7 @@ class _PatternCompiler:
 
     def assign_id(self, node: _Node, prev_hop: _Hop | None, next_hop: _Hop | None) -> None:
         """Choose the SQL expression of a node's identity, avoiding a substrates join when possible."""
-        if node.id_sql is not None:
+        if node.id_sql:
             return
         if node.bound:
             node.id_param = self.source(_read_var(node.name, node_param))
@@ -386,13 +371,13 @@ class _PatternCompiler:
         if node.labels and not filtered:
             alias = self.fresh("l")
             self.tables.append(f"substrate_labels AS {alias}")
-            if node.id_sql is None:
+            if not node.id_sql:
                 node.id_sql = f"{alias}.substrate"
             else:
                 self.conditions.append(f"{alias}.substrate = {node.id_sql}")
             self.conditions.append(f"{alias}.label = {self.const(node.labels[0])}")
             node.joined_label = node.labels[0]
-        if node.id_sql is None:
+        if not node.id_sql:
             node.table = self.fresh("n")
             self.tables.append(f"substrates AS {node.table}")
             node.id_sql = f"{node.table}.identity"
@@ -419,7 +404,9 @@ class _PatternCompiler:
 
     # ------------------------------------------------------------ hops
 
-    def fixed_hop(self, hop: _Hop, earlier: _Hop | None, pushed_id: Evaluator | None, pushed_props: list | None) -> None:
+    def fixed_hop(
+        self, hop: _Hop, earlier: _Hop | None, pushed_id: Evaluator | None, pushed_props: list | None
+    ) -> None:
         r = hop.alias
         self.tables.append(f"relationships AS {r}")
         left, right = self.nodes[hop.left].id_sql, self.nodes[hop.right].id_sql
@@ -429,7 +416,8 @@ class _PatternCompiler:
                 self.conditions.append(f"({r}.source = {left} OR {r}.target = {left})")
             else:
                 self.conditions.append(
-                    f"(({r}.source = {left} AND {r}.target = {right}) OR ({r}.source = {right} AND {r}.target = {left}))"
+                    f"(({r}.source = {left} AND {r}.target = {right}) "
+                    f"OR ({r}.source = {right} AND {r}.target = {left}))"
                 )
         else:
             source, target = (left, right) if direction == "out" else (right, left)
@@ -449,9 +437,9 @@ class _PatternCompiler:
         for key, evaluator in hop.filters + (pushed_props or []):
             self.conditions.append(self.new_filter(f"{r}.metadata", key, evaluator, hop.name, "rel"))
 
-    def variable_hop(self, hop: _Hop) -> None:
+    def variable_hop(self, hop: _Hop, bounds: tuple[int, int]) -> None:
         v = hop.alias
-        low, high = hop.bounds
+        low, high = bounds
         seed_name, far_name = (hop.right, hop.left) if hop.seed_right else (hop.left, hop.right)
         seed, far = self.nodes[seed_name], self.nodes[far_name]
         seed_where = []
@@ -472,7 +460,8 @@ class _PatternCompiler:
         seed_id = "s.substrate" if "substrate_labels" in seed_from else "s.identity"
         for label in labels:
             seed_where.append(
-                f"EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = {seed_id} AND l.label = {self.const(label)})"
+                "EXISTS (SELECT 1 FROM substrate_labels AS l "
+                f"WHERE l.substrate = {seed_id} AND l.label = {self.const(label)})"
             )
         direction = hop.rel.direction
         if direction == "both":
@@ -579,7 +568,7 @@ class _PatternCompiler:
                 id_columns[key] = add_column(sql, 1)
             return id_columns[key]
 
-        for name, node in self.nodes.items():
+        for name in self.nodes:
             if name in wanted and name not in outer:
                 data = name in spec.fetch
                 decoders.append(("node", name, node_column(name, data), data))
@@ -596,7 +585,7 @@ class _PatternCompiler:
             path = part.path_variable
             if path is None or path not in wanted or path in outer:
                 continue
-            steps = []
+            steps: list[tuple] = []
             for index, name in enumerate(shape):
                 if index % 2 == 0:
                     steps.append(("node", node_column(name, False)))

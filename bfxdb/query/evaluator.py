@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from ..errors import QuerySemanticError, QueryTypeError
 from . import ast
-from .aggregates import AGGREGATES
 from .compiler import MatchSpec, compile_match, free_variables
 from .functions import FUNCTIONS, regex_match
 from .runtime import Context
+from .semantics import is_aggregate
+from .sqlplan import MatchPlan
 from .temporal import TEMPORAL_TYPES, component
 from .values import (
     UNORDERED,
@@ -31,31 +33,54 @@ from .values import (
 Evaluator = Callable[[dict, Context], Any]
 
 
-def compile_expression(expr: Any, scope: frozenset[str]) -> Evaluator:
-    """Compile an expression into a closure evaluated against a row and a run context.
+class Subquery(Protocol):
+    """A planned subquery: runs from the enclosing row."""
 
-    :param expr: an ast expression (aggregates must already be replaced by variables).
-    :param scope: the variables bound in the rows it will see.
-    :returns: ``f(row, ctx) -> value``.
-    :raises QuerySemanticError: for constructs that cannot appear here (e.g. an aggregate).
+    def run_from(self, row: dict, ctx: Context, limit: int | None = None) -> list[dict]:
+        """Run from one row; at most ``limit`` result rows."""
+        ...
+
+
+#: Plans the body of ``EXISTS { ... }`` against the variables of the enclosing row.
+SubqueryPlanner = Callable[[ast.Query, frozenset[str]], Subquery]
+
+
+@dataclass(frozen=True, slots=True)
+class ExpressionCompiler:
+    """Compile expressions into closures evaluated against a row and a run context, once per plan.
+
+    The planner makes the compiler it uses with its own ``plan_subquery``, so that an
+    ``EXISTS { MATCH ... }`` inside an expression is planned like any query; this module
+    never needs the planner. Without one, such a subquery is refused.
     """
-    method = _COMPILERS.get(type(expr))
-    if method is None:
-        raise QuerySemanticError(f"unsupported expression {type(expr).__name__}", "UnexpectedSyntax")
-    return method(expr, scope)
+
+    plan_subquery: SubqueryPlanner | None = None
+
+    def __call__(self, expr: Any, scope: frozenset[str]) -> Evaluator:
+        """Compile one expression.
+
+        :param expr: an ast expression (aggregates must already be replaced by variables).
+        :param scope: the variables bound in the rows it will see.
+        :returns: ``f(row, ctx) -> value``.
+        :raises QuerySemanticError: for constructs that cannot appear here (e.g. an aggregate).
+        """
+        method = _COMPILERS.get(type(expr))
+        if method is None:
+            raise QuerySemanticError(f"unsupported expression {type(expr).__name__}", "UnexpectedSyntax")
+        return method(self, expr, scope)
 
 
-def _literal(expr: ast.Literal, scope: frozenset[str]) -> Evaluator:
+def _literal(compiler: ExpressionCompiler, expr: ast.Literal, scope: frozenset[str]) -> Evaluator:
     value = expr.value
     return lambda row, ctx: value
 
 
-def _parameter(expr: ast.Parameter, scope: frozenset[str]) -> Evaluator:
+def _parameter(compiler: ExpressionCompiler, expr: ast.Parameter, scope: frozenset[str]) -> Evaluator:
     name = expr.name
     return lambda row, ctx: ctx.param(name)
 
 
-def _variable(expr: ast.Variable, scope: frozenset[str]) -> Evaluator:
+def _variable(compiler: ExpressionCompiler, expr: ast.Variable, scope: frozenset[str]) -> Evaluator:
     name = expr.name
 
     def read(row: dict, ctx: Context) -> Any:
@@ -64,13 +89,13 @@ def _variable(expr: ast.Variable, scope: frozenset[str]) -> Evaluator:
     return read
 
 
-def _list(expr: ast.ListLiteral, scope: frozenset[str]) -> Evaluator:
-    items = [compile_expression(item, scope) for item in expr.items]
+def _list(compiler: ExpressionCompiler, expr: ast.ListLiteral, scope: frozenset[str]) -> Evaluator:
+    items = [compiler(item, scope) for item in expr.items]
     return lambda row, ctx: [item(row, ctx) for item in items]
 
 
-def _map(expr: ast.MapLiteral, scope: frozenset[str]) -> Evaluator:
-    items = [(key, compile_expression(value, scope)) for key, value in expr.items]
+def _map(compiler: ExpressionCompiler, expr: ast.MapLiteral, scope: frozenset[str]) -> Evaluator:
+    items = [(key, compiler(value, scope)) for key, value in expr.items]
     return lambda row, ctx: {key: value(row, ctx) for key, value in items}
 
 
@@ -90,15 +115,15 @@ def property_of(value: Any, key: str, ctx: Context) -> Any:
     raise QueryTypeError(f"cannot read property {key!r} of {type_name(value)}", "InvalidArgumentType")
 
 
-def _property(expr: ast.PropertyAccess, scope: frozenset[str]) -> Evaluator:
-    subject = compile_expression(expr.subject, scope)
+def _property(compiler: ExpressionCompiler, expr: ast.PropertyAccess, scope: frozenset[str]) -> Evaluator:
+    subject = compiler(expr.subject, scope)
     key = expr.key
     return lambda row, ctx: property_of(subject(row, ctx), key, ctx)
 
 
-def _subscript(expr: ast.Subscript, scope: frozenset[str]) -> Evaluator:
-    subject = compile_expression(expr.subject, scope)
-    index = compile_expression(expr.index, scope)
+def _subscript(compiler: ExpressionCompiler, expr: ast.Subscript, scope: frozenset[str]) -> Evaluator:
+    subject = compiler(expr.subject, scope)
+    index = compiler(expr.index, scope)
 
     def read(row: dict, ctx: Context) -> Any:
         value = subject(row, ctx)
@@ -123,10 +148,10 @@ def _subscript(expr: ast.Subscript, scope: frozenset[str]) -> Evaluator:
     return read
 
 
-def _slice(expr: ast.Slice, scope: frozenset[str]) -> Evaluator:
-    subject = compile_expression(expr.subject, scope)
-    start = compile_expression(expr.start, scope) if expr.start is not None else None
-    end = compile_expression(expr.end, scope) if expr.end is not None else None
+def _slice(compiler: ExpressionCompiler, expr: ast.Slice, scope: frozenset[str]) -> Evaluator:
+    subject = compiler(expr.subject, scope)
+    start = compiler(expr.start, scope) if expr.start is not None else None
+    end = compiler(expr.end, scope) if expr.end is not None else None
 
     def read(row: dict, ctx: Context) -> Any:
         value = subject(row, ctx)
@@ -150,8 +175,8 @@ def _truth(value: Any) -> bool | None:
     raise QueryTypeError(f"expected a boolean, got {type_name(value)}", "InvalidArgumentType")
 
 
-def _unary(expr: ast.Unary, scope: frozenset[str]) -> Evaluator:
-    operand = compile_expression(expr.operand, scope)
+def _unary(compiler: ExpressionCompiler, expr: ast.Unary, scope: frozenset[str]) -> Evaluator:
+    operand = compiler(expr.operand, scope)
     if expr.op == "NOT":
 
         def negation(row: dict, ctx: Context) -> Any:
@@ -269,9 +294,9 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def _binary(expr: ast.Binary, scope: frozenset[str]) -> Evaluator:
-    left = compile_expression(expr.left, scope)
-    right = compile_expression(expr.right, scope)
+def _binary(compiler: ExpressionCompiler, expr: ast.Binary, scope: frozenset[str]) -> Evaluator:
+    left = compiler(expr.left, scope)
+    right = compiler(expr.right, scope)
     if expr.op == "AND":
         return _and(left, right)
     if expr.op == "OR":
@@ -282,15 +307,15 @@ def _binary(expr: ast.Binary, scope: frozenset[str]) -> Evaluator:
     return lambda row, ctx: operation(left(row, ctx), right(row, ctx))
 
 
-def _is_null(expr: ast.IsNull, scope: frozenset[str]) -> Evaluator:
-    operand = compile_expression(expr.operand, scope)
+def _is_null(compiler: ExpressionCompiler, expr: ast.IsNull, scope: frozenset[str]) -> Evaluator:
+    operand = compiler(expr.operand, scope)
     if expr.negated:
         return lambda row, ctx: operand(row, ctx) is not None
     return lambda row, ctx: operand(row, ctx) is None
 
 
-def _has_labels(expr: ast.HasLabels, scope: frozenset[str]) -> Evaluator:
-    subject = compile_expression(expr.subject, scope)
+def _has_labels(compiler: ExpressionCompiler, expr: ast.HasLabels, scope: frozenset[str]) -> Evaluator:
+    subject = compiler(expr.subject, scope)
     labels = expr.labels
 
     def test(row: dict, ctx: Context) -> Any:
@@ -307,28 +332,30 @@ def _has_labels(expr: ast.HasLabels, scope: frozenset[str]) -> Evaluator:
     return test
 
 
-def _function(expr: ast.FunctionCall, scope: frozenset[str]) -> Evaluator:
-    name = expr.name.lower()
-    if name in AGGREGATES:
-        raise QuerySemanticError(f"aggregate {expr.name}() is not allowed here", "InvalidAggregation")
-    function = FUNCTIONS.get(name)
-    if function is None:
+def _function(compiler: ExpressionCompiler, expr: ast.FunctionCall, scope: frozenset[str]) -> Evaluator:
+    entry = FUNCTIONS.get(expr.name.lower())
+    if entry is None:
         raise QuerySemanticError(f"unknown function {expr.name}()", "UnknownFunction")
-    args = [compile_expression(arg, scope) for arg in expr.args]
+    function = entry.scalar
+    if function is None:
+        raise QuerySemanticError(f"aggregate {expr.name}() is not allowed here", "InvalidAggregation")
+    if entry.name == "exists" and len(expr.args) == 1 and isinstance(expr.args[0], ast.PatternPredicate):
+        return compiler(expr.args[0], scope)
+    args = [compiler(arg, scope) for arg in expr.args]
     if len(args) == 1:
         only = args[0]
         return lambda row, ctx: function(ctx, [only(row, ctx)])
     return lambda row, ctx: function(ctx, [arg(row, ctx) for arg in args])
 
 
-def _count_star(expr: ast.CountStar, scope: frozenset[str]) -> Evaluator:
+def _count_star(compiler: ExpressionCompiler, expr: ast.CountStar, scope: frozenset[str]) -> Evaluator:
     raise QuerySemanticError("count(*) is not allowed here", "InvalidAggregation")
 
 
-def _case(expr: ast.Case, scope: frozenset[str]) -> Evaluator:
-    subject = compile_expression(expr.subject, scope) if expr.subject is not None else None
-    whens = [(compile_expression(w, scope), compile_expression(t, scope)) for w, t in expr.whens]
-    default = compile_expression(expr.default, scope) if expr.default is not None else None
+def _case(compiler: ExpressionCompiler, expr: ast.Case, scope: frozenset[str]) -> Evaluator:
+    subject = compiler(expr.subject, scope) if expr.subject is not None else None
+    whens = [(compiler(w, scope), compiler(t, scope)) for w, t in expr.whens]
+    default = compiler(expr.default, scope) if expr.default is not None else None
 
     def choose(row: dict, ctx: Context) -> Any:
         if subject is not None:
@@ -365,11 +392,11 @@ def _iterate(source: Evaluator, variable: str) -> Callable[[dict, Context], Any]
     return rows
 
 
-def _list_comprehension(expr: ast.ListComprehension, scope: frozenset[str]) -> Evaluator:
+def _list_comprehension(compiler: ExpressionCompiler, expr: ast.ListComprehension, scope: frozenset[str]) -> Evaluator:
     inner_scope = scope | {expr.variable}
-    rows = _iterate(compile_expression(expr.source, scope), expr.variable)
-    predicate = compile_expression(expr.predicate, inner_scope) if expr.predicate is not None else None
-    projection = compile_expression(expr.projection, inner_scope) if expr.projection is not None else None
+    rows = _iterate(compiler(expr.source, scope), expr.variable)
+    predicate = compiler(expr.predicate, inner_scope) if expr.predicate is not None else None
+    projection = compiler(expr.projection, inner_scope) if expr.projection is not None else None
     variable = expr.variable
 
     def build(row: dict, ctx: Context) -> Any:
@@ -386,12 +413,12 @@ def _list_comprehension(expr: ast.ListComprehension, scope: frozenset[str]) -> E
     return build
 
 
-def _quantifier(expr: ast.Quantifier, scope: frozenset[str]) -> Evaluator:
-    rows = _iterate(compile_expression(expr.source, scope), expr.variable)
+def _quantifier(compiler: ExpressionCompiler, expr: ast.Quantifier, scope: frozenset[str]) -> Evaluator:
+    rows = _iterate(compiler(expr.source, scope), expr.variable)
     predicate = (
-        compile_expression(expr.predicate, scope | {expr.variable})
+        compiler(expr.predicate, scope | {expr.variable})
         if expr.predicate is not None
-        else compile_expression(ast.Variable(expr.variable), scope | {expr.variable})
+        else compiler(ast.Variable(expr.variable), scope | {expr.variable})
     )
     kind = expr.kind
 
@@ -427,10 +454,10 @@ def _quantifier(expr: ast.Quantifier, scope: frozenset[str]) -> Evaluator:
     return decide
 
 
-def _reduce(expr: ast.Reduce, scope: frozenset[str]) -> Evaluator:
-    init = compile_expression(expr.init, scope)
-    source = compile_expression(expr.source, scope)
-    step = compile_expression(expr.step, scope | {expr.accumulator, expr.variable})
+def _reduce(compiler: ExpressionCompiler, expr: ast.Reduce, scope: frozenset[str]) -> Evaluator:
+    init = compiler(expr.init, scope)
+    source = compiler(expr.source, scope)
+    step = compiler(expr.step, scope | {expr.accumulator, expr.variable})
     accumulator, variable = expr.accumulator, expr.variable
 
     def fold(row: dict, ctx: Context) -> Any:
@@ -451,18 +478,24 @@ def _reduce(expr: ast.Reduce, scope: frozenset[str]) -> Evaluator:
 
 
 def _pattern_plan(
-    parts: tuple[ast.PatternPart, ...], scope: frozenset[str], keep: frozenset[str] | None, *readers: Any
-):
+    compiler: ExpressionCompiler,
+    parts: tuple[ast.PatternPart, ...],
+    scope: frozenset[str],
+    keep: frozenset[str] | None,
+    *readers: Any,
+) -> MatchPlan:
     """Compile a pattern used inside an expression; variables the readers mention are fetched with it."""
     read = set().union(*(free_variables(reader) for reader in readers if reader is not None))
-    return compile_match(MatchSpec(parts, scope, frozenset(read - scope), keep), compile_expression)
+    return compile_match(MatchSpec(parts, scope, frozenset(read - scope), keep), compiler)
 
 
-def _pattern_comprehension(expr: ast.PatternComprehension, scope: frozenset[str]) -> Evaluator:
-    plan = _pattern_plan((expr.pattern,), scope, None, expr.predicate, expr.projection)
+def _pattern_comprehension(
+    compiler: ExpressionCompiler, expr: ast.PatternComprehension, scope: frozenset[str]
+) -> Evaluator:
+    plan = _pattern_plan(compiler, (expr.pattern,), scope, None, expr.predicate, expr.projection)
     inner_scope = scope | _pattern_names(expr.pattern)
-    predicate = compile_expression(expr.predicate, inner_scope) if expr.predicate is not None else None
-    projection = compile_expression(expr.projection, inner_scope)
+    predicate = compiler(expr.predicate, inner_scope) if expr.predicate is not None else None
+    projection = compiler(expr.projection, inner_scope)
 
     def build(row: dict, ctx: Context) -> Any:
         out = []
@@ -482,21 +515,23 @@ def _pattern_names(part: ast.PatternPart) -> frozenset[str]:
     return frozenset(names)
 
 
-def _pattern_predicate(expr: ast.PatternPredicate, scope: frozenset[str]) -> Evaluator:
-    plan = _pattern_plan((expr.pattern,), scope, frozenset())
+def _pattern_predicate(compiler: ExpressionCompiler, expr: ast.PatternPredicate, scope: frozenset[str]) -> Evaluator:
+    plan = _pattern_plan(compiler, (expr.pattern,), scope, frozenset())
     return lambda row, ctx: bool(plan.run(row, ctx, limit=1))
 
 
-def _exists(expr: ast.ExistsSubquery, scope: frozenset[str]) -> Evaluator:
+def _exists(compiler: ExpressionCompiler, expr: ast.ExistsSubquery, scope: frozenset[str]) -> Evaluator:
     if expr.query is not None:
-        from .planner import plan_subquery  # the planner imports this module
-
-        subquery = plan_subquery(expr.query, scope)
+        if compiler.plan_subquery is None:
+            raise QuerySemanticError("an EXISTS subquery cannot stand here", "UnexpectedSyntax")
+        subquery = compiler.plan_subquery(expr.query, scope)
         return lambda row, ctx: bool(subquery.run_from(row, ctx, limit=1))
+    if expr.pattern is None:
+        raise QuerySemanticError("EXISTS needs a pattern or a query", "UnexpectedSyntax")
     parts = expr.pattern.parts
     names = frozenset().union(*(_pattern_names(part) for part in parts))
-    plan = _pattern_plan(parts, scope, None if expr.where is not None else frozenset(), expr.where)
-    where = compile_expression(expr.where, scope | names) if expr.where is not None else None
+    plan = _pattern_plan(compiler, parts, scope, None if expr.where is not None else frozenset(), expr.where)
+    where = compiler(expr.where, scope | names) if expr.where is not None else None
     if where is None:
         return lambda row, ctx: bool(plan.run(row, ctx, limit=1))
 
@@ -506,16 +541,17 @@ def _exists(expr: ast.ExistsSubquery, scope: frozenset[str]) -> Evaluator:
     return test
 
 
-def _map_projection(expr: ast.MapProjection, scope: frozenset[str]) -> Evaluator:
-    subject = compile_expression(expr.subject, scope)
-    items = []
+def _map_projection(compiler: ExpressionCompiler, expr: ast.MapProjection, scope: frozenset[str]) -> Evaluator:
+    subject = compiler(expr.subject, scope)
+    items: list[tuple[str, str, Evaluator | None]] = []
     for kind, key, value in expr.items:
-        if kind == "literal":
-            items.append((kind, key, compile_expression(value, scope)))
+        name = key or ""  # only .* has no key
+        if kind == "literal" and value is not None:
+            items.append((kind, name, compiler(value, scope)))
         elif kind == "variable":
-            items.append((kind, key, compile_expression(ast.Variable(key), scope)))
+            items.append((kind, name, compiler(ast.Variable(name), scope)))
         else:
-            items.append((kind, key, None))
+            items.append((kind, name, None))
 
     def project(row: dict, ctx: Context) -> Any:
         value = subject(row, ctx)
@@ -534,7 +570,7 @@ def _map_projection(expr: ast.MapProjection, scope: frozenset[str]) -> Evaluator
         for item_kind, key, evaluator in items:
             if item_kind == "all":
                 out.update(properties)
-            elif item_kind == "property":
+            elif evaluator is None:  # .key
                 out[key] = properties.get(key)
             else:
                 out[key] = evaluator(row, ctx)
@@ -543,7 +579,7 @@ def _map_projection(expr: ast.MapProjection, scope: frozenset[str]) -> Evaluator
     return project
 
 
-_COMPILERS: dict[type, Callable[[Any, frozenset[str]], Evaluator]] = {
+_COMPILERS: dict[type, Callable[[ExpressionCompiler, Any, frozenset[str]], Evaluator]] = {
     ast.Literal: _literal,
     ast.Parameter: _parameter,
     ast.Variable: _variable,
@@ -569,15 +605,13 @@ _COMPILERS: dict[type, Callable[[Any, frozenset[str]], Evaluator]] = {
 }
 
 
-def is_constant(expr: Any) -> bool:
+#: Compiles expressions that hold no subqueries (the planner makes its own compiler for those).
+compile_expression = ExpressionCompiler()
+
+_READS_ROWS = (ast.Variable, ast.PatternPredicate, ast.PatternComprehension, ast.ExistsSubquery)
+
+
+def is_constant(expr: ast.Node) -> bool:
     """Tell whether an expression reads no variables (parameters and literals only)."""
-    if isinstance(expr, (ast.Variable, ast.PatternPredicate, ast.PatternComprehension, ast.ExistsSubquery)):
-        return False
-    if isinstance(expr, ast.FunctionCall) and expr.name.lower() in AGGREGATES:
-        return False
-    if isinstance(expr, ast.Node):
-        return all(is_constant(getattr(expr, name)) for name in expr.__dataclass_fields__ if name != "pos")
-    if isinstance(expr, tuple):
-        return all(is_constant(item) for item in expr)
-    return True
+    return not any(isinstance(node, _READS_ROWS) or is_aggregate(node) for node in ast.walk(expr))
 

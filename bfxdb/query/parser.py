@@ -189,7 +189,8 @@ def _fail(message: str, detail: str, pos: ast.Pos) -> QuerySyntaxError:
 
 
 def _token_pos(token: Token) -> ast.Pos:
-    return (token.line, token.column)
+    # a token the lexer made always has a position; one made by hand has NO_POS
+    return (token.line or 0, token.column or 0)
 
 
 # ---------------------------------------------------------------- literals
@@ -296,17 +297,20 @@ def unescape_string(body: str) -> str:
         try:
             value = value.encode("utf-16", "surrogatepass").decode("utf-16")
         except UnicodeDecodeError:
-            raise StringEscapeError("Unpaired UTF-16 surrogate in a \\u escape", "InvalidUnicodeLiteral", None) from None
+            raise StringEscapeError(
+                "Unpaired UTF-16 surrogate in a \\u escape", "InvalidUnicodeLiteral", None
+            ) from None
     return value
 
 
 def _offset_pos(token: Token, offset: int) -> ast.Pos:
     """Return the (line, column) of the character ``offset`` characters into ``token``."""
+    line, column = _token_pos(token)
     before = str(token)[:offset]
     newlines = before.count("\n")
     if newlines:
-        return (token.line + newlines, offset - before.rfind("\n"))
-    return (token.line, token.column + offset)
+        return (line + newlines, offset - before.rfind("\n"))
+    return (line, column + offset)
 
 
 def _unquote_name(text: str) -> str:
@@ -556,7 +560,7 @@ class _Builder:
                 "InvalidRelationshipPattern",
                 _token_pos(token),
             )
-        return _number(token, False, _token_pos(token))
+        return int(_number(token, False, _token_pos(token)))  # a decimal numeral: an integer
 
     def pattern_expr(self, meta, first, *rest):
         return ast.PatternPredicate(ast.PatternPart((first, *rest), None, None, _pos(meta)), _pos(meta))
@@ -573,7 +577,8 @@ class _Builder:
             and not labels
             and all(kind == "literal" for kind, _key, _value in subject.items)
         ):
-            properties = ast.MapLiteral(tuple((key, value) for _kind, key, value in subject.items), subject.pos)
+            items = tuple((key, value) for _kind, key, value in subject.items if key is not None and value is not None)
+            properties = ast.MapLiteral(items, subject.pos)
             subject = subject.subject
         if isinstance(subject, ast.MapLiteral) and properties is None and not labels:
             return ast.NodePattern(None, (), subject, _pos(meta))

@@ -2,32 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import fields, replace
+from collections.abc import Callable, Hashable
+from dataclasses import replace
 from typing import Any
 
 from ..errors import ProcedureNotFound, QuerySemanticError
 from . import ast
-from .aggregates import DUPLICATE_INSENSITIVE
+from .aggregates import DUPLICATE_INSENSITIVE, Count
 from .compiler import ANON, MatchSpec, compile_match
-from .evaluator import compile_expression, is_constant
-from .executor import (
+from .evaluator import ExpressionCompiler, is_constant
+from .functions import FUNCTIONS
+from .operators import (
     AggregateSpec,
+    CallOp,
     CountPushdown,
+    CreateOp,
+    CreatePart,
+    DeleteOp,
     DirectReturn,
+    FilterOp,
     IndexCommand,
     MatchOp,
+    MergeOp,
+    OptionalOp,
     Pipeline,
     ProjectionOp,
     QueryPlan,
+    RemoveOp,
+    SetOp,
+    ShortestOp,
+    ShortestPart,
     UnwindOp,
     decode_id,
 )
-from .paths import FilterOp, OptionalOp, ShortestOp, ShortestPart
-from .procedures import CallOp, Catalogue
+from .procedures import Catalogue
 from .semantics import contains_aggregate, is_aggregate
 from .sqlplan import decode_node, decode_rel
-from .writer import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
 
 #: Functions whose single variable argument is read only for its identity.
 _IDENTITY_READERS = frozenset({"id", "count"})
@@ -64,6 +74,10 @@ def plan_subquery(query: ast.Query, scope: frozenset[str]) -> Pipeline:
     return _plan_single(query.parts[0], scope, None)
 
 
+#: The planner's expression compiler: it plans the subqueries of EXISTS with plan_subquery.
+compile_expression = ExpressionCompiler(plan_subquery)
+
+
 # ---------------------------------------------------------------- variable usage
 
 
@@ -77,33 +91,41 @@ class Usage:
         self.data: set[str] = set()
         self.star = False
 
-    def visit(self, node: Any) -> None:
-        """Record the variable reads in a syntax-tree node (recursively)."""
-        if isinstance(node, ast.Variable):
-            self.used.add(node.name)
-            self.data.add(node.name)
-            return
-        if isinstance(node, ast.FunctionCall) and node.name.lower() in _IDENTITY_READERS:
-            if len(node.args) == 1 and isinstance(node.args[0], ast.Variable):
-                self.used.add(node.args[0].name)
-                return
-        if isinstance(node, (ast.NodePattern, ast.RelPattern)):
-            if node.variable:
-                self.used.add(node.variable)
-        elif isinstance(node, ast.PatternPart) and node.path_variable:
-            self.used.add(node.path_variable)
-        elif isinstance(node, ast.Projection) and node.star:
-            self.star = True
-        elif isinstance(node, (ast.SetProperties, ast.SetLabels, ast.RemoveLabels)):
-            self.used.add(node.variable)
-            self.data.add(node.variable)
-        if isinstance(node, ast.Node):
-            for item in fields(node):
-                if item.name != "pos":
-                    self.visit(getattr(node, item.name))
-        elif isinstance(node, tuple):
-            for item in node:
-                self.visit(item)
+    def visit(self, node: ast.Node) -> None:
+        """Record the variable reads anywhere in a syntax-tree node."""
+        for sub in ast.walk(node, enter=_reads_more_than_identity):
+            if isinstance(sub, ast.Variable):
+                self.used.add(sub.name)
+                self.data.add(sub.name)
+            elif (identified := _identity_read(sub)) is not None:
+                self.used.add(identified)
+            elif isinstance(sub, (ast.NodePattern, ast.RelPattern)):
+                if sub.variable:
+                    self.used.add(sub.variable)
+            elif isinstance(sub, ast.PatternPart):
+                if sub.path_variable:
+                    self.used.add(sub.path_variable)
+            elif isinstance(sub, ast.Projection):
+                self.star = self.star or sub.star
+            elif isinstance(sub, (ast.SetProperties, ast.SetLabels, ast.RemoveLabels)):
+                self.used.add(sub.variable)
+                self.data.add(sub.variable)
+
+
+def _identity_read(node: ast.Node) -> str | None:
+    """Return ``v`` for ``id(v)`` or ``count(v)``, which read only the identity of ``v``; else None."""
+    if (
+        isinstance(node, ast.FunctionCall)
+        and node.name.lower() in _IDENTITY_READERS
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Variable)
+    ):
+        return node.args[0].name
+    return None
+
+
+def _reads_more_than_identity(node: ast.Node) -> bool:
+    return _identity_read(node) is None
 
 
 def _usage_after(clauses: tuple) -> list[Usage]:
@@ -122,47 +144,14 @@ def _usage_after(clauses: tuple) -> list[Usage]:
 # ---------------------------------------------------------------- AST helpers
 
 
-def same_expression(left: Any, right: Any) -> bool:
-    """Compare two expressions structurally, ignoring source positions."""
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, ast.Node):
-        return all(
-            same_expression(getattr(left, item.name), getattr(right, item.name))
-            for item in fields(left)
-            if item.name != "pos"
-        )
-    if isinstance(left, tuple):
-        return len(left) == len(right) and all(same_expression(a, b) for a, b in zip(left, right))
-    return left == right and type(left) is type(right)
+def _outside_patterns(node: ast.Node) -> bool:
+    """Tell whether to rewrite below ``node``: not in patterns, whose variables are names, not expressions."""
+    return not isinstance(node, (ast.PatternPart, ast.Pattern, ast.Query))
 
 
-def rewrite(node: Any, change: Callable[[Any], Any | None]) -> Any:
-    """Rebuild an expression top-down: ``change`` returns a replacement for a node, or None to descend.
-
-    Pattern parts are not entered: their variables are names, not expressions to rewrite.
-
-    :param node: an expression (or a tuple of them).
-    :param change: the replacement rule.
-    :returns: the rewritten expression; unchanged subtrees are shared with the input.
-    """
-    replacement = change(node)
-    if replacement is not None:
-        return replacement
-    if isinstance(node, ast.Node) and not isinstance(node, (ast.PatternPart, ast.Pattern, ast.Query)):
-        updates = {}
-        for item in fields(node):
-            if item.name == "pos":
-                continue
-            value = getattr(node, item.name)
-            new = rewrite(value, change)
-            if new is not value:
-                updates[item.name] = new
-        return replace(node, **updates) if updates else node
-    if isinstance(node, tuple):
-        items = tuple(rewrite(item, change) for item in node)
-        return items if any(a is not b for a, b in zip(items, node)) else node
-    return node
+def rewrite(expr: ast.Node, change: Callable[[ast.Node], ast.Node | None]) -> ast.Node:
+    """Rebuild an expression top-down with ``change`` (see ast.rewrite), leaving patterns as they are."""
+    return ast.rewrite(expr, change, enter=_outside_patterns)
 
 
 def _conjuncts(expr: Any) -> list:
@@ -344,7 +333,7 @@ def _plan_shortest(clause: ast.Match, outer: frozenset[str], usage: Usage) -> Op
         start = start if start.variable else replace(start, variable=f"{ANON}start{index}")
         end = end if end.variable else replace(end, variable=f"{ANON}end{index}")
         plain.extend((ast.PatternPart((start,)), ast.PatternPart((end,))))
-        shortest.append(ShortestPart(replace(part, elements=(start, rel, end))))
+        shortest.append(ShortestPart.of(replace(part, elements=(start, rel, end))))
     new = frozenset(_pattern_variables(tuple(plain))) - outer
     spec = MatchSpec(tuple(plain), outer, frozenset(usage.data) & new, new)
     ops: list = [MatchOp(compile_match(spec, compile_expression), False, None, tuple(new)), ShortestOp(tuple(shortest))]
@@ -397,11 +386,12 @@ def _duplicate_insensitive(clause: Any) -> bool:
     projection = clause.projection
     if projection.star:
         return False
-    aggregates: list = []
-    for item in projection.items:
-        _collect_aggregates(item.expression, aggregates)
-    for item in projection.order_by:
-        _collect_aggregates(item.expression, aggregates)
+    aggregates = [
+        node
+        for item in projection.items + projection.order_by
+        for node in ast.walk(item.expression, enter=_may_hold_aggregates)
+        if is_aggregate(node)
+    ]
     if not aggregates:
         return projection.distinct
     return all(
@@ -410,19 +400,11 @@ def _duplicate_insensitive(clause: Any) -> bool:
     )
 
 
-def _collect_aggregates(node: Any, out: list) -> None:
-    if is_aggregate(node):
-        out.append(node)
-        return
-    if isinstance(node, (ast.PatternComprehension, ast.ExistsSubquery, ast.PatternPredicate)):
-        return
-    if isinstance(node, ast.Node):
-        for item in fields(node):
-            if item.name != "pos":
-                _collect_aggregates(getattr(node, item.name), out)
-    elif isinstance(node, tuple):
-        for item in node:
-            _collect_aggregates(item, out)
+def _may_hold_aggregates(node: ast.Node) -> bool:
+    """Tell whether an aggregate below ``node`` would aggregate the projection's rows (not its own)."""
+    return not is_aggregate(node) and not isinstance(
+        node, (ast.PatternComprehension, ast.ExistsSubquery, ast.PatternPredicate)
+    )
 
 
 def _variable_argument(expr: Any, function: str) -> str | None:
@@ -449,12 +431,17 @@ def _count_pushdown(op: MatchOp, clause: ast.Match, following: Any, first: bool)
         return None
     if isinstance(following, ast.With) and following.where is not None:
         return None
-    counts = []
+    counts: list[tuple[str | None, bool]] = []
     for item in projection.items:
         expr = item.expression
         if isinstance(expr, ast.CountStar):
             counts.append((None, False))
-        elif (counted := _variable_argument(expr, "count")) in op.plan.count_exprs and counted in op.new:
+        elif (
+            isinstance(expr, ast.FunctionCall)
+            and (counted := _variable_argument(expr, "count")) is not None
+            and counted in op.plan.count_exprs
+            and counted in op.new
+        ):
             counts.append((counted, expr.distinct))
         else:
             return None
@@ -470,7 +457,7 @@ def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
     projection = following.projection
     if projection.star or projection.distinct or projection.order_by or projection.skip or projection.limit:
         return None
-    outputs = []
+    outputs: list[tuple[Callable[[tuple, int], Any], int]] = []
     for item in projection.items:
         expr = item.expression
         if isinstance(expr, ast.Variable) and expr.name in op.plan.outputs:
@@ -492,28 +479,26 @@ def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
 def _plan_projection(projection: ast.Projection, scope: list[str], where: Any, final: bool) -> ProjectionOp:
     items = list(projection.items)
     if projection.star:
-        star = [ast.ProjectionItem(ast.Variable(name), None, name) for name in sorted(scope) if not name.startswith(ANON)]
-        items = star + items
+        visible = [name for name in sorted(scope) if not name.startswith(ANON)]
+        items = [ast.ProjectionItem(ast.Variable(name), None, name) for name in visible] + items
     columns = tuple(item.alias or item.text for item in items)
     in_scope = frozenset(scope)
     aggregating = any(contains_aggregate(item.expression) for item in items)
     aggregates: list[AggregateSpec] = []
-    synthetic: list[tuple[Any, str]] = []
+    synthetic: dict[Hashable, str] = {}  # the shape of each aggregate call to its variable
 
     def extract(node: Any) -> Any | None:
         if not is_aggregate(node):
             return None
-        for existing, name in synthetic:
-            if same_expression(existing, node):
-                return ast.Variable(name)
-        name = f"{ANON}agg{len(synthetic)}"
-        synthetic.append((node, name))
-        aggregates.append(_aggregate_spec(node, name, in_scope))
+        key = ast.shape(node)
+        name = synthetic.get(key)
+        if name is None:
+            name = synthetic[key] = f"{ANON}agg{len(synthetic)}"
+            aggregates.append(_aggregate_spec(node, name, in_scope))
         return ast.Variable(name)
 
-    group_scope = in_scope | {name for _, name in synthetic}
     keys = []
-    values = []
+    values: list[tuple[str, ast.Node | None]] = []
     for item, column in zip(items, columns):
         if aggregating and contains_aggregate(item.expression):
             rewritten = rewrite(item.expression, extract)
@@ -523,13 +508,14 @@ def _plan_projection(projection: ast.Projection, scope: list[str], where: Any, f
             values.append((column, None))
     order = []
     for sort in projection.order_by:
-        expr = sort.expression
+        expr: ast.Node = sort.expression
+        # Item by item, so that a column named like a variable of an earlier item shadows it.
         for item, column in zip(items, columns):
-            expr = rewrite(expr, lambda node, item=item, column=column: ast.Variable(column) if same_expression(node, item.expression) else None)
+            expr = rewrite(expr, _replacing(ast.shape(item.expression), ast.Variable(column)))
         if aggregating:
             expr = rewrite(expr, extract)
         order.append((expr, sort.descending))
-    group_scope = in_scope | {name for _, name in synthetic}
+    group_scope = in_scope | set(synthetic.values())
     after_scope = group_scope | set(columns)
     compiled_values = tuple(
         (column, compile_expression(expr, group_scope) if expr is not None else None) for column, expr in values
@@ -552,13 +538,25 @@ def _plan_projection(projection: ast.Projection, scope: list[str], where: Any, f
     )
 
 
+def _replacing(target: Hashable, replacement: ast.Node) -> Callable[[Any], Any | None]:
+    """Build the rewrite rule putting ``replacement`` in place of every expression shaped like ``target``."""
+
+    def change(node: Any) -> Any | None:
+        return replacement if ast.shape(node) == target else None
+
+    return change
+
+
 def _aggregate_spec(node: Any, name: str, scope: frozenset[str]) -> AggregateSpec:
     if isinstance(node, ast.CountStar):
-        return AggregateSpec(name, "count", (), False, True)
+        return AggregateSpec(name, "count", Count, (), False, True)
     args = tuple(compile_expression(arg, scope) for arg in node.args)
     if any(contains_aggregate(arg) for arg in node.args):
         raise QuerySemanticError("aggregate calls cannot be nested", "NestedAggregation")
-    return AggregateSpec(name, node.name.lower(), args, node.distinct, False)
+    accumulator = FUNCTIONS[node.name.lower()].aggregate
+    if accumulator is None:
+        raise QuerySemanticError(f"{node.name}() does not aggregate", "InvalidAggregation")
+    return AggregateSpec(name, node.name.lower(), accumulator, args, node.distinct, False)
 
 
 def _compile_count(expr: Any) -> Any:
@@ -577,7 +575,7 @@ def _properties(expr: Any, scope: frozenset[str]) -> Any:
 
 
 def _create_part(part: ast.PatternPart, scope: frozenset[str]) -> CreatePart:
-    steps = []
+    steps: list[tuple] = []
     for element in part.elements:
         if isinstance(element, ast.NodePattern):
             steps.append(("node", element.variable, element.labels, _properties(element.properties, scope)))
@@ -602,7 +600,8 @@ def _plan_merge(clause: ast.Merge, scope: list[str]) -> MergeOp:
     creator = _create_part(clause.part, outer)
     on_create = tuple(_set_item(item, names) for item in clause.on_create)
     on_match = tuple(_set_item(item, names) for item in clause.on_match)
-    return MergeOp(plan, creator, on_create, on_match, tuple(n for n in _pattern_variables((clause.part,)) if n not in outer))
+    new = tuple(name for name in _pattern_variables((clause.part,)) if name not in outer)
+    return MergeOp(plan, creator, on_create, on_match, new)
 
 
 def _set_item(item: Any, scope: frozenset[str]) -> tuple:

@@ -11,7 +11,6 @@ from typing import Any
 
 from ..errors import BfxError, InvalidInput, ProcedureFailed, QueryTypeError
 from ..model import Path, Relationship, Substrate
-from .executor import to_output
 from .plancache import PLAN_CACHE_SIZE, PlanCache
 from .runtime import Context
 from .semantics import ProcedureSignature
@@ -43,7 +42,7 @@ _ACCEPTS: dict[str, Callable[[Any], bool]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Procedure:
     """A procedure CALL can run: a name, a signature and the function that yields its rows.
 
@@ -230,55 +229,3 @@ class Catalogue:
 
 
 BUILTINS = Catalogue()
-
-
-# ---------------------------------------------------------------- the operator
-
-
-class CallOp:
-    """CALL inside a pipeline: run the procedure once per incoming row and bind what it yields."""
-
-    __slots__ = ("procedure", "arguments", "yields", "where")
-
-    def __init__(
-        self,
-        procedure: Procedure,
-        arguments: tuple[Callable[[dict, Context], Any], ...],
-        yields: tuple[tuple[int, str], ...],
-        where: Callable[[dict, Context], Any] | None,
-    ) -> None:
-        self.procedure = procedure
-        self.arguments = arguments
-        #: (index of the output, variable it binds)
-        self.yields = yields
-        self.where = where
-
-    @property
-    def bound(self) -> tuple[str, ...]:
-        """The variables the call binds, in YIELD order."""
-        return tuple(variable for _, variable in self.yields)
-
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
-        """Extend each row by every row the procedure gives; a procedure without outputs passes it on."""
-        procedure, yields, where = self.procedure, self.yields, self.where
-        void = not procedure.signature.outputs
-        out: list[dict] = []
-        for row in rows:
-            arguments = [to_output(evaluate(row, ctx), ctx) for evaluate in self.arguments]
-            for index, value in enumerate(arguments):
-                check_argument(procedure, index, value)
-            results = run_procedure(procedure, arguments, ctx)
-            if void:
-                out.append(row)
-                continue
-            for values in results:
-                extended = row.copy()
-                for index, variable in yields:
-                    extended[variable] = values[index]
-                if where is None or where(extended, ctx) is True:
-                    out.append(extended)
-        return out
-
-    def describe(self) -> list[str]:
-        """Describe the operator for EXPLAIN."""
-        return [f"Call {self.procedure.name} -> {', '.join(self.bound) or '(nothing)'}"]

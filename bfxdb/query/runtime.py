@@ -8,7 +8,7 @@ from typing import Any
 from ..errors import EntityNotFound, ParameterMissing
 from ..model import Relationship, Substrate
 from .result import STAT_KEYS
-from .temporal_parse import decode_properties
+from .temporal import decode_properties
 from .values import NodeRef, RelRef
 
 #: How many Python-side row steps pass between two calls of the deadline check.

@@ -7,132 +7,16 @@ from collections.abc import Iterator, Mapping
 
 from ..errors import QueryError, QuerySyntaxError, QueryTypeError
 from . import ast
+from .functions import FUNCTIONS
 from .parser import caret_context
 
 __all__ = [
-    "AGGREGATE_FUNCTIONS",
-    "FUNCTIONS",
     "ProcedureSignature",
     "check",
     "contains_aggregate",
     "is_aggregate",
     "subexpressions",
 ]
-
-#: Aggregating functions, by lower-case name (function names are case-insensitive).
-AGGREGATE_FUNCTIONS = frozenset(
-    {"count", "sum", "avg", "min", "max", "collect", "percentilecont", "percentiledisc", "stdev", "stdevp"}
-)
-
-_MANY = None  # as a maximum: any number of arguments
-
-#: Every function a query may call, by lower-case name, with its (fewest, most) arguments;
-#: most is None for "any number". openCypher 9 plus the temporal functions of the TCK and bfxdb's own.
-FUNCTIONS: dict[str, tuple[int, int | None]] = {
-    # aggregation
-    "avg": (1, 1),
-    "collect": (1, 1),
-    "count": (1, 1),
-    "max": (1, 1),
-    "min": (1, 1),
-    "percentilecont": (2, 2),
-    "percentiledisc": (2, 2),
-    "stdev": (1, 1),
-    "stdevp": (1, 1),
-    "sum": (1, 1),
-    # predicates and scalars
-    "exists": (1, 1),
-    "coalesce": (1, _MANY),
-    "endnode": (1, 1),
-    "head": (1, 1),
-    "id": (1, 1),
-    "last": (1, 1),
-    "length": (1, 1),
-    "properties": (1, 1),
-    "randomuuid": (0, 0),
-    "size": (1, 1),
-    "startnode": (1, 1),
-    "timestamp": (0, 0),
-    "toboolean": (1, 1),
-    "tobooleanornull": (1, 1),
-    "tofloat": (1, 1),
-    "tofloatornull": (1, 1),
-    "tointeger": (1, 1),
-    "tointegerornull": (1, 1),
-    "tostringornull": (1, 1),
-    "type": (1, 1),
-    # lists
-    "keys": (1, 1),
-    "labels": (1, 1),
-    "nodes": (1, 1),
-    "range": (2, 3),
-    "relationships": (1, 1),
-    "reverse": (1, 1),
-    "tail": (1, 1),
-    "tobooleanlist": (1, 1),
-    "tofloatlist": (1, 1),
-    "tointegerlist": (1, 1),
-    "tostringlist": (1, 1),
-    # mathematics
-    "abs": (1, 1),
-    "ceil": (1, 1),
-    "floor": (1, 1),
-    "rand": (0, 0),
-    "round": (1, 3),
-    "sign": (1, 1),
-    "e": (0, 0),
-    "exp": (1, 1),
-    "log": (1, 1),
-    "log10": (1, 1),
-    "sqrt": (1, 1),
-    "acos": (1, 1),
-    "asin": (1, 1),
-    "atan": (1, 1),
-    "atan2": (2, 2),
-    "cos": (1, 1),
-    "cot": (1, 1),
-    "degrees": (1, 1),
-    "haversin": (1, 1),
-    "pi": (0, 0),
-    "radians": (1, 1),
-    "sin": (1, 1),
-    "tan": (1, 1),
-    # strings
-    "left": (2, 2),
-    "ltrim": (1, 1),
-    "replace": (3, 3),
-    "right": (2, 2),
-    "rtrim": (1, 1),
-    "split": (2, 2),
-    "substring": (2, 3),
-    "tolower": (1, 1),
-    "tostring": (1, 1),
-    "toupper": (1, 1),
-    "trim": (1, 1),
-    # temporal values
-    "date": (0, 1),
-    "datetime": (0, 1),
-    "localdatetime": (0, 1),
-    "localtime": (0, 1),
-    "time": (0, 1),
-    "duration": (1, 1),
-    "datetime.fromepoch": (2, 2),
-    "datetime.fromepochmillis": (1, 1),
-    "duration.between": (2, 2),
-    "duration.indays": (2, 2),
-    "duration.inmonths": (2, 2),
-    "duration.inseconds": (2, 2),
-    **{
-        f"{kind}.{clock}": (0, 1)
-        for kind in ("date", "datetime", "localdatetime", "localtime", "time")
-        for clock in ("realtime", "statement", "transaction")
-    },
-    **{f"{kind}.truncate": (2, 3) for kind in ("date", "datetime", "localdatetime", "localtime", "time")},
-    # bfxdb
-    "substrate_id": (1, 1),
-    "expression": (1, 1),
-    "invoke": (2, 2),
-}
 
 # What is known about a value before the query runs.
 ANY = "any"
@@ -217,7 +101,10 @@ def is_aggregate(expr: ast.Node) -> bool:
     """
     if isinstance(expr, ast.CountStar):
         return True
-    return isinstance(expr, ast.FunctionCall) and expr.name.lower() in AGGREGATE_FUNCTIONS
+    if not isinstance(expr, ast.FunctionCall):
+        return False
+    function = FUNCTIONS.get(expr.name.lower())
+    return function is not None and function.aggregate is not None
 
 
 def contains_aggregate(expr: ast.Node) -> bool:
@@ -228,7 +115,7 @@ def contains_aggregate(expr: ast.Node) -> bool:
     :param expr: any expression node.
     :returns: True for ``count(*) + 1`` or ``size(collect(n))``, False for ``n.age + 1``.
     """
-    return is_aggregate(expr) or any(contains_aggregate(sub) for sub in subexpressions(expr))
+    return any(is_aggregate(node) for node in _expression_walk(expr))
 
 
 def subexpressions(expr: ast.Node) -> Iterator[ast.Node]:
@@ -237,57 +124,23 @@ def subexpressions(expr: ast.Node) -> Iterator[ast.Node]:
     :param expr: any expression node.
     :returns: an iterator over child expression nodes, in source order; nested queries are not entered.
     """
-    match expr:
-        case ast.ListLiteral(items=items) | ast.FunctionCall(args=items):
-            yield from items
-        case ast.MapLiteral(items=items):
-            yield from (value for _key, value in items)
-        case ast.PropertyAccess(subject=subject) | ast.HasLabels(subject=subject):
-            yield subject
-        case ast.Subscript(subject=subject, index=index):
-            yield subject
-            yield index
-        case ast.Slice(subject=subject, start=start, end=end):
-            yield from (e for e in (subject, start, end) if e is not None)
-        case ast.Unary(operand=operand) | ast.IsNull(operand=operand):
-            yield operand
-        case ast.Binary(left=left, right=right):
-            yield left
-            yield right
-        case ast.Case(subject=subject, whens=whens, default=default):
-            if subject is not None:
-                yield subject
-            for when, then in whens:
-                yield when
-                yield then
-            if default is not None:
-                yield default
-        case ast.ListComprehension(source=source, predicate=predicate, projection=projection):
-            yield from (e for e in (source, predicate, projection) if e is not None)
-        case ast.Quantifier(source=source, predicate=predicate):
-            yield from (e for e in (source, predicate) if e is not None)
-        case ast.Reduce(init=init, source=source, step=step):
-            yield from (init, source, step)
-        case ast.PatternComprehension(pattern=part, predicate=predicate, projection=projection):
-            yield from _pattern_properties(part)
-            yield from (e for e in (predicate, projection) if e is not None)
-        case ast.PatternPredicate(pattern=part):
-            yield from _pattern_properties(part)
-        case ast.ExistsSubquery(pattern=pattern, where=where):
-            if pattern is not None:
-                for part in pattern.parts:
-                    yield from _pattern_properties(part)
-            if where is not None:
-                yield where
-        case ast.MapProjection(subject=subject, items=items):
-            yield subject
-            yield from (value for _kind, _key, value in items if value is not None)
+    for child in ast.children(expr):
+        if isinstance(child, _PATTERN_NODES):
+            yield from subexpressions(child)
+        elif not isinstance(child, ast.Query):
+            yield child
 
 
-def _pattern_properties(part: ast.PatternPart) -> Iterator[ast.Node]:
-    for element in part.elements:
-        if element.properties is not None:
-            yield element.properties
+_PATTERN_NODES = (ast.Pattern, ast.PatternPart, ast.NodePattern, ast.RelPattern)
+
+
+def _outside_queries(node: ast.Node) -> bool:
+    return not isinstance(node, ast.Query)
+
+
+def _expression_walk(expr: ast.Node) -> Iterator[ast.Node]:
+    """Walk an expression and everything below it except nested queries, which have their own scope."""
+    return ast.walk(expr, enter=_outside_queries)
 
 
 def check(
@@ -308,19 +161,6 @@ def check(
     """
     if isinstance(statement.body, ast.Query):
         _Checker(text, procedures or {}).query(statement.body, {}, subquery=False)
-
-
-def _shape(node):
-    """Return a hashable value equal for expressions written alike, whatever their positions."""
-    if isinstance(node, ast.FunctionCall):
-        return ("FunctionCall", node.name.lower(), _shape(node.args), node.distinct)
-    if isinstance(node, ast.Node):
-        return (type(node).__name__,) + tuple(
-            _shape(getattr(node, f.name)) for f in dataclasses.fields(node) if f.name != "pos"
-        )
-    if isinstance(node, tuple):
-        return tuple(_shape(item) for item in node)
-    return node
 
 
 def _kind(expr: ast.Node, scope: dict[str, str]) -> str:
@@ -360,10 +200,7 @@ def _element_kind(source: ast.Node, scope: dict[str, str]) -> str:
 
 def _variables(expr: ast.Node) -> Iterator[ast.Variable]:
     """Yield every variable read in ``expr``, local ones of comprehensions included."""
-    if isinstance(expr, ast.Variable):
-        yield expr
-    for sub in subexpressions(expr):
-        yield from _variables(sub)
+    return (node for node in _expression_walk(expr) if isinstance(node, ast.Variable))
 
 
 def _column_name(item: ast.ProjectionItem) -> str:
@@ -535,7 +372,7 @@ class _Checker:
                     "InvalidArgumentType", f"Argument `{name}` of {clause.procedure} must be {declared}", argument
                 )
 
-    def set_item(self, item: ast.Node, scope: dict[str, str]) -> None:
+    def set_item(self, item: ast.SetItem, scope: dict[str, str]) -> None:
         """Check one item of SET, ON CREATE SET or ON MATCH SET."""
         if isinstance(item, ast.SetProperty):
             self.expression(item.subject, scope)
@@ -573,13 +410,13 @@ class _Checker:
         aggregates = [item for item in items if contains_aggregate(item.expression)]
         grouping = [item for item in items if item not in aggregates]
         keys = {
-            _shape(item.expression)
+            ast.shape(item.expression)
             for item in grouping
             if isinstance(item.expression, ast.Variable)
             or (isinstance(item.expression, ast.PropertyAccess) and isinstance(item.expression.subject, ast.Variable))
         }
         if projection.star:
-            keys |= {_shape(ast.Variable(name)) for name in scope}
+            keys |= {ast.shape(ast.Variable(name)) for name in scope}
         for item in aggregates:
             self.grouped(item.expression, keys, set())
 
@@ -615,7 +452,7 @@ class _Checker:
 
     def grouped(self, expr: ast.Node, keys: set, local: set[str]) -> None:
         """Fail if ``expr``, part of an aggregating item, reads a value that is not a grouping key."""
-        if is_aggregate(expr) or isinstance(expr, (ast.Literal, ast.Parameter)) or _shape(expr) in keys:
+        if is_aggregate(expr) or isinstance(expr, (ast.Literal, ast.Parameter)) or ast.shape(expr) in keys:
             return
         if isinstance(expr, ast.Variable):
             if expr.name not in local:
@@ -645,15 +482,15 @@ class _Checker:
         Follows CIP2021-07-07: allowed are constants, parameters, the projected columns, grouping keys
         (``v`` or ``v.key``), aggregates the projection computes, and anything built from those.
         """
-        aggregate_items = {_shape(item.expression) for item in items if is_aggregate(item.expression)}
+        aggregate_items = {ast.shape(item.expression) for item in items if is_aggregate(item.expression)}
         projected = keys | aggregate_items
         if not aggregating:
-            projected |= {_shape(item.expression) for item in items}
+            projected |= {ast.shape(item.expression) for item in items}
         grouping_names = {v.name for item in grouping for v in _variables(item.expression)}
         wants_aggregate = contains_aggregate(expr)
 
         def visit(node: ast.Node, inside_aggregate: bool, local: set[str]) -> None:
-            if isinstance(node, (ast.Literal, ast.Parameter)) or _shape(node) in projected:
+            if isinstance(node, (ast.Literal, ast.Parameter)) or ast.shape(node) in projected:
                 return
             if isinstance(node, ast.Variable):
                 if node.name in columns or node.name in local:
@@ -860,9 +697,10 @@ class _Checker:
 
     def _function_call(self, expr, scope, aggregate, predicate):
         name = expr.name.lower()
-        if name not in FUNCTIONS:
+        function = FUNCTIONS.get(name)
+        if function is None:
             raise self.fail("UnknownFunction", f"Unknown function '{expr.name}'", expr)
-        fewest, most = FUNCTIONS[name]
+        fewest, most = function.fewest, function.most
         if len(expr.args) < fewest or (most is not None and len(expr.args) > most):
             wanted = str(fewest) if fewest == most else f"{fewest} to {most}" if most else f"at least {fewest}"
             raise self.fail(
@@ -871,7 +709,7 @@ class _Checker:
                 expr,
             )
         inner = aggregate
-        if name in AGGREGATE_FUNCTIONS:
+        if function.aggregate is not None:
             inner = self.aggregate_position(expr, aggregate)
         elif name == "rand" and aggregate == _IN_AGGREGATE:
             raise self.fail("NonConstantExpression", "rand() cannot be used inside an aggregate", expr)

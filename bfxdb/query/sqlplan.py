@@ -7,7 +7,7 @@ paths made by ``json_path_literal`` from keys that passed ``is_simple_key``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..identity import to_signed, to_unsigned
@@ -16,7 +16,7 @@ from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
 from ..storage import decode_metadata, is_simple_key, json_path_literal
 from .runtime import Context
-from .temporal_parse import decode_properties
+from .temporal import decode_properties
 from .values import NodeRef, PathRef, RelRef, equals
 
 Evaluator = Callable[[dict, Context], Any]
@@ -118,7 +118,7 @@ def property_kind(value: Any) -> str:
     return "python"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PropertyFilter:
     """``entity.key = value`` checked in SQL when the value's kind allows, else in Python."""
 
@@ -132,35 +132,27 @@ class PropertyFilter:
 SELECT_LIST = -1  # segment marker: where the select list goes
 
 
+@dataclass(frozen=True, slots=True)
 class MatchPlan:
     """A compiled pattern: renders its SQL for the kinds of its property values, runs, decodes.
 
-    Immutable after construction except for a cache of rendered SQL texts.
+    ``segments`` are SQL text, SELECT_LIST, or the index of a filter in ``filters``; ``params`` the
+    constant parameters and ``sources`` those computed from the incoming row; ``outputs`` maps each
+    variable to (kind, first column, whether its data columns are selected). Immutable, but for
+    caches of the SQL texts rendered so far.
     """
 
-    def __init__(
-        self,
-        segments: tuple,
-        select_list: str,
-        filters: tuple[PropertyFilter, ...],
-        params: dict,
-        sources: tuple[tuple[str, Evaluator], ...],
-        decoder: Callable[[tuple, dict, Context], dict | None],
-        residual: tuple[Callable[[dict, Context], bool], ...],
-        count_exprs: dict[str, str],
-        outputs: dict[str, tuple[str, int, bool]],
-    ) -> None:
-        self.segments = segments
-        self.select_list = select_list
-        self.filters = filters
-        self.params = params
-        self.sources = sources
-        self.decoder = decoder
-        self.residual = residual
-        self.count_exprs = count_exprs
-        self.outputs = outputs  # variable -> (kind, first column, data columns selected)
-        self._rendered: dict[tuple, str] = {}
-        self._count_selects: dict[tuple, str] = {}
+    segments: tuple[str | int, ...]
+    select_list: str
+    filters: tuple[PropertyFilter, ...]
+    params: dict[str, Any]
+    sources: tuple[tuple[str, Evaluator], ...]
+    decoder: Callable[[tuple, dict, Context], dict | None]
+    residual: tuple[Callable[[dict, Context], bool], ...]
+    count_exprs: dict[str, str]
+    outputs: dict[str, tuple[str, int, bool]]
+    _rendered: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _count_selects: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def render(self, kinds: tuple[str, ...], select: str | None = None) -> str:
         """Produce the SQL text for the given property-value kinds (and an optional select list)."""
@@ -169,7 +161,7 @@ class MatchPlan:
         if text is None:
             parts = []
             for segment in self.segments:
-                if type(segment) is str:
+                if isinstance(segment, str):
                     parts.append(segment)
                 elif segment == SELECT_LIST:
                     parts.append(self.select_list if select is None else select)

@@ -95,6 +95,11 @@ def type_name(value: Any) -> str:
     return kind.__name__.upper()
 
 
+def bad_argument(name: str, value: Any) -> QueryTypeError:
+    """Build the error for a function called with a value of the wrong type."""
+    return QueryTypeError(f"{name}() cannot take {type_name(value)}", "InvalidArgumentValue")
+
+
 def is_number(value: Any) -> bool:
     """Tell whether a value is a Cypher INTEGER or FLOAT (booleans are not numbers)."""
     kind = type(value)
@@ -432,9 +437,10 @@ def format_number(value: int | float) -> str:
     if value == 0.0 or 1e-3 <= abs(value) < 1e7:
         text = repr(value)
         return text if ("." in text or "e" in text) else text + ".0"
-    sign, digits, exponent = decimal.Decimal(repr(value)).as_tuple()
+    number = decimal.Decimal(repr(value))
+    sign, digits, _exponent = number.as_tuple()
     text = "".join(map(str, digits)).rstrip("0") or "0"
-    scientific = len(digits) + exponent - 1
+    scientific = number.adjusted()
     return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{scientific}"
 
 

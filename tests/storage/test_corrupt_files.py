@@ -98,7 +98,7 @@ CALLS: dict[str, Callable[[bfxdb.Database, Path], object]] = {
     "query with a write": lambda db, _: db.query("MATCH (n:P {n: 1}) SET n.seen = true"),
     "stats": lambda db, _: maintenance.graph_stats(db),
     "backup": lambda db, folder: maintenance.backup(db, folder / "copy.db"),
-    "scan": lambda db, _: list(maintenance.iter_substrates(db)),
+    "scan": lambda db, _: list(db.iter_substrates()),
 }
 
 

@@ -1,7 +1,7 @@
 """Command line of the TCK runner: run scenarios, print a table per folder, optionally write JSON.
 
 The exit status is 0 whenever the run completed, whatever the verdicts
-(tests/test_tck.py decides what counts as a regression); 2 for usage errors.
+(tests/query/test_tck.py decides what counts as a regression); 2 for usage errors.
 """
 
 from __future__ import annotations

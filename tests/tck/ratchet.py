@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 HEADER = """\
-# TCK scenarios that pass; tests/test_tck.py fails when any of them stops passing.
+# TCK scenarios that pass; tests/query/test_tck.py fails when any of them stops passing.
 # One key per line: <feature path relative to the features dir>::<scenario name>[::<example index from 0>]
 # Lines starting with # are ignored. Rewrite with: python -m tests.tck --update-known-passing
 """

@@ -15,22 +15,22 @@ used only to look up time-zone rules):
 
 ``str()`` gives the Cypher (Java ``java.time``) form, e.g.
 ``2015-07-21T21:40:32.142+02:00[Europe/Stockholm]`` or ``P1Y2M10DT12H45M30.5S``;
-``temporal_parse.parse`` reads it back.
+``parsing.parse`` reads it back.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC as _PY_UTC
 from datetime import datetime as _PyDateTime
 from datetime import timedelta as _PyDelta
-from datetime import timezone as _PyTimezone
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..errors import QueryArgumentError, QueryTypeError
+from ...errors import QueryArgumentError, QueryTypeError
 
 NANOS_PER_SECOND = 10**9
 SECONDS_PER_DAY = 86400
@@ -177,8 +177,8 @@ def offset_at_instant(zone: Zone, epoch_second: int) -> int:
     if isinstance(zone, int):
         return zone
     day, seconds = divmod(epoch_second, SECONDS_PER_DAY)
-    utc = _py_datetime(day, seconds, _PyTimezone.utc)
-    return int(utc.astimezone(zone_info(zone)).utcoffset().total_seconds())
+    utc = _py_datetime(day, seconds, _PY_UTC)
+    return _offset_seconds(utc.astimezone(zone_info(zone)))
 
 
 def offset_at_local(zone: Zone, day: int, nano: int) -> int:
@@ -186,7 +186,12 @@ def offset_at_local(zone: Zone, day: int, nano: int) -> int:
     if isinstance(zone, int):
         return zone
     local = _py_datetime(day, nano // NANOS_PER_SECOND, zone_info(zone))
-    return int(local.utcoffset().total_seconds())
+    return _offset_seconds(local)
+
+
+def _offset_seconds(moment: _PyDateTime) -> int:
+    """Return the UTC offset of an aware datetime, in seconds (a naive one has none: 0)."""
+    return int((moment.utcoffset() or _PyDelta()).total_seconds())
 
 
 def parse_offset(text: str) -> int | None:
@@ -278,6 +283,10 @@ class Temporal:
 
     def fields(self) -> tuple:
         """The numbers that make the value, in a fixed order."""
+        raise NotImplementedError
+
+    def component(self, key: str) -> Any:
+        """Read a component such as ``year`` or ``hours``, or None when the type lacks it."""
         raise NotImplementedError
 
     def key(self) -> tuple:
@@ -556,7 +565,8 @@ def _is_datetime(v: Instant) -> bool:
 
 
 def _timezone(v: Instant) -> str:
-    return format_offset(v.offset) if getattr(v, "zone_name", None) is None else v.zone_name
+    name = getattr(v, "zone_name", None)
+    return format_offset(v.offset) if name is None else name
 
 
 _ACCESSORS = {
@@ -692,10 +702,10 @@ def scale(duration: Duration, factor: Fraction) -> Duration:
 
 def multiply(left: Any, right: Any) -> Any:
     """Apply ``*`` to a duration and a number (either way round)."""
-    if type(left) is Duration and _factor(right) is not None:
-        return scale(left, _factor(right))
-    if type(right) is Duration and _factor(left) is not None:
-        return scale(right, _factor(left))
+    if type(left) is Duration and (factor := _factor(right)) is not None:
+        return scale(left, factor)
+    if type(right) is Duration and (factor := _factor(left)) is not None:
+        return scale(right, factor)
     raise _type_error("*", left, right)
 
 

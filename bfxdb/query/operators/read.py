@@ -1,19 +1,18 @@
-"""Run plans: the reading operators, the pipeline, UNION, and the conversion of rows to results."""
+"""The reading operators: MATCH, UNWIND, WITH / RETURN, the counts and rows SQL answers alone; CREATE / DROP INDEX."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from ..errors import QueryArgumentError, QuerySyntaxError
-from ..identity import to_unsigned
-from ..model import Path
-from ..storage import is_simple_key
-from .aggregates import AGGREGATES, Distinct
-from .runtime import Context
-from .sqlplan import MatchPlan
-from .values import Descending, NodeRef, PathRef, RelRef, group_key, order_key
+from ...errors import QueryArgumentError, QuerySyntaxError
+from ...identity import to_unsigned
+from ...storage import is_simple_key
+from ..aggregates import Accumulator, Distinct
+from ..runtime import Context
+from ..sqlplan import MatchPlan
+from ..values import Descending, group_key, order_key
 
 Evaluator = Callable[[dict, Context], Any]
 
@@ -21,16 +20,14 @@ Evaluator = Callable[[dict, Context], Any]
 # ---------------------------------------------------------------- reading operators
 
 
+@dataclass(frozen=True, slots=True)
 class MatchOp:
     """MATCH / OPTIONAL MATCH: one SQL query per incoming row, then the residual WHERE."""
 
-    __slots__ = ("plan", "optional", "where", "new")
-
-    def __init__(self, plan: MatchPlan, optional: bool, where: Evaluator | None, new: tuple[str, ...]) -> None:
-        self.plan = plan
-        self.optional = optional
-        self.where = where
-        self.new = new
+    plan: MatchPlan
+    optional: bool
+    where: Evaluator | None
+    new: tuple[str, ...]
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Extend each row with every match of the pattern (or nulls, when optional)."""
@@ -58,14 +55,12 @@ class MatchOp:
         return lines
 
 
+@dataclass(frozen=True, slots=True)
 class UnwindOp:
     """UNWIND: one row per list element."""
 
-    __slots__ = ("expression", "variable")
-
-    def __init__(self, expression: Evaluator, variable: str) -> None:
-        self.expression = expression
-        self.variable = variable
+    expression: Evaluator
+    variable: str
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Expand each row by the elements of the evaluated list (null gives no rows)."""
@@ -88,49 +83,49 @@ class UnwindOp:
         return [f"Unwind -> {self.variable}"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AggregateSpec:
     """One aggregate call of a projection: its result goes to the synthetic variable ``name``."""
 
     name: str
     function: str
+    accumulator: Callable[[], Accumulator]
     args: tuple[Evaluator, ...]
     distinct: bool
     star: bool
 
 
-def _new_accumulator(spec: AggregateSpec) -> Any:
-    accumulator = AGGREGATES[spec.function]()
+def _new_accumulator(spec: AggregateSpec) -> Accumulator:
+    accumulator = spec.accumulator()
     return Distinct(accumulator) if spec.distinct else accumulator
 
 
+@dataclass(frozen=True, slots=True)
 class ProjectionOp:
-    """WITH / RETURN: project, aggregate, DISTINCT, ORDER BY, SKIP, LIMIT, then WITH's WHERE."""
+    """WITH / RETURN: project, aggregate, DISTINCT, ORDER BY, SKIP, LIMIT, then WITH's WHERE.
 
-    def __init__(
-        self,
-        columns: tuple[str, ...],
-        keys: tuple[tuple[str, Evaluator], ...],
-        values: tuple[tuple[str, Evaluator | None], ...],
-        aggregates: tuple[AggregateSpec, ...] | None,
-        distinct: bool,
-        order: tuple[tuple[Evaluator, bool], ...],
-        skip: Evaluator | None,
-        limit: Evaluator | None,
-        where: Evaluator | None,
-        final: bool,
-    ) -> None:
-        self.columns = columns
-        self.keys = keys
-        self.values = values
-        self.aggregates = aggregates
-        self.distinct = distinct
-        self.order = order
-        self.skip = skip
-        self.limit = limit
-        self.where = where
-        self.final = final
-        self.plain = not (aggregates is not None or distinct or order or skip or limit or where)
+    ``values`` gives each column's evaluator over the aggregated row, or None for a grouping key
+    (whose value ``keys`` computed); ``aggregates`` is None when the projection does not aggregate.
+    """
+
+    columns: tuple[str, ...]
+    keys: tuple[tuple[str, Evaluator], ...]
+    values: tuple[tuple[str, Evaluator | None], ...]
+    aggregates: tuple[AggregateSpec, ...] | None
+    distinct: bool
+    order: tuple[tuple[Evaluator, bool], ...]
+    skip: Evaluator | None
+    limit: Evaluator | None
+    where: Evaluator | None
+    final: bool
+    #: nothing but the keys to compute: the common case, taken first in run()
+    plain: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        plain = not (
+            self.aggregates is not None or self.distinct or self.order or self.skip or self.limit or self.where
+        )
+        object.__setattr__(self, "plain", plain)
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Project the rows; returns dicts of the projected columns."""
@@ -139,7 +134,7 @@ class ProjectionOp:
             ctx.tick(len(rows))
             return [{column: evaluator(row, ctx) for column, evaluator in keys} for row in rows]
         if self.aggregates is not None:
-            pairs = self._aggregate(rows, ctx)
+            pairs = self._aggregate(rows, ctx, self.aggregates)
         else:
             keys = self.keys
             pairs = []
@@ -176,9 +171,10 @@ class ProjectionOp:
             return kept
         return [projected for projected, _ in pairs]
 
-    def _aggregate(self, rows: list[dict], ctx: Context) -> list[tuple[dict, dict]]:
+    def _aggregate(
+        self, rows: list[dict], ctx: Context, specs: tuple[AggregateSpec, ...]
+    ) -> list[tuple[dict, dict]]:
         keys = self.keys
-        specs = self.aggregates
         groups: dict[tuple, tuple[dict, dict, list]] = {}
         for row in rows:
             key_values = {column: evaluator(row, ctx) for column, evaluator in keys}
@@ -253,14 +249,17 @@ def _count_argument(evaluator: Evaluator | None, ctx: Context, clause: str) -> i
     return value
 
 
+@dataclass(frozen=True, slots=True)
 class CountPushdown:
-    """A first MATCH whose only consumer counts: SQL computes the counts in one statement."""
+    """A first MATCH whose only consumer counts: SQL computes the counts in one statement.
 
-    def __init__(self, match: MatchOp, counts: tuple, columns: tuple[str, ...], fallback: ProjectionOp) -> None:
-        self.match = match
-        self.counts = counts
-        self.columns = columns
-        self.fallback = fallback
+    ``counts`` has one (variable, or None for ``count(*)``; distinct) pair per column.
+    """
+
+    match: MatchOp
+    counts: tuple[tuple[str | None, bool], ...]
+    columns: tuple[str, ...]
+    fallback: ProjectionOp
 
     def direct(self, ctx: Context) -> list[tuple] | None:
         """Answer a whole query with one SQL statement, or None when Python must check rows."""
@@ -287,14 +286,17 @@ class CountPushdown:
         ]
 
 
+@dataclass(frozen=True, slots=True)
 class DirectReturn:
     """A first MATCH feeding a plain RETURN of whole entities or ids: SQL rows become result rows."""
 
-    def __init__(self, match: MatchOp, projection: ProjectionOp, outputs: tuple) -> None:
-        self.match = match
-        self.projection = projection
-        self.outputs = outputs  # per column: (decoder, first SQL column)
-        self.columns = projection.columns
+    match: MatchOp
+    projection: ProjectionOp
+    outputs: tuple[tuple[Callable[[tuple, int], Any], int], ...]  # per column: (decoder, first SQL column)
+    columns: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", self.projection.columns)
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Run the general way (used inside UNION, where rows are dicts)."""
@@ -329,127 +331,19 @@ def decode_id(row: tuple, column: int) -> int:
     return to_unsigned(row[column])
 
 
-# ---------------------------------------------------------------- pipelines and plans
-
-
-class Pipeline:
-    """The operators of one single query, run in order over lists of rows."""
-
-    def __init__(self, ops: tuple, columns: tuple[str, ...]) -> None:
-        self.ops = ops
-        self.columns = columns
-        only = ops[0] if len(ops) == 1 else None
-        self.direct = only.direct if columns and isinstance(only, (CountPushdown, DirectReturn)) else None
-
-    def run_from(self, row: dict, ctx: Context, limit: int | None = None) -> list[dict]:
-        """Run the operators starting from one row (a subquery's enclosing row, or the empty row)."""
-        rows = [row]
-        for op in self.ops:
-            rows = op.run(rows, ctx)
-        return rows[:limit] if limit is not None else rows
-
-    def describe(self) -> list[str]:
-        """Describe the operators for EXPLAIN."""
-        lines = []
-        for op in self.ops:
-            lines.extend(op.describe())
-        return lines
-
-
-class QueryPlan:
-    """A whole query: one pipeline per UNION part."""
-
-    def __init__(self, pipelines: tuple[Pipeline, ...], union_all: tuple[bool, ...]) -> None:
-        self.pipelines = pipelines
-        self.union_all = union_all
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The result columns (those of the first part)."""
-        return self.pipelines[0].columns
-
-    def execute(self, ctx: Context) -> list[tuple]:
-        """Run every part and combine them; returns rows as tuples of output values."""
-        if len(self.pipelines) == 1:
-            pipeline = self.pipelines[0]
-            if pipeline.direct is not None:
-                rows = pipeline.direct(ctx)
-                if rows is not None:
-                    return rows
-            columns = pipeline.columns
-            if not columns:
-                pipeline.run_from({}, ctx)
-                return []
-            return [tuple([to_output(row[c], ctx) for c in columns]) for row in pipeline.run_from({}, ctx)]
-        combined: list[tuple] = []
-        seen: set | None = None if all(self.union_all) else set()
-        for pipeline in self.pipelines:
-            rows = pipeline.run_from({}, ctx)
-            if not pipeline.columns:
-                continue
-            for row in rows:
-                values = tuple(row[column] for column in pipeline.columns)
-                if seen is not None:
-                    key = tuple(group_key(value) for value in values)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                combined.append(values)
-        return [tuple(to_output(value, ctx) for value in row) for row in combined]
-
-    def describe(self) -> str:
-        """Describe the plan as readable text, SQL included."""
-        lines: list[str] = []
-        for index, pipeline in enumerate(self.pipelines):
-            if index:
-                lines.append("UNION ALL" if self.union_all[index - 1] else "UNION")
-            lines.extend(pipeline.describe())
-        return "\n".join(lines)
-
-
-_PLAIN = frozenset({int, str, float, bool, type(None)})
-
-
-def to_output(value: Any, ctx: Context) -> Any:
-    """Turn a value of a running query into what callers get.
-
-    :param value: a query value, possibly holding node, relationship or path references.
-    :param ctx: the run, whose cache holds the entities' data (deleted ones included).
-    :returns: the value with Substrate, Relationship and Path objects in place of references.
-    :raises EntityNotFound: for a reference to an entity that never existed.
-    """
-    kind = type(value)
-    if kind in _PLAIN:
-        return value
-    if kind is NodeRef:
-        return ctx.node(value, allow_deleted=True)
-    if kind is RelRef:
-        return ctx.rel(value, allow_deleted=True)
-    if kind is list:
-        return [to_output(item, ctx) for item in value]
-    if kind is dict:
-        return {key: to_output(item, ctx) for key, item in value.items()}
-    if kind is PathRef:
-        return Path(
-            tuple(ctx.node(node, allow_deleted=True) for node in value.nodes),
-            tuple(ctx.rel(rel, allow_deleted=True) for rel in value.rels),
-        )
-    return value
-
-
 # ---------------------------------------------------------------- schema commands
 
 
+@dataclass(frozen=True, slots=True)
 class IndexCommand:
     """CREATE INDEX / DROP INDEX on a node property: a property_indexes row plus SQLite expression indexes."""
 
-    def __init__(self, action: str, name: str | None, label: str | None, properties: tuple[str, ...]) -> None:
-        self.action = action
-        self.name = name
-        self.label = label
-        self.properties = properties
+    action: str
+    name: str | None
+    label: str | None
+    properties: tuple[str, ...]
 
-    columns: tuple[str, ...] = ()
+    columns: ClassVar[tuple[str, ...]] = ()
 
     def index_name(self) -> str:
         """The index's name: given, or derived from label and properties."""

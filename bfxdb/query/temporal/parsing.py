@@ -17,8 +17,8 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from ..errors import QueryArgumentError
-from .temporal import (
+from ...errors import QueryArgumentError
+from .types import (
     NANOS_PER_DAY,
     NANOS_PER_SECOND,
     UTC,
@@ -66,8 +66,11 @@ def _parse_date(text: str) -> int:
     raise fail(f"{text!r} is not a date")
 
 
-def _parse_time(text: str) -> tuple[int, Zone | None]:
-    """Read ``time[zone]``: nanoseconds of the day and the zone written, if any."""
+def _parse_time(text: str) -> tuple[int, Zone | tuple[str, int] | None]:
+    """Read ``time[zone]``: nanoseconds of the day and the zone written, if any.
+
+    The zone is an offset, a zone name, or both as (name, offset) for ``+02:00[Europe/Stockholm]``.
+    """
     match = _TIME.match(text)
     zone_match = _ZONE.match(text, match.end()) if match else None
     if match is None or zone_match is None:

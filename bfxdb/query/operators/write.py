@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ConstraintViolation, QuerySemanticError, QueryTypeError
-from ..identity import random_id, to_signed, to_unsigned
-from .runtime import Context, decoded
-from .sqlplan import MatchPlan
-from .temporal import TEMPORAL_TYPES
-from .temporal_parse import encode_properties
-from .values import NodeRef, PathRef, RelRef, type_name
+from ...errors import ConstraintViolation, QuerySemanticError, QueryTypeError
+from ...identity import random_id, to_signed, to_unsigned
+from ..runtime import Context, decoded
+from ..sqlplan import MatchPlan
+from ..temporal import TEMPORAL_TYPES, encode_properties
+from ..values import NodeRef, PathRef, RelRef, type_name
 
 Evaluator = Callable[[dict, Context], Any]
 
@@ -55,12 +55,16 @@ def _property_map(evaluator: Evaluator | None, row: dict, ctx: Context, merging:
     return properties
 
 
+@dataclass(frozen=True, slots=True)
 class CreatePart:
-    """One pattern part to create: ``steps`` alternate ("node", var, labels, props) and ("rel", ...)."""
+    """One pattern part to create.
 
-    def __init__(self, steps: tuple, path_variable: str | None) -> None:
-        self.steps = steps
-        self.path_variable = path_variable
+    ``steps`` alternate ("node", variable, labels, properties) and ("rel", variable, type, direction,
+    properties), with the property maps as evaluators (or None).
+    """
+
+    steps: tuple[tuple, ...]
+    path_variable: str | None
 
     def create(self, row: dict, ctx: Context, merging: bool = False) -> None:
         """Create the part's new entities, binding their variables in ``row`` (updated in place)."""
@@ -116,11 +120,11 @@ class CreatePart:
         return ref
 
 
+@dataclass(frozen=True, slots=True)
 class CreateOp:
     """CREATE: make the pattern's new nodes and relationships once per incoming row."""
 
-    def __init__(self, parts: tuple[CreatePart, ...]) -> None:
-        self.parts = parts
+    parts: tuple[CreatePart, ...]
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Create for every row; returns the rows with the new variables bound."""
@@ -138,17 +142,18 @@ class CreateOp:
         return [f"Create ({len(self.parts)} pattern parts)"]
 
 
+@dataclass(frozen=True, slots=True)
 class MergeOp:
-    """MERGE: match the whole pattern, or create it when nothing matches; then ON MATCH / ON CREATE."""
+    """MERGE: match the whole pattern, or create it when nothing matches; then ON MATCH / ON CREATE.
 
-    def __init__(
-        self, plan: MatchPlan, creator: CreatePart, on_create: tuple, on_match: tuple, new: tuple[str, ...]
-    ) -> None:
-        self.plan = plan
-        self.creator = creator
-        self.on_create = on_create
-        self.on_match = on_match
-        self.new = new
+    ``on_create`` and ``on_match`` hold SET items as apply_set takes them.
+    """
+
+    plan: MatchPlan
+    creator: CreatePart
+    on_create: tuple[tuple, ...]
+    on_match: tuple[tuple, ...]
+    new: tuple[str, ...]
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Merge for every row, in order, so later rows see what earlier rows created."""
@@ -282,55 +287,59 @@ def apply_remove(item: tuple, row: dict, ctx: Context) -> None:
             return
         node = ctx.node(target)
         ctx.stats["labels_removed"] += ctx.store.remove_labels(target.id, labels)
-        ctx.nodes[target.id] = node._replace(labels=tuple(l for l in node.labels if l not in labels))
+        ctx.nodes[target.id] = node._replace(labels=tuple(label for label in node.labels if label not in labels))
 
 
-class _ItemsOp:
-    """A clause that applies its items, in order, to every row; SET and REMOVE differ only in ``apply``."""
+def _apply_items(
+    apply: Callable[[tuple, dict, Context], None], items: tuple[tuple, ...], rows: list[dict], ctx: Context
+) -> list[dict]:
+    """Apply SET or REMOVE items, in order, to every row; the rows pass through."""
+    for row in rows:
+        for item in items:
+            apply(item, row, ctx)
+    ctx.tick(len(rows))
+    return rows
 
-    apply: Callable[[tuple, dict, Context], None]
-    title: str
 
-    def __init__(self, items: tuple) -> None:
-        self.items = items
+@dataclass(frozen=True, slots=True)
+class SetOp:
+    """SET: apply the items (as apply_set takes them), in order, to every row."""
+
+    items: tuple[tuple, ...]
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Apply the items; rows pass through."""
-        apply = self.apply
-        for row in rows:
-            for item in self.items:
-                apply(item, row, ctx)
-        ctx.tick(len(rows))
-        return rows
+        return _apply_items(apply_set, self.items, rows, ctx)
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
-        return [f"{self.title} ({len(self.items)} items)"]
+        return [f"Set ({len(self.items)} items)"]
 
 
-class SetOp(_ItemsOp):
-    """SET: apply the items, in order, to every row."""
+@dataclass(frozen=True, slots=True)
+class RemoveOp:
+    """REMOVE: drop properties or labels (items as apply_remove takes them) from every row's entities."""
 
-    apply = staticmethod(apply_set)
-    title = "Set"
+    items: tuple[tuple, ...]
 
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Apply the items; rows pass through."""
+        return _apply_items(apply_remove, self.items, rows, ctx)
 
-class RemoveOp(_ItemsOp):
-    """REMOVE: drop properties or labels from every row's entities."""
-
-    apply = staticmethod(apply_remove)
-    title = "Remove"
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        return [f"Remove ({len(self.items)} items)"]
 
 
 # ---------------------------------------------------------------- DELETE
 
 
+@dataclass(frozen=True, slots=True)
 class DeleteOp:
     """DELETE / DETACH DELETE: relationships first, then nodes, after reading every row."""
 
-    def __init__(self, expressions: tuple[Evaluator, ...], detach: bool) -> None:
-        self.expressions = expressions
-        self.detach = detach
+    expressions: tuple[Evaluator, ...]
+    detach: bool
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Delete what the expressions name on every row; rows pass through.
@@ -343,17 +352,17 @@ class DeleteOp:
             for expression in self.expressions:
                 _collect_targets(expression(row, ctx), nodes, rels)
         store, stats = ctx.store, ctx.stats
-        for identity, ref in rels.items():
+        for identity, rel_ref in rels.items():
             if identity in ctx.deleted_rels:
                 continue
-            ctx.rel(ref)
+            ctx.rel(rel_ref)
             store.delete_relationship(identity)
             ctx.deleted_rels.add(identity)
             stats["relationships_deleted"] += 1
-        for identity, ref in nodes.items():
+        for identity, node_ref in nodes.items():
             if identity in ctx.deleted_nodes:
                 continue
-            ctx.node(ref)
+            ctx.node(node_ref)
             attached = [
                 to_unsigned(rel_id)
                 for (rel_id,) in store.execute(

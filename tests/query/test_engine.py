@@ -18,7 +18,9 @@ from bfxdb.query import Result, prepare
 
 
 def test_create_then_match_returns_model_objects(db):
-    created = db.query("CREATE (a:Person {name: 'Ada'})-[r:KNOWS {since: 1843}]->(b:Person {name: 'Bob'}) RETURN a, r, b")
+    created = db.query(
+        "CREATE (a:Person {name: 'Ada'})-[r:KNOWS {since: 1843}]->(b:Person {name: 'Bob'}) RETURN a, r, b"
+    )
     a, r, b = created.rows[0]
     assert isinstance(a, Substrate) and isinstance(r, Relationship)
     assert (r.source, r.target, r.rel_type, r.metadata) == (a.identity, b.identity, "KNOWS", {"since": 1843})
@@ -120,8 +122,9 @@ def test_undirected_variable_length_walks_do_not_reuse_a_relationship(db):
 
 
 def test_merge_matches_or_creates_the_whole_pattern(db):
-    first = db.query("MERGE (a:City {name: 'Oslo'}) ON CREATE SET a.new = true ON MATCH SET a.new = false RETURN a.new")
-    second = db.query("MERGE (a:City {name: 'Oslo'}) ON CREATE SET a.new = true ON MATCH SET a.new = false RETURN a.new")
+    merge = "MERGE (a:City {name: 'Oslo'}) ON CREATE SET a.new = true ON MATCH SET a.new = false RETURN a.new"
+    first = db.query(merge)
+    second = db.query(merge)
     assert (first.scalar(), second.scalar()) == (True, False)
     assert db.query("MATCH (c:City) RETURN count(c)").scalar() == 1
 

@@ -13,10 +13,10 @@ import math
 import time as _time
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
-from .runtime import Context
-from .temporal import (
+from .parsing import date_from_fields, parse, time_nanos
+from .types import (
     NANOS_PER_DAY,
     NANOS_PER_SECOND,
     UTC,
@@ -38,7 +38,6 @@ from .temporal import (
     trunc_div,
     week_fields,
 )
-from .temporal_parse import date_from_fields, parse, time_nanos
 
 _DATE_KEYS = frozenset({"year", "month", "day", "week", "dayOfWeek", "quarter", "dayOfQuarter", "ordinalDay"})
 _TIME_KEYS = frozenset({"hour", "minute", "second", "millisecond", "microsecond", "nanosecond"})
@@ -54,7 +53,14 @@ _INSTANT_KINDS = {
 # ---------------------------------------------------------------- the clock
 
 
-def _now(ctx: Context, clock: str) -> int:
+class Clock(Protocol):
+    """What the temporal functions need of a query run: when its statement clock was first read."""
+
+    #: nanoseconds since the epoch, or None until a function first reads the clock
+    statement_time: int | None
+
+
+def _now(ctx: Clock, clock: str) -> int:
     """Nanoseconds since the epoch: fixed for the whole run unless the clock is realtime."""
     if clock == "realtime":
         return _time.time_ns()
@@ -63,7 +69,7 @@ def _now(ctx: Context, clock: str) -> int:
     return ctx.statement_time
 
 
-def _convert(kind: type, value: DateTime) -> Instant:
+def _convert(kind: type[Instant], value: DateTime) -> Instant:
     """Narrow a DateTime to another instant type."""
     if kind is DateTime:
         return value
@@ -76,7 +82,7 @@ def _convert(kind: type, value: DateTime) -> Instant:
     return LocalDateTime(value.day, value.nano)
 
 
-def _current(kind: type, ctx: Context, clock: str, zone: Any) -> Instant:
+def _current(kind: type[Instant], ctx: Clock, clock: str, zone: Any) -> Instant:
     if isinstance(zone, dict):
         zone = zone.get("timezone")
     return _convert(kind, DateTime.of_instant(_now(ctx, clock), UTC if zone is None else parse_zone(zone)))
@@ -145,9 +151,9 @@ def _from_epoch(fields: dict) -> DateTime:
 
 
 def build(
-    kind: type,
+    kind: type[Instant],
     fields: dict,
-    ctx: Context,
+    ctx: Clock,
     *,
     base_day: int | None = None,
     base_time: dict | None = None,
@@ -211,7 +217,7 @@ def build(
     return DateTime.of_instant(DateTime.of_local(day, nano, zoned.zone).epoch_nanos(), target)
 
 
-def _time_offset(zone: Zone, day: int | None, nano: int, ctx: Context) -> int:
+def _time_offset(zone: Zone, day: int | None, nano: int, ctx: Clock) -> int:
     """The offset a Time takes from a zone: a named zone's offset on ``day``, else today."""
     if isinstance(zone, int):
         return zone
@@ -220,8 +226,8 @@ def _time_offset(zone: Zone, day: int | None, nano: int, ctx: Context) -> int:
     return DateTime.of_local(day, nano, zone).offset
 
 
-def _instant_function(kind: type) -> Callable[[Context, list], Any]:
-    def construct(ctx: Context, args: list) -> Any:
+def _instant_function(kind: type[Instant]) -> Callable[[Clock, list], Any]:
+    def construct(ctx: Clock, args: list) -> Any:
         if not args:
             return _current(kind, ctx, "statement", None)
         value = args[0]
@@ -240,7 +246,7 @@ def _instant_function(kind: type) -> Callable[[Context, list], Any]:
     return construct
 
 
-def _selector(kind: type, value: Instant) -> dict:
+def _selector(kind: type[Instant], value: Instant) -> dict:
     """The map that converts ``value`` to ``kind`` as ``kind(value)`` does."""
     if kind is Date:
         return {"date": value}
@@ -253,8 +259,8 @@ def _selector(kind: type, value: Instant) -> dict:
     )
 
 
-def _clock_function(kind: type, clock: str) -> Callable[[Context, list], Any]:
-    def current(ctx: Context, args: list) -> Any:
+def _clock_function(kind: type[Instant], clock: str) -> Callable[[Clock, list], Any]:
+    def current(ctx: Clock, args: list) -> Any:
         if args and args[0] is None:
             return None
         return _current(kind, ctx, clock, args[0] if args else None)
@@ -262,7 +268,7 @@ def _clock_function(kind: type, clock: str) -> Callable[[Context, list], Any]:
     return current
 
 
-_DURATION_UNITS = {
+_DURATION_UNITS: dict[str, tuple[int | Fraction, int | Fraction, int | Fraction]] = {
     "years": (12, 0, 0),
     "quarters": (3, 0, 0),
     "months": (1, 0, 0),
@@ -277,7 +283,7 @@ _DURATION_UNITS = {
 }
 
 
-def _duration(ctx: Context, args: list) -> Any:
+def _duration(ctx: Clock, args: list) -> Any:
     value = args[0]
     if value is None:
         return None
@@ -338,8 +344,8 @@ def _truncate_time(unit: str, nano: int) -> dict:
     return time
 
 
-def _truncate_function(kind: type) -> Callable[[Context, list], Any]:
-    def truncate(ctx: Context, args: list) -> Any:
+def _truncate_function(kind: type[Instant]) -> Callable[[Clock, list], Any]:
+    def truncate(ctx: Clock, args: list) -> Any:
         unit, value = args[0], args[1]
         fields = args[2] if len(args) > 2 else None
         if value is None:
@@ -410,7 +416,7 @@ def between(left: Any, right: Any, unit: str | None) -> Duration | None:
     both_dates = left.HAS_DATE and right.HAS_DATE
     day1, nano1, zone1 = _complete(left, right)
     day2, nano2, zone2 = _complete(right, left)
-    if zone1 is not None:
+    if zone1 is not None and zone2 is not None:  # one zoned side gives both a zone
         # A zoned side keeps its own offset (which matters in an overlap); the end is seen in the start's zone.
         start = left if type(left) is DateTime else DateTime.of_local(day1, nano1, zone1)
         end = right if type(right) is DateTime else DateTime.of_local(day2, nano2, zone2)
@@ -439,12 +445,12 @@ def between(left: Any, right: Any, unit: str | None) -> Duration | None:
     return Duration(months, days, 0, end_nanos - instant(day + days))
 
 
-def _between_function(unit: str | None) -> Callable[[Context, list], Any]:
+def _between_function(unit: str | None) -> Callable[[Clock, list], Any]:
     return lambda ctx, args: between(args[0], args[1], unit)
 
 
-def _from_epoch_function(millis: bool) -> Callable[[Context, list], Any]:
-    def from_epoch(ctx: Context, args: list) -> Any:
+def _from_epoch_function(millis: bool) -> Callable[[Clock, list], Any]:
+    def from_epoch(ctx: Clock, args: list) -> Any:
         if any(arg is None for arg in args):
             return None
         if millis:
@@ -454,11 +460,11 @@ def _from_epoch_function(millis: bool) -> Callable[[Context, list], Any]:
     return from_epoch
 
 
-def _timestamp(ctx: Context, args: list) -> int:
+def _timestamp(ctx: Clock, args: list) -> int:
     return _now(ctx, "statement") // 1_000_000
 
 
-TEMPORAL_FUNCTIONS: dict[str, Callable[[Context, list], Any]] = {
+TEMPORAL_FUNCTIONS: dict[str, Callable[[Clock, list], Any]] = {
     "duration": _duration,
     "duration.between": _between_function(None),
     "duration.inmonths": _between_function("months"),

@@ -16,10 +16,13 @@ from bfxdb.query.temporal import (
     LocalDateTime,
     LocalTime,
     Time,
-    civil_from_days,
-    days_from_civil,
+    add,
+    between,
+    decode_property,
+    encode_property,
+    parse,
 )
-from bfxdb.query.temporal_parse import decode_property, encode_property, parse
+from bfxdb.query.temporal.types import civil_from_days, days_from_civil
 from bfxdb.query.values import compare, equals, order_key
 
 
@@ -275,7 +278,4 @@ def test_stored_form_decodes_to_the_same_value(value):
     st.builds(LocalDateTime, st.integers(-(10**7), 10**7), st.integers(0, 86_400 * 10**9 - 1)),
 )
 def test_adding_duration_between_gets_back_to_the_end(start, end):
-    from bfxdb.query.temporal import add
-    from bfxdb.query.temporal_functions import between
-
     assert add(start, between(start, end, None)) == end

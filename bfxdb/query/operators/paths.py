@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from ..identity import to_signed, to_unsigned
-from . import ast
-from .compiler import DEFAULT_MAX_HOPS
-from .runtime import Context
-from .values import NodeRef, PathRef, RelRef
+from ...errors import QuerySemanticError
+from ...identity import to_signed, to_unsigned
+from .. import ast
+from ..compiler import DEFAULT_MAX_HOPS
+from ..runtime import Context
+from ..values import NodeRef, PathRef, RelRef
+from .read import MatchOp
 
 _STEP = {
     "out": "SELECT identity, source, target FROM relationships WHERE source IN (SELECT value FROM json_each(:ids))",
@@ -18,21 +22,49 @@ _STEP = {
 _TYPES = " AND rel_type IN (SELECT value FROM json_each(:types))"
 
 
+@dataclass(frozen=True, slots=True)
 class ShortestPart:
-    """One ``p = shortestPath((a)-[r:T*..k]->(b))`` part, with its endpoints already bound."""
+    """One ``p = shortestPath((a)-[r:T*low..high]->(b))`` part, with its endpoints already bound."""
 
-    def __init__(self, part: ast.PatternPart) -> None:
+    start: str
+    end: str
+    rel_variable: str | None
+    path_variable: str | None
+    types: tuple[str, ...]
+    direction: str
+    low: int
+    high: int
+    all: bool  # allShortestPaths: every shortest path, not just one
+
+    @classmethod
+    def of(cls, part: ast.PatternPart) -> ShortestPart:
+        """Read a shortestPath or allShortestPaths part whose endpoints have variables.
+
+        :param part: a part of three elements (node, relationship, node), both nodes named.
+        :returns: the part.
+        :raises QuerySemanticError: for any other shape.
+        """
         start, rel, end = part.elements
-        self.start = start.variable
-        self.end = end.variable
-        self.rel_variable = rel.variable
-        self.path_variable = part.path_variable
-        self.types = rel.types
-        self.direction = rel.direction
+        if (
+            not isinstance(start, ast.NodePattern)
+            or not isinstance(rel, ast.RelPattern)
+            or not isinstance(end, ast.NodePattern)
+            or start.variable is None
+            or end.variable is None
+        ):
+            raise QuerySemanticError("shortestPath needs a single relationship pattern", "UnexpectedSyntax")
         low, high = rel.length if rel.length is not None else (1, 1)
-        self.low = 1 if low is None else low
-        self.high = DEFAULT_MAX_HOPS if high is None else high
-        self.all = part.shortest == "allShortestPaths"
+        return cls(
+            start.variable,
+            end.variable,
+            rel.variable,
+            part.path_variable,
+            rel.types,
+            rel.direction,
+            1 if low is None else low,
+            DEFAULT_MAX_HOPS if high is None else high,
+            part.shortest == "allShortestPaths",
+        )
 
     def paths(self, row: dict, ctx: Context) -> list[PathRef]:
         """Find the shortest path(s) between the row's endpoints (none when either is null)."""
@@ -106,11 +138,11 @@ def _path(walk: list[tuple[int, int]]) -> PathRef:
     )
 
 
+@dataclass(frozen=True, slots=True)
 class ShortestOp:
     """Extend every row by the shortest paths of each shortestPath part (rows without one drop)."""
 
-    def __init__(self, parts: tuple[ShortestPart, ...]) -> None:
-        self.parts = parts
+    parts: tuple[ShortestPart, ...]
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Search per row; one output row per path found."""
@@ -124,11 +156,11 @@ class ShortestOp:
         return [f"ShortestPath ({kinds}): breadth-first, one SQL query per level"]
 
 
+@dataclass(frozen=True, slots=True)
 class FilterOp:
     """The WHERE of a MATCH that had to wait for paths computed in Python."""
 
-    def __init__(self, predicate: Any) -> None:
-        self.predicate = predicate
+    predicate: Callable[[dict, Context], Any]
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Keep the rows where the predicate is true."""
@@ -140,13 +172,13 @@ class FilterOp:
         return ["Filter"]
 
 
+@dataclass(frozen=True, slots=True)
 class OptionalOp:
     """Run a MATCH's operators per incoming row; extend with nulls when optional and nothing matched."""
 
-    def __init__(self, ops: tuple, optional: bool, new: tuple[str, ...]) -> None:
-        self.ops = ops
-        self.optional = optional
-        self.new = new
+    ops: tuple[MatchOp | ShortestOp | FilterOp, ...]
+    optional: bool
+    new: tuple[str, ...]
 
     def run(self, rows: list[dict], ctx: Context) -> list[dict]:
         """Apply the inner operators row by row."""

@@ -1,0 +1,41 @@
+"""The operators a plan runs: reading (read), writing (write), CALL (call), shortest paths (paths); the plan (plan)."""
+
+from .call import CallOp
+from .paths import FilterOp, OptionalOp, ShortestOp, ShortestPart
+from .plan import Pipeline, QueryPlan, to_output
+from .read import (
+    AggregateSpec,
+    CountPushdown,
+    DirectReturn,
+    IndexCommand,
+    MatchOp,
+    ProjectionOp,
+    UnwindOp,
+    decode_id,
+)
+from .write import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
+
+__all__ = [
+    "AggregateSpec",
+    "CallOp",
+    "CountPushdown",
+    "CreateOp",
+    "CreatePart",
+    "DeleteOp",
+    "DirectReturn",
+    "FilterOp",
+    "IndexCommand",
+    "MatchOp",
+    "MergeOp",
+    "OptionalOp",
+    "Pipeline",
+    "ProjectionOp",
+    "QueryPlan",
+    "RemoveOp",
+    "SetOp",
+    "ShortestOp",
+    "ShortestPart",
+    "UnwindOp",
+    "decode_id",
+    "to_output",
+]

@@ -1,0 +1,136 @@
+"""The plan of a whole query: a pipeline of operators per single query, UNION, and the conversion of rows to results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ...model import Path
+from ..runtime import Context
+from ..values import NodeRef, PathRef, RelRef, group_key
+from .read import CountPushdown, DirectReturn
+
+
+class Operator(Protocol):
+    """What a pipeline runs: every operator turns the list of incoming rows into the list of outgoing ones."""
+
+    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+        """Turn the incoming rows into the outgoing rows."""
+        ...
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN, one line per item."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """The operators of one single query, run in order over lists of rows."""
+
+    ops: tuple[Operator, ...]
+    columns: tuple[str, ...]
+    #: for a pipeline SQL answers alone: the function giving its result rows (or None: run it), else None
+    direct: Callable[[Context], list[tuple] | None] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        only = self.ops[0] if len(self.ops) == 1 else None
+        direct = only.direct if self.columns and isinstance(only, (CountPushdown, DirectReturn)) else None
+        object.__setattr__(self, "direct", direct)
+
+    def run_from(self, row: dict, ctx: Context, limit: int | None = None) -> list[dict]:
+        """Run the operators starting from one row (a subquery's enclosing row, or the empty row)."""
+        rows = [row]
+        for op in self.ops:
+            rows = op.run(rows, ctx)
+        return rows[:limit] if limit is not None else rows
+
+    def describe(self) -> list[str]:
+        """Describe the operators for EXPLAIN."""
+        lines = []
+        for op in self.ops:
+            lines.extend(op.describe())
+        return lines
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """A whole query: one pipeline per UNION part; ``union_all[i]`` joins part i and i + 1."""
+
+    pipelines: tuple[Pipeline, ...]
+    union_all: tuple[bool, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The result columns (those of the first part)."""
+        return self.pipelines[0].columns
+
+    def execute(self, ctx: Context) -> list[tuple]:
+        """Run every part and combine them; returns rows as tuples of output values."""
+        if len(self.pipelines) == 1:
+            pipeline = self.pipelines[0]
+            if pipeline.direct is not None:
+                direct_rows = pipeline.direct(ctx)
+                if direct_rows is not None:
+                    return direct_rows
+            columns = pipeline.columns
+            if not columns:
+                pipeline.run_from({}, ctx)
+                return []
+            return [tuple([to_output(row[c], ctx) for c in columns]) for row in pipeline.run_from({}, ctx)]
+        combined: list[tuple] = []
+        seen: set | None = None if all(self.union_all) else set()
+        for pipeline in self.pipelines:
+            rows = pipeline.run_from({}, ctx)
+            if not pipeline.columns:
+                continue
+            for row in rows:
+                values = tuple(row[column] for column in pipeline.columns)
+                if seen is not None:
+                    key = tuple(group_key(value) for value in values)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                combined.append(values)
+        return [tuple(to_output(value, ctx) for value in row) for row in combined]
+
+    def describe(self) -> str:
+        """Describe the plan as readable text, SQL included."""
+        lines: list[str] = []
+        for index, pipeline in enumerate(self.pipelines):
+            if index:
+                lines.append("UNION ALL" if self.union_all[index - 1] else "UNION")
+            lines.extend(pipeline.describe())
+        return "\n".join(lines)
+
+
+_PLAIN = frozenset({int, str, float, bool, type(None)})
+
+
+def to_output(value: Any, ctx: Context) -> Any:
+    """Turn a value of a running query into what callers get.
+
+    :param value: a query value, possibly holding node, relationship or path references.
+    :param ctx: the run, whose cache holds the entities' data (deleted ones included).
+    :returns: the value with Substrate, Relationship and Path objects in place of references.
+    :raises EntityNotFound: for a reference to an entity that never existed.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is NodeRef:
+        return ctx.node(value, allow_deleted=True)
+    if kind is RelRef:
+        return ctx.rel(value, allow_deleted=True)
+    if kind is list:
+        return [to_output(item, ctx) for item in value]
+    if kind is dict:
+        return {key: to_output(item, ctx) for key, item in value.items()}
+    if kind is PathRef:
+        return Path(
+            tuple(ctx.node(node, allow_deleted=True) for node in value.nodes),
+            tuple(ctx.rel(rel, allow_deleted=True) for rel in value.rels),
+        )
+    return value
+
+
