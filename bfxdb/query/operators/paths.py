@@ -1,4 +1,4 @@
-"""shortestPath and allShortestPaths: breadth-first search, one SQL query per level."""
+"""shortestPath and allShortestPaths: the shared breadth-first search, one SQL query per level."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...errors import QuerySemanticError
+from ...graph import breadth_first
 from ...identity import to_signed, to_unsigned
 from .. import ast
 from ..compiler import DEFAULT_MAX_HOPS
@@ -74,21 +75,13 @@ class ShortestPart:
         if source.id == target.id:
             return [PathRef((source,), ())] if self.low == 0 else []
         parents: dict[int, list[tuple[int, int]]] = {source.id: []}
-        frontier = [source.id]
-        for _ in range(self.high):
-            reached: dict[int, list[tuple[int, int]]] = {}
-            for rel_id, near, far in self._step(frontier, ctx):
-                if far in parents:
-                    continue
-                reached.setdefault(far, []).append((near, rel_id))
-            if not reached:
-                return []
-            parents.update(reached)
-            ctx.tick(len(reached))
-            if target.id in reached:
+        for level in breadth_first([source.id], lambda frontier: self._step(frontier, ctx), self.high):
+            ctx.tick(len(level.reached))
+            for node, arrivals in level.reached.items():
+                parents[node] = [(near, rel_id) for rel_id, near in arrivals]
+            if target.id in level.reached:
                 walks = self._unwind(parents, source.id, target.id)
                 return [_path(walk) for walk in (walks if self.all else walks[:1])]
-            frontier = list(reached)
         return []
 
     def _step(self, frontier: list[int], ctx: Context) -> list[tuple[int, int, int]]:
