@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import timeit
 
-from bfxdb.expressions import compile_expression
+from bfxdb.sandbox import compile_expression
 
 from .common import interleaved_medians, print_table
 

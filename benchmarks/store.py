@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import bfxdb
-from bfxdb.expressions import compile_expression
 from bfxdb.identity import to_signed
+from bfxdb.sandbox import compile_expression
 
 from .common import interleaved_medians, per_call_us, print_table
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
 
-from . import expressions
+from . import sandbox
 from .dimensions import PART_TO_WHOLE, Dimension, divide
 from .errors import ExpressionError, InvalidInput, NotFound, ReadOnlyError
 from .identity import assign_identity, format_id, parse_id, random_id, to_signed
@@ -250,7 +250,7 @@ class Database:
         expression_type, expression_code = expression
         if expression_type is None or expression_code is None:
             raise ExpressionError(f"substrate {format_id(identity)} has no expression to invoke")
-        compiled = expressions.compile_expression(expression_type, expression_code)
+        compiled = sandbox.compile_expression(expression_type, expression_code)
         with self._guard:
             return compiled.invoke(dict(parameters) if parameters else {})
 
@@ -483,7 +483,7 @@ def _check_expression(expression_type: str | None, expression_code: str | None) 
     expression_type = "lambda" if expression_type is None else expression_type
     if not isinstance(expression_type, str):
         raise InvalidInput("expression_type must be a string")
-    expressions.compile_expression(expression_type, expression_code)
+    sandbox.compile_expression(expression_type, expression_code)
     return expression_type, expression_code
 
 

@@ -199,9 +199,9 @@ def _no_deadline() -> None:
 
 
 def _register() -> None:
-    from .. import expressions
+    from .. import sandbox
 
-    expressions.register_expression_type("cypher", compile_cypher_expression)
+    sandbox.register_expression_type("cypher", compile_cypher_expression)
 
 
 _register()

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import sandbox
 from ..errors import QueryArgumentError
 from ..identity import format_id
 from .aggregates import AGGREGATES, Accumulator
@@ -88,9 +89,7 @@ def _invoke(ctx: Context, args: list) -> Any:
     node = ctx.node(value)
     if node.expression_type is None or node.expression_code is None:
         raise QueryArgumentError(f"substrate {node.substrate_id} has no expression", "InvalidArgumentValue")
-    from .. import expressions  # imported late: the sandbox imports this package for "cypher"
-
-    compiled = expressions.compile_expression(node.expression_type, node.expression_code)
+    compiled = sandbox.compile_expression(node.expression_type, node.expression_code)
     return to_input(compiled.invoke(parameters))
 
 
