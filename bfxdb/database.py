@@ -12,7 +12,7 @@ from .dimensions import PART_TO_WHOLE, Dimension, divide
 from .errors import ExpressionError, InvalidInput, NotFound, ReadOnlyError
 from .identity import assign_identity, format_id, parse_id, random_id, to_signed
 from .model import Relationship, Substrate
-from .query import BUILTINS, Result, make_procedure, prepare
+from .query import BUILTINS, Result, compile_cypher_expression, make_procedure, prepare
 from .storage import (
     BULK_BATCH,
     DEFAULT_TIMEOUT,
@@ -66,6 +66,8 @@ class Database:
         self._guard = store.guard
         self.query_timeout = query_timeout
         self._catalogue = BUILTINS
+        # The composition root: the query engine's Cypher expressions are the sandbox's "cypher" type.
+        sandbox.register_expression_type("cypher", compile_cypher_expression)
 
     @property
     def path(self) -> str:

@@ -197,11 +197,3 @@ def compile_cypher_expression(code: str) -> Callable[[dict], Any]:
 def _no_deadline() -> None:
     """The sandbox bounds expression time itself."""
 
-
-def _register() -> None:
-    from .. import sandbox
-
-    sandbox.register_expression_type("cypher", compile_cypher_expression)
-
-
-_register()

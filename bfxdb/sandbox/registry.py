@@ -30,8 +30,9 @@ A compiled expression holds up to about 150 bytes of closures per character of c
 class ExpressionTypes:
     """A table of expression types, each name with its compiler, and a cache of the expressions compiled.
 
-    A table knows the sandbox's own types, ``constant`` and ``lambda``; others, such as
-    the query engine's ``cypher``, are registered.
+    A table knows the sandbox's own types, ``constant`` and ``lambda``. Others, such as
+    the query engine's ``cypher``, are registered by whoever assembles the application
+    (``bfxdb.database`` does it for every Database it opens), never by importing a module.
     """
 
     __slots__ = ("_compilers", "_cache", "names")

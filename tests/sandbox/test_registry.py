@@ -1,9 +1,18 @@
-"""Tests for the expression types: the cache, and registering a type."""
+"""Tests for the expression types: the cache, registering a type, and the explicit wiring of "cypher"."""
 
 from __future__ import annotations
 
-import pytest
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
+from bfxdb.web import create_app
+
+import bfxdb
 from bfxdb.errors import ExpressionError, ExpressionLimitExceeded, ExpressionRejected, InvalidInput, QuerySyntaxError
 from bfxdb.sandbox import (
     EXPRESSION_TYPES,
@@ -18,6 +27,8 @@ from bfxdb.sandbox import (
     supported_types,
 )
 
+BFXDB = Path(bfxdb.__file__).resolve().parent
+REPO = Path(__file__).resolve().parents[2]
 MULTIPLY = 'lambda **kw: kw.get("x", 0) * kw.get("y", 0)'
 
 
@@ -156,3 +167,82 @@ def test_bad_registrations_are_refused(types, name, compiler):
         types.register(name, compiler)
     with pytest.raises(InvalidInput):
         register_expression_type(name, compiler)
+
+
+# --- "cypher" is wired by the Database, not by importing anything ------------------------------
+
+# A fresh interpreter: in this one, an earlier test's Database has registered "cypher" already.
+FRESH = r"""
+import json
+import bfxdb.query
+import bfxdb.sandbox
+from bfxdb.errors import ExpressionRejected
+
+report = {"after_import": list(bfxdb.sandbox.supported_types())}
+try:
+    bfxdb.sandbox.compile_expression("cypher", "$x * $y")
+except ExpressionRejected as exc:
+    report["compile_before_connect"] = str(exc)
+import bfxdb
+with bfxdb.connect() as db:
+    node = db.create_substrate("cypher", "$x * $y + size($items)")
+    report["after_connect"] = list(bfxdb.sandbox.supported_types())
+    report["invoke"] = db.invoke(node.identity, {"x": 6, "y": 7, "items": [1, 2]})
+    report["cypher_invoke"] = db.query("MATCH (n) RETURN invoke(n, {x: 2, y: 3, items: []})").scalar()
+print(json.dumps(report))
+"""
+
+
+def test_importing_the_sandbox_and_the_query_engine_registers_no_cypher_type():
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    child = subprocess.run(
+        [sys.executable, "-c", FRESH], capture_output=True, text=True, timeout=120, check=True, env=environment
+    )
+    report = json.loads(child.stdout)
+    assert report["after_import"] == ["constant", "lambda"]
+    assert "unknown expression type 'cypher'" in report["compile_before_connect"]
+    assert report["after_connect"] == ["constant", "cypher", "lambda"]
+    assert report["invoke"] == 44
+    assert report["cypher_invoke"] == 6
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Name every module a source file imports, relative imports resolved against the bfxdb package."""
+    package = ".".join(path.relative_to(BFXDB.parent).with_suffix("").parts[:-1])
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(part for part in (base, node.module) if part)
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_the_sandbox_does_not_import_the_query_engine():
+    for path in sorted((BFXDB / "sandbox").glob("*.py")):
+        imported = _imported_modules(path)
+        assert not {name for name in imported if name == "bfxdb.query" or name.startswith("bfxdb.query.")}, path
+
+
+def test_the_query_engine_registers_no_expression_type():
+    for path in sorted((BFXDB / "query").rglob("*.py")):
+        assert "register_expression_type" not in path.read_text(encoding="utf-8"), path
+        assert "bfxdb.sandbox.registry" not in _imported_modules(path), path
+
+
+def test_cypher_substrates_work_over_http(tmp_path):
+    with bfxdb.connect(tmp_path / "api.db") as db:
+        client = create_app(db).test_client()
+        created = client.post(
+            "/api/v1/substrates", json={"expression_type": "cypher", "expression_code": "$x * $y"}
+        )
+        assert created.status_code == 201, created.get_json()
+        substrate_id = created.get_json()["substrate_id"]
+        invoked = client.post(f"/api/v1/substrates/{substrate_id}/invoke", json={"parameters": {"x": 6, "y": 7}})
+        assert invoked.status_code == 200, invoked.get_json()
+        assert invoked.get_json()["result"] == 42
+        refused = client.post("/api/v1/substrates", json={"expression_type": "cypher", "expression_code": "n.name"})
+        assert refused.status_code == 400
