@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from bfxdb.errors import ExpressionError, ExpressionLimitExceeded
 
@@ -33,9 +34,10 @@ class CompiledExpression:
         :raises ExpressionLimitExceeded: a time, size or depth limit was reached.
         :raises ExpressionError: the evaluation failed or its result is not a JSON value.
         """
-        env = parameters if type(parameters) is dict else _parameters_dict(parameters)
+        if type(parameters) is not dict:
+            parameters = _parameters_dict(parameters)
         try:
-            result = self._function(env)
+            result = self._function(parameters)
         except ExpressionError:
             raise
         except Exception as exc:
@@ -67,18 +69,21 @@ def checked_result(value: object) -> object:
         raise ExpressionError(f"the result {value!r} is not a JSON number")
     limit = limits.MAX_RESULT_SIZE
     size = 0
-    pending = [value]
+    # Any: each item is dispatched on `kind`, its exact type read once (the loop is hot for big results);
+    # mypy cannot carry that test over to the item.
+    pending: list[Any] = [value]
     # Iterative, and stopped by the size limit, so deep or cyclic parameters passed through end too.
     while pending and size <= limit:
         item = pending.pop()
+        kind = type(item)
         size += 1
-        if type(item) is str:
+        if kind is str:
             size += len(item)
-        elif type(item) is list:
+        elif kind is list:
             size += len(item)
             if size <= limit:
                 pending.extend(item)
-        elif type(item) is dict:
+        elif kind is dict:
             size += len(item)
             if size <= limit:
                 for key, member in item.items():
@@ -88,10 +93,10 @@ def checked_result(value: object) -> object:
                         )
                     size += len(key)
                     pending.append(member)
-        elif type(item) is float:
+        elif kind is float:
             if item - item != 0.0:
                 raise ExpressionError(f"the result contains {item!r}, which is not a JSON number")
-        elif type(item) not in JSON_SCALARS:
+        elif kind not in JSON_SCALARS:
             raise ExpressionError(f"the result contains a {type_name(item)}, which is not a JSON value")
     if size > limit:
         raise ExpressionLimitExceeded(f"the result holds more than {limit:,} values and characters")

@@ -530,8 +530,9 @@ class _LambdaCompiler:
 
             return sliced
         index = self.operand(node.slice)
-        if self._kw_only and value is whole_env and isinstance(index, Constant) and type(index.value) is str:
-            key = index.value
+        if self._kw_only and value is whole_env and isinstance(index, Constant):
+            # Any: the key is whichever constant the text holds, and a Python caller's dict may hold such keys.
+            key: Any = index.value
 
             def parameter(env: Parameters) -> object:
                 try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from bfxdb.errors import ExpressionLimitExceeded
 
@@ -129,16 +130,18 @@ def deep_size(value: object, limit: int) -> int:
     :returns: the count, or a number over limit.
     """
     total = 0
-    pending = [value]
+    # Any: each item is dispatched on `kind`, its exact type read once; mypy cannot carry that over to the item.
+    pending: list[Any] = [value]
     while pending and total <= limit:
         item = pending.pop()
-        if type(item) is str:
+        kind = type(item)
+        if kind is str:
             total += len(item)
-        elif type(item) is list:
+        elif kind is list:
             total += len(item)
             if total <= limit:
                 pending.extend(item)
-        elif type(item) is dict:
+        elif kind is dict:
             total += len(item)
             if total <= limit:
                 pending.extend(item)
