@@ -219,6 +219,7 @@ def test_text_python_cannot_encode_is_refused():
         ("lambda x: x[5]", {"x": [1]}, "list index out of range"),
         ("lambda x: x['k']", {"x": {}}, "key 'k' not found"),
         ("lambda **kw: kw['k']", {}, "parameter 'k' was not given (line 1, column 14)"),
+        ("lambda **kw: kw[1]", {}, "parameter 1 was not given (line 1, column 14)"),
         ("lambda x: x.get('a')", {"x": 1}, "a value of type int has no method 'get'"),
         ("lambda x: math.sqrt(x)", {"x": -1}, "invalid value: math domain error"),
         ("lambda x: math.exp(x)", {"x": 1000}, "number out of range"),

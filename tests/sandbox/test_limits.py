@@ -130,3 +130,19 @@ def test_big_inputs_to_costly_functions_are_refused(monkeypatch):
     monkeypatch.setattr(limits, "MAX_SEQUENCE_LENGTH", 10)
     with pytest.raises(ExpressionLimitExceeded, match="the input to sorted"):
         run("lambda x: sorted(x)", {"x": list(range(11))})
+
+
+def test_changing_an_integer_limit_takes_effect_at_once(monkeypatch):
+    compiled = compile_expression("lambda", "lambda x: x * x")
+    assert compiled.invoke({"x": 2**40}) == 2**80
+    monkeypatch.setattr(limits, "MAX_INT_BITS", 64)
+    with pytest.raises(ExpressionLimitExceeded, match="the limit is 64"):
+        compiled.invoke({"x": 2**40})
+    with pytest.raises(ExpressionRejected, match="over the limit of 64"):
+        compile_expression("lambda", f"lambda: {2**70}")
+
+
+def test_changing_the_nesting_limit_applies_to_later_compilations(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_NESTING_DEPTH", 5)
+    with pytest.raises(ExpressionRejected, match="nests more than 5 levels deep"):
+        compile_expression("lambda", "lambda x: [[[[[x]]]]]")
