@@ -1,4 +1,4 @@
-"""Procedures for CALL: their signatures, the built-in ones, per-database catalogues, and the CALL operator."""
+"""Procedures for CALL: their signatures, the built-in ones, and per-database catalogues."""
 
 from __future__ import annotations
 
