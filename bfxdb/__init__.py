@@ -48,7 +48,7 @@ from .graph import neighbours
 from .identity import fingerprint, format_id, parse_id
 from .maintenance import CheckReport, GraphStats, backup, check, graph_stats, property_keys
 from .model import Path, Relationship, Substrate
-from .query import has_code, split_statements
+from .query import Result, has_code, split_statements
 from .query import prepare as _prepare
 from .rendering import to_json_value, to_text
 
@@ -101,6 +101,7 @@ __all__ = [
     "QueryTypeError",
     "ReadOnlyError",
     "Relationship",
+    "Result",
     "StorageError",
     "Substrate",
     "__version__",
