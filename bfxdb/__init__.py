@@ -14,6 +14,7 @@ from .errors import (
     InvalidId,
     InvalidInput,
     NotFound,
+    NotJson,
     ParameterMissing,
     ProcedureError,
     ProcedureFailed,
@@ -46,6 +47,7 @@ from .formats import DEFAULT_BATCH as DEFAULT_IMPORT_BATCH
 from .formats import format_for as export_format_for
 from .graph import neighbours
 from .identity import fingerprint, format_id, parse_id
+from .jsontext import decode_json
 from .maintenance import CheckReport, GraphStats, backup, check, graph_stats, property_keys
 from .model import Path, Relationship, Substrate
 from .query import Result, has_code, split_statements
@@ -86,6 +88,7 @@ __all__ = [
     "ImportReport",
     "InvalidId",
     "InvalidInput",
+    "NotJson",
     "NotFound",
     "ParameterMissing",
     "Path",
@@ -108,6 +111,7 @@ __all__ = [
     "backup",
     "check",
     "connect",
+    "decode_json",
     "export",
     "export_format_for",
     "fingerprint",

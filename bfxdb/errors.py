@@ -22,6 +22,12 @@ class InvalidInput(BfxError, ValueError):
     http_status = 400
 
 
+class NotJson(InvalidInput):
+    """Text that should be JSON is not: malformed, not UTF-8, not Unicode, NaN or Infinity, or nested too deeply."""
+
+    code = "invalid_json"
+
+
 class InvalidId(InvalidInput):
     """An identity is not a 64-bit unsigned integer or its hex form."""
 

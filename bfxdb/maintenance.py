@@ -10,40 +10,13 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .database import Database
 from .errors import InvalidInput
-from .storage import SQLITE_VERSION
+from .storage import GraphStats
 
 #: How many problems of one kind `check` lists before it only counts them.
 MAX_LISTED = 20
-
-
-@dataclass
-class GraphStats:
-    """What `bfxdb stats` shows: counts by label and type, indexes and the file's vital numbers."""
-
-    path: str
-    schema_version: int
-    substrates: int
-    relationships: int
-    labels: dict[str, int]
-    unlabelled: int
-    rel_types: dict[str, int]
-    expressions: dict[str, int]
-    property_indexes: list[dict[str, Any]]
-    file_bytes: int
-    wal_bytes: int
-    page_size: int
-    page_count: int
-    freelist_count: int
-    journal_mode: str
-    sqlite_version: str = SQLITE_VERSION
-
-    def to_dict(self) -> dict[str, Any]:
-        """Render as plain JSON values."""
-        return dict(self.__dict__)
 
 
 def graph_stats(db: Database) -> GraphStats:
@@ -52,7 +25,7 @@ def graph_stats(db: Database) -> GraphStats:
     :returns: a GraphStats read from one consistent snapshot.
     :raises DatabaseCorrupt: if the file is damaged where the counts must read.
     """
-    return GraphStats(path=db.path, **db.store.graph_figures())
+    return db.store.graph_stats()
 
 
 def property_keys(db: Database, sample: int = 10_000) -> dict[str, list[str]]:

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import request
 
+import bfxdb
+
 from .errors import InvalidJson, SchemaViolation
 
 #: Deepest nesting of lists and objects accepted in a request: far past any sane document, and far
@@ -94,7 +96,7 @@ def json_body(schema: Mapping[str, Any], *, optional: bool = False) -> dict[str,
         raise SchemaViolation("the request body must be a JSON object", location="body")
     try:
         text = raw.decode("utf-8")
-        value = decode_json(text)
+        value = bfxdb.decode_json(text, MAX_NESTING)
     except (UnicodeDecodeError, ValueError) as error:
         raise InvalidJson(f"the request body is not valid JSON: {error}") from None
     # A JSON \ud800-style escape decodes to a lone surrogate, which SQLite cannot store.
@@ -102,44 +104,6 @@ def json_body(schema: Mapping[str, Any], *, optional: bool = False) -> dict[str,
         check_encodable(value, "body")
     validate(value, schema)
     return value
-
-
-def decode_json(text: str) -> Any:
-    """Decode strict JSON: unlike Python's default, ``NaN`` and ``Infinity`` are refused.
-
-    :raises ValueError: for anything that is not JSON, or that nests deeper than Python can follow.
-    """
-    try:
-        value = json.loads(text, parse_constant=_refuse_constant)
-    except RecursionError:
-        value = None
-        depth = MAX_NESTING + 1
-    else:
-        # Counting brackets is C-fast; only text with that many can nest past the limit.
-        depth = _depth(value) if text.count("[") + text.count("{") > MAX_NESTING else 0
-    if depth > MAX_NESTING:
-        raise ValueError(f"the JSON nests deeper than {MAX_NESTING} levels")
-    return value
-
-
-def _depth(value: Any) -> int:
-    """Measure how deeply lists and objects nest, without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            item = item.values()
-        elif not isinstance(item, list):
-            continue
-        deepest = max(deepest, level)
-        if deepest > MAX_NESTING:
-            return deepest
-        stack.extend((child, level + 1) for child in item)
-    return deepest
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def check_encodable(value: Any, where: str) -> None:
@@ -218,7 +182,7 @@ def query_json_object(name: str) -> dict[str, Any] | None:
     if text is None:
         return None
     try:
-        value = decode_json(text)
+        value = bfxdb.decode_json(text, MAX_NESTING)
     except ValueError:
         raise SchemaViolation(f"query parameter {name} must be a JSON object", location=name) from None
     if not isinstance(value, dict):

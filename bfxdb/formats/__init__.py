@@ -5,6 +5,7 @@ Each format has one module that reads it and writes it (`csv`, `ndjson`, `graphm
 `exporter` writes a whole database through the writers. Use the names exported here.
 """
 
+from ..errors import NotJson
 from .csv import DEFAULT_ARRAY_DELIMITER
 from .cypher_dump import cypher_literal, cypher_name
 from .exporter import EXPORT_FORMATS, ExportReport, export, format_for
@@ -20,7 +21,7 @@ from .loader import (
     parse_group,
     plan_sources,
 )
-from .ndjson import InvalidRecord, NotJson, Record
+from .ndjson import InvalidRecord, Record
 from .ndjson import parse_line as parse_ndjson_line
 from .ndjson import read_records as read_ndjson_records
 from .rows import BadRowError, Source, import_identity

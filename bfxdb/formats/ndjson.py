@@ -19,8 +19,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotJson
 from ..identity import format_id, parse_id
+from ..jsontext import decode_json
 from ..model import Relationship, Substrate
 from .files import Meter
 from .rows import BadRow, Row, Source
@@ -50,24 +51,10 @@ _RELATIONSHIP_FIELDS = frozenset(
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-class NotJson(InvalidInput):
-    """A line of an NDJSON stream is not JSON text: malformed, not UTF-8, or not valid Unicode."""
-
-    code = "invalid_json"
-
-
 class InvalidRecord(InvalidInput):
     """A line of an NDJSON stream is JSON but not a substrate or relationship record."""
 
     code = "validation_error"
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-#: Strict JSON: Python's decoder would take NaN and Infinity, which JSON has not.
-_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +90,9 @@ def parse_line(line: str | bytes, *, max_depth: int | None = None) -> tuple[str,
     if not text.strip():
         return None
     try:
-        value = _DECODER.decode(text)
-    except ValueError as error:
+        value = decode_json(text, max_depth)
+    except NotJson as error:
         raise NotJson(f"not JSON: {error}") from None
-    except RecursionError:
-        raise NotJson("not JSON: it nests too deeply to be read") from None
-    # Counting brackets is C-fast; only text with that many can nest past the limit.
-    if max_depth is not None and text.count("[") + text.count("{") > max_depth and _depth(value) > max_depth:
-        raise NotJson(f"not JSON: it nests deeper than {max_depth} levels")
     if "\\u" in text and _SURROGATE_ESCAPE.search(text):
         for key, item in value.items() if isinstance(value, dict) else ():
             _check_unicode(key, "a field name")
@@ -218,20 +200,6 @@ def relationship_record(relationship: Relationship) -> dict[str, Any]:
 def dumps(record: dict[str, Any]) -> str:
     """Serialise one record as a single line (no trailing newline), keeping non-ASCII text readable."""
     return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-def _depth(value: Any) -> int:
-    """Measure how deeply lists and objects nest, without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            item = item.values()
-        elif not isinstance(item, list):
-            continue
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in item)
-    return deepest
 
 
 def _check_unicode(value: Any, where: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import StorageError
 from .backend import Backend, Cursor
-from .maintenance import FileCheck, GraphFigures
+from .maintenance import FileCheck, GraphStats
 from .quoting import is_simple_key, json_path_literal, quote_identifier
 from .rows import (
     MAX_METADATA_BYTES,
@@ -66,7 +66,7 @@ __all__ = [
     "Backend",
     "Cursor",
     "FileCheck",
-    "GraphFigures",
+    "GraphStats",
     "SQLiteStore",
     "check_labels",
     "check_name",

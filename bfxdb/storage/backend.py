@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from ..model import Relationship, Substrate
-from .maintenance import FileCheck, GraphFigures
+from .maintenance import FileCheck, GraphStats
 
 
 class Cursor(Protocol):
@@ -225,7 +225,7 @@ class Backend(Protocol):
         """Stream every relationship in identity order; inside a read transaction for one snapshot."""
         ...
 
-    def graph_figures(self) -> GraphFigures:
+    def graph_stats(self) -> GraphStats:
         """Count entities by label, type and expression kind, and measure the file, in one snapshot."""
         ...
 

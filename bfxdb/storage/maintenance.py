@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol, TypedDict, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ..errors import DatabaseCorrupt
 from ..identity import format_id, to_unsigned
@@ -22,9 +22,11 @@ _RELATIONSHIPS_SQL = f"SELECT {', '.join(RELATIONSHIP_FIELDS)} FROM relationship
 Row = TypeVar("Row")
 
 
-class GraphFigures(TypedDict):
-    """The figures of a file that `bfxdb stats` shows, as one read transaction saw them."""
+@dataclass
+class GraphStats:
+    """What `bfxdb stats` shows: counts by label and type, indexes and the file's vital numbers."""
 
+    path: str
     schema_version: int
     substrates: int
     relationships: int
@@ -39,6 +41,11 @@ class GraphFigures(TypedDict):
     page_count: int
     freelist_count: int
     journal_mode: str
+    sqlite_version: str = sqlite3.sqlite_version
+
+    def to_dict(self) -> dict[str, Any]:
+        """Render as plain JSON values."""
+        return dict(self.__dict__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +83,7 @@ class FileMaintenance:
         """Stream every relationship in identity order; run inside a read transaction for one snapshot."""
         return _stream(self, _RELATIONSHIPS_SQL, relationship_from_row)
 
-    def graph_figures(self: _Store) -> GraphFigures:
+    def graph_stats(self: _Store) -> GraphStats:
         """Count substrates by label, relationships by type and expressions by kind, and measure the file.
 
         :returns: the figures, read in one transaction.
@@ -90,7 +97,8 @@ class FileMaintenance:
             return {name: count for name, count in _rows(self, sql)}
 
         with self.transaction(write=False):
-            return GraphFigures(
+            return GraphStats(
+                path=self.path,
                 schema_version=self.schema_version(),
                 substrates=scalar("SELECT count(*) FROM substrates"),
                 relationships=scalar("SELECT count(*) FROM relationships"),
