@@ -22,7 +22,13 @@ ROOMS = ("bfxdb.storage", "bfxdb.sandbox", "bfxdb.query", "bfxdb.formats", "bfxd
 PUBLIC_API = ("bfxdb.database", "bfxdb.maintenance", "bfxdb.rendering")
 #: The ground floor: used by every room, using nothing of bfxdb but each other.
 GROUND = (
-    "bfxdb.errors", "bfxdb.identity", "bfxdb.model", "bfxdb.dimensions", "bfxdb.graph", "bfxdb.interop", "bfxdb.jsontext"
+    "bfxdb.errors",
+    "bfxdb.identity",
+    "bfxdb.model",
+    "bfxdb.dimensions",
+    "bfxdb.graph",
+    "bfxdb.interop",
+    "bfxdb.jsontext",
 )
 #: What each room below the public API must never import: data flows one way, downwards
 #: (the query engine may use the sandbox, for Cypher's invoke(); never the other way round).
