@@ -317,11 +317,13 @@ class _PatternCompiler:
         return hop
 
     def seed_score(self, name: str) -> int:
+        """Rank a walk's end as its seed: an id, then a property filter (an index may serve it), a label."""
         node = self.nodes[name]
         if node.bound or node.pushed_id is not None:
+            return 3
+        if any(name == filtered_name for filtered_name, _, _ in self.node_filters):
             return 2
-        filtered = any(name == filtered_name for filtered_name, _, _ in self.node_filters)
-        return 1 if node.labels or filtered else 0
+        return 1 if node.labels else 0
 
     # ------------------------------------------------------------ node identities
 
@@ -442,9 +444,17 @@ class _PatternCompiler:
         low, high = bounds
         seed_name, far_name = (hop.right, hop.left) if hop.seed_right else (hop.left, hop.right)
         seed, far = self.nodes[seed_name], self.nodes[far_name]
-        seed_where = []
+        seed_where: list = []
         labels = list(seed.labels)
-        if seed.id_param and not labels and low >= 1:
+        seed_filters = [(key, evaluator) for name, key, evaluator in self.node_filters if name == seed_name]
+        if seed_filters and not seed.id_param:
+            # Filter the seed rows themselves, with the property expression the indexes are built
+            # on, rather than walking from every candidate and filtering the walks' starts; the
+            # labels stay EXISTS tests so that SQLite prefers the property index (see place_node).
+            seed_from = "s.identity, s.identity, 0{} FROM substrates AS s"
+            for key, evaluator in seed_filters:
+                seed_where.append(self.new_filter("s.metadata", key, evaluator, seed_name, "node"))
+        elif seed.id_param and not labels and low >= 1:
             # No need to look the seed up: only its relationships matter, and a foreign key
             # guarantees that an id without a substrate has none.
             seed_from = f"{seed.id_param}, {seed.id_param}, 0{{}}"
@@ -475,20 +485,22 @@ class _PatternCompiler:
         types = self.type_condition("e", hop.rel.types)
         if types:
             step_where.append(types)
-        seed_sql = " WHERE " + " AND ".join(seed_where) if seed_where else ""
+        seed_sql = [" WHERE ", *_joined(seed_where, " AND ")] if seed_where else []
         if hop.reach:
             cte: list = [
-                f"{v}(start, node, depth) AS (SELECT {seed_from.format('')}{seed_sql} "
-                f"UNION SELECT {v}.start, {nxt}, {v}.depth + 1 FROM {v} JOIN relationships AS e ON {step} WHERE "
+                f"{v}(start, node, depth) AS (SELECT {seed_from.format('')}",
+                *seed_sql,
+                f" UNION SELECT {v}.start, {nxt}, {v}.depth + 1 FROM {v} JOIN relationships AS e ON {step} WHERE ",
             ]
         else:
             step_where.append(f"instr({v}.rels, ',' || e.identity || ',') = 0")
             for key, evaluator in hop.filters:
                 step_where.append(self.new_filter("e.metadata", key, evaluator, hop.name, "varlen"))
             cte = [
-                f"{v}(start, node, depth, rels) AS (SELECT {seed_from.format(_EMPTY_PATH)}{seed_sql} "
-                f"UNION ALL SELECT {v}.start, {nxt}, {v}.depth + 1, {v}.rels || e.identity || ',' "
-                f"FROM {v} JOIN relationships AS e ON {step} WHERE "
+                f"{v}(start, node, depth, rels) AS (SELECT {seed_from.format(_EMPTY_PATH)}",
+                *seed_sql,
+                f" UNION ALL SELECT {v}.start, {nxt}, {v}.depth + 1, {v}.rels || e.identity || ',' "
+                f"FROM {v} JOIN relationships AS e ON {step} WHERE ",
             ]
         cte.extend(_joined(step_where, " AND "))
         cte.append(")")

@@ -142,6 +142,33 @@ def test_walk_starts_from_the_more_constrained_end():
     assert "FROM substrate_labels AS s WHERE s.label = :c" in sql
 
 
+def test_walk_is_seeded_from_the_rows_of_an_inline_property_filter():
+    plan = first_match_plan("MATCH (a:Person {pid: $p})-[:KNOWS*1..3]->(c) RETURN count(DISTINCT c)")
+    pid = "json_extract(s.metadata, '$.\"pid\"')"
+    assert plan.render(("str", "str")).startswith(
+        "WITH RECURSIVE v2(start, node, depth) AS (SELECT s.identity, s.identity, 0 FROM substrates AS s "
+        f"WHERE ({pid} = :f1 AND json_type(s.metadata, '$.\"pid\"') = 'text') "
+        "AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = s.identity AND l.label = :c5) "
+        "UNION SELECT v2.start, e.target, v2.depth + 1 FROM v2 JOIN relationships AS e ON e.source = v2.node "
+        "WHERE v2.depth < :c6 AND e.rel_type = :c7)"
+    )
+    assert plan.params == {"c4": "Person", "c5": "Person", "c6": 3, "c7": "KNOWS", "c8": 1}
+    assert [flt.column for flt in plan.filters] == ["n3.metadata", "s.metadata"]
+
+
+def test_walk_is_seeded_from_a_where_equality_at_its_far_end_and_walks_backwards():
+    plan = first_match_plan("MATCH (c)-[:KNOWS*1..2]->(a:Person) WHERE a.pid = 'p5' RETURN DISTINCT c")
+    sql = plan.render(("str", "str"))
+    assert "FROM substrates AS s WHERE (json_extract(s.metadata, '$.\"pid\"') = :f1 " in sql
+    assert "SELECT v2.start, e.source, v2.depth + 1 FROM v2 JOIN relationships AS e ON e.target = v2.node" in sql
+
+
+def test_a_property_filter_outranks_a_label_as_the_seed():
+    sql = first_match_plan("MATCH (a:Person)-[:KNOWS*1..2]->(b {pid: 'p1'}) RETURN a").render(("str", "str"))
+    assert "JOIN relationships AS e ON e.target = v2.node" in sql
+    assert "FROM substrates AS s WHERE (json_extract(s.metadata, '$.\"pid\"') = :f1" in sql
+
+
 def test_property_filters_render_per_value_kind():
     plan = first_match_plan("MATCH (n {name: $x}) RETURN n")
     text_filter = "(json_extract(n1.metadata, '$.\"name\"') = :f0 AND json_type(n1.metadata, '$.\"name\"') = 'text')"
