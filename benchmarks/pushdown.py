@@ -26,8 +26,8 @@ ANCHORED = "MATCH (a:Person {pid: 'p5'})-[:KNOWS*1..3]->(c) RETURN count(DISTINC
 ANCHORED_SPLIT = "MATCH (a:Person) WHERE a.pid = 'p5' MATCH (a)-[:KNOWS*1..3]->(c) RETURN count(DISTINCT c)"
 ANCHORED_SQL = (
     "WITH RECURSIVE reach(node, depth) AS ("
-    "SELECT s.identity, 0 FROM substrates AS s JOIN substrate_labels AS l ON l.substrate = s.identity "
-    "WHERE json_extract(s.metadata, '$.\"pid\"') = ? AND l.label = 'Person' "
+    "SELECT s.identity, 0 FROM substrates AS s WHERE json_extract(s.metadata, '$.\"pid\"') = ? "
+    "AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = s.identity AND l.label = 'Person') "
     "UNION SELECT r.target, reach.depth + 1 FROM reach JOIN relationships AS r "
     "ON r.source = reach.node AND r.rel_type = 'KNOWS' WHERE reach.depth < 3) "
     "SELECT count(DISTINCT node) FROM reach WHERE depth >= 1"

@@ -63,6 +63,8 @@ class MatchSpec:
     x evaluated on the incoming row.
     ``reach``: the consumer ignores duplicate rows, so directed variable-length hops without
     relationship or path variables may be walked as node reachability.
+    ``ordered``: node variables the consumer may ask SQL to order by a property of: they test
+    their labels with EXISTS, so that SQLite can walk a property index in order.
     """
 
     parts: tuple[ast.PatternPart, ...]
@@ -72,6 +74,7 @@ class MatchSpec:
     pushed_ids: tuple[tuple[str, Evaluator], ...] = ()
     pushed_props: tuple[tuple[str, str, Evaluator], ...] = ()
     reach: bool = False
+    ordered: frozenset[str] = frozenset()
 
 
 def compile_match(spec: MatchSpec, compile_expr: Callable[[Any, frozenset[str]], Evaluator]) -> MatchPlan:
@@ -369,7 +372,7 @@ class _PatternCompiler:
             node.table = self.fresh("n")
             self.tables.append(f"substrates AS {node.table}")
             node.id_sql = f"{node.table}.identity"
-        filtered = any(name == node.name for name, _, _ in self.node_filters)
+        filtered = node.name in self.spec.ordered or any(name == node.name for name, _, _ in self.node_filters)
         if node.labels and not filtered:
             alias = self.fresh("l")
             self.tables.append(f"substrate_labels AS {alias}")
@@ -633,6 +636,8 @@ class _PatternCompiler:
             tuple(self.residual),
             count_exprs,
             {spec[1]: (spec[0], spec[2], spec[3]) for spec in decoders if spec[0] in ("node", "rel")},
+            {name: node.table for name, node in self.nodes.items() if node.table and not node.bound},
+            bool(self.conditions),
         )
 
 

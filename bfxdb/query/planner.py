@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import ProcedureNotFound, QuerySemanticError
+from ..storage import is_simple_key
 from . import ast
 from .aggregates import DUPLICATE_INSENSITIVE, Count
 from .compiler import ANON, MatchSpec, compile_match
@@ -25,6 +26,7 @@ from .operators import (
     MatchOp,
     MergeOp,
     OptionalOp,
+    OrderedLimit,
     Pipeline,
     ProjectionOp,
     QueryPlan,
@@ -195,7 +197,11 @@ def _plan_single(query: ast.SingleQuery, outer: frozenset[str], catalogue: Catal
         if isinstance(clause, ast.Match):
             op, new = _plan_match(clause, scope, after, following)
             first = index == 0 and not outer and isinstance(op, MatchOp)
-            pushdown = _count_pushdown(op, clause, following, first) or _direct_return(op, clause, following, first)
+            pushdown = (
+                _count_pushdown(op, clause, following, first)
+                or _direct_return(op, clause, following, first)
+                or _ordered_limit(op, clause, following, first)
+            )
             if pushdown is not None:
                 ops.append(pushdown)
                 columns = pushdown.columns
@@ -313,7 +319,9 @@ def _plan_match(clause: ast.Match, scope: list[str], after: Usage, following: An
     keep = None if usage.star else frozenset(usage.used & new_set)
     fetch = frozenset(new_set) if usage.star else frozenset(usage.data & new_set)
     reach = not clause.optional and _duplicate_insensitive(following)
-    spec = MatchSpec(parts, outer, fetch, keep, tuple(pushed_ids), tuple(pushed_props), reach)
+    ordered = _order_property(following)
+    order_hint = frozenset({ordered[0]}) & new_set if ordered else frozenset()
+    spec = MatchSpec(parts, outer, fetch, keep, tuple(pushed_ids), tuple(pushed_props), reach, order_hint)
     plan = compile_match(spec, compile_expression)
     where = compile_expression(_and_all(residual), outer | new_set) if residual else None
     return MatchOp(plan, clause.optional, where, tuple(new)), new
@@ -407,6 +415,11 @@ def _may_hold_aggregates(node: ast.Node) -> bool:
     )
 
 
+def _variable_name(expr: Any) -> str | None:
+    """Return the name of a bare variable, else None."""
+    return expr.name if isinstance(expr, ast.Variable) else None
+
+
 def _variable_argument(expr: Any, function: str) -> str | None:
     """Return ``v`` when ``expr`` is the call ``function(v)`` on a bare variable, else None.
 
@@ -471,6 +484,48 @@ def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
             return None
     projection_op = _plan_projection(projection, list(op.new), None, final=True)
     return DirectReturn(op, projection_op, tuple(outputs))
+
+
+def _ordered_limit(op: MatchOp, clause: ast.Match, following: Any, first: bool) -> OrderedLimit | None:
+    """Let SQL order and limit when a first MATCH feeds ``ORDER BY v.key LIMIT n`` (ascending, one key)."""
+    if not first or clause.optional or op.where is not None or not isinstance(following, (ast.With, ast.Return)):
+        return None
+    projection = following.projection
+    if projection.star or projection.distinct or projection.limit is None:
+        return None
+    if isinstance(following, ast.With) and following.where is not None:
+        return None
+    if any(contains_aggregate(item.expression) for item in projection.items):
+        return None
+    ordered = _order_property(following)
+    if ordered is None or ordered[0] not in op.plan.tables:
+        return None
+    final = isinstance(following, ast.Return)
+    return OrderedLimit(op, _plan_projection(projection, list(op.new), None, final), *ordered)
+
+
+def _order_property(following: Any) -> tuple[str, str] | None:
+    """Return (v, key) when a WITH/RETURN orders by the one key ``v.key`` ascending, a simple key of a variable."""
+    if not isinstance(following, (ast.With, ast.Return)) or len(following.projection.order_by) != 1:
+        return None
+    items = following.projection.items
+    sort = following.projection.order_by[0]
+    expr = sort.expression
+    if isinstance(expr, ast.Variable):
+        # ORDER BY names a column: it stands for that item's expression
+        named = [item.expression for item in items if (item.alias or item.text) == expr.name]
+        expr = named[0] if named else expr
+    if (
+        sort.descending
+        or not isinstance(expr, ast.PropertyAccess)
+        or not isinstance(expr.subject, ast.Variable)
+        or not is_simple_key(expr.key)
+    ):
+        return None
+    subject = expr.subject.name
+    if any((item.alias or item.text) == subject and _variable_name(item.expression) != subject for item in items):
+        return None  # the ORDER BY reads a column that hides the pattern's variable
+    return subject, expr.key
 
 
 # ---------------------------------------------------------------- projections

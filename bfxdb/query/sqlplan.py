@@ -130,6 +130,7 @@ class PropertyFilter:
 
 
 SELECT_LIST = -1  # segment marker: where the select list goes
+ORDER_LIMIT = "o"  # the parameter of run_ordered's LIMIT; no other parameter has this name
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +152,10 @@ class MatchPlan:
     residual: tuple[Callable[[dict, Context], bool], ...]
     count_exprs: dict[str, str]
     outputs: dict[str, tuple[str, int, bool]]
+    #: the substrates alias of each node variable that has one (e.g. "n1"), for ORDER BY in SQL
+    tables: dict[str, str] = field(default_factory=dict)
+    #: whether the SQL ends in a WHERE clause that more conditions can join with AND
+    has_where: bool = False
     _rendered: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _count_selects: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -230,6 +235,50 @@ class MatchPlan:
                 break
         ctx.tick(len(out) + 1)
         return out
+
+    def render_ordered(self, kinds: tuple[str, ...], variable: str, key: str) -> tuple[str, str]:
+        """Produce the SQL of run_ordered: the check for values ordered before strings, and the ordered rows."""
+        table = self.tables[variable]
+        path = json_path_literal(key)
+        value = f"json_extract({table}.metadata, {path})"
+        json_kind = f"json_type({table}.metadata, {path})"
+        base = self.render(kinds) + (" AND " if self.has_where else " WHERE ")
+        # json_extract gives lists and maps as their minified JSON text, which starts with [ or {:
+        # the two ranges let SQLite answer the check from a property index.
+        check = (
+            f"{base}(({value} >= '[' AND {value} < '\\') OR ({value} >= '{{' AND {value} < '|')) "
+            f"AND {json_kind} IN ('array', 'object') LIMIT 1"
+        )
+        ordered = f"{base}{value} >= '' AND {json_kind} = 'text' ORDER BY {value} LIMIT :{ORDER_LIMIT}"
+        return check, ordered
+
+    def run_ordered(self, row: dict, ctx: Context, variable: str, key: str, count: int) -> list[dict] | None:
+        """Match the first ``count`` rows in Cypher's ascending order of a node's string property.
+
+        Cypher orders lists and maps (temporal values are stored as maps) before strings, and
+        booleans, numbers and nulls after them; so the first rows by a string property are the
+        first string-valued rows when no row has a list or map there and at least ``count`` rows
+        have a string. Ties may come in any order, as Cypher allows.
+
+        :returns: the matches, or None when that cannot be shown (or a check must run in Python):
+            the caller then orders every match itself.
+        """
+        if self.residual:
+            return None
+        bound = self.bind(row, ctx)
+        if bound is None:
+            return []
+        params, kinds, python_filters = bound
+        if python_filters:
+            return None
+        check, ordered = self.render_ordered(kinds, variable, key)
+        if ctx.store.execute(check, params).fetchone() is not None:
+            return None
+        params[ORDER_LIMIT] = count
+        decoder = self.decoder
+        out = [new for sql_row in ctx.store.execute(ordered, params) if (new := decoder(sql_row, row, ctx)) is not None]
+        ctx.tick(len(out) + 1)
+        return out if len(out) == count else None
 
     def run_counts(self, row: dict, ctx: Context, counts: tuple[tuple[str | None, bool], ...]) -> list | None:
         """Count matches inside SQL: one value per (variable, or None for ``*``; distinct) pair.

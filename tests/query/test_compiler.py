@@ -11,7 +11,7 @@ import bfxdb
 from bfxdb.query import ast, prepare
 from bfxdb.query.compiler import MatchSpec, compile_match
 from bfxdb.query.evaluator import compile_expression
-from bfxdb.query.operators import CountPushdown, DirectReturn, MatchOp
+from bfxdb.query.operators import CountPushdown, DirectReturn, MatchOp, OrderedLimit
 from bfxdb.storage import is_simple_key, json_path_literal, quote_identifier
 
 NODE_COLUMNS = (
@@ -167,6 +167,45 @@ def test_a_property_filter_outranks_a_label_as_the_seed():
     sql = first_match_plan("MATCH (a:Person)-[:KNOWS*1..2]->(b {pid: 'p1'}) RETURN a").render(("str", "str"))
     assert "JOIN relationships AS e ON e.target = v2.node" in sql
     assert "FROM substrates AS s WHERE (json_extract(s.metadata, '$.\"pid\"') = :f1" in sql
+
+
+def test_order_by_a_string_property_with_limit_goes_into_sql():
+    op = prepare("MATCH (n:Person) RETURN n.pid ORDER BY n.pid LIMIT 3").plan.pipelines[0].ops[0]
+    assert isinstance(op, OrderedLimit)
+    plan = op.match.plan
+    check, ordered = plan.render_ordered((), "n", "pid")
+    pid = "json_extract(n1.metadata, '$.\"pid\"')"
+    head = (
+        f"SELECT {NODE_COLUMNS.format(a='n1')} FROM substrates AS n1 WHERE EXISTS "
+        "(SELECT 1 FROM substrate_labels AS l WHERE l.substrate = n1.identity AND l.label = :c2) AND "
+    )
+    assert ordered == (
+        f"{head}{pid} >= '' AND json_type(n1.metadata, '$.\"pid\"') = 'text' ORDER BY {pid} LIMIT :o"
+    )
+    assert check == (
+        f"{head}(({pid} >= '[' AND {pid} < '\\') OR ({pid} >= '{{' AND {pid} < '|')) "
+        "AND json_type(n1.metadata, '$.\"pid\"') IN ('array', 'object') LIMIT 1"
+    )
+    assert plan.params == {"c2": "Person"}
+
+
+def test_order_by_an_alias_of_the_property_is_pushed_and_other_orders_are_not():
+    def first_op(query: str):
+        return prepare(query).plan.pipelines[0].ops[0]
+
+    assert isinstance(first_op("MATCH (n) RETURN n.pid AS p ORDER BY p SKIP 2 LIMIT 3"), OrderedLimit)
+    assert isinstance(first_op("MATCH (n) WITH n ORDER BY n.pid LIMIT 3 RETURN n"), OrderedLimit)
+    for query in (
+        "MATCH (n) RETURN n.pid ORDER BY n.pid DESC LIMIT 3",
+        "MATCH (n) RETURN n.pid ORDER BY n.pid, n.x LIMIT 3",
+        "MATCH (n) RETURN n.pid ORDER BY n.pid",
+        "MATCH (n) RETURN DISTINCT n.pid ORDER BY n.pid LIMIT 3",
+        "MATCH (n) RETURN count(*) AS c, n.pid ORDER BY n.pid LIMIT 3",
+        "MATCH (n), (m) RETURN m AS n ORDER BY n.pid LIMIT 3",
+        "MATCH (n) WHERE n.x > 1 RETURN n.pid ORDER BY n.pid LIMIT 3",
+        "OPTIONAL MATCH (n) RETURN n.pid ORDER BY n.pid LIMIT 3",
+    ):
+        assert not isinstance(first_op(query), OrderedLimit), query
 
 
 def test_property_filters_render_per_value_kind():

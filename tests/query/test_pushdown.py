@@ -61,3 +61,36 @@ def test_fixed_hops_from_an_indexed_node_search_the_index(people):
 def test_explain_shows_the_seeded_sql(people):
     text = prepare("EXPLAIN MATCH (a:Person {pid: 'p1'})-[:KNOWS*1..3]->(c) RETURN count(DISTINCT c)").plan_text
     assert "FROM substrates AS s WHERE (json_extract(s.metadata, '$.\"pid\"') = :f1" in text
+
+
+def test_ordered_limit_reads_the_index_in_order(people):
+    op = prepare("MATCH (n:Person) RETURN n.pid ORDER BY n.pid LIMIT 3").plan.pipelines[0].ops[0]
+    check, ordered = op.match.plan.render_ordered((), "n", "pid")
+    params = {**op.match.plan.params, "o": 3}
+    for sql in (check, ordered):
+        steps = [row[-1] for row in people.store.execute("EXPLAIN QUERY PLAN " + sql, params)]
+        assert any(step.startswith("SEARCH n1 USING INDEX property_pid") for step in steps), steps
+        assert not any("TEMP B-TREE" in step or step.startswith("SCAN") for step in steps), steps
+    assert people.query("MATCH (n:Person) RETURN n.pid ORDER BY n.pid LIMIT 3").rows == [("p0",), ("p1",), ("p10",)]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        # lists order before strings: SQL's string rows are not the first ones
+        (["b", "a", ["z"], "c"], [["z"], "a", "b"]),
+        # fewer strings than the limit: booleans, numbers and nulls follow them
+        (["b", 2, True, None, "a"], ["a", "b", True]),
+        (["b", "c", "a", 1, "d"], ["a", "b", "c"]),
+    ],
+)
+def test_ordered_limit_keeps_cyphers_order_of_mixed_types(db, values, expected):
+    db.query("UNWIND range(0, size($v) - 1) AS i CREATE (:T {p: $v[i]})", {"v": values})
+    assert [row[0] for row in db.query("MATCH (n:T) RETURN n.p ORDER BY n.p LIMIT 3").rows] == expected
+    assert [row[0] for row in db.query("MATCH (n:T) RETURN n.p AS p ORDER BY p SKIP 1 LIMIT 2").rows] == expected[1:]
+
+
+def test_ordered_limit_orders_temporal_values_before_strings(db):
+    db.query("CREATE (:T {p: 'a'}), (:T {p: date('2020-01-01')}), (:T {p: 'b'})")
+    rows = db.query("MATCH (n:T) RETURN toString(n.p) ORDER BY n.p LIMIT 2").rows
+    assert rows == [("2020-01-01",), ("a",)]
