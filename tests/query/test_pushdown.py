@@ -153,7 +153,7 @@ _PAIRS = [
 
 
 def _canonical(rows: list) -> list:
-    return sorted((repr(row) for row in rows))
+    return sorted(repr(row) for row in rows)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
