@@ -59,8 +59,8 @@ class MatchSpec:
     ``outer``: variables bound before the pattern (read from each incoming row).
     ``fetch``: variables whose full data the query reads (selected with the match).
     ``keep``: new variables the rest of the query reads (None: all); others are not decoded.
-    ``pushed_ids``/``pushed_props``: ``id(v) = x`` and ``v.key = x`` conjuncts taken from WHERE,
-    x evaluated on the incoming row.
+    ``pushed_ids``/``pushed_props``: ``id(v) = x`` and ``v.key op x`` conjuncts taken from WHERE
+    as (v, x) and (v, key, x, op), x evaluated on the incoming row; op is a PropertyFilter op.
     ``reach``: the consumer ignores duplicate rows, so directed variable-length hops without
     relationship or path variables may be walked as node reachability.
     ``ordered``: node variables the consumer may ask SQL to order by a property of: they test
@@ -72,7 +72,7 @@ class MatchSpec:
     fetch: frozenset[str] = frozenset()
     keep: frozenset[str] | None = None
     pushed_ids: tuple[tuple[str, Evaluator], ...] = ()
-    pushed_props: tuple[tuple[str, str, Evaluator], ...] = ()
+    pushed_props: tuple[tuple[str, str, Evaluator, str], ...] = ()
     reach: bool = False
     ordered: frozenset[str] = frozenset()
 
@@ -179,7 +179,7 @@ class _PatternCompiler:
         self.tables: list[str] = []
         self.ctes: list[list] = []
         self.conditions: list = []
-        self.node_filters: list[tuple[str, str, Evaluator]] = []
+        self.node_filters: list[tuple[str, str, Evaluator, str]] = []
         self.counter = 0
 
     # ------------------------------------------------------------ small helpers
@@ -198,10 +198,12 @@ class _PatternCompiler:
         self.sources.append((name, evaluator))
         return ":" + name
 
-    def new_filter(self, column: str, key: str, evaluator: Evaluator, owner: str, owner_kind: str) -> int:
+    def new_filter(
+        self, column: str, key: str, evaluator: Evaluator, owner: str, owner_kind: str, op: str = "="
+    ) -> int:
         # a value SQL cannot compare (a list, a map) is checked in Python on the decoded owner
         self.required.add(owner)
-        self.filters.append(PropertyFilter(column, key, evaluator, owner, owner_kind))
+        self.filters.append(PropertyFilter(column, key, evaluator, owner, owner_kind, op))
         return len(self.filters) - 1
 
     def all_names(self) -> frozenset[str]:
@@ -246,7 +248,7 @@ class _PatternCompiler:
                         node = self.nodes[name] = _Node(name, bound=name in spec.outer)
                     node.labels.extend(label for label in element.labels if label not in node.labels)
                     for key, evaluator in self.inline_properties(name, "node", element.properties):
-                        self.node_filters.append((name, key, evaluator))
+                        self.node_filters.append((name, key, evaluator, "="))
                         node.needs_table = True
                     if name in spec.fetch:
                         node.needs_table = True
@@ -261,12 +263,12 @@ class _PatternCompiler:
             else:
                 rel_pushed_ids[name] = evaluator
         rel_pushed_props: dict[str, list] = {}
-        for name, key, evaluator in spec.pushed_props:
+        for name, key, evaluator, op in spec.pushed_props:
             if name in self.nodes:
-                self.node_filters.append((name, key, evaluator))
+                self.node_filters.append((name, key, evaluator, op))
                 self.nodes[name].needs_table = True
             else:
-                rel_pushed_props.setdefault(name, []).append((key, evaluator))
+                rel_pushed_props.setdefault(name, []).append((key, evaluator, op))
         for part, shape in zip(spec.parts, shapes):
             for index in range(1, len(shape), 2):
                 rel = cast(ast.RelPattern, part.elements[index])  # elements alternate nodes and relationships
@@ -279,9 +281,9 @@ class _PatternCompiler:
                 self.assign_id(self.nodes[shape[index]], prev_hop, next_hop)
         for node in self.nodes.values():
             self.node_conditions(node)
-        for name, key, evaluator in self.node_filters:
+        for name, key, evaluator, op in self.node_filters:
             node = self.nodes[name]
-            self.conditions.append(self.new_filter(f"{node.table}.metadata", key, evaluator, name, "node"))
+            self.conditions.append(self.new_filter(f"{node.table}.metadata", key, evaluator, name, "node", op))
         seen: dict[str, _Hop] = {}
         for hop in self.hops:
             if hop.bounds is None:
@@ -324,7 +326,7 @@ class _PatternCompiler:
         node = self.nodes[name]
         if node.bound or node.pushed_id is not None:
             return 3
-        if any(name == filtered_name for filtered_name, _, _ in self.node_filters):
+        if any(name == filtered[0] for filtered in self.node_filters):
             return 2
         return 1 if node.labels else 0
 
@@ -372,7 +374,7 @@ class _PatternCompiler:
             node.table = self.fresh("n")
             self.tables.append(f"substrates AS {node.table}")
             node.id_sql = f"{node.table}.identity"
-        filtered = node.name in self.spec.ordered or any(name == node.name for name, _, _ in self.node_filters)
+        filtered = node.name in self.spec.ordered or any(node.name == filtered[0] for filtered in self.node_filters)
         if node.labels and not filtered:
             alias = self.fresh("l")
             self.tables.append(f"substrate_labels AS {alias}")
@@ -439,8 +441,8 @@ class _PatternCompiler:
             self.conditions.append(f"{r}.identity = {self.source(_read_var(hop.name, rel_param))}")
         if pushed_id is not None:
             self.conditions.append(f"{r}.identity = {self.source(_pushed(pushed_id))}")
-        for key, evaluator in hop.filters + (pushed_props or []):
-            self.conditions.append(self.new_filter(f"{r}.metadata", key, evaluator, hop.name, "rel"))
+        for key, evaluator, op in [(key, evaluator, "=") for key, evaluator in hop.filters] + (pushed_props or []):
+            self.conditions.append(self.new_filter(f"{r}.metadata", key, evaluator, hop.name, "rel", op))
 
     def variable_hop(self, hop: _Hop, bounds: tuple[int, int]) -> None:
         v = hop.alias
@@ -449,14 +451,14 @@ class _PatternCompiler:
         seed, far = self.nodes[seed_name], self.nodes[far_name]
         seed_where: list = []
         labels = list(seed.labels)
-        seed_filters = [(key, evaluator) for name, key, evaluator in self.node_filters if name == seed_name]
+        seed_filters = [filtered[1:] for filtered in self.node_filters if filtered[0] == seed_name]
         if seed_filters and not seed.id_param:
             # Filter the seed rows themselves, with the property expression the indexes are built
             # on, rather than walking from every candidate and filtering the walks' starts; the
             # labels stay EXISTS tests so that SQLite prefers the property index (see place_node).
             seed_from = "s.identity, s.identity, 0{} FROM substrates AS s"
-            for key, evaluator in seed_filters:
-                seed_where.append(self.new_filter("s.metadata", key, evaluator, seed_name, "node"))
+            for key, evaluator, op in seed_filters:
+                seed_where.append(self.new_filter("s.metadata", key, evaluator, seed_name, "node", op))
         elif seed.id_param and not labels and low >= 1:
             # No need to look the seed up: only its relationships matter, and a foreign key
             # guarantees that an id without a substrate has none.

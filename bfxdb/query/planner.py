@@ -309,7 +309,7 @@ def _plan_match(clause: ast.Match, scope: list[str], after: Usage, following: An
         elif pushed[0] == "id":
             pushed_ids.append((pushed[1], compile_expression(pushed[2], outer)))
         else:
-            pushed_props.append((pushed[1], pushed[2], compile_expression(pushed[3], outer)))
+            pushed_props.append((pushed[1], pushed[2], compile_expression(pushed[3], outer), pushed[4]))
     usage = Usage()
     usage.used, usage.data, usage.star = set(after.used), set(after.data), after.star
     for conjunct in residual:
@@ -352,27 +352,62 @@ def _plan_shortest(clause: ast.Match, outer: frozenset[str], usage: Usage) -> Op
     return OptionalOp(tuple(ops), clause.optional, names)
 
 
+_FLIPPED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
 def _push(conjunct: Any, candidates: set[str], outer: frozenset[str]) -> tuple | None:
-    """Recognise ``id(v) = x`` and ``v.key = x`` (either side) with x computable before matching."""
-    if not isinstance(conjunct, ast.Binary) or conjunct.op != "=":
+    """Recognise conjuncts SQL can test exactly, with x computable before matching.
+
+    ``id(v) = x``, ``v.key op x`` or ``x op v.key`` for op in = < <= > >=, ``v.key IN [..]``
+    with a list literal (so never an error), and ``v.key IS [NOT] NULL``.
+    """
+    if isinstance(conjunct, ast.IsNull):
+        tested = _candidate_property(conjunct.operand, candidates)
+        if tested is None:
+            return None
+        return ("prop", *tested, ast.Literal(None), "IS NOT NULL" if conjunct.negated else "IS NULL")
+    if not isinstance(conjunct, ast.Binary):
         return None
-    for side, other in ((conjunct.left, conjunct.right), (conjunct.right, conjunct.left)):
+    if conjunct.op == "IN":
+        tested = _candidate_property(conjunct.left, candidates)
+        if (
+            tested is not None
+            and isinstance(conjunct.right, ast.ListLiteral)
+            and all(_safe_before_match(item, outer) for item in conjunct.right.items)
+        ):
+            return ("prop", *tested, conjunct.right, "IN")
+        return None
+    if conjunct.op not in _FLIPPED:
+        return None
+    for side, other, op in (
+        (conjunct.left, conjunct.right, conjunct.op),
+        (conjunct.right, conjunct.left, _FLIPPED[conjunct.op]),
+    ):
         if not _safe_before_match(other, outer):
             continue
         if (
-            isinstance(side, ast.FunctionCall)
+            op == "="
+            and isinstance(side, ast.FunctionCall)
             and side.name.lower() == "id"
             and len(side.args) == 1
             and isinstance(side.args[0], ast.Variable)
             and side.args[0].name in candidates
         ):
             return ("id", side.args[0].name, other)
-        if (
-            isinstance(side, ast.PropertyAccess)
-            and isinstance(side.subject, ast.Variable)
-            and side.subject.name in candidates
-        ):
-            return ("prop", side.subject.name, side.key, other)
+        tested = _candidate_property(side, candidates)
+        if tested is not None:
+            return ("prop", *tested, other, op)
+    return None
+
+
+def _candidate_property(expr: Any, candidates: set[str]) -> tuple[str, str] | None:
+    """Return (v, key) when ``expr`` is ``v.key`` for a variable SQL may filter, else None."""
+    if (
+        isinstance(expr, ast.PropertyAccess)
+        and isinstance(expr.subject, ast.Variable)
+        and expr.subject.name in candidates
+    ):
+        return expr.subject.name, expr.key
     return None
 
 

@@ -6,6 +6,7 @@ paths made by ``json_path_literal`` from keys that passed ``is_simple_key``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
 from ..storage import decode_metadata, is_simple_key, json_path_literal
 from .runtime import Context
 from .temporal import decode_properties
-from .values import NodeRef, PathRef, RelRef, equals
+from .values import NodeRef, PathRef, RelRef, compare, equals
 
 Evaluator = Callable[[dict, Context], Any]
 ID_LIMIT = 1 << 64
@@ -120,13 +121,46 @@ def property_kind(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PropertyFilter:
-    """``entity.key = value`` checked in SQL when the value's kind allows, else in Python."""
+    """``entity.key op value`` checked in SQL when the value's kind allows, else in Python.
+
+    ``op`` is ``=``, ``<``, ``<=``, ``>``, ``>=``, ``IN`` (value: a list), or ``IS NULL`` /
+    ``IS NOT NULL`` (value unused). Each renders as SQL true exactly when the Cypher predicate
+    is true, so a WHERE conjunct it stands for needs no second check.
+    """
 
     column: str  # e.g. "n0.metadata"
     key: str
     value: Evaluator  # evaluated on the incoming row
     owner: str  # variable whose property is filtered
     owner_kind: str  # "node", "rel" or "varlen"
+    op: str = "="
+
+
+#: The ordering operators a PropertyFilter can test in SQL, and what compare() answers for each when true.
+ORDERINGS = {"<": (-1,), "<=": (-1, 0), ">": (1,), ">=": (0, 1)}
+NULL_TESTS = ("IS NULL", "IS NOT NULL")
+_EXPLAIN_KINDS = {"IN": "in", "IS NULL": "is", "IS NOT NULL": "is"}
+
+
+def filter_kind(op: str, value: Any) -> str:
+    """Classify a filter's value for SQL: property_kind's kinds, ``"in"`` for a list SQL can test, or ``"is"``."""
+    if op in NULL_TESTS:
+        return "is"
+    if op == "IN":
+        return _list_kind(value)
+    kind = property_kind(value)
+    # booleans order false < true in Cypher; SQL would need two more cases for it
+    return "python" if kind == "bool" and op != "=" else kind
+
+
+def _list_kind(items: Any) -> str:
+    """``"in"`` for a list of strings and exactly representable numbers (nulls never match), else python or never."""
+    if type(items) is not list:
+        return "python"
+    kinds = {property_kind(item) for item in items} - {"never"}
+    if not kinds:
+        return "never"
+    return "in" if kinds <= {"str", "num"} else "python"
 
 
 SELECT_LIST = -1  # segment marker: where the select list goes
@@ -177,9 +211,13 @@ class MatchPlan:
             self._rendered[key] = text
         return text
 
+    def explain_kinds(self) -> tuple[str, ...]:
+        """The filter kinds EXPLAIN shows: each comparison as one with a string, lists as lists."""
+        return tuple(_EXPLAIN_KINDS.get(flt.op, "str") for flt in self.filters)
+
     def explain(self) -> str:
-        """Show the SQL as it runs when every property filter is a string comparison."""
-        return self.render(("str",) * len(self.filters))
+        """Show the SQL as it runs when every property filter compares with a string (or a list of them)."""
+        return self.render(self.explain_kinds())
 
     def bind(self, row: dict, ctx: Context) -> tuple[dict, tuple[str, ...], list] | None:
         """Compute the parameters and filter kinds for one incoming row; None when nothing can match."""
@@ -193,14 +231,14 @@ class MatchPlan:
         python_filters = []
         for index, flt in enumerate(self.filters):
             value = flt.value(row, ctx)
-            kind = property_kind(value)
+            kind = filter_kind(flt.op, value)
             if kind != "never" and not json_path_usable(flt.key):
                 kind = "python"
             if kind == "never":
                 return None
             if kind == "python":
                 python_filters.append((flt, value))
-            else:
+            elif kind != "is":
                 params[f"f{index}"] = _filter_param(kind, value)
                 if not is_simple_key(flt.key):
                     params[f"k{index}"] = json_path_text(flt.key)
@@ -305,6 +343,8 @@ class MatchPlan:
 def _filter_param(kind: str, value: Any) -> Any:
     if kind == "bool":
         return "true" if value else "false"
+    if kind == "in":
+        return json.dumps([item for item in value if item is not None])
     return value
 
 
@@ -312,13 +352,35 @@ def _render_filter(flt: PropertyFilter, kind: str, index: int) -> str:
     path = json_path_literal(flt.key) if is_simple_key(flt.key) else f":k{index}"
     extract = f"json_extract({flt.column}, {path})"
     jtype = f"json_type({flt.column}, {path})"
+    op = flt.op
+    if kind == "is":
+        # a JSON null and a missing key both read as null in Cypher
+        return f"({jtype} IS NULL OR {jtype} = 'null')" if op == "IS NULL" else f"{jtype} <> 'null'"
+    if kind == "in":
+        # json_each gives the items with their own types, so 1 never equals '1'; the type test
+        # keeps stored booleans (which json_extract reads as 1 and 0) and lists out
+        return (
+            f"({extract} IN (SELECT value FROM json_each(:f{index})) "
+            f"AND {jtype} IN ('text', 'integer', 'real'))"
+        )
     if kind == "str":
-        return f"({extract} = :f{index} AND {jtype} = 'text')"
+        return f"({extract} {op} :f{index} AND {jtype} = 'text')"
     if kind == "num":
-        return f"({extract} = :f{index} AND {jtype} IN ('integer', 'real'))"
+        return f"({extract} {op} :f{index} AND {jtype} IN ('integer', 'real'))"
     if kind == "bool":
         return f"{jtype} = :f{index}"
     return "1"
+
+
+def holds(op: str, actual: Any, expected: Any) -> bool:
+    """Tell whether ``actual op expected`` is true in Cypher, for a filter checked in Python."""
+    if op == "=":
+        return equals(actual, expected) is True
+    if op == "IN":
+        return type(expected) is list and any(equals(actual, item) is True for item in expected)
+    if op in NULL_TESTS:
+        return (actual is None) == (op == "IS NULL")
+    return compare(actual, expected) in ORDERINGS[op]
 
 
 def _python_filters_hold(python_filters: list, row: dict, ctx: Context) -> bool:
@@ -332,7 +394,7 @@ def _python_filters_hold(python_filters: list, row: dict, ctx: Context) -> bool:
             ctx.preload_rels(ref.id for ref in owner)
             entities = [ctx.rel(ref).metadata for ref in owner]
         for metadata in entities:
-            if equals(metadata.get(flt.key), value) is not True:
+            if not holds(flt.op, metadata.get(flt.key), value):
                 return False
     return True
 

@@ -12,6 +12,7 @@ from bfxdb.query import ast, prepare
 from bfxdb.query.compiler import MatchSpec, compile_match
 from bfxdb.query.evaluator import compile_expression
 from bfxdb.query.operators import CountPushdown, DirectReturn, MatchOp, OrderedLimit
+from bfxdb.query.runtime import Context
 from bfxdb.storage import is_simple_key, json_path_literal, quote_identifier
 
 NODE_COLUMNS = (
@@ -202,10 +203,43 @@ def test_order_by_an_alias_of_the_property_is_pushed_and_other_orders_are_not():
         "MATCH (n) RETURN DISTINCT n.pid ORDER BY n.pid LIMIT 3",
         "MATCH (n) RETURN count(*) AS c, n.pid ORDER BY n.pid LIMIT 3",
         "MATCH (n), (m) RETURN m AS n ORDER BY n.pid LIMIT 3",
-        "MATCH (n) WHERE n.x > 1 RETURN n.pid ORDER BY n.pid LIMIT 3",
+        "MATCH (n) WHERE n.x + 1 > 2 RETURN n.pid ORDER BY n.pid LIMIT 3",
         "OPTIONAL MATCH (n) RETURN n.pid ORDER BY n.pid LIMIT 3",
     ):
         assert not isinstance(first_op(query), OrderedLimit), query
+
+
+def test_where_ranges_lists_and_null_tests_become_sql_filters():
+    plan = first_match_plan(
+        "MATCH (n:P) WHERE n.pid >= $lo AND $hi > n.pid AND n.x IN ['a', 1, null] AND n.y IS NULL "
+        "AND n.z IS NOT NULL RETURN n"
+    )
+    assert [(flt.key, flt.op) for flt in plan.filters] == [
+        ("pid", ">="), ("pid", "<"), ("x", "IN"), ("y", "IS NULL"), ("z", "IS NOT NULL")
+    ]
+
+    def path(key: str) -> str:
+        return f"n1.metadata, '$.\"{key}\"'"
+
+    assert plan.render(("str", "num", "in", "is", "is")).endswith(
+        "l.label = :c2) "
+        f"AND (json_extract({path('pid')}) >= :f0 AND json_type({path('pid')}) = 'text') "
+        f"AND (json_extract({path('pid')}) < :f1 AND json_type({path('pid')}) IN ('integer', 'real')) "
+        f"AND (json_extract({path('x')}) IN (SELECT value FROM json_each(:f2)) "
+        f"AND json_type({path('x')}) IN ('text', 'integer', 'real')) "
+        f"AND (json_type({path('y')}) IS NULL OR json_type({path('y')}) = 'null') "
+        f"AND json_type({path('z')}) <> 'null'"
+    )
+    params, kinds, python = plan.bind({}, Context(None, {"lo": "a", "hi": 5}, lambda: None))
+    assert kinds == ("str", "num", "in", "is", "is") and python == []
+    assert params == {"c2": "P", "f0": "a", "f1": 5, "f2": '["a", 1]'}
+
+
+def test_filters_sql_cannot_test_exactly_are_checked_in_python():
+    plan = first_match_plan("MATCH (n) WHERE n.a < $b AND n.c IN [true, 'x'] AND n.d > $e RETURN n")
+    params, kinds, python = plan.bind({}, Context(None, {"b": True, "e": 2**60}, lambda: None))
+    assert kinds == ("python", "python", "python")
+    assert plan.bind({}, Context(None, {"b": None, "e": 1}, lambda: None)) is None  # n.a < null is never true
 
 
 def test_property_filters_render_per_value_kind():

@@ -54,6 +54,19 @@ def test_walk_towards_an_indexed_far_end_seeds_there(people):
     assert "SEARCH e USING COVERING INDEX relationships_in (target=? AND rel_type=?)" in steps
 
 
+def test_a_range_on_an_indexed_property_searches_the_index(people):
+    steps = sqlite_plan(people, "MATCH (n:Person) WHERE n.pid >= 'p10' AND n.pid < 'p11' RETURN n")
+    assert steps[0].startswith("SEARCH n1 USING INDEX property_pid (<expr>>? AND <expr><?)"), steps
+    rows = people.query("MATCH (n:Person) WHERE n.pid >= 'p10' AND n.pid < 'p11' RETURN n.pid ORDER BY n.pid").rows
+    assert [row[0] for row in rows] == ["p10"] + [f"p10{i}" for i in range(10)]
+
+
+def test_an_in_list_on_an_indexed_property_searches_the_index(people):
+    steps = sqlite_plan(people, "MATCH (n:Person) WHERE n.pid IN ['p1', $p] RETURN n", {"p": "p2"})
+    assert any(step.startswith("SEARCH n1 USING INDEX property_pid (<expr>=?)") for step in steps), steps
+    assert people.query("MATCH (n:Person) WHERE n.pid IN ['p1', $p] RETURN count(*)", {"p": "p2"}).rows == [(2,)]
+
+
 def test_fixed_hops_from_an_indexed_node_search_the_index(people):
     steps = sqlite_plan(people, "MATCH (a:Person {pid: 'p3'})-[:KNOWS]->(b)-[:KNOWS]->(c) RETURN c")
     assert any(step.startswith("SEARCH n") and "property_pid" in step for step in steps)
@@ -146,6 +159,18 @@ _PAIRS = [
         "MATCH (n:A) WITH n, 0 AS z RETURN n.p ORDER BY n.p SKIP {s} LIMIT {h}",
     ),
     (
+        "MATCH (a:A)-[:K]->(c) WHERE {f} RETURN a.p, c.p",
+        "MATCH (a:A)-[:K]->(c) WITH * WHERE {f} RETURN a.p, c.p",
+    ),
+    (
+        "MATCH (c:B)-[:L*1..{h}]->(a) WHERE {f} RETURN count(DISTINCT c)",
+        "MATCH (c:B)-[:L*1..{h}]->(a) WITH * WHERE {f} RETURN count(DISTINCT c)",
+    ),
+    (
+        "MATCH (a) WHERE {f} RETURN a.p ORDER BY a.p LIMIT {h}",
+        "MATCH (a) WITH a, 0 AS z WHERE {f} RETURN a.p ORDER BY a.p LIMIT {h}",
+    ),
+    (
         "MATCH (n)-[:K]->(m) RETURN n.p AS x ORDER BY x LIMIT {h}",
         "MATCH (n)-[:K]->(m) WITH n, m, 0 AS z RETURN n.p AS x ORDER BY x LIMIT {h}",
     ),
@@ -156,15 +181,21 @@ def _canonical(rows: list) -> list:
     return sorted(repr(row) for row in rows)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     graph=small_graphs,
     pair=st.sampled_from(_PAIRS),
     value=_VALUES,
     hops=st.integers(1, 3),
     skip=st.integers(0, 2),
+    condition=st.sampled_from(
+        [
+            "a.p = $v", "a.p < $v", "$v <= a.p", "a.p > $v", "a.p >= $v", "a.p IN [$v, 'b', 1, null]",
+            "a.p IS NULL", "a.p IS NOT NULL", "a.p > $v AND a.p <= 'c'",
+        ]
+    ),
 )
-def test_optimised_plans_return_the_rows_of_unoptimised_ones(graph, pair, value, hops, skip):
+def test_optimised_plans_return_the_rows_of_unoptimised_ones(graph, pair, value, hops, skip, condition):
     nodes, edges, indexed = graph
     with bfxdb.connect() as db:
         ids = [
@@ -175,7 +206,9 @@ def test_optimised_plans_return_the_rows_of_unoptimised_ones(graph, pair, value,
             db.create_relationship(ids[source], ids[target], rel_type)
         if indexed:
             db.query("CREATE INDEX FOR (n:A) ON (n.p)")
-        optimised, reference = (text.replace("{h}", str(hops)).replace("{s}", str(skip)) for text in pair)
+        optimised, reference = (
+            text.replace("{h}", str(hops)).replace("{s}", str(skip)).replace("{f}", condition) for text in pair
+        )
         got = db.query(optimised, {"v": value}).rows
         want = db.query(reference, {"v": value}).rows
         if "ORDER BY" in optimised:

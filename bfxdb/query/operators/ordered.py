@@ -42,7 +42,7 @@ class OrderedLimit:
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
         plan = self.match.plan
-        _, ordered = plan.render_ordered(("str",) * len(plan.filters), self.variable, self.key)
+        _, ordered = plan.render_ordered(plan.explain_kinds(), self.variable, self.key)
         return [
             f"OrderedLimit {self.variable}.{self.key} -> {', '.join(self.match.new)}",
             f"  SQL: {ordered}",
