@@ -180,6 +180,7 @@ class _PatternCompiler:
         self.ctes: list[list] = []
         self.conditions: list = []
         self.node_filters: list[tuple[str, str, Evaluator, str]] = []
+        self.seeds: list[str] = []
         self.counter = 0
 
     # ------------------------------------------------------------ small helpers
@@ -449,6 +450,10 @@ class _PatternCompiler:
         low, high = bounds
         seed_name, far_name = (hop.right, hop.left) if hop.seed_right else (hop.left, hop.right)
         seed, far = self.nodes[seed_name], self.nodes[far_name]
+        reason = ("every node", "its label", "its property filters", "a bound id")[self.seed_score(seed_name)]
+        shown = "an unnamed node" if seed_name.startswith(ANON) else seed_name
+        end = "right" if hop.seed_right else "left"
+        self.seeds.append(f"walk {v} seeded from {shown}, the pattern's {end} end, by {reason}")
         seed_where: list = []
         labels = list(seed.labels)
         seed_filters = [filtered[1:] for filtered in self.node_filters if filtered[0] == seed_name]
@@ -640,6 +645,7 @@ class _PatternCompiler:
             {spec[1]: (spec[0], spec[2], spec[3]) for spec in decoders if spec[0] in ("node", "rel")},
             {name: node.table for name, node in self.nodes.items() if node.table and not node.bound},
             bool(self.conditions),
+            tuple(self.seeds),
         )
 
 

@@ -190,6 +190,8 @@ class MatchPlan:
     tables: dict[str, str] = field(default_factory=dict)
     #: whether the SQL ends in a WHERE clause that more conditions can join with AND
     has_where: bool = False
+    #: for EXPLAIN: where each variable-length walk starts, and why
+    seeds: tuple[str, ...] = ()
     _rendered: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _count_selects: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -218,6 +220,24 @@ class MatchPlan:
     def explain(self) -> str:
         """Show the SQL as it runs when every property filter compares with a string (or a list of them)."""
         return self.render(self.explain_kinds())
+
+    def sqlite_plan(self, store: Any, sql: str | None = None) -> list[str]:
+        """Ask SQLite how it would run ``sql`` (default: explain()'s): its EXPLAIN QUERY PLAN lines, indented.
+
+        Every parameter is null: SQLite plans without looking at values.
+        """
+        names = [*self.params, *(name for name, _ in self.sources), ORDER_LIMIT]
+        for index, flt in enumerate(self.filters):
+            names.append(f"f{index}")
+            if not is_simple_key(flt.key):
+                names.append(f"k{index}")
+        rows = store.execute("EXPLAIN QUERY PLAN " + (sql or self.explain()), dict.fromkeys(names)).fetchall()
+        depth = {0: 0}
+        lines = []
+        for node, parent, _, detail in rows:
+            depth[node] = depth.get(parent, 0) + 1
+            lines.append("  " * depth[node] + detail)
+        return lines
 
     def bind(self, row: dict, ctx: Context) -> tuple[dict, tuple[str, ...], list] | None:
         """Compute the parameters and filter kinds for one incoming row; None when nothing can match."""

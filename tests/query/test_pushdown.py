@@ -73,9 +73,21 @@ def test_fixed_hops_from_an_indexed_node_search_the_index(people):
     assert not any(step.startswith("SCAN") for step in steps)
 
 
-def test_explain_shows_the_seeded_sql(people):
-    text = prepare("EXPLAIN MATCH (a:Person {pid: 'p1'})-[:KNOWS*1..3]->(c) RETURN count(DISTINCT c)").plan_text
+def test_explain_shows_the_seeded_sql_the_seed_and_sqlites_plan(people):
+    text = people.query("EXPLAIN MATCH (c)-[:KNOWS*1..3]->(a:Person {pid: 'p1'}) RETURN count(DISTINCT c)").plan
     assert "FROM substrates AS s WHERE (json_extract(s.metadata, '$.\"pid\"') = :f1" in text
+    lines = text.split("\n")
+    head = lines.index("SQLite plan of CountInSql count(DISTINCT c) -> count(DISTINCT c)")
+    assert lines[head + 1] == "  Seed: walk v2 seeded from a, the pattern's right end, by its property filters"
+    assert "      SEARCH s USING INDEX property_pid (<expr>=?)" in lines[head:]
+
+
+def test_explain_shows_sqlites_plan_of_the_ordered_sql(people):
+    text = people.query("EXPLAIN MATCH (n:Person) RETURN n.pid ORDER BY n.pid LIMIT 3").plan
+    lines = text.split("\n")
+    assert lines[lines.index("SQLite plan of OrderedLimit n.pid -> n") + 1] == (
+        "  SEARCH n1 USING INDEX property_pid (<expr>>?)"
+    )
 
 
 def test_ordered_limit_reads_the_index_in_order(people):
