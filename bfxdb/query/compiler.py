@@ -35,6 +35,15 @@ from .values import equals
 #: of relationships; the cap bounds the work of a runaway query before its time limit does.
 DEFAULT_MAX_HOPS = 64
 
+#: What EXPLAIN says chose a walk's seed, by seed_score.
+_SEED_REASONS = {
+    0: "nothing (every node)",
+    2: "its label",
+    3: "its neighbours across a fixed hop from a node with an id or property filters",
+    4: "its property filters",
+    6: "a bound id",
+}
+
 # The rels column of a trail CTE lists relationship ids as ",id1,id2,": instr() then tests
 # membership exactly, because every id is enclosed by commas.
 _EMPTY_PATH = ", ','"
@@ -274,6 +283,9 @@ class _PatternCompiler:
             for index in range(1, len(shape), 2):
                 rel = cast(ast.RelPattern, part.elements[index])  # elements alternate nodes and relationships
                 self.hops.append(self.make_hop(part, rel, shape[index], shape[index - 1], shape[index + 1]))
+        for hop in self.hops:
+            if hop.bounds is not None:
+                hop.seed_right = self.seed_score(hop.right) > self.seed_score(hop.left)
         hops_by_name = {hop.name: hop for hop in self.hops}
         for shape in shapes:
             for index in range(0, len(shape), 2):
@@ -319,17 +331,29 @@ class _PatternCompiler:
                 and bounds[0] <= 1
                 and rel.properties is None
             )
-            hop.seed_right = self.seed_score(right) > self.seed_score(left)
         return hop
 
-    def seed_score(self, name: str) -> int:
-        """Rank a walk's end as its seed: an id, then a property filter (an index may serve it), a label."""
+    def own_score(self, name: str) -> int:
+        """Rank a node by what restricts it alone: an id, property filters (an index may serve them), a label."""
         node = self.nodes[name]
         if node.bound or node.pushed_id is not None:
-            return 3
+            return 6
         if any(name == filtered[0] for filtered in self.node_filters):
-            return 2
-        return 1 if node.labels else 0
+            return 4
+        return 2 if node.labels else 0
+
+    def anchor_hop(self, name: str) -> _Hop | None:
+        """A fixed directed hop from ``name`` to a node with an id or property filters: its neighbours are few."""
+        for hop in self.hops:
+            if hop.bounds is None and hop.rel.direction != "both" and hop.left != hop.right:
+                if name in (hop.left, hop.right) and self.own_score(hop.right if hop.left == name else hop.left) >= 4:
+                    return hop
+        return None
+
+    def seed_score(self, name: str) -> int:
+        """Rank a walk's end as its seed: by its own restrictions, or as a neighbour of a restricted node."""
+        score = self.own_score(name)
+        return 3 if score < 4 and self.anchor_hop(name) is not None else score
 
     # ------------------------------------------------------------ node identities
 
@@ -450,14 +474,19 @@ class _PatternCompiler:
         low, high = bounds
         seed_name, far_name = (hop.right, hop.left) if hop.seed_right else (hop.left, hop.right)
         seed, far = self.nodes[seed_name], self.nodes[far_name]
-        reason = ("every node", "its label", "its property filters", "a bound id")[self.seed_score(seed_name)]
+        reason = _SEED_REASONS[self.seed_score(seed_name)]
         shown = "an unnamed node" if seed_name.startswith(ANON) else seed_name
         end = "right" if hop.seed_right else "left"
         self.seeds.append(f"walk {v} seeded from {shown}, the pattern's {end} end, by {reason}")
         seed_where: list = []
         labels = list(seed.labels)
         seed_filters = [filtered[1:] for filtered in self.node_filters if filtered[0] == seed_name]
-        if seed_filters and not seed.id_param:
+        anchor = self.anchor_hop(seed_name) if self.seed_score(seed_name) == 3 else None
+        seed_id = "s.identity"
+        if anchor is not None:
+            seed_id, seed_where = self.neighbour_seed(anchor, seed_name)
+            seed_from = f"DISTINCT {seed_id}, {seed_id}, 0{{}} FROM relationships AS s"
+        elif seed_filters and not seed.id_param:
             # Filter the seed rows themselves, with the property expression the indexes are built
             # on, rather than walking from every candidate and filtering the walks' starts; the
             # labels stay EXISTS tests so that SQLite prefers the property index (see place_node).
@@ -475,9 +504,9 @@ class _PatternCompiler:
             # start from the label index rather than scanning every substrate
             seed_from = "s.substrate, s.substrate, 0{} FROM substrate_labels AS s"
             seed_where.append(f"s.label = {self.const(labels.pop(0))}")
+            seed_id = "s.substrate"
         else:
             seed_from = "s.identity, s.identity, 0{} FROM substrates AS s"
-        seed_id = "s.substrate" if "substrate_labels" in seed_from else "s.identity"
         for label in labels:
             seed_where.append(
                 "EXISTS (SELECT 1 FROM substrate_labels AS l "
@@ -495,7 +524,7 @@ class _PatternCompiler:
         types = self.type_condition("e", hop.rel.types)
         if types:
             step_where.append(types)
-        seed_sql = [" WHERE ", *_joined(seed_where, " AND ")] if seed_where else []
+        seed_sql = [" WHERE ", *_flattened(_joined(seed_where, " AND "))] if seed_where else []
         if hop.reach:
             cte: list = [
                 f"{v}(start, node, depth) AS (SELECT {seed_from.format('')}",
@@ -526,6 +555,36 @@ class _PatternCompiler:
             decoded = ANON + "b" + v
             self.required.add(decoded)
             self.residual.append(_same_list(decoded, hop.name))
+
+    def neighbour_seed(self, hop: _Hop, seed_name: str) -> tuple[str, list]:
+        """Seed a walk from the far ends of ``hop``'s relationships leaving its restricted node.
+
+        A superset of the walk's possible starts (the statement still joins the hop itself),
+        found from the restricted node's id or property index and the traversal indexes.
+        :returns: the seed's id column and its conditions (a condition may be a list of segments).
+        """
+        seed_is_target = (hop.rel.direction == "out") == (seed_name == hop.right)
+        near, far = ("s.target", "s.source") if seed_is_target else ("s.source", "s.target")
+        anchor_name = hop.left if seed_name == hop.right else hop.right
+        anchor = self.nodes[anchor_name]
+        where: list = []
+        types = self.type_condition("s", hop.rel.types)
+        if types:
+            where.append(types)
+        if anchor.id_param:
+            where.append(f"{far} = {anchor.id_param}")
+            return near, where
+        inner: list = []
+        for name, key, evaluator, op in self.node_filters:
+            if name == anchor_name:
+                inner.append(self.new_filter("t.metadata", key, evaluator, anchor_name, "node", op))
+        for label in anchor.labels:
+            inner.append(
+                "EXISTS (SELECT 1 FROM substrate_labels AS l "
+                f"WHERE l.substrate = t.identity AND l.label = {self.const(label)})"
+            )
+        where.append([f"{far} IN (SELECT t.identity FROM substrates AS t WHERE ", *_joined(inner, " AND "), ")"])
+        return near, where
 
     def uniqueness(self) -> None:
         """Within one MATCH no relationship is used twice: SQL for fixed hops, Python between lists."""
@@ -655,6 +714,17 @@ def _joined(items: list, separator: str) -> list:
         if index:
             out.append(separator)
         out.append(item)
+    return out
+
+
+def _flattened(items: list) -> list:
+    """Splice the items that are lists of segments into the list."""
+    out: list = []
+    for item in items:
+        if isinstance(item, list):
+            out.extend(item)
+        else:
+            out.append(item)
     return out
 
 

@@ -170,6 +170,42 @@ def test_a_property_filter_outranks_a_label_as_the_seed():
     assert "FROM substrates AS s WHERE (json_extract(s.metadata, '$.\"pid\"') = :f1" in sql
 
 
+def test_walk_after_a_fixed_hop_is_seeded_from_the_neighbours_of_the_filtered_node():
+    plan = first_match_plan("MATCH (a:P {pid: $p})-[:K]->(b)-[:K*1..2]->(c) RETURN count(DISTINCT c)")
+    assert plan.render(("str", "str")).startswith(
+        "WITH RECURSIVE v4(start, node, depth) AS (SELECT DISTINCT s.target, s.target, 0 FROM relationships AS s "
+        "WHERE s.rel_type = :c8 AND s.source IN (SELECT t.identity FROM substrates AS t WHERE "
+        "(json_extract(t.metadata, '$.\"pid\"') = :f1 AND json_type(t.metadata, '$.\"pid\"') = 'text') "
+        "AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = t.identity AND l.label = :c9)) "
+        "UNION SELECT v4.start, e.target, v4.depth + 1 FROM v4 JOIN relationships AS e ON e.source = v4.node "
+    )
+    assert plan.params["c8"] == "K" and plan.params["c9"] == "P"
+    assert plan.seeds == (
+        "walk v4 seeded from b, the pattern's left end, by its neighbours across a fixed hop "
+        "from a node with an id or property filters",
+    )
+
+
+def test_walk_before_a_fixed_hop_from_a_bound_node_is_seeded_from_its_neighbours():
+    plan = compile_parts(
+        ast.PatternPart(
+            (
+                ast.NodePattern("c"),
+                ast.RelPattern(None, (), "out", length=(1, 2)),
+                ast.NodePattern("b"),
+                ast.RelPattern(None, ("K",), "in"),
+                ast.NodePattern("a"),
+            )
+        ),
+        outer={"a"},
+        keep=frozenset({"c"}),
+    )
+    sql = plan.render(())
+    assert "SELECT DISTINCT s.target, s.target, 0, ',' FROM relationships AS s WHERE s.rel_type = :c" in sql
+    assert "AND s.source = :s" in sql
+    assert "JOIN relationships AS e ON e.target = v" in sql
+
+
 def test_order_by_a_string_property_with_limit_goes_into_sql():
     op = prepare("MATCH (n:Person) RETURN n.pid ORDER BY n.pid LIMIT 3").plan.pipelines[0].ops[0]
     assert isinstance(op, OrderedLimit)

@@ -67,6 +67,17 @@ def test_an_in_list_on_an_indexed_property_searches_the_index(people):
     assert people.query("MATCH (n:Person) WHERE n.pid IN ['p1', $p] RETURN count(*)", {"p": "p2"}).rows == [(2,)]
 
 
+def test_walk_past_a_fixed_hop_seeds_from_the_index_and_the_traversal_index(people):
+    query = "MATCH (a:Person {pid: 'p3'})-[:KNOWS]->(b)-[:KNOWS*1..2]->(c) RETURN count(DISTINCT c)"
+    steps = sqlite_plan(people, query)
+    setup = steps[steps.index("SETUP") + 1 : steps.index("RECURSIVE STEP")]
+    assert setup[0] == "SEARCH s USING COVERING INDEX relationships_out (source=? AND rel_type=?)"
+    assert "SEARCH t USING INDEX property_pid (<expr>=?)" in setup
+    assert people.query(query).rows == people.query(
+        "MATCH (a:Person {pid: 'p3'})-[:KNOWS]->(b)-[:KNOWS*1..2]->(c) WITH DISTINCT c RETURN count(c)"
+    ).rows
+
+
 def test_fixed_hops_from_an_indexed_node_search_the_index(people):
     steps = sqlite_plan(people, "MATCH (a:Person {pid: 'p3'})-[:KNOWS]->(b)-[:KNOWS]->(c) RETURN c")
     assert any(step.startswith("SEARCH n") and "property_pid" in step for step in steps)
@@ -169,6 +180,14 @@ _PAIRS = [
     (
         "MATCH (n:A) RETURN n.p ORDER BY n.p SKIP {s} LIMIT {h}",
         "MATCH (n:A) WITH n, 0 AS z RETURN n.p ORDER BY n.p SKIP {s} LIMIT {h}",
+    ),
+    (
+        "MATCH (a:A {p: $v})-[:K]->(b)-[:L*1..{h}]->(c) RETURN count(DISTINCT c)",
+        "MATCH (a:A)-[:K]->(b)-[:L*1..{h}]->(c) WITH * WHERE a.p = $v RETURN count(DISTINCT c)",
+    ),
+    (
+        "MATCH (c)-[r*0..{h}]-(b)<-[:K]-(a) WHERE {f} RETURN c.p, size(r)",
+        "MATCH (c)-[r*0..{h}]-(b)<-[:K]-(a) WITH * WHERE {f} RETURN c.p, size(r)",
     ),
     (
         "MATCH (a:A)-[:K]->(c) WHERE {f} RETURN a.p, c.p",
