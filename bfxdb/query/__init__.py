@@ -12,13 +12,14 @@ from typing import Any
 from ..errors import ExpressionRejected, ParameterMissing, QueryError
 from . import ast, semantics
 from .evaluator import compile_expression, is_constant
-from .operators import IndexCommand, QueryPlan, to_output
+from .operators import IndexCommand, OrderedLimit, QueryPlan, to_output
 from .parser import parse, unescape_string
 from .planner import plan_statement
 from .procedures import BUILTINS, Catalogue, Procedure, make_procedure
 from .result import Result
 from .runtime import Context
 from .semantics import ProcedureSignature
+from .sqlplan import MatchPlan
 from .statements import has_code, split_statements
 from .temporal import Date, DateTime, Duration, LocalDateTime, LocalTime, Temporal, Time
 from .values import format_number, to_input
@@ -87,7 +88,7 @@ class PreparedQuery:
         :raises QueryError: a subclass naming what went wrong while running.
         """
         if self.explain:
-            return Result(list(self.columns), [], None, self.plan_text)
+            return Result(list(self.columns), [], None, self.plan_text + _sqlite_plans(self.plan, store))
         if self.parameters and not self.parameters <= parameters.keys():
             missing = ", ".join(f"${name}" for name in sorted(self.parameters - parameters.keys()))
             raise ParameterMissing(f"missing parameters: {missing}", "MissingParameter")
@@ -104,6 +105,25 @@ class PreparedQuery:
             return None
         rows = self.direct(Context(store, _convert_parameters(parameters), check_deadline))
         return None if rows is None else Result(list(self.columns), rows, None, self.plan_text)
+
+
+def _sqlite_plans(plan: QueryPlan | IndexCommand, store: Any) -> str:
+    """EXPLAIN's second part: each pattern's walk seeds and SQLite's own plan of its SQL."""
+    if not isinstance(plan, QueryPlan):
+        return ""
+    lines = []
+    for pipeline in plan.pipelines:
+        for op in pipeline.ops:
+            match = getattr(op, "match", op)
+            match_plan = getattr(match, "plan", None)
+            if isinstance(match_plan, MatchPlan):
+                lines.append(f"SQLite plan of {op.describe()[0]}")
+                lines.extend(f"  Seed: {seed}" for seed in match_plan.seeds)
+                sql = None
+                if isinstance(op, OrderedLimit):
+                    sql = match_plan.render_ordered(match_plan.explain_kinds(), op.variable, op.key)[1]
+                lines.extend(match_plan.sqlite_plan(store, sql))
+    return "\n" + "\n".join(lines) if lines else ""
 
 
 def _convert_parameters(parameters: dict) -> dict:

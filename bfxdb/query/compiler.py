@@ -35,6 +35,15 @@ from .values import equals
 #: of relationships; the cap bounds the work of a runaway query before its time limit does.
 DEFAULT_MAX_HOPS = 64
 
+#: What EXPLAIN says chose a walk's seed, by seed_score.
+_SEED_REASONS = {
+    0: "nothing (every node)",
+    2: "its label",
+    3: "its neighbours across a fixed hop from a node with an id or property filters",
+    4: "its property filters",
+    6: "a bound id",
+}
+
 # The rels column of a trail CTE lists relationship ids as ",id1,id2,": instr() then tests
 # membership exactly, because every id is enclosed by commas.
 _EMPTY_PATH = ", ','"
@@ -59,10 +68,12 @@ class MatchSpec:
     ``outer``: variables bound before the pattern (read from each incoming row).
     ``fetch``: variables whose full data the query reads (selected with the match).
     ``keep``: new variables the rest of the query reads (None: all); others are not decoded.
-    ``pushed_ids``/``pushed_props``: ``id(v) = x`` and ``v.key = x`` conjuncts taken from WHERE,
-    x evaluated on the incoming row.
+    ``pushed_ids``/``pushed_props``: ``id(v) = x`` and ``v.key op x`` conjuncts taken from WHERE
+    as (v, x) and (v, key, x, op), x evaluated on the incoming row; op is a PropertyFilter op.
     ``reach``: the consumer ignores duplicate rows, so directed variable-length hops without
     relationship or path variables may be walked as node reachability.
+    ``ordered``: node variables the consumer may ask SQL to order by a property of: they test
+    their labels with EXISTS, so that SQLite can walk a property index in order.
     """
 
     parts: tuple[ast.PatternPart, ...]
@@ -70,8 +81,9 @@ class MatchSpec:
     fetch: frozenset[str] = frozenset()
     keep: frozenset[str] | None = None
     pushed_ids: tuple[tuple[str, Evaluator], ...] = ()
-    pushed_props: tuple[tuple[str, str, Evaluator], ...] = ()
+    pushed_props: tuple[tuple[str, str, Evaluator, str], ...] = ()
     reach: bool = False
+    ordered: frozenset[str] = frozenset()
 
 
 def compile_match(spec: MatchSpec, compile_expr: Callable[[Any, frozenset[str]], Evaluator]) -> MatchPlan:
@@ -176,7 +188,8 @@ class _PatternCompiler:
         self.tables: list[str] = []
         self.ctes: list[list] = []
         self.conditions: list = []
-        self.node_filters: list[tuple[str, str, Evaluator]] = []
+        self.node_filters: list[tuple[str, str, Evaluator, str]] = []
+        self.seeds: list[str] = []
         self.counter = 0
 
     # ------------------------------------------------------------ small helpers
@@ -195,10 +208,12 @@ class _PatternCompiler:
         self.sources.append((name, evaluator))
         return ":" + name
 
-    def new_filter(self, column: str, key: str, evaluator: Evaluator, owner: str, owner_kind: str) -> int:
+    def new_filter(
+        self, column: str, key: str, evaluator: Evaluator, owner: str, owner_kind: str, op: str = "="
+    ) -> int:
         # a value SQL cannot compare (a list, a map) is checked in Python on the decoded owner
         self.required.add(owner)
-        self.filters.append(PropertyFilter(column, key, evaluator, owner, owner_kind))
+        self.filters.append(PropertyFilter(column, key, evaluator, owner, owner_kind, op))
         return len(self.filters) - 1
 
     def all_names(self) -> frozenset[str]:
@@ -243,7 +258,7 @@ class _PatternCompiler:
                         node = self.nodes[name] = _Node(name, bound=name in spec.outer)
                     node.labels.extend(label for label in element.labels if label not in node.labels)
                     for key, evaluator in self.inline_properties(name, "node", element.properties):
-                        self.node_filters.append((name, key, evaluator))
+                        self.node_filters.append((name, key, evaluator, "="))
                         node.needs_table = True
                     if name in spec.fetch:
                         node.needs_table = True
@@ -258,16 +273,19 @@ class _PatternCompiler:
             else:
                 rel_pushed_ids[name] = evaluator
         rel_pushed_props: dict[str, list] = {}
-        for name, key, evaluator in spec.pushed_props:
+        for name, key, evaluator, op in spec.pushed_props:
             if name in self.nodes:
-                self.node_filters.append((name, key, evaluator))
+                self.node_filters.append((name, key, evaluator, op))
                 self.nodes[name].needs_table = True
             else:
-                rel_pushed_props.setdefault(name, []).append((key, evaluator))
+                rel_pushed_props.setdefault(name, []).append((key, evaluator, op))
         for part, shape in zip(spec.parts, shapes):
             for index in range(1, len(shape), 2):
                 rel = cast(ast.RelPattern, part.elements[index])  # elements alternate nodes and relationships
                 self.hops.append(self.make_hop(part, rel, shape[index], shape[index - 1], shape[index + 1]))
+        for hop in self.hops:
+            if hop.bounds is not None:
+                hop.seed_right = self.seed_score(hop.right) > self.seed_score(hop.left)
         hops_by_name = {hop.name: hop for hop in self.hops}
         for shape in shapes:
             for index in range(0, len(shape), 2):
@@ -276,9 +294,9 @@ class _PatternCompiler:
                 self.assign_id(self.nodes[shape[index]], prev_hop, next_hop)
         for node in self.nodes.values():
             self.node_conditions(node)
-        for name, key, evaluator in self.node_filters:
+        for name, key, evaluator, op in self.node_filters:
             node = self.nodes[name]
-            self.conditions.append(self.new_filter(f"{node.table}.metadata", key, evaluator, name, "node"))
+            self.conditions.append(self.new_filter(f"{node.table}.metadata", key, evaluator, name, "node", op))
         seen: dict[str, _Hop] = {}
         for hop in self.hops:
             if hop.bounds is None:
@@ -313,15 +331,29 @@ class _PatternCompiler:
                 and bounds[0] <= 1
                 and rel.properties is None
             )
-            hop.seed_right = self.seed_score(right) > self.seed_score(left)
         return hop
 
-    def seed_score(self, name: str) -> int:
+    def own_score(self, name: str) -> int:
+        """Rank a node by what restricts it alone: an id, property filters (an index may serve them), a label."""
         node = self.nodes[name]
         if node.bound or node.pushed_id is not None:
-            return 2
-        filtered = any(name == filtered_name for filtered_name, _, _ in self.node_filters)
-        return 1 if node.labels or filtered else 0
+            return 6
+        if any(name == filtered[0] for filtered in self.node_filters):
+            return 4
+        return 2 if node.labels else 0
+
+    def anchor_hop(self, name: str) -> _Hop | None:
+        """A fixed directed hop from ``name`` to a node with an id or property filters: its neighbours are few."""
+        for hop in self.hops:
+            if hop.bounds is None and hop.rel.direction != "both" and hop.left != hop.right:
+                if name in (hop.left, hop.right) and self.own_score(hop.right if hop.left == name else hop.left) >= 4:
+                    return hop
+        return None
+
+    def seed_score(self, name: str) -> int:
+        """Rank a walk's end as its seed: by its own restrictions, or as a neighbour of a restricted node."""
+        score = self.own_score(name)
+        return 3 if score < 4 and self.anchor_hop(name) is not None else score
 
     # ------------------------------------------------------------ node identities
 
@@ -367,7 +399,7 @@ class _PatternCompiler:
             node.table = self.fresh("n")
             self.tables.append(f"substrates AS {node.table}")
             node.id_sql = f"{node.table}.identity"
-        filtered = any(name == node.name for name, _, _ in self.node_filters)
+        filtered = node.name in self.spec.ordered or any(node.name == filtered[0] for filtered in self.node_filters)
         if node.labels and not filtered:
             alias = self.fresh("l")
             self.tables.append(f"substrate_labels AS {alias}")
@@ -434,17 +466,34 @@ class _PatternCompiler:
             self.conditions.append(f"{r}.identity = {self.source(_read_var(hop.name, rel_param))}")
         if pushed_id is not None:
             self.conditions.append(f"{r}.identity = {self.source(_pushed(pushed_id))}")
-        for key, evaluator in hop.filters + (pushed_props or []):
-            self.conditions.append(self.new_filter(f"{r}.metadata", key, evaluator, hop.name, "rel"))
+        for key, evaluator, op in [(key, evaluator, "=") for key, evaluator in hop.filters] + (pushed_props or []):
+            self.conditions.append(self.new_filter(f"{r}.metadata", key, evaluator, hop.name, "rel", op))
 
     def variable_hop(self, hop: _Hop, bounds: tuple[int, int]) -> None:
         v = hop.alias
         low, high = bounds
         seed_name, far_name = (hop.right, hop.left) if hop.seed_right else (hop.left, hop.right)
         seed, far = self.nodes[seed_name], self.nodes[far_name]
-        seed_where = []
+        reason = _SEED_REASONS[self.seed_score(seed_name)]
+        shown = "an unnamed node" if seed_name.startswith(ANON) else seed_name
+        end = "right" if hop.seed_right else "left"
+        self.seeds.append(f"walk {v} seeded from {shown}, the pattern's {end} end, by {reason}")
+        seed_where: list = []
         labels = list(seed.labels)
-        if seed.id_param and not labels and low >= 1:
+        seed_filters = [filtered[1:] for filtered in self.node_filters if filtered[0] == seed_name]
+        anchor = self.anchor_hop(seed_name) if self.seed_score(seed_name) == 3 else None
+        seed_id = "s.identity"
+        if anchor is not None:
+            seed_id, seed_where = self.neighbour_seed(anchor, seed_name)
+            seed_from = f"DISTINCT {seed_id}, {seed_id}, 0{{}} FROM relationships AS s"
+        elif seed_filters and not seed.id_param:
+            # Filter the seed rows themselves, with the property expression the indexes are built
+            # on, rather than walking from every candidate and filtering the walks' starts; the
+            # labels stay EXISTS tests so that SQLite prefers the property index (see place_node).
+            seed_from = "s.identity, s.identity, 0{} FROM substrates AS s"
+            for key, evaluator, op in seed_filters:
+                seed_where.append(self.new_filter("s.metadata", key, evaluator, seed_name, "node", op))
+        elif seed.id_param and not labels and low >= 1:
             # No need to look the seed up: only its relationships matter, and a foreign key
             # guarantees that an id without a substrate has none.
             seed_from = f"{seed.id_param}, {seed.id_param}, 0{{}}"
@@ -455,9 +504,9 @@ class _PatternCompiler:
             # start from the label index rather than scanning every substrate
             seed_from = "s.substrate, s.substrate, 0{} FROM substrate_labels AS s"
             seed_where.append(f"s.label = {self.const(labels.pop(0))}")
+            seed_id = "s.substrate"
         else:
             seed_from = "s.identity, s.identity, 0{} FROM substrates AS s"
-        seed_id = "s.substrate" if "substrate_labels" in seed_from else "s.identity"
         for label in labels:
             seed_where.append(
                 "EXISTS (SELECT 1 FROM substrate_labels AS l "
@@ -475,20 +524,22 @@ class _PatternCompiler:
         types = self.type_condition("e", hop.rel.types)
         if types:
             step_where.append(types)
-        seed_sql = " WHERE " + " AND ".join(seed_where) if seed_where else ""
+        seed_sql = [" WHERE ", *_flattened(_joined(seed_where, " AND "))] if seed_where else []
         if hop.reach:
             cte: list = [
-                f"{v}(start, node, depth) AS (SELECT {seed_from.format('')}{seed_sql} "
-                f"UNION SELECT {v}.start, {nxt}, {v}.depth + 1 FROM {v} JOIN relationships AS e ON {step} WHERE "
+                f"{v}(start, node, depth) AS (SELECT {seed_from.format('')}",
+                *seed_sql,
+                f" UNION SELECT {v}.start, {nxt}, {v}.depth + 1 FROM {v} JOIN relationships AS e ON {step} WHERE ",
             ]
         else:
             step_where.append(f"instr({v}.rels, ',' || e.identity || ',') = 0")
             for key, evaluator in hop.filters:
                 step_where.append(self.new_filter("e.metadata", key, evaluator, hop.name, "varlen"))
             cte = [
-                f"{v}(start, node, depth, rels) AS (SELECT {seed_from.format(_EMPTY_PATH)}{seed_sql} "
-                f"UNION ALL SELECT {v}.start, {nxt}, {v}.depth + 1, {v}.rels || e.identity || ',' "
-                f"FROM {v} JOIN relationships AS e ON {step} WHERE "
+                f"{v}(start, node, depth, rels) AS (SELECT {seed_from.format(_EMPTY_PATH)}",
+                *seed_sql,
+                f" UNION ALL SELECT {v}.start, {nxt}, {v}.depth + 1, {v}.rels || e.identity || ',' "
+                f"FROM {v} JOIN relationships AS e ON {step} WHERE ",
             ]
         cte.extend(_joined(step_where, " AND "))
         cte.append(")")
@@ -504,6 +555,36 @@ class _PatternCompiler:
             decoded = ANON + "b" + v
             self.required.add(decoded)
             self.residual.append(_same_list(decoded, hop.name))
+
+    def neighbour_seed(self, hop: _Hop, seed_name: str) -> tuple[str, list]:
+        """Seed a walk from the far ends of ``hop``'s relationships leaving its restricted node.
+
+        A superset of the walk's possible starts (the statement still joins the hop itself),
+        found from the restricted node's id or property index and the traversal indexes.
+        :returns: the seed's id column and its conditions (a condition may be a list of segments).
+        """
+        seed_is_target = (hop.rel.direction == "out") == (seed_name == hop.right)
+        near, far = ("s.target", "s.source") if seed_is_target else ("s.source", "s.target")
+        anchor_name = hop.left if seed_name == hop.right else hop.right
+        anchor = self.nodes[anchor_name]
+        where: list = []
+        types = self.type_condition("s", hop.rel.types)
+        if types:
+            where.append(types)
+        if anchor.id_param:
+            where.append(f"{far} = {anchor.id_param}")
+            return near, where
+        inner: list = []
+        for name, key, evaluator, op in self.node_filters:
+            if name == anchor_name:
+                inner.append(self.new_filter("t.metadata", key, evaluator, anchor_name, "node", op))
+        for label in anchor.labels:
+            inner.append(
+                "EXISTS (SELECT 1 FROM substrate_labels AS l "
+                f"WHERE l.substrate = t.identity AND l.label = {self.const(label)})"
+            )
+        where.append([f"{far} IN (SELECT t.identity FROM substrates AS t WHERE ", *_joined(inner, " AND "), ")"])
+        return near, where
 
     def uniqueness(self) -> None:
         """Within one MATCH no relationship is used twice: SQL for fixed hops, Python between lists."""
@@ -621,6 +702,9 @@ class _PatternCompiler:
             tuple(self.residual),
             count_exprs,
             {spec[1]: (spec[0], spec[2], spec[3]) for spec in decoders if spec[0] in ("node", "rel")},
+            {name: node.table for name, node in self.nodes.items() if node.table and not node.bound},
+            bool(self.conditions),
+            tuple(self.seeds),
         )
 
 
@@ -630,6 +714,17 @@ def _joined(items: list, separator: str) -> list:
         if index:
             out.append(separator)
         out.append(item)
+    return out
+
+
+def _flattened(items: list) -> list:
+    """Splice the items that are lists of segments into the list."""
+    out: list = []
+    for item in items:
+        if isinstance(item, list):
+            out.extend(item)
+        else:
+            out.append(item)
     return out
 
 

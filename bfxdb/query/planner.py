@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import ProcedureNotFound, QuerySemanticError
+from ..storage import is_simple_key
 from . import ast
 from .aggregates import DUPLICATE_INSENSITIVE, Count
 from .compiler import ANON, MatchSpec, compile_match
@@ -25,6 +26,7 @@ from .operators import (
     MatchOp,
     MergeOp,
     OptionalOp,
+    OrderedLimit,
     Pipeline,
     ProjectionOp,
     QueryPlan,
@@ -195,7 +197,11 @@ def _plan_single(query: ast.SingleQuery, outer: frozenset[str], catalogue: Catal
         if isinstance(clause, ast.Match):
             op, new = _plan_match(clause, scope, after, following)
             first = index == 0 and not outer and isinstance(op, MatchOp)
-            pushdown = _count_pushdown(op, clause, following, first) or _direct_return(op, clause, following, first)
+            pushdown = (
+                _count_pushdown(op, clause, following, first)
+                or _direct_return(op, clause, following, first)
+                or _ordered_limit(op, clause, following, first)
+            )
             if pushdown is not None:
                 ops.append(pushdown)
                 columns = pushdown.columns
@@ -303,7 +309,7 @@ def _plan_match(clause: ast.Match, scope: list[str], after: Usage, following: An
         elif pushed[0] == "id":
             pushed_ids.append((pushed[1], compile_expression(pushed[2], outer)))
         else:
-            pushed_props.append((pushed[1], pushed[2], compile_expression(pushed[3], outer)))
+            pushed_props.append((pushed[1], pushed[2], compile_expression(pushed[3], outer), pushed[4]))
     usage = Usage()
     usage.used, usage.data, usage.star = set(after.used), set(after.data), after.star
     for conjunct in residual:
@@ -313,7 +319,9 @@ def _plan_match(clause: ast.Match, scope: list[str], after: Usage, following: An
     keep = None if usage.star else frozenset(usage.used & new_set)
     fetch = frozenset(new_set) if usage.star else frozenset(usage.data & new_set)
     reach = not clause.optional and _duplicate_insensitive(following)
-    spec = MatchSpec(parts, outer, fetch, keep, tuple(pushed_ids), tuple(pushed_props), reach)
+    ordered = _order_property(following)
+    order_hint = frozenset({ordered[0]}) & new_set if ordered else frozenset()
+    spec = MatchSpec(parts, outer, fetch, keep, tuple(pushed_ids), tuple(pushed_props), reach, order_hint)
     plan = compile_match(spec, compile_expression)
     where = compile_expression(_and_all(residual), outer | new_set) if residual else None
     return MatchOp(plan, clause.optional, where, tuple(new)), new
@@ -344,27 +352,62 @@ def _plan_shortest(clause: ast.Match, outer: frozenset[str], usage: Usage) -> Op
     return OptionalOp(tuple(ops), clause.optional, names)
 
 
+_FLIPPED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
 def _push(conjunct: Any, candidates: set[str], outer: frozenset[str]) -> tuple | None:
-    """Recognise ``id(v) = x`` and ``v.key = x`` (either side) with x computable before matching."""
-    if not isinstance(conjunct, ast.Binary) or conjunct.op != "=":
+    """Recognise conjuncts SQL can test exactly, with x computable before matching.
+
+    ``id(v) = x``, ``v.key op x`` or ``x op v.key`` for op in = < <= > >=, ``v.key IN [..]``
+    with a list literal (so never an error), and ``v.key IS [NOT] NULL``.
+    """
+    if isinstance(conjunct, ast.IsNull):
+        tested = _candidate_property(conjunct.operand, candidates)
+        if tested is None:
+            return None
+        return ("prop", *tested, ast.Literal(None), "IS NOT NULL" if conjunct.negated else "IS NULL")
+    if not isinstance(conjunct, ast.Binary):
         return None
-    for side, other in ((conjunct.left, conjunct.right), (conjunct.right, conjunct.left)):
+    if conjunct.op == "IN":
+        tested = _candidate_property(conjunct.left, candidates)
+        if (
+            tested is not None
+            and isinstance(conjunct.right, ast.ListLiteral)
+            and all(_safe_before_match(item, outer) for item in conjunct.right.items)
+        ):
+            return ("prop", *tested, conjunct.right, "IN")
+        return None
+    if conjunct.op not in _FLIPPED:
+        return None
+    for side, other, op in (
+        (conjunct.left, conjunct.right, conjunct.op),
+        (conjunct.right, conjunct.left, _FLIPPED[conjunct.op]),
+    ):
         if not _safe_before_match(other, outer):
             continue
         if (
-            isinstance(side, ast.FunctionCall)
+            op == "="
+            and isinstance(side, ast.FunctionCall)
             and side.name.lower() == "id"
             and len(side.args) == 1
             and isinstance(side.args[0], ast.Variable)
             and side.args[0].name in candidates
         ):
             return ("id", side.args[0].name, other)
-        if (
-            isinstance(side, ast.PropertyAccess)
-            and isinstance(side.subject, ast.Variable)
-            and side.subject.name in candidates
-        ):
-            return ("prop", side.subject.name, side.key, other)
+        tested = _candidate_property(side, candidates)
+        if tested is not None:
+            return ("prop", *tested, other, op)
+    return None
+
+
+def _candidate_property(expr: Any, candidates: set[str]) -> tuple[str, str] | None:
+    """Return (v, key) when ``expr`` is ``v.key`` for a variable SQL may filter, else None."""
+    if (
+        isinstance(expr, ast.PropertyAccess)
+        and isinstance(expr.subject, ast.Variable)
+        and expr.subject.name in candidates
+    ):
+        return expr.subject.name, expr.key
     return None
 
 
@@ -405,6 +448,11 @@ def _may_hold_aggregates(node: ast.Node) -> bool:
     return not is_aggregate(node) and not isinstance(
         node, (ast.PatternComprehension, ast.ExistsSubquery, ast.PatternPredicate)
     )
+
+
+def _variable_name(expr: Any) -> str | None:
+    """Return the name of a bare variable, else None."""
+    return expr.name if isinstance(expr, ast.Variable) else None
 
 
 def _variable_argument(expr: Any, function: str) -> str | None:
@@ -471,6 +519,48 @@ def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
             return None
     projection_op = _plan_projection(projection, list(op.new), None, final=True)
     return DirectReturn(op, projection_op, tuple(outputs))
+
+
+def _ordered_limit(op: MatchOp, clause: ast.Match, following: Any, first: bool) -> OrderedLimit | None:
+    """Let SQL order and limit when a first MATCH feeds ``ORDER BY v.key LIMIT n`` (ascending, one key)."""
+    if not first or clause.optional or op.where is not None or not isinstance(following, (ast.With, ast.Return)):
+        return None
+    projection = following.projection
+    if projection.star or projection.distinct or projection.limit is None:
+        return None
+    if isinstance(following, ast.With) and following.where is not None:
+        return None
+    if any(contains_aggregate(item.expression) for item in projection.items):
+        return None
+    ordered = _order_property(following)
+    if ordered is None or ordered[0] not in op.plan.tables:
+        return None
+    final = isinstance(following, ast.Return)
+    return OrderedLimit(op, _plan_projection(projection, list(op.new), None, final), *ordered)
+
+
+def _order_property(following: Any) -> tuple[str, str] | None:
+    """Return (v, key) when a WITH/RETURN orders by the one key ``v.key`` ascending, a simple key of a variable."""
+    if not isinstance(following, (ast.With, ast.Return)) or len(following.projection.order_by) != 1:
+        return None
+    items = following.projection.items
+    sort = following.projection.order_by[0]
+    expr = sort.expression
+    if isinstance(expr, ast.Variable):
+        # ORDER BY names a column: it stands for that item's expression
+        named = [item.expression for item in items if (item.alias or item.text) == expr.name]
+        expr = named[0] if named else expr
+    if (
+        sort.descending
+        or not isinstance(expr, ast.PropertyAccess)
+        or not isinstance(expr.subject, ast.Variable)
+        or not is_simple_key(expr.key)
+    ):
+        return None
+    subject = expr.subject.name
+    if any((item.alias or item.text) == subject and _variable_name(item.expression) != subject for item in items):
+        return None  # the ORDER BY reads a column that hides the pattern's variable
+    return subject, expr.key
 
 
 # ---------------------------------------------------------------- projections

@@ -6,6 +6,7 @@ paths made by ``json_path_literal`` from keys that passed ``is_simple_key``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
 from ..storage import decode_metadata, is_simple_key, json_path_literal
 from .runtime import Context
 from .temporal import decode_properties
-from .values import NodeRef, PathRef, RelRef, equals
+from .values import NodeRef, PathRef, RelRef, compare, equals
 
 Evaluator = Callable[[dict, Context], Any]
 ID_LIMIT = 1 << 64
@@ -120,16 +121,50 @@ def property_kind(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PropertyFilter:
-    """``entity.key = value`` checked in SQL when the value's kind allows, else in Python."""
+    """``entity.key op value`` checked in SQL when the value's kind allows, else in Python.
+
+    ``op`` is ``=``, ``<``, ``<=``, ``>``, ``>=``, ``IN`` (value: a list), or ``IS NULL`` /
+    ``IS NOT NULL`` (value unused). Each renders as SQL true exactly when the Cypher predicate
+    is true, so a WHERE conjunct it stands for needs no second check.
+    """
 
     column: str  # e.g. "n0.metadata"
     key: str
     value: Evaluator  # evaluated on the incoming row
     owner: str  # variable whose property is filtered
     owner_kind: str  # "node", "rel" or "varlen"
+    op: str = "="
+
+
+#: The ordering operators a PropertyFilter can test in SQL, and what compare() answers for each when true.
+ORDERINGS = {"<": (-1,), "<=": (-1, 0), ">": (1,), ">=": (0, 1)}
+NULL_TESTS = ("IS NULL", "IS NOT NULL")
+_EXPLAIN_KINDS = {"IN": "in", "IS NULL": "is", "IS NOT NULL": "is"}
+
+
+def filter_kind(op: str, value: Any) -> str:
+    """Classify a filter's value for SQL: property_kind's kinds, ``"in"`` for a list SQL can test, or ``"is"``."""
+    if op in NULL_TESTS:
+        return "is"
+    if op == "IN":
+        return _list_kind(value)
+    kind = property_kind(value)
+    # booleans order false < true in Cypher; SQL would need two more cases for it
+    return "python" if kind == "bool" and op != "=" else kind
+
+
+def _list_kind(items: Any) -> str:
+    """``"in"`` for a list of strings and exactly representable numbers (nulls never match), else python or never."""
+    if type(items) is not list:
+        return "python"
+    kinds = {property_kind(item) for item in items} - {"never"}
+    if not kinds:
+        return "never"
+    return "in" if kinds <= {"str", "num"} else "python"
 
 
 SELECT_LIST = -1  # segment marker: where the select list goes
+ORDER_LIMIT = "o"  # the parameter of run_ordered's LIMIT; no other parameter has this name
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +186,12 @@ class MatchPlan:
     residual: tuple[Callable[[dict, Context], bool], ...]
     count_exprs: dict[str, str]
     outputs: dict[str, tuple[str, int, bool]]
+    #: the substrates alias of each node variable that has one (e.g. "n1"), for ORDER BY in SQL
+    tables: dict[str, str] = field(default_factory=dict)
+    #: whether the SQL ends in a WHERE clause that more conditions can join with AND
+    has_where: bool = False
+    #: for EXPLAIN: where each variable-length walk starts, and why
+    seeds: tuple[str, ...] = ()
     _rendered: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _count_selects: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -172,9 +213,31 @@ class MatchPlan:
             self._rendered[key] = text
         return text
 
+    def explain_kinds(self) -> tuple[str, ...]:
+        """The filter kinds EXPLAIN shows: each comparison as one with a string, lists as lists."""
+        return tuple(_EXPLAIN_KINDS.get(flt.op, "str") for flt in self.filters)
+
     def explain(self) -> str:
-        """Show the SQL as it runs when every property filter is a string comparison."""
-        return self.render(("str",) * len(self.filters))
+        """Show the SQL as it runs when every property filter compares with a string (or a list of them)."""
+        return self.render(self.explain_kinds())
+
+    def sqlite_plan(self, store: Any, sql: str | None = None) -> list[str]:
+        """Ask SQLite how it would run ``sql`` (default: explain()'s): its EXPLAIN QUERY PLAN lines, indented.
+
+        Every parameter is null: SQLite plans without looking at values.
+        """
+        names = [*self.params, *(name for name, _ in self.sources), ORDER_LIMIT]
+        for index, flt in enumerate(self.filters):
+            names.append(f"f{index}")
+            if not is_simple_key(flt.key):
+                names.append(f"k{index}")
+        rows = store.execute("EXPLAIN QUERY PLAN " + (sql or self.explain()), dict.fromkeys(names)).fetchall()
+        depth = {0: 0}
+        lines = []
+        for node, parent, _, detail in rows:
+            depth[node] = depth.get(parent, 0) + 1
+            lines.append("  " * depth[node] + detail)
+        return lines
 
     def bind(self, row: dict, ctx: Context) -> tuple[dict, tuple[str, ...], list] | None:
         """Compute the parameters and filter kinds for one incoming row; None when nothing can match."""
@@ -188,14 +251,14 @@ class MatchPlan:
         python_filters = []
         for index, flt in enumerate(self.filters):
             value = flt.value(row, ctx)
-            kind = property_kind(value)
+            kind = filter_kind(flt.op, value)
             if kind != "never" and not json_path_usable(flt.key):
                 kind = "python"
             if kind == "never":
                 return None
             if kind == "python":
                 python_filters.append((flt, value))
-            else:
+            elif kind != "is":
                 params[f"f{index}"] = _filter_param(kind, value)
                 if not is_simple_key(flt.key):
                     params[f"k{index}"] = json_path_text(flt.key)
@@ -231,6 +294,50 @@ class MatchPlan:
         ctx.tick(len(out) + 1)
         return out
 
+    def render_ordered(self, kinds: tuple[str, ...], variable: str, key: str) -> tuple[str, str]:
+        """Produce the SQL of run_ordered: the check for values ordered before strings, and the ordered rows."""
+        table = self.tables[variable]
+        path = json_path_literal(key)
+        value = f"json_extract({table}.metadata, {path})"
+        json_kind = f"json_type({table}.metadata, {path})"
+        base = self.render(kinds) + (" AND " if self.has_where else " WHERE ")
+        # json_extract gives lists and maps as their minified JSON text, which starts with [ or {:
+        # the two ranges let SQLite answer the check from a property index.
+        check = (
+            f"{base}(({value} >= '[' AND {value} < '\\') OR ({value} >= '{{' AND {value} < '|')) "
+            f"AND {json_kind} IN ('array', 'object') LIMIT 1"
+        )
+        ordered = f"{base}{value} >= '' AND {json_kind} = 'text' ORDER BY {value} LIMIT :{ORDER_LIMIT}"
+        return check, ordered
+
+    def run_ordered(self, row: dict, ctx: Context, variable: str, key: str, count: int) -> list[dict] | None:
+        """Match the first ``count`` rows in Cypher's ascending order of a node's string property.
+
+        Cypher orders lists and maps (temporal values are stored as maps) before strings, and
+        booleans, numbers and nulls after them; so the first rows by a string property are the
+        first string-valued rows when no row has a list or map there and at least ``count`` rows
+        have a string. Ties may come in any order, as Cypher allows.
+
+        :returns: the matches, or None when that cannot be shown (or a check must run in Python):
+            the caller then orders every match itself.
+        """
+        if self.residual:
+            return None
+        bound = self.bind(row, ctx)
+        if bound is None:
+            return []
+        params, kinds, python_filters = bound
+        if python_filters:
+            return None
+        check, ordered = self.render_ordered(kinds, variable, key)
+        if ctx.store.execute(check, params).fetchone() is not None:
+            return None
+        params[ORDER_LIMIT] = count
+        decoder = self.decoder
+        out = [new for sql_row in ctx.store.execute(ordered, params) if (new := decoder(sql_row, row, ctx)) is not None]
+        ctx.tick(len(out) + 1)
+        return out if len(out) == count else None
+
     def run_counts(self, row: dict, ctx: Context, counts: tuple[tuple[str | None, bool], ...]) -> list | None:
         """Count matches inside SQL: one value per (variable, or None for ``*``; distinct) pair.
 
@@ -256,6 +363,8 @@ class MatchPlan:
 def _filter_param(kind: str, value: Any) -> Any:
     if kind == "bool":
         return "true" if value else "false"
+    if kind == "in":
+        return json.dumps([item for item in value if item is not None])
     return value
 
 
@@ -263,13 +372,35 @@ def _render_filter(flt: PropertyFilter, kind: str, index: int) -> str:
     path = json_path_literal(flt.key) if is_simple_key(flt.key) else f":k{index}"
     extract = f"json_extract({flt.column}, {path})"
     jtype = f"json_type({flt.column}, {path})"
+    op = flt.op
+    if kind == "is":
+        # a JSON null and a missing key both read as null in Cypher
+        return f"({jtype} IS NULL OR {jtype} = 'null')" if op == "IS NULL" else f"{jtype} <> 'null'"
+    if kind == "in":
+        # json_each gives the items with their own types, so 1 never equals '1'; the type test
+        # keeps stored booleans (which json_extract reads as 1 and 0) and lists out
+        return (
+            f"({extract} IN (SELECT value FROM json_each(:f{index})) "
+            f"AND {jtype} IN ('text', 'integer', 'real'))"
+        )
     if kind == "str":
-        return f"({extract} = :f{index} AND {jtype} = 'text')"
+        return f"({extract} {op} :f{index} AND {jtype} = 'text')"
     if kind == "num":
-        return f"({extract} = :f{index} AND {jtype} IN ('integer', 'real'))"
+        return f"({extract} {op} :f{index} AND {jtype} IN ('integer', 'real'))"
     if kind == "bool":
         return f"{jtype} = :f{index}"
     return "1"
+
+
+def holds(op: str, actual: Any, expected: Any) -> bool:
+    """Tell whether ``actual op expected`` is true in Cypher, for a filter checked in Python."""
+    if op == "=":
+        return equals(actual, expected) is True
+    if op == "IN":
+        return type(expected) is list and any(equals(actual, item) is True for item in expected)
+    if op in NULL_TESTS:
+        return (actual is None) == (op == "IS NULL")
+    return compare(actual, expected) in ORDERINGS[op]
 
 
 def _python_filters_hold(python_filters: list, row: dict, ctx: Context) -> bool:
@@ -283,7 +414,7 @@ def _python_filters_hold(python_filters: list, row: dict, ctx: Context) -> bool:
             ctx.preload_rels(ref.id for ref in owner)
             entities = [ctx.rel(ref).metadata for ref in owner]
         for metadata in entities:
-            if equals(metadata.get(flt.key), value) is not True:
+            if not holds(flt.op, metadata.get(flt.key), value):
                 return False
     return True
 

@@ -11,7 +11,8 @@ import bfxdb
 from bfxdb.query import ast, prepare
 from bfxdb.query.compiler import MatchSpec, compile_match
 from bfxdb.query.evaluator import compile_expression
-from bfxdb.query.operators import CountPushdown, DirectReturn, MatchOp
+from bfxdb.query.operators import CountPushdown, DirectReturn, MatchOp, OrderedLimit
+from bfxdb.query.runtime import Context
 from bfxdb.storage import is_simple_key, json_path_literal, quote_identifier
 
 NODE_COLUMNS = (
@@ -140,6 +141,141 @@ def test_walk_starts_from_the_more_constrained_end():
     sql = first_match_plan("MATCH (a)-[*]->(b:B) RETURN a").render(())
     assert "JOIN relationships AS e ON e.target = v2.node" in sql
     assert "FROM substrate_labels AS s WHERE s.label = :c" in sql
+
+
+def test_walk_is_seeded_from_the_rows_of_an_inline_property_filter():
+    plan = first_match_plan("MATCH (a:Person {pid: $p})-[:KNOWS*1..3]->(c) RETURN count(DISTINCT c)")
+    pid = "json_extract(s.metadata, '$.\"pid\"')"
+    assert plan.render(("str", "str")).startswith(
+        "WITH RECURSIVE v2(start, node, depth) AS (SELECT s.identity, s.identity, 0 FROM substrates AS s "
+        f"WHERE ({pid} = :f1 AND json_type(s.metadata, '$.\"pid\"') = 'text') "
+        "AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = s.identity AND l.label = :c5) "
+        "UNION SELECT v2.start, e.target, v2.depth + 1 FROM v2 JOIN relationships AS e ON e.source = v2.node "
+        "WHERE v2.depth < :c6 AND e.rel_type = :c7)"
+    )
+    assert plan.params == {"c4": "Person", "c5": "Person", "c6": 3, "c7": "KNOWS", "c8": 1}
+    assert [flt.column for flt in plan.filters] == ["n3.metadata", "s.metadata"]
+
+
+def test_walk_is_seeded_from_a_where_equality_at_its_far_end_and_walks_backwards():
+    plan = first_match_plan("MATCH (c)-[:KNOWS*1..2]->(a:Person) WHERE a.pid = 'p5' RETURN DISTINCT c")
+    sql = plan.render(("str", "str"))
+    assert "FROM substrates AS s WHERE (json_extract(s.metadata, '$.\"pid\"') = :f1 " in sql
+    assert "SELECT v2.start, e.source, v2.depth + 1 FROM v2 JOIN relationships AS e ON e.target = v2.node" in sql
+
+
+def test_a_property_filter_outranks_a_label_as_the_seed():
+    sql = first_match_plan("MATCH (a:Person)-[:KNOWS*1..2]->(b {pid: 'p1'}) RETURN a").render(("str", "str"))
+    assert "JOIN relationships AS e ON e.target = v2.node" in sql
+    assert "FROM substrates AS s WHERE (json_extract(s.metadata, '$.\"pid\"') = :f1" in sql
+
+
+def test_walk_after_a_fixed_hop_is_seeded_from_the_neighbours_of_the_filtered_node():
+    plan = first_match_plan("MATCH (a:P {pid: $p})-[:K]->(b)-[:K*1..2]->(c) RETURN count(DISTINCT c)")
+    assert plan.render(("str", "str")).startswith(
+        "WITH RECURSIVE v4(start, node, depth) AS (SELECT DISTINCT s.target, s.target, 0 FROM relationships AS s "
+        "WHERE s.rel_type = :c8 AND s.source IN (SELECT t.identity FROM substrates AS t WHERE "
+        "(json_extract(t.metadata, '$.\"pid\"') = :f1 AND json_type(t.metadata, '$.\"pid\"') = 'text') "
+        "AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = t.identity AND l.label = :c9)) "
+        "UNION SELECT v4.start, e.target, v4.depth + 1 FROM v4 JOIN relationships AS e ON e.source = v4.node "
+    )
+    assert plan.params["c8"] == "K" and plan.params["c9"] == "P"
+    assert plan.seeds == (
+        "walk v4 seeded from b, the pattern's left end, by its neighbours across a fixed hop "
+        "from a node with an id or property filters",
+    )
+
+
+def test_walk_before_a_fixed_hop_from_a_bound_node_is_seeded_from_its_neighbours():
+    plan = compile_parts(
+        ast.PatternPart(
+            (
+                ast.NodePattern("c"),
+                ast.RelPattern(None, (), "out", length=(1, 2)),
+                ast.NodePattern("b"),
+                ast.RelPattern(None, ("K",), "in"),
+                ast.NodePattern("a"),
+            )
+        ),
+        outer={"a"},
+        keep=frozenset({"c"}),
+    )
+    sql = plan.render(())
+    assert "SELECT DISTINCT s.target, s.target, 0, ',' FROM relationships AS s WHERE s.rel_type = :c" in sql
+    assert "AND s.source = :s" in sql
+    assert "JOIN relationships AS e ON e.target = v" in sql
+
+
+def test_order_by_a_string_property_with_limit_goes_into_sql():
+    op = prepare("MATCH (n:Person) RETURN n.pid ORDER BY n.pid LIMIT 3").plan.pipelines[0].ops[0]
+    assert isinstance(op, OrderedLimit)
+    plan = op.match.plan
+    check, ordered = plan.render_ordered((), "n", "pid")
+    pid = "json_extract(n1.metadata, '$.\"pid\"')"
+    head = (
+        f"SELECT {NODE_COLUMNS.format(a='n1')} FROM substrates AS n1 WHERE EXISTS "
+        "(SELECT 1 FROM substrate_labels AS l WHERE l.substrate = n1.identity AND l.label = :c2) AND "
+    )
+    assert ordered == (
+        f"{head}{pid} >= '' AND json_type(n1.metadata, '$.\"pid\"') = 'text' ORDER BY {pid} LIMIT :o"
+    )
+    assert check == (
+        f"{head}(({pid} >= '[' AND {pid} < '\\') OR ({pid} >= '{{' AND {pid} < '|')) "
+        "AND json_type(n1.metadata, '$.\"pid\"') IN ('array', 'object') LIMIT 1"
+    )
+    assert plan.params == {"c2": "Person"}
+
+
+def test_order_by_an_alias_of_the_property_is_pushed_and_other_orders_are_not():
+    def first_op(query: str):
+        return prepare(query).plan.pipelines[0].ops[0]
+
+    assert isinstance(first_op("MATCH (n) RETURN n.pid AS p ORDER BY p SKIP 2 LIMIT 3"), OrderedLimit)
+    assert isinstance(first_op("MATCH (n) WITH n ORDER BY n.pid LIMIT 3 RETURN n"), OrderedLimit)
+    for query in (
+        "MATCH (n) RETURN n.pid ORDER BY n.pid DESC LIMIT 3",
+        "MATCH (n) RETURN n.pid ORDER BY n.pid, n.x LIMIT 3",
+        "MATCH (n) RETURN n.pid ORDER BY n.pid",
+        "MATCH (n) RETURN DISTINCT n.pid ORDER BY n.pid LIMIT 3",
+        "MATCH (n) RETURN count(*) AS c, n.pid ORDER BY n.pid LIMIT 3",
+        "MATCH (n), (m) RETURN m AS n ORDER BY n.pid LIMIT 3",
+        "MATCH (n) WHERE n.x + 1 > 2 RETURN n.pid ORDER BY n.pid LIMIT 3",
+        "OPTIONAL MATCH (n) RETURN n.pid ORDER BY n.pid LIMIT 3",
+    ):
+        assert not isinstance(first_op(query), OrderedLimit), query
+
+
+def test_where_ranges_lists_and_null_tests_become_sql_filters():
+    plan = first_match_plan(
+        "MATCH (n:P) WHERE n.pid >= $lo AND $hi > n.pid AND n.x IN ['a', 1, null] AND n.y IS NULL "
+        "AND n.z IS NOT NULL RETURN n"
+    )
+    assert [(flt.key, flt.op) for flt in plan.filters] == [
+        ("pid", ">="), ("pid", "<"), ("x", "IN"), ("y", "IS NULL"), ("z", "IS NOT NULL")
+    ]
+
+    def path(key: str) -> str:
+        return f"n1.metadata, '$.\"{key}\"'"
+
+    assert plan.render(("str", "num", "in", "is", "is")).endswith(
+        "l.label = :c2) "
+        f"AND (json_extract({path('pid')}) >= :f0 AND json_type({path('pid')}) = 'text') "
+        f"AND (json_extract({path('pid')}) < :f1 AND json_type({path('pid')}) IN ('integer', 'real')) "
+        f"AND (json_extract({path('x')}) IN (SELECT value FROM json_each(:f2)) "
+        f"AND json_type({path('x')}) IN ('text', 'integer', 'real')) "
+        f"AND (json_type({path('y')}) IS NULL OR json_type({path('y')}) = 'null') "
+        f"AND json_type({path('z')}) <> 'null'"
+    )
+    params, kinds, python = plan.bind({}, Context(None, {"lo": "a", "hi": 5}, lambda: None))
+    assert kinds == ("str", "num", "in", "is", "is") and python == []
+    assert params == {"c2": "P", "f0": "a", "f1": 5, "f2": '["a", 1]'}
+
+
+def test_filters_sql_cannot_test_exactly_are_checked_in_python():
+    plan = first_match_plan("MATCH (n) WHERE n.a < $b AND n.c IN [true, 'x'] AND n.d > $e RETURN n")
+    params, kinds, python = plan.bind({}, Context(None, {"b": True, "e": 2**60}, lambda: None))
+    assert kinds == ("python", "python", "python")
+    assert plan.bind({}, Context(None, {"b": None, "e": 1}, lambda: None)) is None  # n.a < null is never true
 
 
 def test_property_filters_render_per_value_kind():

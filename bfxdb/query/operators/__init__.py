@@ -1,6 +1,7 @@
-"""The operators a plan runs: reading (read), writing (write), CALL (call), shortest paths (paths); the plan (plan)."""
+"""The operators a plan runs: reading (read, ordered), writing (write), CALL (call), shortest paths (paths), plan."""
 
 from .call import CallOp
+from .ordered import OrderedLimit
 from .paths import FilterOp, OptionalOp, ShortestOp, ShortestPart
 from .plan import Pipeline, QueryPlan, to_output
 from .read import (
@@ -28,6 +29,7 @@ __all__ = [
     "MatchOp",
     "MergeOp",
     "OptionalOp",
+    "OrderedLimit",
     "Pipeline",
     "ProjectionOp",
     "QueryPlan",
