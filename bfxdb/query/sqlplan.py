@@ -7,8 +7,9 @@ paths made by ``json_path_literal`` from keys that passed ``is_simple_key``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from ..identity import to_signed, to_unsigned
@@ -272,15 +273,20 @@ class MatchPlan:
         :param limit: stop after this many matches (pattern predicates need one).
         :returns: the incoming row extended with the pattern's variables, once per match.
         """
+        return list(islice(self.iterate(row, ctx), limit))
+
+    def iterate(self, row: dict, ctx: Context) -> Iterator[dict]:
+        """Match the pattern for one incoming row, reading the SQL cursor only as matches are pulled."""
         bound = self.bind(row, ctx)
         if bound is None:
-            return []
+            return
         params, kinds, python_filters = bound
         cursor = ctx.store.execute(self.render(kinds), params)
         decoder = self.decoder
         checks = self.residual
-        out = []
+        ctx.tick()
         for sql_row in cursor:
+            ctx.tick()
             new = decoder(sql_row, row, ctx)
             if new is None:
                 continue
@@ -288,11 +294,7 @@ class MatchPlan:
                 continue
             if checks and not all(check(new, ctx) for check in checks):
                 continue
-            out.append(new)
-            if limit is not None and len(out) >= limit:
-                break
-        ctx.tick(len(out) + 1)
-        return out
+            yield new
 
     def render_ordered(self, kinds: tuple[str, ...], variable: str, key: str) -> tuple[str, str]:
         """Produce the SQL of run_ordered: the check for values ordered before strings, and the ordered rows."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,26 +28,24 @@ class CallOp:
         """The variables the call binds, in YIELD order."""
         return tuple(variable for _, variable in self.yields)
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Extend each row by every row the procedure gives; a procedure without outputs passes it on."""
         procedure, yields, where = self.procedure, self.yields, self.where
         void = not procedure.signature.outputs
-        out: list[dict] = []
         for row in rows:
             arguments = [to_output(evaluate(row, ctx), ctx) for evaluate in self.arguments]
             for index, value in enumerate(arguments):
                 check_argument(procedure, index, value)
             results = run_procedure(procedure, arguments, ctx)
             if void:
-                out.append(row)
+                yield row
                 continue
             for values in results:
                 extended = row.copy()
                 for index, variable in yields:
                     extended[variable] = values[index]
                 if where is None or where(extended, ctx) is True:
-                    out.append(extended)
-        return out
+                    yield extended
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..runtime import Context
@@ -29,15 +30,16 @@ class OrderedLimit:
         """The projection's columns."""
         return self.projection.columns
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Order and limit in SQL when exact, else match everything and let the projection order."""
+        incoming = list(rows)
         limit = count_argument(self.projection.limit, ctx, "LIMIT")
-        if len(rows) == 1 and limit is not None:
+        if len(incoming) == 1 and limit is not None:
             count = (count_argument(self.projection.skip, ctx, "SKIP") or 0) + limit
-            matches = self.match.plan.run_ordered(rows[0], ctx, self.variable, self.key, count) if count else []
+            matches = self.match.plan.run_ordered(incoming[0], ctx, self.variable, self.key, count) if count else []
             if matches is not None:
-                return self.projection.run(matches, ctx)
-        return self.projection.run(self.match.run(rows, ctx), ctx)
+                return self.projection.run(iter(matches), ctx)
+        return self.projection.run(self.match.run(iter(incoming), ctx), ctx)
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""

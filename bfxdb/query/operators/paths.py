@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,10 +137,10 @@ class ShortestOp:
 
     parts: tuple[ShortestPart, ...]
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Search per row; one output row per path found."""
         for part in self.parts:
-            rows = [part.bind(row, path) for row in rows for path in part.paths(row, ctx)]
+            rows = _bind_paths(part, rows, ctx)
         return rows
 
     def describe(self) -> list[str]:
@@ -149,16 +149,22 @@ class ShortestOp:
         return [f"ShortestPath ({kinds}): breadth-first, one SQL query per level"]
 
 
+def _bind_paths(part: ShortestPart, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
+    for row in rows:
+        for path in part.paths(row, ctx):
+            yield part.bind(row, path)
+
+
 @dataclass(frozen=True, slots=True)
 class FilterOp:
     """The WHERE of a MATCH that had to wait for paths computed in Python."""
 
     predicate: Callable[[dict, Context], Any]
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Keep the rows where the predicate is true."""
         predicate = self.predicate
-        return [row for row in rows if predicate(row, ctx) is True]
+        return (row for row in rows if predicate(row, ctx) is True)
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
@@ -173,20 +179,20 @@ class OptionalOp:
     optional: bool
     new: tuple[str, ...]
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Apply the inner operators row by row."""
-        out = []
         for row in rows:
-            produced = [row]
+            produced: Iterator[dict] = iter((row,))
             for op in self.ops:
                 produced = op.run(produced, ctx)
-            if produced:
-                out.extend(produced)
-            elif self.optional:
+            matched = False
+            for match in produced:
+                matched = True
+                yield match
+            if not matched and self.optional:
                 extended = row.copy()
                 extended.update(dict.fromkeys(self.new))
-                out.append(extended)
-        return out
+                yield extended
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""

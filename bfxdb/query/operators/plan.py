@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Protocol
 
 from ...model import Path
@@ -13,9 +14,15 @@ from .read import CountPushdown, DirectReturn
 
 
 class Operator(Protocol):
-    """What a pipeline runs: every operator turns the list of incoming rows into the list of outgoing ones."""
+    """What a pipeline runs: every operator turns the stream of incoming rows into the stream of outgoing ones.
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    A reading operator is a generator: it pulls its input row by row as its own output is pulled,
+    so a LIMIT downstream stops the work upstream. A writing operator is eager: ``run`` reads its
+    whole input before it writes (no MATCH feeds on the writes of its own query) and finishes its
+    writes before it returns (every later clause sees all of them), whatever is pulled afterwards.
+    """
+
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Turn the incoming rows into the outgoing rows."""
         ...
 
@@ -26,7 +33,7 @@ class Operator(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Pipeline:
-    """The operators of one single query, run in order over lists of rows."""
+    """The operators of one single query, chained over streams of rows."""
 
     ops: tuple[Operator, ...]
     columns: tuple[str, ...]
@@ -38,12 +45,19 @@ class Pipeline:
         direct = only.direct if self.columns and isinstance(only, (CountPushdown, DirectReturn)) else None
         object.__setattr__(self, "direct", direct)
 
-    def run_from(self, row: dict, ctx: Context, limit: int | None = None) -> list[dict]:
-        """Run the operators starting from one row (a subquery's enclosing row, or the empty row)."""
-        rows = [row]
+    def stream_from(self, row: dict, ctx: Context) -> Iterator[dict]:
+        """Chain the operators starting from one row (a subquery's enclosing row, or the empty row).
+
+        Writing operators have done their work when this returns; reading ones run as rows are pulled.
+        """
+        rows: Iterator[dict] = iter((row,))
         for op in self.ops:
             rows = op.run(rows, ctx)
-        return rows[:limit] if limit is not None else rows
+        return rows
+
+    def run_from(self, row: dict, ctx: Context, limit: int | None = None) -> list[dict]:
+        """Run the operators starting from one row; at most ``limit`` result rows (the rest never computed)."""
+        return list(islice(self.stream_from(row, ctx), limit))
 
     def describe(self) -> list[str]:
         """Describe the operators for EXPLAIN."""
@@ -66,33 +80,42 @@ class QueryPlan:
         return self.pipelines[0].columns
 
     def execute(self, ctx: Context) -> list[tuple]:
-        """Run every part and combine them; returns rows as tuples of output values."""
+        """Run every part to the end and combine them; returns rows as tuples of output values.
+
+        Entities are converted once every part has run, so a part's rows show what later parts wrote.
+        """
         if len(self.pipelines) == 1:
             pipeline = self.pipelines[0]
             if pipeline.direct is not None:
                 direct_rows = pipeline.direct(ctx)
                 if direct_rows is not None:
                     return direct_rows
-            columns = pipeline.columns
-            if not columns:
-                pipeline.run_from({}, ctx)
-                return []
-            return [tuple([to_output(row[c], ctx) for c in columns]) for row in pipeline.run_from({}, ctx)]
-        combined: list[tuple] = []
+        combined = list(self._combine(ctx))
+        return [tuple([to_output(value, ctx) for value in row]) for row in combined]
+
+    def stream(self, ctx: Context) -> Iterator[tuple]:
+        """Run every part and combine them, yielding rows of output values as they are pulled (reads only)."""
+        for row in self._combine(ctx):
+            yield tuple([to_output(value, ctx) for value in row])
+
+    def _combine(self, ctx: Context) -> Iterator[tuple]:
+        """Yield the parts' rows as tuples of query values; a part without columns runs to its end."""
         seen: set | None = None if all(self.union_all) else set()
         for pipeline in self.pipelines:
-            rows = pipeline.run_from({}, ctx)
-            if not pipeline.columns:
+            rows = pipeline.stream_from({}, ctx)
+            columns = pipeline.columns
+            if not columns:
+                for _ in rows:
+                    pass
                 continue
             for row in rows:
-                values = tuple(row[column] for column in pipeline.columns)
+                values = tuple([row[column] for column in columns])
                 if seen is not None:
                     key = tuple(group_key(value) for value in values)
                     if key in seen:
                         continue
                     seen.add(key)
-                combined.append(values)
-        return [tuple(to_output(value, ctx) for value in row) for row in combined]
+                yield values
 
     def describe(self) -> str:
         """Describe the plan as readable text, SQL included."""

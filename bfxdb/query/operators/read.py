@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import heapq
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, ClassVar
 
 from ...errors import QueryArgumentError, QuerySyntaxError
@@ -29,22 +31,20 @@ class MatchOp:
     where: Evaluator | None
     new: tuple[str, ...]
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
-        """Extend each row with every match of the pattern (or nulls, when optional)."""
-        out: list[dict] = []
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
+        """Extend each row with every match of the pattern (or nulls, when optional), as they are pulled."""
         plan, where = self.plan, self.where
         for row in rows:
-            matches = plan.run(row, ctx)
-            if where is not None:
-                matches = [match for match in matches if where(match, ctx) is True]
-            if matches:
-                out.extend(matches)
-            elif self.optional:
+            matched = False
+            for match in plan.iterate(row, ctx):
+                if where is None or where(match, ctx) is True:
+                    matched = True
+                    yield match
+            if not matched and self.optional:
                 extended = row.copy()
                 for name in self.new:
                     extended[name] = None
-                out.append(extended)
-        return out
+                yield extended
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
@@ -62,21 +62,21 @@ class UnwindOp:
     expression: Evaluator
     variable: str
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Expand each row by the elements of the evaluated list (null gives no rows)."""
-        out = []
         variable = self.variable
+        tick = ctx.tick
         for row in rows:
             value = self.expression(row, ctx)
             if value is None:
                 continue
             items = value if type(value) is list else [value]
+            tick()
             for item in items:
+                tick()
                 new = row.copy()
                 new[variable] = item
-                out.append(new)
-            ctx.tick(len(items))
-        return out
+                yield new
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
@@ -127,56 +127,71 @@ class ProjectionOp:
         )
         object.__setattr__(self, "plain", plain)
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
-        """Project the rows; returns dicts of the projected columns."""
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
+        """Project the rows; yields dicts of the projected columns.
+
+        Rows stream through, but for aggregation (whose groups need every row) and ORDER BY
+        (which keeps every row, or only the first SKIP + LIMIT ones when there is a LIMIT).
+        """
         if self.plain:
             keys = self.keys
-            ctx.tick(len(rows))
-            return [{column: evaluator(row, ctx) for column, evaluator in keys} for row in rows]
-        if self.aggregates is not None:
-            pairs = self._aggregate(rows, ctx, self.aggregates)
-        else:
-            keys = self.keys
-            pairs = []
+            tick = ctx.tick
             for row in rows:
-                projected = {column: evaluator(row, ctx) for column, evaluator in keys}
-                pairs.append((projected, row))
-            ctx.tick(len(rows))
-        if self.distinct:
-            seen = set()
-            unique = []
-            columns = self.columns
-            for projected, scope in pairs:
-                key = tuple(group_key(projected[column]) for column in columns)
-                if key not in seen:
-                    seen.add(key)
-                    unique.append((projected, scope))
-            pairs = unique
-        if self.order:
-            pairs = self._sort(pairs, ctx)
-        skip = _count_argument(self.skip, ctx, "SKIP")
+                tick()
+                yield {column: evaluator(row, ctx) for column, evaluator in keys}
+            return
+        skip = _count_argument(self.skip, ctx, "SKIP") or 0
         limit = _count_argument(self.limit, ctx, "LIMIT")
-        if skip or limit is not None:
-            skip = skip or 0
-            pairs = pairs[skip : None if limit is None else skip + limit]
-        if self.where is not None:
-            # WITH ... WHERE also sees the variables bound before the WITH
-            where = self.where
-            kept = []
-            for projected, scope in pairs:
-                merged = scope.copy()
-                merged.update(projected)
-                if where(merged, ctx) is True:
-                    kept.append(projected)
-            return kept
-        return [projected for projected, _ in pairs]
+        stop = None if limit is None else skip + limit
+        pairs: Iterator[tuple[dict, dict]]
+        if self.aggregates is not None:
+            pairs = iter(self._aggregate(rows, ctx, self.aggregates))
+        else:
+            pairs = self._project(rows, ctx)
+        if self.distinct:
+            pairs = self._distinct(pairs)
+        if self.order:
+            pairs = iter(self._sort(pairs, ctx, stop))
+        if skip or stop is not None:
+            pairs = islice(pairs, skip, stop)
+        if self.where is None:
+            for projected, _ in pairs:
+                yield projected
+            return
+        # WITH ... WHERE also sees the variables bound before the WITH
+        where = self.where
+        for projected, scope in pairs:
+            merged = scope.copy()
+            merged.update(projected)
+            if where(merged, ctx) is True:
+                yield projected
+
+    def _project(self, rows: Iterator[dict], ctx: Context) -> Iterator[tuple[dict, dict]]:
+        keys = self.keys
+        tick = ctx.tick
+        for row in rows:
+            tick()
+            yield {column: evaluator(row, ctx) for column, evaluator in keys}, row
+
+    def _distinct(self, pairs: Iterator[tuple[dict, dict]]) -> Iterator[tuple[dict, dict]]:
+        """Pass on the first pair of each distinct projection, keeping only the keys seen."""
+        seen = set()
+        columns = self.columns
+        for projected, scope in pairs:
+            key = tuple(group_key(projected[column]) for column in columns)
+            if key not in seen:
+                seen.add(key)
+                yield projected, scope
 
     def _aggregate(
-        self, rows: list[dict], ctx: Context, specs: tuple[AggregateSpec, ...]
+        self, rows: Iterable[dict], ctx: Context, specs: tuple[AggregateSpec, ...]
     ) -> list[tuple[dict, dict]]:
+        """Consume every row into one accumulator set per group; state grows with groups, not rows."""
         keys = self.keys
+        tick = ctx.tick
         groups: dict[tuple, tuple[dict, dict, list]] = {}
         for row in rows:
+            tick()
             key_values = {column: evaluator(row, ctx) for column, evaluator in keys}
             group = tuple(group_key(value) for value in key_values.values())
             entry = groups.get(group)
@@ -189,7 +204,6 @@ class ProjectionOp:
                     accumulator.add_with(spec.args[0](row, ctx), spec.args[1](row, ctx))
                 else:
                     accumulator.add(spec.args[0](row, ctx))
-        ctx.tick(len(rows))
         if not groups and not keys:
             groups[()] = ({}, {}, [_new_accumulator(spec) for spec in specs])
         pairs = []
@@ -203,10 +217,13 @@ class ProjectionOp:
             pairs.append((projected, scope))
         return pairs
 
-    def _sort(self, pairs: list[tuple[dict, dict]], ctx: Context) -> list[tuple[dict, dict]]:
+    def _sort(self, pairs: Iterator[tuple[dict, dict]], ctx: Context, stop: int | None) -> list[tuple[dict, dict]]:
+        """Sort the pairs, stably; with ``stop``, keep only the first ``stop`` (a heap of that size)."""
         order = self.order
+        tick = ctx.tick
 
         def sort_key(pair: tuple[dict, dict]) -> tuple:
+            tick()
             projected, scope = pair
             merged = scope.copy()
             merged.update(projected)
@@ -215,8 +232,12 @@ class ProjectionOp:
                 for evaluator, descending in order
             )
 
-        ctx.tick(len(pairs))
-        return sorted(pairs, key=sort_key)
+        if stop is None:
+            return sorted(pairs, key=sort_key)
+        if stop == 0:
+            return []
+        # nsmallest is documented as sorted(...)[:stop], ties in input order included
+        return heapq.nsmallest(stop, pairs, key=sort_key)
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
@@ -266,13 +287,15 @@ class CountPushdown:
         values = self.match.plan.run_counts({}, ctx, self.counts)
         return None if values is None else [tuple(values)]
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Count in SQL; fall back to matching and aggregating when a check must run in Python."""
-        if len(rows) == 1:
-            values = self.match.plan.run_counts(rows[0], ctx, self.counts)
+        incoming = list(rows)
+        if len(incoming) == 1:
+            values = self.match.plan.run_counts(incoming[0], ctx, self.counts)
             if values is not None:
-                return [dict(zip(self.columns, values))]
-        return self.fallback.run(self.match.run(rows, ctx), ctx)
+                yield dict(zip(self.columns, values))
+                return
+        yield from self.fallback.run(self.match.run(iter(incoming), ctx), ctx)
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
@@ -298,7 +321,7 @@ class DirectReturn:
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", self.projection.columns)
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Run the general way (used inside UNION, where rows are dicts)."""
         return self.projection.run(self.match.run(rows, ctx), ctx)
 

@@ -1,8 +1,13 @@
-"""The updating operators: CREATE, MERGE, SET, REMOVE, DELETE, writing through the store."""
+"""The updating operators: CREATE, MERGE, SET, REMOVE, DELETE, writing through the store.
+
+Each is eager: ``run`` reads every incoming row before its first write, so the reads upstream
+never see this clause's writes, and makes every write before it returns, so all later clauses see
+them, however many rows are pulled afterwards (none, under ``LIMIT 0``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,16 +131,17 @@ class CreateOp:
 
     parts: tuple[CreatePart, ...]
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Create for every row; returns the rows with the new variables bound."""
+        incoming = list(rows)
         out = []
-        for row in rows:
+        for row in incoming:
             new = row.copy()
             for part in self.parts:
                 part.create(new, ctx)
             out.append(new)
-        ctx.tick(len(rows))
-        return out
+        ctx.tick(len(incoming))
+        return iter(out)
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
@@ -155,10 +161,10 @@ class MergeOp:
     on_match: tuple[tuple, ...]
     new: tuple[str, ...]
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Merge for every row, in order, so later rows see what earlier rows created."""
         out = []
-        for row in rows:
+        for row in list(rows):
             matches = self.plan.run(row, ctx)
             if matches:
                 for match in matches:
@@ -171,7 +177,7 @@ class MergeOp:
             for item in self.on_create:
                 apply_set(item, new, ctx)
             out.append(new)
-        return out
+        return iter(out)
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
@@ -291,14 +297,15 @@ def apply_remove(item: tuple, row: dict, ctx: Context) -> None:
 
 
 def _apply_items(
-    apply: Callable[[tuple, dict, Context], None], items: tuple[tuple, ...], rows: list[dict], ctx: Context
-) -> list[dict]:
+    apply: Callable[[tuple, dict, Context], None], items: tuple[tuple, ...], rows: Iterator[dict], ctx: Context
+) -> Iterator[dict]:
     """Apply SET or REMOVE items, in order, to every row; the rows pass through."""
-    for row in rows:
+    incoming = list(rows)
+    for row in incoming:
         for item in items:
             apply(item, row, ctx)
-    ctx.tick(len(rows))
-    return rows
+    ctx.tick(len(incoming))
+    return iter(incoming)
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,7 +314,7 @@ class SetOp:
 
     items: tuple[tuple, ...]
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Apply the items; rows pass through."""
         return _apply_items(apply_set, self.items, rows, ctx)
 
@@ -322,7 +329,7 @@ class RemoveOp:
 
     items: tuple[tuple, ...]
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Apply the items; rows pass through."""
         return _apply_items(apply_remove, self.items, rows, ctx)
 
@@ -341,14 +348,15 @@ class DeleteOp:
     expressions: tuple[Evaluator, ...]
     detach: bool
 
-    def run(self, rows: list[dict], ctx: Context) -> list[dict]:
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Delete what the expressions name on every row; rows pass through.
 
         :raises ConstraintViolation: DeleteConnectedNode for a plain DELETE of a node with relationships.
         """
         nodes: dict[int, NodeRef] = {}
         rels: dict[int, RelRef] = {}
-        for row in rows:
+        incoming = list(rows)
+        for row in incoming:
             for expression in self.expressions:
                 _collect_targets(expression(row, ctx), nodes, rels)
         store, stats = ctx.store, ctx.stats
@@ -380,8 +388,8 @@ class DeleteOp:
             ctx.deleted_nodes.add(identity)
             stats["relationships_deleted"] += len(attached)
             stats["nodes_deleted"] += 1
-        ctx.tick(len(rows))
-        return rows
+        ctx.tick(len(incoming))
+        return iter(incoming)
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
