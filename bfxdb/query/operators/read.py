@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, ClassVar
 
 from ...errors import QueryArgumentError, QuerySyntaxError
@@ -71,9 +71,8 @@ class UnwindOp:
             if value is None:
                 continue
             items = value if type(value) is list else [value]
-            tick()
+            tick(len(items) + 1)
             for item in items:
-                tick()
                 new = row.copy()
                 new[variable] = item
                 yield new
@@ -184,10 +183,12 @@ class ProjectionOp:
                 yield projected, scope
 
     def _aggregate(
-        self, rows: Iterable[dict], ctx: Context, specs: tuple[AggregateSpec, ...]
+        self, rows: Iterator[dict], ctx: Context, specs: tuple[AggregateSpec, ...]
     ) -> list[tuple[dict, dict]]:
         """Consume every row into one accumulator set per group; state grows with groups, not rows."""
         keys = self.keys
+        if not keys:
+            return [self._aggregate_all(rows, ctx, specs)]
         tick = ctx.tick
         groups: dict[tuple, tuple[dict, dict, list]] = {}
         for row in rows:
@@ -198,24 +199,44 @@ class ProjectionOp:
             if entry is None:
                 entry = groups[group] = (key_values, row, [_new_accumulator(spec) for spec in specs])
             for spec, accumulator in zip(specs, entry[2]):
-                if spec.star:
-                    accumulator.add(True)
-                elif spec.function.startswith("percentile"):
-                    accumulator.add_with(spec.args[0](row, ctx), spec.args[1](row, ctx))
-                else:
-                    accumulator.add(spec.args[0](row, ctx))
-        if not groups and not keys:
-            groups[()] = ({}, {}, [_new_accumulator(spec) for spec in specs])
+                _feed(spec, accumulator, row, ctx)
         pairs = []
         for key_values, first, accumulators in groups.values():
             scope = first.copy()
             for spec, accumulator in zip(specs, accumulators):
                 scope[spec.name] = accumulator.result()
-            projected = {}
-            for column, evaluator in self.values:
-                projected[column] = key_values[column] if evaluator is None else evaluator(scope, ctx)
-            pairs.append((projected, scope))
+            pairs.append(self._project_group(key_values, scope, ctx))
         return pairs
+
+    def _aggregate_all(
+        self, rows: Iterator[dict], ctx: Context, specs: tuple[AggregateSpec, ...]
+    ) -> tuple[dict, dict]:
+        """Aggregate without grouping keys: one group, even of no rows, and count(*) only counts."""
+        first = next(rows, None)
+        scope = {} if first is None else first.copy()
+        fed = [(spec, _new_accumulator(spec)) for spec in specs if not spec.star or spec.distinct]
+        count = 0
+        if first is not None and fed:
+            tick = ctx.tick
+            for row in chain((first,), rows):
+                tick()
+                count += 1
+                for spec, accumulator in fed:
+                    _feed(spec, accumulator, row, ctx)
+        elif first is not None:
+            # the operators upstream have ticked for these rows
+            count = 1 + sum(1 for _ in rows)
+        results = {spec.name: accumulator.result() for spec, accumulator in fed}
+        for spec in specs:
+            scope[spec.name] = results[spec.name] if spec.name in results else count
+        return self._project_group({}, scope, ctx)
+
+    def _project_group(self, key_values: dict, scope: dict, ctx: Context) -> tuple[dict, dict]:
+        """Project one group's columns from its keys and its scope (holding the aggregates' results)."""
+        projected = {}
+        for column, evaluator in self.values:
+            projected[column] = key_values[column] if evaluator is None else evaluator(scope, ctx)
+        return projected, scope
 
     def _sort(self, pairs: Iterator[tuple[dict, dict]], ctx: Context, stop: int | None) -> list[tuple[dict, dict]]:
         """Sort the pairs, stably; with ``stop``, keep only the first ``stop`` (a heap of that size)."""
@@ -257,6 +278,16 @@ class ProjectionOp:
             extras.append("where")
         suffix = f" ({'; '.join(extras)})" if extras else ""
         return [f"{head} {', '.join(self.columns)}{suffix}"]
+
+
+def _feed(spec: AggregateSpec, accumulator: Any, row: dict, ctx: Context) -> None:
+    """Give one row's argument values to an aggregate's accumulator (percentiles take two, by add_with)."""
+    if spec.star:
+        accumulator.add(True)
+    elif spec.function.startswith("percentile"):
+        accumulator.add_with(spec.args[0](row, ctx), spec.args[1](row, ctx))
+    else:
+        accumulator.add(spec.args[0](row, ctx))
 
 
 def _count_argument(evaluator: Evaluator | None, ctx: Context, clause: str) -> int | None:
