@@ -12,7 +12,7 @@ from .dimensions import PART_TO_WHOLE, Dimension, divide
 from .errors import ExpressionError, InvalidInput, NotFound, ReadOnlyError
 from .identity import assign_identity, format_id, parse_id, random_id, to_signed
 from .model import Relationship, Substrate
-from .query import BUILTINS, Result, compile_cypher_expression, make_procedure, prepare
+from .query import BUILTINS, PreparedQuery, Result, Stream, compile_cypher_expression, make_procedure, prepare
 from .storage import (
     BULK_BATCH,
     DEFAULT_TIMEOUT,
@@ -452,6 +452,55 @@ class Database:
         :returns: a Result: ``columns``, ``rows``, iteration as dicts, ``stats`` and ``plan``.
         :raises QueryError: its subclasses name what went wrong (syntax, semantics, types, time).
         """
+        prepared, parameters, writes = self._prepare_query(text, parameters, read_only)
+        limit = self.query_timeout if timeout is None else timeout
+        with self._guard:
+            if prepared.direct is not None:
+                result = self._store.run_bounded(
+                    False, limit, prepared.run_direct, self._store, parameters, transactional=False
+                )
+                if result is not None:
+                    return result
+            return self._store.run_bounded(writes, limit, prepared.run, self._store, parameters)
+
+    def stream(
+        self,
+        text: str,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        read_only: bool = False,
+        timeout: float | None = None,
+    ) -> Stream:
+        """Run an openCypher query, producing its rows as they are pulled; use it as a context manager.
+
+        A read holds one read transaction (in WAL mode no writer waits for it) from the first
+        pull until the rows end, an error, or ``close()``; its time limit counts the whole while,
+        slow pulling included, and only the rows pulled are computed. Pull its rows in the thread
+        that made it. A query that writes, and EXPLAIN, run to the end first, as with ``query``.
+
+        :param parameters: values for ``$name`` placeholders.
+        :param read_only: refuse a query that would write.
+        :param timeout: seconds before the query is stopped (default: the database's query_timeout).
+        :returns: a Stream: ``columns``, iteration as dicts, ``tuples()``, ``row_count``, ``close()``.
+        :raises QueryError: for the text at once; for running it, on the pull that hits the error.
+
+        >>> db = connect(":memory:")
+        >>> with db.stream("UNWIND range(1, 1000) AS i RETURN i") as rows:
+        ...     [row["i"] for row, _ in zip(rows, range(3))]
+        [1, 2, 3]
+        """
+        prepared, parameters, writes = self._prepare_query(text, parameters, read_only)
+        if writes or prepared.explain:
+            result = self.query(text, parameters, read_only=read_only, timeout=timeout)
+            return Stream(result.columns, iter(result.rows), result.stats, result.plan)
+        limit = self.query_timeout if timeout is None else timeout
+        rows = self._store.stream_bounded(limit, prepared.stream, self._store, parameters)
+        return Stream(list(prepared.columns), _guarded(self._guard, rows), None, prepared.plan_text)
+
+    def _prepare_query(
+        self, text: str, parameters: Mapping[str, Any] | None, read_only: bool
+    ) -> tuple[PreparedQuery, dict, bool]:
+        """Check a query's arguments and prepare it: the plan, the parameters as a dict, whether it writes."""
         if not isinstance(text, str):
             raise InvalidInput("a query must be a string")
         if len(text) > MAX_QUERY_LENGTH:
@@ -464,15 +513,13 @@ class Database:
         writes = prepared.writes and not prepared.explain
         if writes and (read_only or self._store.read_only):
             raise ReadOnlyError("this query writes, but it was run read-only")
-        limit = self.query_timeout if timeout is None else timeout
-        with self._guard:
-            if prepared.direct is not None:
-                result = self._store.run_bounded(
-                    False, limit, prepared.run_direct, self._store, parameters, transactional=False
-                )
-                if result is not None:
-                    return result
-            return self._store.run_bounded(writes, limit, prepared.run, self._store, parameters)
+        return prepared, parameters, writes
+
+
+def _guarded(guard: Any, rows: Iterator[tuple]) -> Iterator[tuple]:
+    """Turn what escapes the store while rows are pulled into bfxdb errors, as ``query`` does."""
+    with guard:
+        yield from rows
 
 
 def _check_expression(expression_type: str | None, expression_code: str | None) -> tuple[str | None, str | None]:

@@ -5,18 +5,18 @@ Other rooms use the engine through the names in ``__all__`` only, never through 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ExpressionRejected, ParameterMissing, QueryError
+from ..errors import ExpressionRejected, ParameterMissing, QueryArgumentError, QueryError
 from . import ast, semantics
 from .evaluator import compile_expression, is_constant
 from .operators import IndexCommand, OrderedLimit, QueryPlan, to_output
 from .parser import parse, unescape_string
 from .planner import plan_statement
 from .procedures import BUILTINS, Catalogue, Procedure, make_procedure
-from .result import Result
+from .result import Result, Stream
 from .runtime import Context
 from .semantics import ProcedureSignature
 from .sqlplan import MatchPlan
@@ -36,6 +36,7 @@ __all__ = [
     "Procedure",
     "ProcedureSignature",
     "Result",
+    "Stream",
     "Temporal",
     "Time",
     "compile_cypher_expression",
@@ -89,12 +90,27 @@ class PreparedQuery:
         """
         if self.explain:
             return Result(list(self.columns), [], None, self.plan_text + _sqlite_plans(self.plan, store))
+        ctx = self._context(store, parameters, check_deadline)
+        rows = self.plan.execute(ctx)
+        return Result(list(self.columns), rows, ctx.stats, self.plan_text)
+
+    def stream(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Iterator[tuple]:
+        """Run a read inside the caller's transaction, yielding result rows as they are pulled.
+
+        Work stops where the pulling stops: a consumer that takes five rows runs the query for five.
+
+        :raises QueryError: a subclass naming what went wrong, when the row that hit it is pulled.
+        """
+        plan = self.plan
+        if self.writes or self.explain or isinstance(plan, IndexCommand):
+            raise QueryArgumentError("only a read query streams; writes and EXPLAIN run with run()")
+        return plan.stream(self._context(store, parameters, check_deadline))
+
+    def _context(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Context:
         if self.parameters and not self.parameters <= parameters.keys():
             missing = ", ".join(f"${name}" for name in sorted(self.parameters - parameters.keys()))
             raise ParameterMissing(f"missing parameters: {missing}", "MissingParameter")
-        ctx = Context(store, _convert_parameters(parameters), check_deadline)
-        rows = self.plan.execute(ctx)
-        return Result(list(self.columns), rows, ctx.stats, self.plan_text)
+        return Context(store, _convert_parameters(parameters), check_deadline)
 
     def run_direct(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Result | None:
         """Answer a read with its one SQL statement, outside any transaction; None when it needs more.

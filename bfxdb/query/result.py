@@ -1,4 +1,4 @@
-"""The answer of a query: column names, rows of values, write statistics and the plan text."""
+"""The answer of a query: column names, rows of values (all at once, or streamed), write statistics, plan text."""
 
 from __future__ import annotations
 
@@ -86,3 +86,61 @@ class Result:
         if len(self.columns) != 1:
             raise QueryArgumentError(f"expected exactly one column, got {len(self.columns)}")
         return self.single()[self.columns[0]]
+
+
+class Stream:
+    """Rows of a query as they are produced; close it (or use it as a context manager) to end the query.
+
+    Iterating yields one dict per row, ``tuples()`` the rows as tuples; ``row_count`` counts the
+    rows handed out so far. A read holds one read transaction from the first pull until its rows
+    end, an error, or close(); a query that writes has finished (and committed) before its first row.
+
+    >>> with Stream(["x"], iter([(1,), (2,)])) as stream:
+    ...     [row["x"] for row in stream], stream.row_count
+    ([1, 2], 2)
+    """
+
+    __slots__ = ("columns", "stats", "plan", "row_count", "_rows")
+
+    def __init__(
+        self,
+        columns: list[str],
+        rows: Iterator[tuple],
+        stats: dict[str, int] | None = None,
+        plan: str | None = None,
+    ) -> None:
+        self.columns = columns
+        self.stats = stats if stats is not None else dict.fromkeys(STAT_KEYS, 0)
+        self.plan = plan
+        self.row_count = 0
+        self._rows = rows
+
+    def tuples(self) -> Iterator[tuple]:
+        """Yield the remaining rows as tuples of values, in column order."""
+        for row in self._rows:
+            self.row_count += 1
+            yield row
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        columns = self.columns
+        for row in self.tuples():
+            yield dict(zip(columns, row))
+
+    def __repr__(self) -> str:
+        return f"Stream(columns={self.columns!r}, rows so far={self.row_count})"
+
+    def close(self) -> None:
+        """End the query early, releasing its transaction; the rows not pulled are never computed."""
+        close = getattr(self._rows, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def to_result(self) -> Result:
+        """Pull the remaining rows into a Result."""
+        return Result(self.columns, list(self.tuples()), self.stats, self.plan)

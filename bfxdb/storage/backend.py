@@ -81,6 +81,10 @@ class Backend(Protocol):
         """Call ``function(*args, check)`` in one transaction under a time limit, committing its work."""
         ...
 
+    def stream_bounded(self, seconds: float | None, function: Callable[..., Iterator], *args: Any) -> Iterator:
+        """Yield what ``function(*args, check)`` yields inside one read transaction under a time limit."""
+        ...
+
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Cursor:
         """Run one statement of compiled SQL with its values as parameters."""
         ...

@@ -246,6 +246,44 @@ class SQLiteStore(FileMaintenance):
         self._close_transaction(connection, depth, commit=True)
         return result
 
+    def stream_bounded(self, seconds: float | None, function: Callable[..., Iterator], *args: Any) -> Iterator:
+        """Yield what ``function(*args, check)`` yields, inside one read transaction under a time limit.
+
+        The transaction opens at the first pull and ends when the rows do, on an error, or when the
+        generator is closed. The limit's clock runs from the first pull, slow consumers included;
+        between pulls the connection's own limit is back, so other work on this thread is not
+        cut short. In WAL mode the read transaction blocks no writer.
+
+        :raises QueryTimeout: on a pull after the limit has passed.
+        """
+        connection, depth = self._open_transaction(False)
+        limit = self._limits[connection]
+        outer = limit.at, limit.seconds
+        limit.tighten(seconds)
+        mine = limit.at, limit.seconds
+        rows: Iterator | None = None
+        finished = False
+        try:
+            while True:
+                limit.at, limit.seconds = mine
+                try:
+                    if rows is None:
+                        rows = function(*args, limit.check)
+                    row = next(rows)
+                except StopIteration:
+                    break
+                except sqlite3.Error as error:
+                    raise limit.translate(error) from None
+                finally:
+                    limit.at, limit.seconds = outer
+                yield row
+            finished = True
+        finally:
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
+            self._close_transaction(connection, depth, commit=finished)
+
     def _run_statement(self, seconds: float | None, function: Callable[..., Any], args: tuple) -> Any:
         if self.in_memory:
             self._shared_lock.acquire()
