@@ -115,16 +115,25 @@ def handle_bfx_error(error: bfxdb.BfxError) -> Response:
     :param error: the error a view or the library raised.
     :returns: the JSON error response.
     """
-    extra = dict(error.details)
-    if isinstance(error, bfxdb.QueryError):
-        extra.setdefault("category", error.category)
-        extra.setdefault("detail_code", error.detail_code)
     headers = {}
     if isinstance(error, Unauthorized):
         headers["WWW-Authenticate"] = 'Bearer realm="bfxdb"'
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.details.get("retry_after", 1))
-    return error_response(error.http_status, error.message, error.code, headers, **_json_safe(extra))
+    return error_response(error.http_status, error.message, error.code, headers, **_error_extra(error))
+
+
+def bfx_error_body(error: bfxdb.BfxError) -> dict[str, Any]:
+    """Build the error body handle_bfx_error would send, for an error met after a response has begun."""
+    return error_body(error.message, error.code, **_error_extra(error))
+
+
+def _error_extra(error: bfxdb.BfxError) -> dict[str, Any]:
+    extra = dict(error.details)
+    if isinstance(error, bfxdb.QueryError):
+        extra.setdefault("category", error.category)
+        extra.setdefault("detail_code", error.detail_code)
+    return _json_safe(extra)
 
 
 def handle_http_exception(error: HTTPException) -> Response:

@@ -244,6 +244,12 @@ _RESPONSE_SCHEMAS: dict[str, Any] = {
                 "objects (as in the other routes); non-finite floats are the strings NaN, Infinity, -Infinity.",
             },
             "stats": {**_OBJECT, "description": "Counters such as nodes_created, and the time taken."},
+            "row_count": {"type": "integer", "minimum": 0, "description": "How many rows were sent."},
+            "error": {
+                **_OBJECT,
+                "description": "Present when the query failed after rows began streaming: the error shape; "
+                "the rows sent before it stand. (Errors before the first row get their own status.)",
+            },
         },
     },
     "ImportResult": {
@@ -623,7 +629,14 @@ def build_document() -> dict[str, Any]:
                 "query",
                 "query",
                 "Run an openCypher query; its writes commit together or not at all",
-                ("200", _json(_ref("QueryResult"), "Columns, rows and statistics.")),
+                (
+                    "200",
+                    _json(
+                        _ref("QueryResult"),
+                        "Columns, rows and statistics, streamed. With `Accept: application/x-ndjson`: lines "
+                        '`{"columns"}`, one JSON array per row, then `{"stats", "row_count"}` (or `"error"`).',
+                    ),
+                ),
                 ("403", "404", "409", "504"),
                 body="QueryRequest",
             ),

@@ -11,6 +11,14 @@ from flask import Response
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
 
+def json_text(data: Any) -> str:
+    """Encode JSON-ready data as compact, strict JSON text, as json_response does.
+
+    :raises ValueError: for NaN or infinity.
+    """
+    return _ENCODER.encode(data)
+
+
 def json_response(data: Any, status: int = 200) -> Response:
     """Render JSON-ready data as an ``application/json`` response.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from bfxdb.web import create_app
 from hypothesis import HealthCheck, given, settings
@@ -129,3 +131,53 @@ def test_neighbours_agree_with_a_cypher_variable_length_match(tmp_path_factory, 
         ).rows
         got = [(bfxdb.parse_id(n["substrate"]["substrate_id"]), n["distance"]) for n in body["neighbours"]]
         assert got == [tuple(row) for row in expected]
+
+
+def test_a_large_result_streams_as_one_json_document_with_its_row_count(api):
+    response = api.post(f"{API}/query", json={"query": "UNWIND range(1, 1000) AS x RETURN x, x * 2 AS y"})
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.is_streamed
+    body = json.loads(response.get_data(as_text=True))
+    assert body["columns"] == ["x", "y"]
+    assert body["rows"] == [[x, 2 * x] for x in range(1, 1001)]
+    assert body["row_count"] == 1000 and body["stats"]["nodes_created"] == 0
+    assert "error" not in body
+
+
+def test_ndjson_gives_a_head_line_one_array_per_row_and_a_trailer(api):
+    response = api.post(
+        f"{API}/query",
+        json={"query": "UNWIND range(1, 600) AS x CREATE (n {x: x}) RETURN n.x AS x"},
+        headers={"Accept": "application/x-ndjson"},
+    )
+    assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
+    lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert lines[0] == {"columns": ["x"]}
+    assert lines[1:-1] == [[x] for x in range(1, 601)]
+    assert lines[-1]["row_count"] == 600 and lines[-1]["stats"]["nodes_created"] == 600
+    assert "error" not in lines[-1]
+
+
+def test_an_error_after_the_first_row_ends_the_json_document_with_the_error(api):
+    # row 300 divides by zero: the first row has gone out by then, so the status stays 200
+    response = api.post(f"{API}/query", json={"query": "UNWIND range(1, 600) AS x RETURN 10 / (300 - x) AS y"})
+    assert response.status_code == 200
+    body = json.loads(response.get_data(as_text=True))
+    assert len(body["rows"]) == body["row_count"] == 299
+    assert body["error"]["detail_code"] == "DivisionByZero" and body["error"]["code"] == "query_argument"
+
+
+def test_an_error_after_the_first_row_ends_the_ndjson_stream_with_the_error(api):
+    response = api.post(
+        f"{API}/query",
+        json={"query": "UNWIND [1, 0] AS x RETURN 1 / x AS y"},
+        headers={"Accept": "application/x-ndjson"},
+    )
+    lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert lines[:2] == [{"columns": ["y"]}, [1]]
+    assert lines[-1]["row_count"] == 1 and lines[-1]["error"]["detail_code"] == "DivisionByZero"
+
+
+def test_an_error_before_the_first_row_keeps_its_status_and_shape(api):
+    body = assert_error(api.post(f"{API}/query", json={"query": "UNWIND [0] AS x RETURN 1 / x"}), 400, "query_argument")
+    assert body["detail_code"] == "DivisionByZero"

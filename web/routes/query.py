@@ -1,18 +1,36 @@
-"""The Cypher route: POST /query runs one openCypher query under a time limit, read-only on request."""
+"""The Cypher route: POST /query runs one openCypher query under a time limit, read-only on request.
+
+The answer streams: rows are encoded as the query yields them, so a large result never sits in
+memory. JSON (the default) is one document ``{"columns", "rows", "stats", "row_count"}`` written
+piece by piece; ``Accept: application/x-ndjson`` gives lines: ``{"columns"}``, one JSON array per
+row, then ``{"stats", "row_count"}``. An error before the first row answers with its own status
+and the error shape; an error after streaming began ends the stream with an ``"error"`` member
+(that error shape) beside ``"row_count"``, the rows sent before it standing.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from collections.abc import Iterator
+from itertools import chain
+from typing import Any
 
+from flask import Blueprint, Response, current_app, request, stream_with_context
+
+import bfxdb
 from bfxdb import to_json_value
 
+from ..errors import bfx_error_body, error_body
 from ..openapi import QUERY_REQUEST
 from ..security import READ, access, can_write
-from ..serialize import json_response
+from ..serialize import json_text
 from ..state import get_db, get_state
 from ..validation import json_body
 
 blueprint = Blueprint("query", __name__)
+
+NDJSON = "application/x-ndjson"
+#: Rows encoded per chunk written: few writes, little held.
+CHUNK_ROWS = 256
 
 
 @blueprint.post("/query")
@@ -21,16 +39,58 @@ def query() -> Response:
     """Run a query; a read-only key (or ``"read_only": true``) makes any write a 403."""
     body = json_body(QUERY_REQUEST)
     read_only = bool(body.get("read_only", False)) or not can_write()
-    result = get_db().query(
+    stream = get_db().stream(
         body["query"], body.get("parameters") or {}, read_only=read_only, timeout=query_timeout(body.get("timeout_ms"))
     )
-    return json_response(
-        {
-            "columns": list(result.columns),
-            "rows": [[to_json_value(value) for value in row] for row in result.rows],
-            "stats": to_json_value(result.stats),
-        }
-    )
+    rows = stream.tuples()
+    try:
+        # Pulled before the response starts, so an error here still gets its own status.
+        first = next(rows, None)
+    except BaseException:
+        stream.close()
+        raise
+    ndjson = request.accept_mimetypes.best_match(["application/json", NDJSON]) == NDJSON
+    pending = rows if first is None else chain((first,), rows)
+    chunks = _chunks(stream, pending, ndjson)
+    return Response(stream_with_context(chunks), mimetype=NDJSON if ndjson else "application/json")
+
+
+def _chunks(stream: Any, rows: Iterator[tuple], ndjson: bool) -> Iterator[str]:
+    """Encode a result piece by piece: the head, rows in chunks of CHUNK_ROWS, then the trailer."""
+    try:
+        columns = json_text(list(stream.columns))
+        yield '{"columns":' + columns + ("}\n" if ndjson else ',"rows":[')
+        sent = 0
+        error = None
+        texts: list[str] = []
+        try:
+            for row in rows:
+                texts.append(json_text([to_json_value(value) for value in row]))
+                if len(texts) == CHUNK_ROWS:
+                    yield _rows_chunk(texts, sent, ndjson)
+                    sent += len(texts)
+                    texts = []
+        except bfxdb.BfxError as failure:
+            error = bfx_error_body(failure)
+        except Exception:
+            current_app.logger.exception("unhandled error while streaming a query result")
+            error = error_body("internal server error", "internal_error")
+        if texts:
+            yield _rows_chunk(texts, sent, ndjson)
+            sent += len(texts)
+        trailer: dict[str, Any] = {"stats": to_json_value(stream.stats), "row_count": sent}
+        if error is not None:
+            trailer["error"] = error
+        text = json_text(trailer)
+        yield text + "\n" if ndjson else "]," + text[1:]
+    finally:
+        stream.close()
+
+
+def _rows_chunk(texts: list[str], sent: int, ndjson: bool) -> str:
+    if ndjson:
+        return "\n".join(texts) + "\n"
+    return ("," if sent else "") + ",".join(texts)
 
 
 def query_timeout(timeout_ms: int | None) -> float | None:
