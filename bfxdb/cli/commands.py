@@ -103,9 +103,11 @@ def query(
 ) -> None:
     """Run one openCypher query on DATABASE and print its result.
 
-    CYPHER is the query text, or - to read it from standard input. The table goes to
-    standard output and a line with the row count, changes and time to standard error;
-    a syntax error shows the line with a caret under the spot.
+    CYPHER is the query text, or - to read it from standard input. The result goes to
+    standard output as the rows come (the table once it has them all), then a line with
+    the row count, changes and time to standard error; a syntax error shows the line with
+    a caret under the spot. An error after rows went out exits 1 too, and a json document
+    still ends, with an "error" member.
 
     \b
     Examples:
@@ -116,12 +118,10 @@ def query(
     text = sys.stdin.read() if cypher == "-" else cypher
     with bfxdb.connect(database, read_only=read_only) as db:
         started = time.perf_counter()
-        result = db.query(text, parameters, read_only=read_only, timeout=timeout)
+        with db.stream(text, parameters, read_only=read_only, timeout=timeout) as result:
+            count = write_result(result, output_format, sys.stdout)
         elapsed = time.perf_counter() - started
-    stdout = sys.stdout
-    write_result(result, output_format, stdout)
-    if output_format == "table":
-        click.echo(summary(result, elapsed), err=True)
+    click.echo(summary(count, result.stats, elapsed), err=True)
 
 
 @click.command(cls=Command, epilog=EXIT_CODES)

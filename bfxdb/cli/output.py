@@ -52,39 +52,71 @@ def _cell(value: Any, max_cell: int) -> str:
     return text if len(text) <= max_cell else text[: max_cell - 1] + "…"
 
 
-def write_result(result: Any, output_format: str, stream: IO[str]) -> None:
-    """Write a query Result in one of OUTPUT_FORMATS.
+def write_result(result: Any, output_format: str, stream: IO[str]) -> int:
+    """Write a query's Result or Stream in one of OUTPUT_FORMATS, row by row as they come.
 
-    ``json`` is one object ``{"columns", "rows", "stats"}`` (the HTTP /query shape); ``ndjson``
-    one object per row; ``csv`` a header and one line per row, nested values as JSON text and
-    null as an empty field; ``table`` a box table. A query without columns prints nothing
-    but in ``json``.
+    ``json`` is one object ``{"columns", "rows", "stats", "row_count"}`` (the HTTP /query shape),
+    written incrementally; ``ndjson`` one object per row; ``csv`` a header and one line per row,
+    nested values as JSON text and null as an empty field; ``table`` a box table, which needs
+    every row first. A query without columns prints nothing but in ``json``. When the query
+    fails after rows went out, ``json`` still ends as a document, with an ``"error"`` member
+    (``{"detail", "code"}``), and the error is raised on.
+
+    :returns: how many rows were written.
     """
-    if output_format == "table":
-        if result.columns:
-            stream.write(render_table(result.columns, result.rows))
-    elif output_format == "json":
-        body = {
-            "columns": list(result.columns),
-            "rows": [[to_json_value(value) for value in row] for row in result.rows],
-            "stats": dict(result.stats or {}),
-        }
-        stream.write(json.dumps(body, ensure_ascii=False) + "\n")
-    elif output_format == "ndjson":
-        for row in result.rows:
-            record = {column: to_json_value(value) for column, value in zip(result.columns, row)}
-            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-    elif output_format == "csv":
-        if not result.columns:
-            return
-        buffer = io.StringIO()
-        # RFC 4180's CRLF: with a bare "\n" terminator the csv module leaves a lone "\r" unquoted.
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(result.columns)
-        writer.writerows([_csv_value(value) for value in row] for row in result.rows)
-        stream.write(buffer.getvalue())
-    else:
+    if output_format not in OUTPUT_FORMATS:
         raise bfxdb.InvalidInput(f"unknown output format {output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
+    columns = list(result.columns)
+    if output_format == "json":
+        return _write_json(result, stream)
+    if not columns:
+        # a query without columns still runs to its end
+        return sum(1 for _ in result.tuples())
+    if output_format == "table":
+        rows = list(result.tuples())
+        stream.write(render_table(columns, rows))
+        return len(rows)
+    count = 0
+    if output_format == "ndjson":
+        for row in result.tuples():
+            record = {column: to_json_value(value) for column, value in zip(columns, row)}
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+        return count
+    buffer = io.StringIO()
+    # RFC 4180's CRLF: with a bare "\n" terminator the csv module leaves a lone "\r" unquoted.
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in result.tuples():
+        writer.writerow([_csv_value(value) for value in row])
+        count += 1
+        if buffer.tell() > _FLUSH_AT:
+            stream.write(buffer.getvalue())
+            buffer.seek(0)
+            buffer.truncate()
+    stream.write(buffer.getvalue())
+    return count
+
+
+#: Characters of CSV text gathered before they are written out.
+_FLUSH_AT = 1 << 16
+
+
+def _write_json(result: Any, stream: IO[str]) -> int:
+    stream.write('{"columns": ' + json.dumps(list(result.columns), ensure_ascii=False) + ', "rows": [')
+    count = 0
+    try:
+        for row in result.tuples():
+            text = json.dumps([to_json_value(value) for value in row], ensure_ascii=False)
+            stream.write(", " + text if count else text)
+            count += 1
+    except bfxdb.BfxError as error:
+        failure = {"detail": error.message, "code": error.code}
+        stream.write(f'], "row_count": {count}, "error": {json.dumps(failure, ensure_ascii=False)}}}\n')
+        raise
+    stats = json.dumps(dict(result.stats or {}), ensure_ascii=False)
+    stream.write(f'], "stats": {stats}, "row_count": {count}}}\n')
+    return count
 
 
 def _csv_value(value: Any) -> str:
@@ -96,11 +128,10 @@ def _csv_value(value: Any) -> str:
     return to_text(value)
 
 
-def summary(result: Any, seconds: float) -> str:
-    """Describe a finished statement in one line: rows, what it changed, and how long it took."""
-    count = len(result.rows)
+def summary(count: int, stats: dict | None, seconds: float) -> str:
+    """Describe a finished statement in one line: rows written, what it changed, and how long it took."""
     parts = [f"{count} row{'s' if count != 1 else ''}"]
-    for key, value in (result.stats or {}).items():
+    for key, value in (stats or {}).items():
         if value:
             parts.append(f"{key.replace('_', ' ')}: {value}")
     return ", ".join(parts) + f" ({seconds * 1000:.1f} ms)"

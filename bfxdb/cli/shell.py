@@ -131,9 +131,9 @@ class Shell:
         if explain:
             self.out.write((result.plan or "no plan") + "\n")
             return
-        write_result(result, self.output_format, self.out)
+        count = write_result(result, self.output_format, self.out)
         self.out.flush()
-        self.err.write(summary(result, elapsed) + "\n")
+        self.err.write(summary(count, result.stats, elapsed) + "\n")
 
     def _command(self, line: str) -> bool:
         """Run a meta-command; returns False to leave the shell."""

@@ -50,6 +50,10 @@ class Result:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def tuples(self) -> Iterator[tuple]:
+        """Yield the rows as tuples of values, in column order (as Stream.tuples does)."""
+        return iter(self.rows)
+
     def __repr__(self) -> str:
         return f"Result(columns={self.columns!r}, rows={len(self.rows)})"
 

@@ -133,6 +133,31 @@ def test_query_csv_and_ndjson_formats(runner, graph):
     ]
 
 
+@pytest.mark.parametrize("output_format", ["json", "ndjson", "csv", "table"])
+def test_query_streams_every_row_and_reports_the_count(runner, graph, output_format):
+    text = "UNWIND range(1, 3000) AS x RETURN x, toString(x) AS s"
+    result = runner.invoke(main, ["query", str(graph), text, "-f", output_format])
+    assert result.exit_code == 0, result.output
+    assert "3000 rows" in result.stderr
+    if output_format == "json":
+        body = json.loads(result.stdout)
+        assert body["rows"] == [[x, str(x)] for x in range(1, 3001)] and body["row_count"] == 3000
+    elif output_format == "ndjson":
+        lines = result.stdout.splitlines()
+        assert [json.loads(line) for line in lines] == [{"x": x, "s": str(x)} for x in range(1, 3001)]
+    elif output_format == "csv":
+        assert result.stdout.splitlines() == ["x,s", *(f"{x},{x}" for x in range(1, 3001))]
+
+
+def test_query_error_after_rows_went_out_ends_the_json_document_and_exits_1(runner, graph):
+    text = "UNWIND [1, 2, 0] AS x RETURN 6 / x AS y"
+    result = runner.invoke(main, ["query", str(graph), text, "-f", "json"])
+    assert result.exit_code == 1 and "division by zero" in result.stderr
+    body = json.loads(result.stdout)
+    assert body["rows"] == [[6], [3]] and body["row_count"] == 2
+    assert body["error"]["code"] == "query_argument"
+
+
 def test_query_parameters_are_json_or_text(runner, graph):
     text = "MATCH (n:Person) WHERE n.age > $min AND n.name <> $skip RETURN n.name"
     result = runner.invoke(main, ["query", str(graph), text, "-p", "min=20", "--param", "skip=Bob", "-f", "csv"])
