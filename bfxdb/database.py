@@ -476,7 +476,9 @@ class Database:
         A read holds one read transaction (in WAL mode no writer waits for it) from the first
         pull until the rows end, an error, or ``close()``; its time limit counts the whole while,
         slow pulling included, and only the rows pulled are computed. Pull its rows in the thread
-        that made it. A query that writes, and EXPLAIN, run to the end first, as with ``query``.
+        that made it; what that thread writes while the stream is open commits with the stream's
+        transaction, when it ends. A query that writes, and EXPLAIN, run to the end first, as
+        with ``query``.
 
         :param parameters: values for ``$name`` placeholders.
         :param read_only: refuse a query that would write.

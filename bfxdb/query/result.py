@@ -144,7 +144,3 @@ class Stream:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def to_result(self) -> Result:
-        """Pull the remaining rows into a Result."""
-        return Result(self.columns, list(self.tuples()), self.stats, self.plan)

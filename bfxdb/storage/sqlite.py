@@ -250,9 +250,11 @@ class SQLiteStore(FileMaintenance):
         """Yield what ``function(*args, check)`` yields, inside one read transaction under a time limit.
 
         The transaction opens at the first pull and ends when the rows do, on an error, or when the
-        generator is closed. The limit's clock runs from the first pull, slow consumers included;
-        between pulls the connection's own limit is back, so other work on this thread is not
-        cut short. In WAL mode the read transaction blocks no writer.
+        generator is closed, always by committing: it only read, and what this thread wrote
+        between pulls (nested in it as savepoints) must not be lost. The limit's clock runs from
+        the first pull, slow consumers included; between pulls the connection's own limit is
+        back, so other work on this thread is not cut short. In WAL mode the read transaction
+        blocks no writer.
 
         :raises QueryTimeout: on a pull after the limit has passed.
         """
@@ -262,7 +264,6 @@ class SQLiteStore(FileMaintenance):
         limit.tighten(seconds)
         mine = limit.at, limit.seconds
         rows: Iterator | None = None
-        finished = False
         try:
             while True:
                 limit.at, limit.seconds = mine
@@ -277,12 +278,12 @@ class SQLiteStore(FileMaintenance):
                 finally:
                     limit.at, limit.seconds = outer
                 yield row
-            finished = True
         finally:
             close = getattr(rows, "close", None)
             if close is not None:
                 close()
-            self._close_transaction(connection, depth, commit=finished)
+            # an error may have made SQLite roll back by itself already
+            self._close_transaction(connection, depth, commit=connection.in_transaction)
 
     def _run_statement(self, seconds: float | None, function: Callable[..., Any], args: tuple) -> Any:
         if self.in_memory:

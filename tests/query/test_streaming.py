@@ -185,3 +185,14 @@ def test_stream_errors_come_with_the_pull_that_meets_them(db):
         next(rows)
     with pytest.raises(bfxdb.ReadOnlyError):
         db.stream("CREATE ()", read_only=True)
+
+
+def test_writes_made_while_a_stream_is_open_outlive_its_early_close(file_db, db_path):
+    file_db.query("UNWIND range(1, 5) AS x CREATE (:R {x: x})")
+    with file_db.stream("MATCH (n:R) RETURN n.x AS x") as stream:
+        for row in stream:
+            file_db.query("CREATE (:Copy {x: $x})", {"x": row["x"]})
+            if stream.row_count == 2:
+                break
+    with bfxdb.connect(db_path) as other:
+        assert other.query("MATCH (n:Copy) RETURN count(*)").scalar() == 2
