@@ -196,3 +196,20 @@ def test_writes_made_while_a_stream_is_open_outlive_its_early_close(file_db, db_
                 break
     with bfxdb.connect(db_path) as other:
         assert other.query("MATCH (n:Copy) RETURN count(*)").scalar() == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MATCH (n:N) RETURN n",
+        "MATCH (n:N) RETURN id(n) AS i",
+        "MATCH (n:N) RETURN count(n) AS c",
+        "MATCH (n:N)-->(m) WHERE n.i < 50 RETURN n.i AS i, m ORDER BY i",
+        "MATCH (n:N) WHERE n.i < 5 RETURN n.i AS i UNION MATCH (n:N) WHERE n.i < 8 RETURN n.i AS i",
+    ],
+)
+def test_a_stream_gives_the_rows_query_gives(big_graph, text):
+    with bfxdb.connect(big_graph) as database:
+        with database.stream(text) as stream:
+            streamed = list(stream.tuples())
+        assert streamed == database.query(text).rows

@@ -39,11 +39,16 @@ class Pipeline:
     columns: tuple[str, ...]
     #: for a pipeline SQL answers alone: the function giving its result rows (or None: run it), else None
     direct: Callable[[Context], list[tuple] | None] | None = field(init=False)
+    #: the same, giving the rows as they are pulled
+    direct_stream: Callable[[Context], Iterator[tuple] | None] | None = field(init=False)
 
     def __post_init__(self) -> None:
         only = self.ops[0] if len(self.ops) == 1 else None
-        direct = only.direct if self.columns and isinstance(only, (CountPushdown, DirectReturn)) else None
+        direct = direct_stream = None
+        if self.columns and isinstance(only, (CountPushdown, DirectReturn)):
+            direct, direct_stream = only.direct, only.stream_direct
         object.__setattr__(self, "direct", direct)
+        object.__setattr__(self, "direct_stream", direct_stream)
 
     def stream_from(self, row: dict, ctx: Context) -> Iterator[dict]:
         """Chain the operators starting from one row (a subquery's enclosing row, or the empty row).
@@ -94,9 +99,14 @@ class QueryPlan:
         return [tuple([to_output(value, ctx) for value in row]) for row in combined]
 
     def stream(self, ctx: Context) -> Iterator[tuple]:
-        """Run every part and combine them, yielding rows of output values as they are pulled (reads only)."""
-        for row in self._combine(ctx):
-            yield tuple([to_output(value, ctx) for value in row])
+        """Run every part and combine them, giving rows of output values as they are pulled (reads only)."""
+        if len(self.pipelines) == 1:
+            direct_stream = self.pipelines[0].direct_stream
+            if direct_stream is not None:
+                direct_rows = direct_stream(ctx)
+                if direct_rows is not None:
+                    return direct_rows
+        return (tuple([to_output(value, ctx) for value in row]) for row in self._combine(ctx))
 
     def _combine(self, ctx: Context) -> Iterator[tuple]:
         """Yield the parts' rows as tuples of query values; a part without columns runs to its end."""

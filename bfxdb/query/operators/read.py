@@ -318,6 +318,11 @@ class CountPushdown:
         values = self.match.plan.run_counts({}, ctx, self.counts)
         return None if values is None else [tuple(values)]
 
+    def stream_direct(self, ctx: Context) -> Iterator[tuple] | None:
+        """The rows of direct(), as an iterator."""
+        rows = self.direct(ctx)
+        return None if rows is None else iter(rows)
+
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Count in SQL; fall back to matching and aggregating when a check must run in Python."""
         incoming = list(rows)
@@ -358,22 +363,33 @@ class DirectReturn:
 
     def direct(self, ctx: Context) -> list[tuple] | None:
         """Build the result rows straight from SQL, or None when a check must run in Python."""
+        stream = self.stream_direct(ctx)
+        if stream is None:
+            return None
+        rows = list(stream)
+        ctx.tick(len(rows))
+        return rows
+
+    def stream_direct(self, ctx: Context) -> Iterator[tuple] | None:
+        """Build the result rows straight from SQL as they are pulled, or None when a check must run in Python.
+
+        Only SQL works per row here, so the progress handler's deadline is check enough.
+        """
         plan = self.match.plan
         if plan.residual:
             return None
         bound = plan.bind({}, ctx)
         if bound is None:
-            return []
+            return iter(())
         params, kinds, python_filters = bound
         if python_filters:
             return None
+        return self._decode(ctx.store.execute(plan.render(kinds), params))
+
+    def _decode(self, cursor: Iterator[tuple]) -> Iterator[tuple]:
         outputs = self.outputs
-        rows = [
-            tuple([decode(sql_row, column) for decode, column in outputs])
-            for sql_row in ctx.store.execute(plan.render(kinds), params)
-        ]
-        ctx.tick(len(rows))
-        return rows
+        for sql_row in cursor:
+            yield tuple([decode(sql_row, column) for decode, column in outputs])
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
