@@ -136,7 +136,8 @@ def test_neighbours_agree_with_a_cypher_variable_length_match(tmp_path_factory, 
 def test_a_large_result_streams_as_one_json_document_with_its_row_count(api):
     response = api.post(f"{API}/query", json={"query": "UNWIND range(1, 1000) AS x RETURN x, x * 2 AS y"})
     assert response.status_code == 200 and response.mimetype == "application/json"
-    assert response.is_streamed
+    # streamed: no length up front (waitress sends it chunked)
+    assert "Content-Length" not in response.headers
     body = json.loads(response.get_data(as_text=True))
     assert body["columns"] == ["x", "y"]
     assert body["rows"] == [[x, 2 * x] for x in range(1, 1001)]
@@ -170,14 +171,24 @@ def test_an_error_after_the_first_row_ends_the_json_document_with_the_error(api)
 def test_an_error_after_the_first_row_ends_the_ndjson_stream_with_the_error(api):
     response = api.post(
         f"{API}/query",
-        json={"query": "UNWIND [1, 0] AS x RETURN 1 / x AS y"},
+        json={"query": "UNWIND range(1, 2000) AS x RETURN 1000 / (1000 - x) AS y"},
         headers={"Accept": "application/x-ndjson"},
     )
+    assert response.status_code == 200
     lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
     assert lines[:2] == [{"columns": ["y"]}, [1]]
-    assert lines[-1]["row_count"] == 1 and lines[-1]["error"]["detail_code"] == "DivisionByZero"
+    assert len(lines) == 1 + 999 + 1
+    assert lines[-1]["row_count"] == 999 and lines[-1]["error"]["detail_code"] == "DivisionByZero"
 
 
-def test_an_error_before_the_first_row_keeps_its_status_and_shape(api):
-    body = assert_error(api.post(f"{API}/query", json={"query": "UNWIND [0] AS x RETURN 1 / x"}), 400, "query_argument")
+@pytest.mark.parametrize("failing_row", [1, 5])
+def test_an_error_before_the_response_starts_keeps_its_status_and_shape(api, failing_row):
+    text = f"UNWIND range(1, 10) AS x RETURN 1 / (x - {failing_row}) AS y"
+    body = assert_error(api.post(f"{API}/query", json={"query": text}), 400, "query_argument")
     assert body["detail_code"] == "DivisionByZero"
+
+
+def test_a_small_answer_goes_in_one_body_with_its_length(api):
+    response = api.post(f"{API}/query", json={"query": "UNWIND range(1, 10) AS x RETURN x"})
+    assert response.content_length == len(response.get_data())
+    assert response.get_json()["row_count"] == 10

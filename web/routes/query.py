@@ -3,15 +3,16 @@
 The answer streams: rows are encoded as the query yields them, so a large result never sits in
 memory. JSON (the default) is one document ``{"columns", "rows", "stats", "row_count"}`` written
 piece by piece; ``Accept: application/x-ndjson`` gives lines: ``{"columns"}``, one JSON array per
-row, then ``{"stats", "row_count"}``. An error before the first row answers with its own status
-and the error shape; an error after streaming began ends the stream with an ``"error"`` member
-(that error shape) beside ``"row_count"``, the rows sent before it standing.
+row, then ``{"stats", "row_count"}``. An error before the response starts (within the first
+CHUNK_ROWS rows) answers with its own status and the error shape; an error after streaming began
+ends the stream with an ``"error"`` member (that error shape) beside ``"row_count"``, the rows
+sent before it standing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
@@ -45,14 +46,17 @@ def query() -> Response:
     rows = stream.tuples()
     try:
         # Pulled before the response starts, so an error here still gets its own status.
-        first = next(rows, None)
+        head = list(islice(rows, CHUNK_ROWS))
     except BaseException:
         stream.close()
         raise
     ndjson = request.accept_mimetypes.best_match(["application/json", NDJSON]) == NDJSON
-    pending = rows if first is None else chain((first,), rows)
-    chunks = _chunks(stream, pending, ndjson)
-    return Response(stream_with_context(chunks), mimetype=NDJSON if ndjson else "application/json")
+    mimetype = NDJSON if ndjson else "application/json"
+    chunks = _chunks(stream, chain(head, rows), ndjson)
+    if len(head) < CHUNK_ROWS:
+        # the whole answer is in hand: one body with its length, which waitress sends in one write
+        return Response("".join(chunks), mimetype=mimetype)
+    return Response(stream_with_context(chunks), mimetype=mimetype)
 
 
 def _chunks(stream: Any, rows: Iterator[tuple], ndjson: bool) -> Iterator[str]:
