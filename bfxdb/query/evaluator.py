@@ -22,6 +22,7 @@ from .values import (
     compare,
     divide,
     equals,
+    estimate_size,
     modulo,
     multiply,
     negate,
@@ -31,6 +32,10 @@ from .values import (
 )
 
 Evaluator = Callable[[dict, Context], Any]
+
+#: Python-side loops (comprehensions, reduce, quantifiers) check the deadline once per this many
+#: steps plus one: a power of two less one, so the test is a mask.
+_CHECK_EVERY = 1023
 
 
 class Subquery(Protocol):
@@ -89,14 +94,38 @@ def _variable(compiler: ExpressionCompiler, expr: ast.Variable, scope: frozenset
     return read
 
 
+def _checked(value: Any, parts: Any, ctx: Context) -> Any:
+    """Return a list or map just built, once it fits the memory budget.
+
+    Parts that are all scalars leave it as small as the query text wrote it, so only a
+    value holding lists, maps or strings is estimated.
+    """
+    for part in parts:
+        kind = type(part)
+        if kind is list or kind is dict or kind is str:
+            ctx.fits(estimate_size(value))
+            break
+    return value
+
+
 def _list(compiler: ExpressionCompiler, expr: ast.ListLiteral, scope: frozenset[str]) -> Evaluator:
     items = [compiler(item, scope) for item in expr.items]
-    return lambda row, ctx: [item(row, ctx) for item in items]
+
+    def build(row: dict, ctx: Context) -> Any:
+        out = [item(row, ctx) for item in items]
+        return _checked(out, out, ctx)
+
+    return build
 
 
 def _map(compiler: ExpressionCompiler, expr: ast.MapLiteral, scope: frozenset[str]) -> Evaluator:
     items = [(key, compiler(value, scope)) for key, value in expr.items]
-    return lambda row, ctx: {key: value(row, ctx) for key, value in items}
+
+    def build(row: dict, ctx: Context) -> Any:
+        out = {key: value(row, ctx) for key, value in items}
+        return _checked(out, out.values(), ctx)
+
+    return build
 
 
 def property_of(value: Any, key: str, ctx: Context) -> Any:
@@ -303,8 +332,24 @@ def _binary(compiler: ExpressionCompiler, expr: ast.Binary, scope: frozenset[str
         return _or(left, right)
     if expr.op == "XOR":
         return _xor(left, right)
+    if expr.op == "+":
+        return _plus(left, right)
     operation = _BINARY[expr.op]
     return lambda row, ctx: operation(left(row, ctx), right(row, ctx))
+
+
+def _plus(left: Evaluator, right: Evaluator) -> Evaluator:
+    """Build ``+``, checking a concatenation against the memory budget before it is built."""
+
+    def concatenate(row: dict, ctx: Context) -> Any:
+        first = left(row, ctx)
+        second = right(row, ctx)
+        kind = type(first)
+        if kind is list or kind is str or type(second) is list:
+            ctx.fits(estimate_size(first) + estimate_size(second))
+        return add(first, second)
+
+    return concatenate
 
 
 def _is_null(compiler: ExpressionCompiler, expr: ast.IsNull, scope: frozenset[str]) -> Evaluator:
@@ -373,7 +418,11 @@ def _case(compiler: ExpressionCompiler, expr: ast.Case, scope: frozenset[str]) -
 
 
 def _iterate(source: Evaluator, variable: str) -> Callable[[dict, Context], Any]:
-    """Yield (scoped row) per element of a list source; returns None for a null source."""
+    """Return a function giving the scoped rows of a list source one at a time, or None for a null source.
+
+    The rows are one dict rebound per element, as reduce does, so a long list costs no copies;
+    the deadline is checked as they go.
+    """
 
     def rows(row: dict, ctx: Context) -> Any:
         values = source(row, ctx)
@@ -381,15 +430,24 @@ def _iterate(source: Evaluator, variable: str) -> Callable[[dict, Context], Any]
             return None
         if type(values) is not list:
             raise QueryTypeError(f"cannot iterate over {type_name(values)}", "InvalidArgumentType")
-        ctx.tick(len(values))
-        scoped = []
-        for value in values:
-            inner = row.copy()
-            inner[variable] = value
-            scoped.append(inner)
-        return scoped
+        return _scoped(row, variable, values, ctx)
 
     return rows
+
+
+def _scoped(row: dict, variable: str, values: list, ctx: Context) -> Any:
+    inner = row.copy()
+    for step, value in enumerate(values):
+        if not step & _CHECK_EVERY:
+            ctx.check_deadline()
+        inner[variable] = value
+        yield inner
+
+
+def _item_size(item: Any) -> int:
+    """The bytes one more item adds to a list: its slot and the item."""
+    kind = type(item)
+    return 8 + (estimate_size(item) if kind is list or kind is dict or kind is str else 32)
 
 
 def _list_comprehension(compiler: ExpressionCompiler, expr: ast.ListComprehension, scope: frozenset[str]) -> Evaluator:
@@ -403,11 +461,16 @@ def _list_comprehension(compiler: ExpressionCompiler, expr: ast.ListComprehensio
         scoped = rows(row, ctx)
         if scoped is None:
             return None
-        out = []
+        out: list = []
+        size, room = estimate_size(out), ctx.room()
         for inner in scoped:
             if predicate is not None and predicate(inner, ctx) is not True:
                 continue
-            out.append(projection(inner, ctx) if projection is not None else inner[variable])
+            item = projection(inner, ctx) if projection is not None else inner[variable]
+            out.append(item)
+            size += _item_size(item)
+            if size > room:
+                raise ctx.over_budget()
         return out
 
     return build
@@ -468,10 +531,15 @@ def _reduce(compiler: ExpressionCompiler, expr: ast.Reduce, scope: frozenset[str
             raise QueryTypeError(f"cannot reduce over {type_name(values)}", "InvalidArgumentType")
         inner = row.copy()
         inner[accumulator] = init(row, ctx)
-        for value in values:
+        for count, value in enumerate(values):
+            if not count & _CHECK_EVERY:
+                ctx.check_deadline()
             inner[variable] = value
-            inner[accumulator] = step(inner, ctx)
-        ctx.tick(len(values))
+            folded = inner[accumulator] = step(inner, ctx)
+            kind = type(folded)
+            if kind is list or kind is dict:
+                # the step may have built it from parts no check saw (a function's result)
+                ctx.fits(estimate_size(folded))
         return inner[accumulator]
 
     return fold
@@ -498,11 +566,16 @@ def _pattern_comprehension(
     projection = compiler(expr.projection, inner_scope)
 
     def build(row: dict, ctx: Context) -> Any:
-        out = []
+        out: list = []
+        size, room = estimate_size(out), ctx.room()
         for inner in plan.run(row, ctx):
             if predicate is not None and predicate(inner, ctx) is not True:
                 continue
-            out.append(projection(inner, ctx))
+            item = projection(inner, ctx)
+            out.append(item)
+            size += _item_size(item)
+            if size > room:
+                raise ctx.over_budget()
         return out
 
     return build

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import decimal
+import itertools
 import math
+import sys
 from typing import Any
 
 from ..errors import QueryArgumentError, QueryLimitExceeded, QueryTypeError
@@ -295,6 +297,74 @@ def check_size(size: int) -> bool:
     if size > MAX_VALUE_SIZE:
         raise QueryLimitExceeded(f"a value of {size:,} items is over the limit of {MAX_VALUE_SIZE:,}")
     return True
+
+
+#: Bytes a query may spend on the values it builds and holds, unless the caller sets another budget.
+DEFAULT_QUERY_MEMORY = 512 * 1024 * 1024
+
+#: How many items of a big list or map an estimate looks at; the others are taken to be alike.
+_SAMPLE = 8
+#: How many lists and maps one estimate looks into, and how deep; past that a container counts
+#: at its own size plus _ITEM per item. Both bound the cost of an estimate, whatever the value.
+_VISITS = 256
+_DEPTH = 32
+_ITEM = 32
+_REF_SIZE = 48
+
+
+def estimate_size(value: Any) -> int:
+    """Estimate the bytes a value takes, at a cost bounded whatever its size.
+
+    A big list or map is estimated from a sample of its items. A part that appears several
+    times counts each time, as it does when the value is compared, ordered or sent: so the
+    doubling ``[acc, acc]`` grows the estimate as fast as its output would.
+
+    :param value: any query value.
+    :returns: the estimate in bytes.
+    """
+    kind = type(value)
+    if kind is list or kind is dict:
+        return _container_size(value, {}, [_VISITS], 0)
+    if kind is str:
+        return sys.getsizeof(value)
+    return _scalar_size(value)
+
+
+def _scalar_size(value: Any) -> int:
+    kind = type(value)
+    if kind is str:
+        return sys.getsizeof(value)
+    if kind is PathRef:
+        return _REF_SIZE * (2 + len(value.nodes) + len(value.rels))
+    if kind is NodeRef or kind is RelRef:
+        return _REF_SIZE
+    return _ITEM
+
+
+def _container_size(value: Any, memo: dict[int, int], visits: list[int], depth: int) -> int:
+    known = memo.get(id(value))
+    if known is not None:
+        return known
+    count = len(value)
+    size = sys.getsizeof(value)
+    if count and (depth >= _DEPTH or visits[0] <= 0):
+        size += count * _ITEM
+    elif count:
+        visits[0] -= 1
+        if type(value) is list:
+            sample = value if count <= _SAMPLE else [value[i * count // _SAMPLE] for i in range(_SAMPLE)]
+        else:
+            items = list(value.items()) if count <= _SAMPLE else list(itertools.islice(value.items(), _SAMPLE))
+            sample = [part for pair in items for part in pair]
+        total = 0
+        for item in sample:
+            kind = type(item)
+            total += (
+                _container_size(item, memo, visits, depth + 1) if kind is list or kind is dict else _scalar_size(item)
+            )
+        size += total if count <= _SAMPLE else total * count // _SAMPLE
+    memo[id(value)] = size
+    return size
 
 
 def add(left: Any, right: Any) -> Any:

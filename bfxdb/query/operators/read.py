@@ -12,7 +12,7 @@ from ...storage import is_simple_key
 from ..aggregates import Accumulator, Distinct
 from ..runtime import Context
 from ..sqlplan import MatchPlan
-from ..values import Descending, group_key, order_key
+from ..values import Descending, estimate_size, group_key, order_key
 
 Evaluator = Callable[[dict, Context], Any]
 
@@ -39,6 +39,7 @@ class MatchOp:
                 matches = [match for match in matches if where(match, ctx) is True]
             if matches:
                 out.extend(matches)
+                ctx.check_rows(out)
             elif self.optional:
                 extended = row.copy()
                 for name in self.new:
@@ -75,6 +76,8 @@ class UnwindOp:
                 new = row.copy()
                 new[variable] = item
                 out.append(new)
+                if not len(out) & 1023:
+                    ctx.check_rows(out)
             ctx.tick(len(items))
         return out
 
@@ -89,15 +92,15 @@ class AggregateSpec:
 
     name: str
     function: str
-    accumulator: Callable[[], Accumulator]
+    accumulator: Callable[[Context], Accumulator]
     args: tuple[Evaluator, ...]
     distinct: bool
     star: bool
 
 
-def _new_accumulator(spec: AggregateSpec) -> Accumulator:
-    accumulator = spec.accumulator()
-    return Distinct(accumulator) if spec.distinct else accumulator
+def _new_accumulator(spec: AggregateSpec, ctx: Context) -> Accumulator:
+    accumulator = spec.accumulator(ctx)
+    return Distinct(accumulator, ctx) if spec.distinct else accumulator
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +152,7 @@ class ProjectionOp:
             for projected, scope in pairs:
                 key = tuple(group_key(projected[column]) for column in columns)
                 if key not in seen:
+                    ctx.hold(estimate_size(key))
                     seen.add(key)
                     unique.append((projected, scope))
             pairs = unique
@@ -181,7 +185,7 @@ class ProjectionOp:
             group = tuple(group_key(value) for value in key_values.values())
             entry = groups.get(group)
             if entry is None:
-                entry = groups[group] = (key_values, row, [_new_accumulator(spec) for spec in specs])
+                entry = groups[group] = (key_values, row, [_new_accumulator(spec, ctx) for spec in specs])
             for spec, accumulator in zip(specs, entry[2]):
                 if spec.star:
                     accumulator.add(True)
@@ -191,7 +195,7 @@ class ProjectionOp:
                     accumulator.add(spec.args[0](row, ctx))
         ctx.tick(len(rows))
         if not groups and not keys:
-            groups[()] = ({}, {}, [_new_accumulator(spec) for spec in specs])
+            groups[()] = ({}, {}, [_new_accumulator(spec, ctx) for spec in specs])
         pairs = []
         for key_values, first, accumulators in groups.values():
             scope = first.copy()
