@@ -1,6 +1,6 @@
 """bfxdb: an embedded graph database for Python over one SQLite file, queried with openCypher."""
 
-from .database import Database, connect
+from .database import DEFAULT_QUERY_MEMORY, Database, connect
 from .dimensions import Dimension
 from .errors import (
     BfxError,
@@ -24,6 +24,7 @@ from .errors import (
     QuerySemanticError,
     QuerySyntaxError,
     QueryTimeout,
+    QueryTooComplex,
     QueryTypeError,
     ReadOnlyError,
     StorageError,
@@ -71,6 +72,7 @@ __all__ = [
     "ConstraintViolation",
     "DEFAULT_ARRAY_DELIMITER",
     "DEFAULT_IMPORT_BATCH",
+    "DEFAULT_QUERY_MEMORY",
     "Database",
     "DatabaseCorrupt",
     "Dimension",
@@ -98,6 +100,7 @@ __all__ = [
     "QuerySemanticError",
     "QuerySyntaxError",
     "QueryTimeout",
+    "QueryTooComplex",
     "QueryTypeError",
     "ReadOnlyError",
     "Relationship",

@@ -86,11 +86,15 @@ class Context:
     def hold(self, size: int) -> None:
         """Charge ``size`` bytes kept until the run ends (a collected item, a buffered row, a seen key).
 
+        Holding is a step of work too, so an aggregation that collects sees the deadline.
+
         :raises QueryLimitExceeded: when the run's holdings pass the budget.
+        :raises QueryTimeout: when the time limit has passed.
         """
         self.held += size
         if self.memory is not None and self.held > self.memory:
             raise self.over_budget()
+        self.tick()
 
     def check_rows(self, rows: list[dict]) -> None:
         """Check a growing buffer of rows against the budget; call it once every few hundred rows.

@@ -310,6 +310,8 @@ _VISITS = 256
 _DEPTH = 32
 _ITEM = 32
 _REF_SIZE = 48
+#: Values whose size does not depend on the value (booleans and null are shared, so free).
+_FIXED_SIZES: dict[type, int] = {int: _ITEM, float: 24, bool: 0, type(None): 0, NodeRef: _REF_SIZE, RelRef: _REF_SIZE}
 
 
 def estimate_size(value: Any) -> int:
@@ -325,9 +327,8 @@ def estimate_size(value: Any) -> int:
     kind = type(value)
     if kind is list or kind is dict:
         return _container_size(value, {}, [_VISITS], 0)
-    if kind is str:
-        return sys.getsizeof(value)
-    return _scalar_size(value)
+    fixed = _FIXED_SIZES.get(kind)
+    return fixed if fixed is not None else _scalar_size(value)
 
 
 def _scalar_size(value: Any) -> int:
@@ -336,9 +337,7 @@ def _scalar_size(value: Any) -> int:
         return sys.getsizeof(value)
     if kind is PathRef:
         return _REF_SIZE * (2 + len(value.nodes) + len(value.rels))
-    if kind is NodeRef or kind is RelRef:
-        return _REF_SIZE
-    return _ITEM
+    return _FIXED_SIZES.get(kind, _ITEM)
 
 
 def _container_size(value: Any, memo: dict[int, int], visits: list[int], depth: int) -> int:
@@ -357,11 +356,16 @@ def _container_size(value: Any, memo: dict[int, int], visits: list[int], depth: 
             items = list(value.items()) if count <= _SAMPLE else list(itertools.islice(value.items(), _SAMPLE))
             sample = [part for pair in items for part in pair]
         total = 0
+        fixed_sizes = _FIXED_SIZES
         for item in sample:
             kind = type(item)
-            total += (
-                _container_size(item, memo, visits, depth + 1) if kind is list or kind is dict else _scalar_size(item)
-            )
+            fixed = fixed_sizes.get(kind)
+            if fixed is not None:
+                total += fixed
+            elif kind is list or kind is dict:
+                total += _container_size(item, memo, visits, depth + 1)
+            else:
+                total += _scalar_size(item)
         size += total if count <= _SAMPLE else total * count // _SAMPLE
     memo[id(value)] = size
     return size

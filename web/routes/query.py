@@ -22,7 +22,11 @@ def query() -> Response:
     body = json_body(QUERY_REQUEST)
     read_only = bool(body.get("read_only", False)) or not can_write()
     result = get_db().query(
-        body["query"], body.get("parameters") or {}, read_only=read_only, timeout=query_timeout(body.get("timeout_ms"))
+        body["query"],
+        body.get("parameters") or {},
+        read_only=read_only,
+        timeout=query_timeout(body.get("timeout_ms")),
+        memory=get_state().query_memory,
     )
     return json_response(
         {
