@@ -13,7 +13,15 @@ from .dimensions import PART_TO_WHOLE, Dimension, divide
 from .errors import ExpressionError, InvalidInput, NotFound, QueryTimeout, ReadOnlyError
 from .identity import assign_identity, format_id, parse_id, random_id, to_signed
 from .model import Relationship, Substrate
-from .query import BUILTINS, DEFAULT_QUERY_MEMORY, Result, compile_cypher_expression, make_procedure, prepare
+from .query import (
+    BUILTINS,
+    DEFAULT_QUERY_MEMORY,
+    Result,
+    compile_cypher_expression,
+    load_parser,
+    make_procedure,
+    prepare,
+)
 from .storage import (
     BULK_BATCH,
     DEFAULT_TIMEOUT,
@@ -477,6 +485,7 @@ class Database:
             parameters = dict(parameters or {})
         limit = self.query_timeout if timeout is None else timeout
         budget = self.query_memory if memory is None else _check_memory(memory)
+        load_parser()
         started = time.monotonic()
         prepared = prepare(text, self._catalogue, _deadline(started, limit))
         writes = prepared.writes and not prepared.explain

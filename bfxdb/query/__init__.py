@@ -13,7 +13,7 @@ from ..errors import ExpressionRejected, ParameterMissing, QueryError
 from . import ast, semantics
 from .evaluator import compile_expression, is_constant
 from .operators import IndexCommand, QueryPlan, to_output
-from .parser import parse, parse_bounded, unescape_string
+from .parser import load_parser, parse, parse_bounded, unescape_string
 from .planner import plan_statement
 from .procedures import BUILTINS, Catalogue, Procedure, make_procedure
 from .result import Result
@@ -41,6 +41,7 @@ __all__ = [
     "compile_cypher_expression",
     "format_number",
     "has_code",
+    "load_parser",
     "make_procedure",
     "prepare",
     "split_statements",

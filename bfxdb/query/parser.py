@@ -14,7 +14,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from ..errors import QuerySyntaxError
 from . import ast
 
-__all__ = ["caret_context", "parse", "parse_bounded"]
+__all__ = ["caret_context", "load_parser", "parse", "parse_bounded"]
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -70,6 +70,11 @@ _ARROWS = frozenset({"'-->'", "'<--'", "'--'", "'<-->'", "'-['", "'<-['"})
 _CLAUSES = frozenset(
     {"MATCH", "OPTIONAL", "UNWIND", "WITH", "RETURN", "CREATE", "MERGE", "SET", "REMOVE", "DELETE", "DETACH", "CALL"}
 )
+def load_parser() -> None:
+    """Build the parser now if it is not built yet (once per process), so no query's time limit pays for it."""
+    _lark()
+
+
 @functools.cache
 def _rel_detail_closers() -> frozenset[str]:
     """Terminals that can only continue a relationship pattern: a parse error where one of them was

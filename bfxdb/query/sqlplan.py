@@ -14,7 +14,7 @@ from ..identity import to_signed, to_unsigned
 from ..model import Relationship, Substrate
 from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
-from ..storage import decode_metadata, is_simple_key, json_path_literal
+from ..storage import decode_metadata, has_json_path, is_simple_key, json_path, json_path_literal
 from .runtime import Context
 from .temporal import decode_properties
 from .values import NodeRef, PathRef, RelRef, equals
@@ -32,12 +32,12 @@ NEVER = Never()
 
 def json_path_text(key: str) -> str:
     """Build the JSON path of a property key that json_path_usable accepts, to pass as a parameter."""
-    return '$."' + key + '"'
+    return json_path(key)
 
 
 def json_path_usable(key: str) -> bool:
-    """Tell whether SQLite's JSON path syntax can name this key (its quoted form has no escapes)."""
-    return '"' not in key and "\\" not in key
+    """Tell whether SQLite's JSON path syntax can name this key (else it is filtered in Python)."""
+    return has_json_path(key)
 
 
 def _properties(metadata: str) -> dict:

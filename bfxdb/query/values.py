@@ -351,7 +351,9 @@ def _container_size(value: Any, memo: dict[int, int], visits: list[int], depth: 
     elif count:
         visits[0] -= 1
         if type(value) is list:
-            sample = value if count <= _SAMPLE else [value[i * count // _SAMPLE] for i in range(_SAMPLE)]
+            # evenly spaced from the first item to the last, which a list built by appending makes the biggest
+            step = (count - 1) / (_SAMPLE - 1)
+            sample = value if count <= _SAMPLE else [value[round(i * step)] for i in range(_SAMPLE)]
         else:
             items = list(value.items()) if count <= _SAMPLE else list(itertools.islice(value.items(), _SAMPLE))
             sample = [part for pair in items for part in pair]
