@@ -20,6 +20,7 @@ CASES = {
     "two 5,000-row UNWINDs, count(*)": "UNWIND range(1, 5000) AS a UNWIND range(1, 5000) AS b RETURN count(*) AS n",
     "self-doubling list through reduce": "RETURN size(reduce(acc = [1], i IN range(1, 40) | acc + acc)) AS n",
     "self-nesting list through reduce": "RETURN reduce(acc = [1], i IN range(1, 40) | [acc, acc]) AS n",
+    "a 600 kB query text (a 300,000-item list)": "RETURN size([" + ",".join(["1"] * 300_000) + "]) AS n",
 }
 
 _CHILD = """
@@ -33,10 +34,11 @@ resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
 import bfxdb
 db = bfxdb.connect(":memory:")
 db.query("RETURN 1")
+query = sys.stdin.read()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()
 try:
-    result = db.query(sys.argv[1], timeout=float(sys.argv[3]))
+    result = db.query(query, timeout=float(sys.argv[3]))
     outcome = "rows: " + repr(result.rows)[:40]
 except bfxdb.BfxError as error:
     outcome = type(error).__name__
@@ -51,7 +53,8 @@ print(json.dumps({"outcome": outcome, "wall": wall, "before": before, "after": a
 def measure(query: str, source: str | None, timeout: float, cap: float) -> dict:
     """Run one query in a fresh interpreter and return its outcome, wall seconds and peak RSS (KiB)."""
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, query, str(cap), str(timeout), source or ""],
+        [sys.executable, "-c", _CHILD, "-", str(cap), str(timeout), source or ""],
+        input=query,
         capture_output=True,
         text=True,
         check=False,
@@ -71,14 +74,17 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=8.0, help="address-space cap of a child, GiB")
     options = parser.parse_args()
     print(f"bfxdb from {options.source or 'this checkout'}; time limit {options.timeout:g} s")
-    print(f"{'case':38} {'outcome':26} {'wall s':>7} {'peak RSS MiB':>13} {'+MiB':>7}")
+    print(f"{'case':42} {'outcome':26} {'wall s':>7} {'peak RSS MiB':>13} {'+MiB':>7}")
+    modules = set()
     for name, query in CASES.items():
         figures = measure(query, options.source, options.timeout, options.cap)
         growth = (figures["after"] - figures["before"]) / 1024
+        modules.add(figures.get("from", "?"))
         print(
-            f"{name:38} {figures['outcome'][:26]:26} {figures['wall']:7.2f} "
-            f"{figures['after'] / 1024:13.0f} {growth:7.0f}  ({figures.get('from', '?')})"
+            f"{name:42} {figures['outcome'][:26]:26} {figures['wall']:7.2f} "
+            f"{figures['after'] / 1024:13.0f} {growth:7.0f}"
         )
+    print("measured:", ", ".join(sorted(modules)))
 
 
 if __name__ == "__main__":

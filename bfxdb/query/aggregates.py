@@ -8,10 +8,14 @@ from typing import Any
 
 from ..errors import QueryArgumentError
 from .runtime import Context
-from .values import bad_argument, check_int, estimate_size, group_key, is_number, order_key
+from .values import FIXED_SIZES, bad_argument, check_int, estimate_size, group_key, is_number, order_key
 
 #: The bytes one number kept by stDev or a percentile takes: the float and its list slot.
 _NUMBER_SIZE = 32
+#: A list slot, beside the item in it.
+_SLOT = 8
+#: How many collected bytes may wait before they are charged to the budget.
+_BATCH = 64 * 1024
 
 
 class Accumulator:
@@ -113,16 +117,24 @@ class Extreme(Accumulator):
 class Collect(Accumulator):
     """collect(x): the non-null values in arrival order."""
 
-    __slots__ = ("items", "ctx")
+    __slots__ = ("items", "ctx", "unpaid", "paid_items")
 
     def __init__(self, ctx: Context) -> None:
         self.items: list = []
         self.ctx = ctx
+        #: bytes collected but not yet charged (charging in batches keeps each item cheap), and
+        #: how many items were charged
+        self.unpaid = 0
+        self.paid_items = 0
 
     def add(self, value: Any) -> None:
         if value is not None:
-            self.ctx.hold(8 + estimate_size(value))
+            fixed = FIXED_SIZES.get(type(value))
+            self.unpaid += _SLOT + (estimate_size(value) if fixed is None else fixed)
             self.items.append(value)
+            if self.unpaid > _BATCH:
+                self.ctx.hold(self.unpaid, len(self.items) - self.paid_items)
+                self.unpaid, self.paid_items = 0, len(self.items)
 
     def result(self) -> Any:
         return self.items

@@ -36,6 +36,9 @@ Evaluator = Callable[[dict, Context], Any]
 #: Python-side loops (comprehensions, reduce, quantifiers) check the deadline once per this many
 #: steps plus one: a power of two less one, so the test is a mask.
 _CHECK_EVERY = 1023
+#: A list a comprehension builds is estimated, and the deadline checked, once per this many
+#: steps plus one, and when done: an estimate costs about as much as a few dozen steps.
+_ESTIMATE_EVERY = 63
 
 
 class Subquery(Protocol):
@@ -94,18 +97,9 @@ def _variable(compiler: ExpressionCompiler, expr: ast.Variable, scope: frozenset
     return read
 
 
-def _checked(value: Any, parts: Any, ctx: Context) -> Any:
-    """Return a list or map just built, once it fits the memory budget.
-
-    Parts that are all scalars leave it as small as the query text wrote it, so only a
-    value holding lists, maps or strings is estimated.
-    """
-    for part in parts:
-        kind = type(part)
-        if kind is list or kind is dict or kind is str:
-            ctx.fits(estimate_size(value))
-            break
-    return value
+#: The values that can make a literal list or map bigger than the query text wrote it: one
+#: holding the same list twice, over and over (``[acc, acc]`` in reduce), doubles each time.
+_CONTAINERS = frozenset({list, dict})
 
 
 def _list(compiler: ExpressionCompiler, expr: ast.ListLiteral, scope: frozenset[str]) -> Evaluator:
@@ -113,7 +107,11 @@ def _list(compiler: ExpressionCompiler, expr: ast.ListLiteral, scope: frozenset[
 
     def build(row: dict, ctx: Context) -> Any:
         out = [item(row, ctx) for item in items]
-        return _checked(out, out, ctx)
+        for part in out:
+            if type(part) in _CONTAINERS:
+                ctx.fits(estimate_size(out))
+                break
+        return out
 
     return build
 
@@ -123,7 +121,11 @@ def _map(compiler: ExpressionCompiler, expr: ast.MapLiteral, scope: frozenset[st
 
     def build(row: dict, ctx: Context) -> Any:
         out = {key: value(row, ctx) for key, value in items}
-        return _checked(out, out.values(), ctx)
+        for part in out.values():
+            if type(part) in _CONTAINERS:
+                ctx.fits(estimate_size(out))
+                break
+        return out
 
     return build
 
@@ -339,15 +341,18 @@ def _binary(compiler: ExpressionCompiler, expr: ast.Binary, scope: frozenset[str
 
 
 def _plus(left: Evaluator, right: Evaluator) -> Evaluator:
-    """Build ``+``, checking a concatenation against the memory budget before it is built."""
+    """Build ``+``, checking a concatenation against the memory budget.
+
+    The check follows the concatenation: add refuses beforehand anything past the item cap,
+    so what it builds is at most the cap's slots, while the items it holds are shared.
+    """
 
     def concatenate(row: dict, ctx: Context) -> Any:
-        first = left(row, ctx)
-        second = right(row, ctx)
-        kind = type(first)
-        if kind is list or kind is str or type(second) is list:
-            ctx.fits(estimate_size(first) + estimate_size(second))
-        return add(first, second)
+        value = add(left(row, ctx), right(row, ctx))
+        kind = type(value)
+        if kind is list or kind is str:
+            ctx.fits(estimate_size(value))
+        return value
 
     return concatenate
 
@@ -417,6 +422,13 @@ def _case(compiler: ExpressionCompiler, expr: ast.Case, scope: frozenset[str]) -
     return choose
 
 
+def _list_of(values: Any) -> list | None:
+    """Check the source of a comprehension or quantifier: a list, or null for none."""
+    if values is None or type(values) is list:
+        return values
+    raise QueryTypeError(f"cannot iterate over {type_name(values)}", "InvalidArgumentType")
+
+
 def _iterate(source: Evaluator, variable: str) -> Callable[[dict, Context], Any]:
     """Return a function giving the scoped rows of a list source one at a time, or None for a null source.
 
@@ -425,12 +437,8 @@ def _iterate(source: Evaluator, variable: str) -> Callable[[dict, Context], Any]
     """
 
     def rows(row: dict, ctx: Context) -> Any:
-        values = source(row, ctx)
-        if values is None:
-            return None
-        if type(values) is not list:
-            raise QueryTypeError(f"cannot iterate over {type_name(values)}", "InvalidArgumentType")
-        return _scoped(row, variable, values, ctx)
+        values = _list_of(source(row, ctx))
+        return None if values is None else _scoped(row, variable, values, ctx)
 
     return rows
 
@@ -444,33 +452,28 @@ def _scoped(row: dict, variable: str, values: list, ctx: Context) -> Any:
         yield inner
 
 
-def _item_size(item: Any) -> int:
-    """The bytes one more item adds to a list: its slot and the item."""
-    kind = type(item)
-    return 8 + (estimate_size(item) if kind is list or kind is dict or kind is str else 32)
-
-
 def _list_comprehension(compiler: ExpressionCompiler, expr: ast.ListComprehension, scope: frozenset[str]) -> Evaluator:
     inner_scope = scope | {expr.variable}
-    rows = _iterate(compiler(expr.source, scope), expr.variable)
+    source = compiler(expr.source, scope)
     predicate = compiler(expr.predicate, inner_scope) if expr.predicate is not None else None
     projection = compiler(expr.projection, inner_scope) if expr.projection is not None else None
     variable = expr.variable
 
     def build(row: dict, ctx: Context) -> Any:
-        scoped = rows(row, ctx)
-        if scoped is None:
+        values = _list_of(source(row, ctx))
+        if values is None:
             return None
+        inner = row.copy()
         out: list = []
-        size, room = estimate_size(out), ctx.room()
-        for inner in scoped:
+        for step, value in enumerate(values):
+            if not step & _ESTIMATE_EVERY:
+                ctx.check_deadline()
+                ctx.fits(estimate_size(out))
+            inner[variable] = value
             if predicate is not None and predicate(inner, ctx) is not True:
                 continue
-            item = projection(inner, ctx) if projection is not None else inner[variable]
-            out.append(item)
-            size += _item_size(item)
-            if size > room:
-                raise ctx.over_budget()
+            out.append(value if projection is None else projection(inner, ctx))
+        ctx.fits(estimate_size(out))
         return out
 
     return build
@@ -567,15 +570,13 @@ def _pattern_comprehension(
 
     def build(row: dict, ctx: Context) -> Any:
         out: list = []
-        size, room = estimate_size(out), ctx.room()
         for inner in plan.run(row, ctx):
             if predicate is not None and predicate(inner, ctx) is not True:
                 continue
-            item = projection(inner, ctx)
-            out.append(item)
-            size += _item_size(item)
-            if size > room:
-                raise ctx.over_budget()
+            out.append(projection(inner, ctx))
+            if not len(out) & _ESTIMATE_EVERY:
+                ctx.fits(estimate_size(out))
+        ctx.fits(estimate_size(out))
         return out
 
     return build

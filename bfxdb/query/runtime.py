@@ -35,6 +35,7 @@ class Context:
         "statement_time",
         "memory",
         "held",
+        "room_total",
     )
 
     def __init__(
@@ -60,6 +61,8 @@ class Context:
         #: to the end of a clause (collect, sort buffers, DISTINCT sets, path sets)
         self.memory = memory
         self.held = 0
+        #: the budget as a number to compare with, infinite for none
+        self.room_total = math.inf if memory is None else memory
 
     def tick(self, steps: int = 1) -> None:
         """Count Python-side work and check the deadline every DEADLINE_STRIDE steps."""
@@ -76,25 +79,21 @@ class Context:
 
         :raises QueryLimitExceeded: when it does not fit.
         """
-        if self.memory is not None and self.held + size > self.memory:
+        if self.held + size > self.room_total:
             raise self.over_budget()
 
-    def room(self) -> float:
-        """The bytes a value built now may take: the budget less what the run holds."""
-        return math.inf if self.memory is None else self.memory - self.held
+    def hold(self, size: int, steps: int = 1) -> None:
+        """Charge ``size`` bytes kept until the run ends (collected items, a seen key), for ``steps`` items.
 
-    def hold(self, size: int) -> None:
-        """Charge ``size`` bytes kept until the run ends (a collected item, a buffered row, a seen key).
-
-        Holding is a step of work too, so an aggregation that collects sees the deadline.
+        The items count as work too (see tick), so an aggregation that collects sees the deadline.
 
         :raises QueryLimitExceeded: when the run's holdings pass the budget.
         :raises QueryTimeout: when the time limit has passed.
         """
         self.held += size
-        if self.memory is not None and self.held > self.memory:
+        if self.held > self.room_total:
             raise self.over_budget()
-        self.tick()
+        self.tick(steps)
 
     def check_rows(self, rows: list[dict]) -> None:
         """Check a growing buffer of rows against the budget; call it once every few hundred rows.

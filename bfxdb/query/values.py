@@ -310,8 +310,8 @@ _VISITS = 256
 _DEPTH = 32
 _ITEM = 32
 _REF_SIZE = 48
-#: Values whose size does not depend on the value (booleans and null are shared, so free).
-_FIXED_SIZES: dict[type, int] = {int: _ITEM, float: 24, bool: 0, type(None): 0, NodeRef: _REF_SIZE, RelRef: _REF_SIZE}
+#: The sizes of the values whose size does not depend on the value (booleans and null are shared: free).
+FIXED_SIZES: dict[type, int] = {int: _ITEM, float: 24, bool: 0, type(None): 0, NodeRef: _REF_SIZE, RelRef: _REF_SIZE}
 
 
 def estimate_size(value: Any) -> int:
@@ -325,9 +325,21 @@ def estimate_size(value: Any) -> int:
     :returns: the estimate in bytes.
     """
     kind = type(value)
-    if kind is list or kind is dict:
+    if kind is list:
+        if len(value) <= _SAMPLE:
+            # the common small list of scalars, without the bookkeeping of the general walk
+            size = sys.getsizeof(value)
+            for item in value:
+                fixed = FIXED_SIZES.get(type(item))
+                if fixed is None:
+                    break
+                size += fixed
+            else:
+                return size
         return _container_size(value, {}, [_VISITS], 0)
-    fixed = _FIXED_SIZES.get(kind)
+    if kind is dict:
+        return _container_size(value, {}, [_VISITS], 0)
+    fixed = FIXED_SIZES.get(kind)
     return fixed if fixed is not None else _scalar_size(value)
 
 
@@ -337,7 +349,7 @@ def _scalar_size(value: Any) -> int:
         return sys.getsizeof(value)
     if kind is PathRef:
         return _REF_SIZE * (2 + len(value.nodes) + len(value.rels))
-    return _FIXED_SIZES.get(kind, _ITEM)
+    return FIXED_SIZES.get(kind, _ITEM)
 
 
 def _container_size(value: Any, memo: dict[int, int], visits: list[int], depth: int) -> int:
@@ -358,7 +370,7 @@ def _container_size(value: Any, memo: dict[int, int], visits: list[int], depth: 
             items = list(value.items()) if count <= _SAMPLE else list(itertools.islice(value.items(), _SAMPLE))
             sample = [part for pair in items for part in pair]
         total = 0
-        fixed_sizes = _FIXED_SIZES
+        fixed_sizes = FIXED_SIZES
         for item in sample:
             kind = type(item)
             fixed = fixed_sizes.get(kind)
