@@ -104,13 +104,14 @@ def property_kind(value: Any) -> str:
     """Classify a property value for an SQL equality filter.
 
     :returns: ``"str"``, ``"num"``, ``"bool"`` (exact SQL filters), ``"never"`` (null: the
-        equality is never true) or ``"python"`` (lists, maps, NaN: checked in Python).
+        equality is never true) or ``"python"`` (lists, maps, NaN, text with NUL: checked in Python).
     """
     kind = type(value)
     if value is None:
         return "never"
     if kind is str:
-        return "str"
+        # SQLite's JSON functions end text at a NUL, so such a string never equals in SQL
+        return "python" if "\x00" in value else "str"
     if kind is bool:
         return "bool"
     if (kind is int or kind is float) and value == value:

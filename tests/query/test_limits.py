@@ -225,3 +225,15 @@ def test_a_key_set_reads_back_or_is_refused_clearly(db, key, value):
         assert [node.metadata[key] for node in found] == [value]
     finally:
         db.query("MATCH (n:Any) DELETE n")
+
+
+def test_all_shortest_paths_are_held_within_the_budget(small):
+    small.query(
+        "UNWIND range(0, 13) AS i MERGE (a:D {i: i}) MERGE (b:D {i: i + 1}) "
+        "CREATE (a)-[:S]->(:M)-[:S]->(b), (a)-[:S]->(:M)-[:S]->(b)"
+    )
+    query = "MATCH (s:D {i: 0}), (t:D {i: 14}) MATCH p = allShortestPaths((s)-[:S*]->(t)) RETURN count(p) AS c"
+    with pytest.raises(bfxdb.QueryLimitExceeded, match="memory budget"):
+        small.query(query)
+    small.query_memory = None
+    assert small.query(query).rows == [(2**14,)]
