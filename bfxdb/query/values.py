@@ -321,11 +321,11 @@ def estimate_size(value: Any) -> int:
     times counts each time, as it does when the value is compared, ordered or sent: so the
     doubling ``[acc, acc]`` grows the estimate as fast as its output would.
 
-    :param value: any query value.
+    :param value: any query value, or a key made by group_key (tuples, frozensets).
     :returns: the estimate in bytes.
     """
     kind = type(value)
-    if kind is list:
+    if kind is list or kind is tuple:
         if len(value) <= _SAMPLE:
             # the common small list of scalars, without the bookkeeping of the general walk
             size = sys.getsizeof(value)
@@ -337,10 +337,13 @@ def estimate_size(value: Any) -> int:
             else:
                 return size
         return _container_size(value, {}, [_VISITS], 0)
-    if kind is dict:
+    if kind is dict or kind is frozenset:
         return _container_size(value, {}, [_VISITS], 0)
     fixed = FIXED_SIZES.get(kind)
     return fixed if fixed is not None else _scalar_size(value)
+
+
+_CONTAINERS = frozenset({list, dict, tuple, frozenset})
 
 
 def _scalar_size(value: Any) -> int:
@@ -362,12 +365,13 @@ def _container_size(value: Any, memo: dict[int, int], visits: list[int], depth: 
         size += count * _ITEM
     elif count:
         visits[0] -= 1
-        if type(value) is list:
+        if type(value) is list or type(value) is tuple:
             # evenly spaced from the first item to the last, which a list built by appending makes the biggest
             step = (count - 1) / (_SAMPLE - 1)
             sample = value if count <= _SAMPLE else [value[round(i * step)] for i in range(_SAMPLE)]
         else:
-            items = list(value.items()) if count <= _SAMPLE else list(itertools.islice(value.items(), _SAMPLE))
+            pairs = value.items() if type(value) is dict else ((item, None) for item in value)
+            items = list(itertools.islice(pairs, _SAMPLE))
             sample = [part for pair in items for part in pair]
         total = 0
         fixed_sizes = FIXED_SIZES
@@ -376,7 +380,7 @@ def _container_size(value: Any, memo: dict[int, int], visits: list[int], depth: 
             fixed = fixed_sizes.get(kind)
             if fixed is not None:
                 total += fixed
-            elif kind is list or kind is dict:
+            elif kind in _CONTAINERS:
                 total += _container_size(item, memo, visits, depth + 1)
             else:
                 total += _scalar_size(item)

@@ -41,6 +41,7 @@ def test_the_default_budget_is_512_mib(db):
         "RETURN size(split(reduce(s = 'a,', i IN range(1, 20) | s + s), ',')) AS n",
         "RETURN size(replace(reduce(s = 'a', i IN range(1, 20) | s + s), 'a', 'bbbbbbbb')) AS n",
         "UNWIND range(1, 300) AS a UNWIND range(1, 300) AS b RETURN count(*) AS n",
+        "UNWIND range(1, 30000) AS x WITH DISTINCT [x, x, x, x, x, x, x, x] AS l RETURN count(l) AS n",
         NESTING,
     ],
 )
