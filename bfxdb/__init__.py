@@ -1,6 +1,6 @@
 """bfxdb: an embedded graph database for Python over one SQLite file, queried with openCypher."""
 
-from .database import Database, connect
+from .database import DEFAULT_QUERY_MEMORY, Database, connect
 from .dimensions import Dimension
 from .errors import (
     BfxError,
@@ -25,6 +25,7 @@ from .errors import (
     QuerySemanticError,
     QuerySyntaxError,
     QueryTimeout,
+    QueryTooComplex,
     QueryTypeError,
     ReadOnlyError,
     StorageError,
@@ -73,6 +74,7 @@ __all__ = [
     "ConstraintViolation",
     "DEFAULT_ARRAY_DELIMITER",
     "DEFAULT_IMPORT_BATCH",
+    "DEFAULT_QUERY_MEMORY",
     "Database",
     "DatabaseCorrupt",
     "Dimension",
@@ -101,6 +103,7 @@ __all__ = [
     "QuerySemanticError",
     "QuerySyntaxError",
     "QueryTimeout",
+    "QueryTooComplex",
     "QueryTypeError",
     "ReadOnlyError",
     "Relationship",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path as FilePath
@@ -9,10 +10,20 @@ from typing import TYPE_CHECKING, Any
 
 from . import sandbox
 from .dimensions import PART_TO_WHOLE, Dimension, divide
-from .errors import ExpressionError, InvalidInput, NotFound, ReadOnlyError
+from .errors import ExpressionError, InvalidInput, NotFound, QueryTimeout, ReadOnlyError
 from .identity import assign_identity, format_id, parse_id, random_id, to_signed
 from .model import Relationship, Substrate
-from .query import BUILTINS, PreparedQuery, Result, Stream, compile_cypher_expression, make_procedure, prepare
+from .query import (
+    BUILTINS,
+    DEFAULT_QUERY_MEMORY,
+    PreparedQuery,
+    Result,
+    Stream,
+    compile_cypher_expression,
+    load_parser,
+    make_procedure,
+    prepare,
+)
 from .storage import (
     BULK_BATCH,
     DEFAULT_TIMEOUT,
@@ -39,6 +50,7 @@ def connect(
     timeout: float = DEFAULT_TIMEOUT,
     durable: bool = False,
     query_timeout: float | None = DEFAULT_QUERY_TIMEOUT,
+    query_memory: int | None = DEFAULT_QUERY_MEMORY,
 ) -> Database:
     """Open (creating if needed) a bfxdb database file.
 
@@ -47,6 +59,7 @@ def connect(
     :param timeout: seconds to wait for another writer's lock before giving up.
     :param durable: fsync every commit (survives power loss, not only a killed process).
     :param query_timeout: default time limit of a Cypher query, in seconds.
+    :param query_memory: default memory budget of a Cypher query, in bytes (512 MiB); None for none.
     :returns: a Database, usable as a context manager.
     :raises StorageError: if the file cannot be opened or has a newer schema; DatabaseCorrupt
         when it is damaged or is not a bfxdb database.
@@ -55,16 +68,23 @@ def connect(
     ...     db.count_substrates()
     0
     """
-    return Database(open_store(path, read_only=read_only, timeout=timeout, durable=durable), query_timeout)
+    store = open_store(path, read_only=read_only, timeout=timeout, durable=durable)
+    return Database(store, query_timeout, query_memory)
 
 
 class Database:
     """An open bfxdb database: substrates, relationships, expressions and Cypher queries."""
 
-    def __init__(self, store: Backend, query_timeout: float | None = DEFAULT_QUERY_TIMEOUT) -> None:
+    def __init__(
+        self,
+        store: Backend,
+        query_timeout: float | None = DEFAULT_QUERY_TIMEOUT,
+        query_memory: int | None = DEFAULT_QUERY_MEMORY,
+    ) -> None:
         self._store = store
         self._guard = store.guard
         self.query_timeout = query_timeout
+        self.query_memory = _check_memory(query_memory)
         self._catalogue = BUILTINS
         # The composition root: the query engine's Cypher expressions are the sandbox's "cypher" type.
         sandbox.register_expression_type("cypher", compile_cypher_expression)
@@ -443,25 +463,37 @@ class Database:
         *,
         read_only: bool = False,
         timeout: float | None = None,
+        memory: int | None = None,
     ) -> Result:
         """Run an openCypher query; all its writes commit together, or none on error.
 
         :param parameters: values for ``$name`` placeholders.
         :param read_only: refuse a query that would write.
-        :param timeout: seconds before the query is stopped (default: the database's query_timeout).
+        :param timeout: seconds before the query is stopped (default: the database's query_timeout);
+            the limit covers parsing and planning as well as running.
+        :param memory: bytes the values the query builds and holds may take (default: the
+            database's query_memory).
         :returns: a Result: ``columns``, ``rows``, iteration as dicts, ``stats`` and ``plan``.
-        :raises QueryError: its subclasses name what went wrong (syntax, semantics, types, time).
+        :raises QueryError: its subclasses name what went wrong (syntax, semantics, types, time);
+            QueryLimitExceeded past the memory budget, QueryTimeout past the time limit.
         """
-        prepared, parameters, writes = self._prepare_query(text, parameters, read_only)
         limit = self.query_timeout if timeout is None else timeout
-        with self._guard:
-            if prepared.direct is not None:
-                result = self._store.run_bounded(
-                    False, limit, prepared.run_direct, self._store, parameters, transactional=False
-                )
-                if result is not None:
-                    return result
-            return self._store.run_bounded(writes, limit, prepared.run, self._store, parameters)
+        budget = self.query_memory if memory is None else _check_memory(memory)
+        started = time.monotonic()
+        prepared, parameters, writes = self._prepare_query(text, parameters, read_only, _deadline(started, limit))
+        remaining = _remaining(started, limit)
+        try:
+            with self._guard:
+                if prepared.direct is not None:
+                    result = self._store.run_bounded(
+                        False, remaining, prepared.run_direct, self._store, parameters, budget, transactional=False
+                    )
+                    if result is not None:
+                        return result
+                return self._store.run_bounded(writes, remaining, prepared.run, self._store, parameters, budget)
+        except QueryTimeout:
+            # the store counts from when it started; the caller's limit counts from the call
+            raise QueryTimeout(f"the query ran past its time limit of {limit:g} s") from None
 
     def stream(
         self,
@@ -470,6 +502,7 @@ class Database:
         *,
         read_only: bool = False,
         timeout: float | None = None,
+        memory: int | None = None,
     ) -> Stream:
         """Run an openCypher query, producing its rows as they are pulled; use it as a context manager.
 
@@ -483,6 +516,7 @@ class Database:
         :param parameters: values for ``$name`` placeholders.
         :param read_only: refuse a query that would write.
         :param timeout: seconds before the query is stopped (default: the database's query_timeout).
+        :param memory: bytes the values the query builds and holds may take (default: query_memory).
         :returns: a Stream: ``columns``, iteration as dicts, ``tuples()``, ``row_count``, ``close()``.
         :raises QueryError: for the text at once; for running it, on the pull that hits the error.
 
@@ -491,16 +525,22 @@ class Database:
         ...     [row["i"] for row, _ in zip(rows, range(3))]
         [1, 2, 3]
         """
-        prepared, parameters, writes = self._prepare_query(text, parameters, read_only)
-        if writes or prepared.explain:
-            result = self.query(text, parameters, read_only=read_only, timeout=timeout)
-            return Stream(result.columns, iter(result.rows), result.stats, result.plan)
         limit = self.query_timeout if timeout is None else timeout
-        rows = self._store.stream_bounded(limit, prepared.stream, self._store, parameters)
+        budget = self.query_memory if memory is None else _check_memory(memory)
+        started = time.monotonic()
+        prepared, parameters, writes = self._prepare_query(text, parameters, read_only, _deadline(started, limit))
+        if writes or prepared.explain:
+            result = self.query(text, parameters, read_only=read_only, timeout=timeout, memory=memory)
+            return Stream(result.columns, iter(result.rows), result.stats, result.plan)
+        rows = self._store.stream_bounded(_remaining(started, limit), prepared.stream, self._store, parameters, budget)
         return Stream(list(prepared.columns), _guarded(self._guard, rows), None, prepared.plan_text)
 
     def _prepare_query(
-        self, text: str, parameters: Mapping[str, Any] | None, read_only: bool
+        self,
+        text: str,
+        parameters: Mapping[str, Any] | None,
+        read_only: bool,
+        check_deadline: Callable[[], None] | None,
     ) -> tuple[PreparedQuery, dict, bool]:
         """Check a query's arguments and prepare it: the plan, the parameters as a dict, whether it writes."""
         if not isinstance(text, str):
@@ -511,7 +551,9 @@ class Database:
             if parameters is not None and not isinstance(parameters, Mapping):
                 raise InvalidInput("query parameters must be a mapping of names to values")
             parameters = dict(parameters or {})
-        prepared = prepare(text, self._catalogue)
+        # The grammar is built before the clock runs: the first query of a process must not pay for it.
+        load_parser()
+        prepared = prepare(text, self._catalogue, check_deadline)
         writes = prepared.writes and not prepared.explain
         if writes and (read_only or self._store.read_only):
             raise ReadOnlyError("this query writes, but it was run read-only")
@@ -522,6 +564,30 @@ def _guarded(guard: Any, rows: Iterator[tuple]) -> Iterator[tuple]:
     """Turn what escapes the store while rows are pulled into bfxdb errors, as ``query`` does."""
     with guard:
         yield from rows
+
+
+def _deadline(started: float, limit: float | None) -> Callable[[], None] | None:
+    """The check that raises QueryTimeout once ``limit`` seconds have passed since ``started``."""
+    if limit is None:
+        return None
+    at = started + limit
+
+    def check() -> None:
+        if time.monotonic() > at:
+            raise QueryTimeout(f"the query ran past its time limit of {limit:g} s")
+
+    return check
+
+
+def _remaining(started: float, limit: float | None) -> float | None:
+    """What is left of the time limit after preparing the query: the store counts from its own start."""
+    return None if limit is None else max(limit - (time.monotonic() - started), 0.0)
+
+
+def _check_memory(memory: int | None) -> int | None:
+    if memory is not None and (type(memory) is not int or memory <= 0):
+        raise InvalidInput(f"a query memory budget must be a positive number of bytes, not {memory!r}")
+    return memory
 
 
 def _check_expression(expression_type: str | None, expression_code: str | None) -> tuple[str | None, str | None]:

@@ -162,10 +162,23 @@ class ConstraintViolation(QueryError):
 
 
 class QueryLimitExceeded(QueryError):
-    """A value built while the query ran (a list, a string) grew past the engine's size limit."""
+    """The query needed more than its limits allow: a list or string past the size cap, or more
+    memory than its budget (``query_memory``). Nothing was written.
+
+    422 over HTTP: the query is well-formed, but this server will not carry it out as asked.
+    """
 
     code = "query_limit"
     category = "LimitExceeded"
+    http_status = 422
+
+
+class QueryTooComplex(QueryError):
+    """SQLite cannot plan the SQL the query needs (too many tables in one join, an expression tree
+    too deep); the message gives SQLite's reason. Splitting the query with WITH usually helps."""
+
+    code = "query_too_complex"
+    category = "TooComplex"
 
 
 class QueryTimeout(QueryError):

@@ -342,7 +342,8 @@ _ERRORS = {
     "404": "No such substrate or relationship.",
     "409": "The identity exists already; `substrate_id` names it.",
     "413": "The request body is larger than the server accepts.",
-    "422": "The body or query string does not fit the schema; `location` says where.",
+    "422": "The body or query string does not fit the schema (`location` says where), or a query "
+    "needed more than its limits allow (`query_limit`: its memory budget or the size cap).",
     "429": "Rate limited; retry after `Retry-After` seconds.",
     "503": "The database cannot be reached.",
     "504": "The query ran past its time limit; nothing was written.",

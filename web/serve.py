@@ -157,6 +157,8 @@ def _option(*names: str, setting: str, **kwargs: Any) -> Callable[[FC], FC]:
          help="Requests per client (API key, else address), e.g. 100/s or 600/min; off by default.")
 @_option("--query-timeout", setting="query_timeout", show_default=True,
          type=click.FloatRange(0, min_open=True), help="Longest a Cypher query may run, in seconds (then 504).")
+@_option("--query-memory", setting="query_memory", show_default=True, type=click.IntRange(1),
+         help="Memory budget of one Cypher query, in MiB (then 422).")
 @_option("--read-only", setting="read_only", is_flag=True,
          help="Open the database read-only: every write answers 403.")
 @_option("--cpus", setting="cpus", metavar="LIST",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from bfxdb import DEFAULT_QUERY_MEMORY
+
 
 def _names(environment: str, config: str | None = None) -> dict[str, str | None]:
     """Name a setting's ``BFXDB_*`` variable and, for one the app reads, its ``create_app`` config key."""
@@ -38,6 +40,7 @@ class ServeSettings:
     )
     rate_limit: str | None = field(default=None, metadata=_names("BFXDB_RATE_LIMIT", "RATE_LIMIT"))
     query_timeout: float = field(default=30.0, metadata=_names("BFXDB_QUERY_TIMEOUT", "QUERY_TIMEOUT"))
+    query_memory: int = field(default=DEFAULT_QUERY_MEMORY >> 20, metadata=_names("BFXDB_QUERY_MEMORY", "QUERY_MEMORY"))
     read_only: bool = field(default=False, metadata=_names("BFXDB_READ_ONLY", "READ_ONLY"))
     cpus: str | None = field(default=None, metadata=_names("BFXDB_CPUS"))
 

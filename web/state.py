@@ -27,6 +27,8 @@ class AppState:
     cors_origins: frozenset[str]
     cors_credentials: bool
     query_timeout: float | None
+    #: the memory budget of one query, in bytes (None: the database's own)
+    query_memory: int | None
     max_import_bytes: int
     metrics: RequestMetrics = field(default_factory=RequestMetrics)
 
@@ -59,11 +61,17 @@ def build_state(
     :raises bfxdb.StorageError: if the file cannot be opened.
     """
     timeout = settings["QUERY_TIMEOUT"]
+    memory = settings["QUERY_MEMORY"]
     if isinstance(database, bfxdb.Database):
         db, owns = database, False
     else:
         path = database if database is not None else settings["DATABASE"]
-        db = bfxdb.connect(os.fspath(path), read_only=bool(settings["READ_ONLY"]), query_timeout=timeout)
+        db = bfxdb.connect(
+            os.fspath(path),
+            read_only=bool(settings["READ_ONLY"]),
+            query_timeout=timeout,
+            query_memory=None if memory is None else int(memory) << 20,
+        )
         owns = True
     return AppState(
         database=db,
@@ -73,6 +81,7 @@ def build_state(
         cors_origins=frozenset(_as_tuple(settings["CORS_ORIGINS"])),
         cors_credentials=bool(settings["CORS_ALLOW_CREDENTIALS"]),
         query_timeout=None if timeout is None else float(timeout),
+        query_memory=None if memory is None else int(memory) << 20,
         max_import_bytes=int(settings["MAX_IMPORT_BYTES"]),
     )
 

@@ -76,6 +76,11 @@ def _parameters(params: tuple[str, ...], params_json: str | None) -> dict:
     return parameters
 
 
+#: The memory budget option of the commands that run queries, in MiB like `bfxdb serve --query-memory`.
+_MEMORY_OPTION = click.option(
+    "--query-memory", type=click.IntRange(min=1), default=bfxdb.DEFAULT_QUERY_MEMORY >> 20, show_default=True,
+    help="Memory budget of one query, in MiB; past it the query stops with QueryLimitExceeded.",
+)
 _PARAM_HELP = (
     "A query parameter: $NAME gets VALUE, read as JSON when it is JSON (42, true, [1,2]) and as text otherwise."
 )
@@ -92,6 +97,7 @@ _PARAM_HELP = (
 )
 @click.option("--read-only", is_flag=True, help="Refuse a query that writes.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Stop the query after this many seconds.")
+@_MEMORY_OPTION
 def query(
     database: str,
     cypher: str,
@@ -100,6 +106,7 @@ def query(
     output_format: str,
     read_only: bool,
     timeout: float | None,
+    query_memory: int,
 ) -> None:
     """Run one openCypher query on DATABASE and print its result.
 
@@ -116,7 +123,7 @@ def query(
     """
     parameters = _parameters(params, params_json)
     text = sys.stdin.read() if cypher == "-" else cypher
-    with bfxdb.connect(database, read_only=read_only) as db:
+    with bfxdb.connect(database, read_only=read_only, query_memory=query_memory << 20) as db:
         started = time.perf_counter()
         with db.stream(text, parameters, read_only=read_only, timeout=timeout) as result:
             count = write_result(result, output_format, sys.stdout)
@@ -129,7 +136,8 @@ def query(
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help=_PARAM_HELP)
 @click.option("--format", "-f", "output_format", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True)
 @click.option("--read-only", is_flag=True, help="Open the database read-only.")
-def shell(database: str, params: tuple[str, ...], output_format: str, read_only: bool) -> None:
+@_MEMORY_OPTION
+def shell(database: str, params: tuple[str, ...], output_format: str, read_only: bool, query_memory: int) -> None:
     """Open an interactive Cypher shell on DATABASE (created if missing).
 
     End each statement with ';'; a statement may span lines. :help lists the commands
@@ -140,7 +148,7 @@ def shell(database: str, params: tuple[str, ...], output_format: str, read_only:
     the statements in order and stops with exit code 1 at the first error.
     """
     parameters = _parameters(params, None)
-    with bfxdb.connect(database, read_only=read_only) as db:
+    with bfxdb.connect(database, read_only=read_only, query_memory=query_memory << 20) as db:
         status = Shell(
             db, interactive=sys.stdin.isatty(), output_format=output_format, parameters=parameters
         ).run()

@@ -13,7 +13,7 @@ from ..errors import ExpressionRejected, ParameterMissing, QueryArgumentError, Q
 from . import ast, semantics
 from .evaluator import compile_expression, is_constant
 from .operators import IndexCommand, OrderedLimit, QueryPlan, to_output
-from .parser import parse, unescape_string
+from .parser import load_parser, parse, parse_bounded, unescape_string
 from .planner import plan_statement
 from .procedures import BUILTINS, Catalogue, Procedure, make_procedure
 from .result import Result, Stream
@@ -22,10 +22,11 @@ from .semantics import ProcedureSignature
 from .sqlplan import MatchPlan
 from .statements import has_code, split_statements
 from .temporal import Date, DateTime, Duration, LocalDateTime, LocalTime, Temporal, Time
-from .values import format_number, to_input
+from .values import DEFAULT_QUERY_MEMORY, format_number, to_input
 
 __all__ = [
     "BUILTINS",
+    "DEFAULT_QUERY_MEMORY",
     "Catalogue",
     "Date",
     "DateTime",
@@ -42,6 +43,7 @@ __all__ = [
     "compile_cypher_expression",
     "format_number",
     "has_code",
+    "load_parser",
     "make_procedure",
     "prepare",
     "split_statements",
@@ -79,22 +81,25 @@ class PreparedQuery:
             direct = plan.pipelines[0].direct
         object.__setattr__(self, "direct", direct)
 
-    def run(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Result:
+    def run(self, store: Any, parameters: dict, memory: int | None, check_deadline: Callable[[], None]) -> Result:
         """Run inside the caller's transaction.
 
         :param store: the Store of the open transaction.
         :param parameters: values of ``$name`` placeholders.
+        :param memory: the memory budget in bytes, or None for none.
         :param check_deadline: raises QueryTimeout once the time limit has passed.
         :returns: the Result; for EXPLAIN no rows, only the plan.
         :raises QueryError: a subclass naming what went wrong while running.
         """
         if self.explain:
             return Result(list(self.columns), [], None, self.plan_text + _sqlite_plans(self.plan, store))
-        ctx = self._context(store, parameters, check_deadline)
+        ctx = self._context(store, parameters, memory, check_deadline)
         rows = self.plan.execute(ctx)
         return Result(list(self.columns), rows, ctx.stats, self.plan_text)
 
-    def stream(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Iterator[tuple]:
+    def stream(
+        self, store: Any, parameters: dict, memory: int | None, check_deadline: Callable[[], None]
+    ) -> Iterator[tuple]:
         """Run a read inside the caller's transaction, yielding result rows as they are pulled.
 
         Work stops where the pulling stops: a consumer that takes five rows runs the query for five.
@@ -104,22 +109,26 @@ class PreparedQuery:
         plan = self.plan
         if self.writes or self.explain or isinstance(plan, IndexCommand):
             raise QueryArgumentError("only a read query streams; writes and EXPLAIN run with run()")
-        return plan.stream(self._context(store, parameters, check_deadline))
+        return plan.stream(self._context(store, parameters, memory, check_deadline))
 
-    def _context(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Context:
+    def _context(
+        self, store: Any, parameters: dict, memory: int | None, check_deadline: Callable[[], None]
+    ) -> Context:
         if self.parameters and not self.parameters <= parameters.keys():
             missing = ", ".join(f"${name}" for name in sorted(self.parameters - parameters.keys()))
             raise ParameterMissing(f"missing parameters: {missing}", "MissingParameter")
-        return Context(store, _convert_parameters(parameters), check_deadline)
+        return Context(store, _convert_parameters(parameters), check_deadline, memory)
 
-    def run_direct(self, store: Any, parameters: dict, check_deadline: Callable[[], None]) -> Result | None:
+    def run_direct(
+        self, store: Any, parameters: dict, memory: int | None, check_deadline: Callable[[], None]
+    ) -> Result | None:
         """Answer a read with its one SQL statement, outside any transaction; None when it needs more.
 
         One statement sees one snapshot by itself, so it needs no BEGIN and COMMIT around it.
         """
         if self.direct is None or (self.parameters and not self.parameters <= parameters.keys()):
             return None
-        rows = self.direct(Context(store, _convert_parameters(parameters), check_deadline))
+        rows = self.direct(Context(store, _convert_parameters(parameters), check_deadline, memory))
         return None if rows is None else Result(list(self.columns), rows, None, self.plan_text)
 
 
@@ -149,19 +158,26 @@ def _convert_parameters(parameters: dict) -> dict:
     return parameters
 
 
-def prepare(text: str, catalogue: Catalogue = BUILTINS) -> PreparedQuery:
+def prepare(
+    text: str, catalogue: Catalogue = BUILTINS, check_deadline: Callable[[], None] | None = None
+) -> PreparedQuery:
     """Parse, check and plan a query, or return the cached plan of the same text.
 
     :param text: openCypher query text.
     :param catalogue: the procedures CALL may run; plans are cached per catalogue.
+    :param check_deadline: raises QueryTimeout once the time limit has passed; parsing calls it
+        as it goes, so a very long text cannot outrun the limit.
     :returns: a PreparedQuery, shareable across threads and connections.
     :raises QuerySyntaxError: when the text does not parse or breaks a syntax rule.
     :raises QuerySemanticError: when the query is meaningless (unknown variable, ...).
     :raises ProcedureNotFound: when CALL names a procedure the catalogue lacks.
+    :raises QueryTimeout: when check_deadline does.
     """
     prepared = catalogue.plans.get(text)
     if prepared is None:
-        statement = parse(text)
+        statement = parse(text) if check_deadline is None else parse_bounded(text, check_deadline)
+        if check_deadline is not None:
+            check_deadline()
         semantics.check(statement, text, catalogue.signatures)
         plan = plan_statement(statement, catalogue)
         prepared = PreparedQuery(text, plan, _writes(statement), statement.explain, _parameter_names(statement))

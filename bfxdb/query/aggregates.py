@@ -7,11 +7,22 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import QueryArgumentError
-from .values import bad_argument, check_int, group_key, is_number, order_key
+from .runtime import Context
+from .values import FIXED_SIZES, bad_argument, check_int, estimate_size, group_key, is_number, order_key
+
+#: The bytes one number kept by stDev or a percentile takes: the float and its list slot.
+_NUMBER_SIZE = 32
+#: A list slot, beside the item in it.
+_SLOT = 8
+#: How many collected bytes may wait before they are charged to the budget.
+_BATCH = 64 * 1024
 
 
 class Accumulator:
-    """Base of the aggregate accumulators: feed values with add, read the result with result."""
+    """Base of the aggregate accumulators: feed values with add, read the result with result.
+
+    Accumulators that keep their inputs charge them to the run's memory budget as they come.
+    """
 
     __slots__ = ()
 
@@ -106,14 +117,24 @@ class Extreme(Accumulator):
 class Collect(Accumulator):
     """collect(x): the non-null values in arrival order."""
 
-    __slots__ = ("items",)
+    __slots__ = ("items", "ctx", "unpaid", "paid_items")
 
-    def __init__(self) -> None:
+    def __init__(self, ctx: Context) -> None:
         self.items: list = []
+        self.ctx = ctx
+        #: bytes collected but not yet charged (charging in batches keeps each item cheap), and
+        #: how many items were charged
+        self.unpaid = 0
+        self.paid_items = 0
 
     def add(self, value: Any) -> None:
         if value is not None:
+            fixed = FIXED_SIZES.get(type(value))
+            self.unpaid += _SLOT + (estimate_size(value) if fixed is None else fixed)
             self.items.append(value)
+            if self.unpaid > _BATCH:
+                self.ctx.hold(self.unpaid, len(self.items) - self.paid_items)
+                self.unpaid, self.paid_items = 0, len(self.items)
 
     def result(self) -> Any:
         return self.items
@@ -122,17 +143,19 @@ class Collect(Accumulator):
 class Deviation(Accumulator):
     """stDev(x) (sample) and stDevP(x) (population) over the numbers seen."""
 
-    __slots__ = ("values", "population")
+    __slots__ = ("values", "population", "ctx")
 
-    def __init__(self, population: bool) -> None:
+    def __init__(self, ctx: Context, population: bool) -> None:
         self.values: list[float] = []
         self.population = population
+        self.ctx = ctx
 
     def add(self, value: Any) -> None:
         if value is None:
             return
         if not is_number(value):
             raise bad_argument("stDev", value)
+        self.ctx.hold(_NUMBER_SIZE)
         self.values.append(float(value))
 
     def result(self) -> Any:
@@ -147,12 +170,13 @@ class Deviation(Accumulator):
 class Percentile(Accumulator):
     """percentileCont / percentileDisc: the percentile argument is read with the first value."""
 
-    __slots__ = ("values", "percentile", "continuous")
+    __slots__ = ("values", "percentile", "continuous", "ctx")
 
-    def __init__(self, continuous: bool) -> None:
+    def __init__(self, ctx: Context, continuous: bool) -> None:
         self.values: list[float] = []
         self.percentile: Any = None
         self.continuous = continuous
+        self.ctx = ctx
 
     def add_with(self, value: Any, percentile: Any) -> None:
         """Take one value together with the percentile argument evaluated on the same row."""
@@ -165,6 +189,7 @@ class Percentile(Accumulator):
             return
         if not is_number(value):
             raise bad_argument("percentile", value)
+        self.ctx.hold(_NUMBER_SIZE)
         self.values.append(value)
 
     def result(self) -> Any:
@@ -187,11 +212,12 @@ class Percentile(Accumulator):
 class Distinct(Accumulator):
     """Wrap an accumulator so that it sees each distinct non-null value once."""
 
-    __slots__ = ("inner", "seen")
+    __slots__ = ("inner", "seen", "ctx")
 
-    def __init__(self, inner: Accumulator) -> None:
+    def __init__(self, inner: Accumulator, ctx: Context) -> None:
         self.inner = inner
         self.seen: set = set()
+        self.ctx = ctx
 
     def add(self, value: Any) -> None:
         if value is None:
@@ -199,6 +225,7 @@ class Distinct(Accumulator):
         key = group_key(value)
         if key in self.seen:
             return
+        self.ctx.hold(_SET_SLOT + estimate_size(value))
         self.seen.add(key)
         self.inner.add(value)
 
@@ -208,6 +235,7 @@ class Distinct(Accumulator):
             key = group_key(value)
             if key in self.seen:
                 return
+            self.ctx.hold(_SET_SLOT + estimate_size(value))
             self.seen.add(key)
         self.inner.add_with(value, percentile)  # type: ignore[attr-defined]
 
@@ -215,17 +243,21 @@ class Distinct(Accumulator):
         return self.inner.result()
 
 
-AGGREGATES: dict[str, Callable[[], Accumulator]] = {
-    "count": Count,
-    "sum": Sum,
-    "avg": Avg,
-    "min": lambda: Extreme(-1),
-    "max": lambda: Extreme(1),
+#: A set entry's share of the table: its hash, the key and the spare room sets keep.
+_SET_SLOT = 40
+
+#: Each aggregate's factory: the run in, a fresh accumulator out.
+AGGREGATES: dict[str, Callable[[Context], Accumulator]] = {
+    "count": lambda ctx: Count(),
+    "sum": lambda ctx: Sum(),
+    "avg": lambda ctx: Avg(),
+    "min": lambda ctx: Extreme(-1),
+    "max": lambda ctx: Extreme(1),
     "collect": Collect,
-    "stdev": lambda: Deviation(False),
-    "stdevp": lambda: Deviation(True),
-    "percentilecont": lambda: Percentile(True),
-    "percentiledisc": lambda: Percentile(False),
+    "stdev": lambda ctx: Deviation(ctx, False),
+    "stdevp": lambda ctx: Deviation(ctx, True),
+    "percentilecont": lambda ctx: Percentile(ctx, True),
+    "percentiledisc": lambda ctx: Percentile(ctx, False),
 }
 
 #: Aggregates whose result does not change when an input value is repeated.

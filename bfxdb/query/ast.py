@@ -7,7 +7,7 @@ Nodes are frozen dataclasses so a parsed query can be cached and shared between 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, TypeAlias
 
@@ -550,6 +550,20 @@ class Statement(Node):
 # ---------------------------------------------------------------- looking through a tree
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def balanced(op: str, terms: Sequence[Expr], pos: Pos = NO_POS) -> Expr:
+    """Join expressions with an associative operator (AND, OR, XOR) as a balanced tree, in order.
+
+    A long chain then nests only as deep as its length's logarithm, and evaluates its terms in
+    the same order, stopping at the same one, as the left-nested chain would.
+
+    :param terms: at least one expression.
+    """
+    if len(terms) == 1:
+        return terms[0]
+    middle = (len(terms) + 1) // 2
+    return Binary(op, balanced(op, terms[:middle], pos), balanced(op, terms[middle:], pos), pos)
 
 
 def _field_names(kind: type) -> tuple[str, ...]:

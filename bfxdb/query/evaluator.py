@@ -22,6 +22,7 @@ from .values import (
     compare,
     divide,
     equals,
+    estimate_size,
     modulo,
     multiply,
     negate,
@@ -31,6 +32,13 @@ from .values import (
 )
 
 Evaluator = Callable[[dict, Context], Any]
+
+#: Python-side loops (comprehensions, reduce, quantifiers) check the deadline once per this many
+#: steps plus one: a power of two less one, so the test is a mask.
+_CHECK_EVERY = 1023
+#: A list a comprehension builds is estimated, and the deadline checked, once per this many
+#: steps plus one, and when done: an estimate costs about as much as a few dozen steps.
+_ESTIMATE_EVERY = 63
 
 
 class Subquery(Protocol):
@@ -89,14 +97,37 @@ def _variable(compiler: ExpressionCompiler, expr: ast.Variable, scope: frozenset
     return read
 
 
+#: The values that can make a literal list or map bigger than the query text wrote it: one
+#: holding the same list twice, over and over (``[acc, acc]`` in reduce), doubles each time.
+_CONTAINERS = frozenset({list, dict})
+
+
 def _list(compiler: ExpressionCompiler, expr: ast.ListLiteral, scope: frozenset[str]) -> Evaluator:
     items = [compiler(item, scope) for item in expr.items]
-    return lambda row, ctx: [item(row, ctx) for item in items]
+
+    def build(row: dict, ctx: Context) -> Any:
+        out = [item(row, ctx) for item in items]
+        for part in out:
+            if type(part) in _CONTAINERS:
+                ctx.fits(estimate_size(out))
+                break
+        return out
+
+    return build
 
 
 def _map(compiler: ExpressionCompiler, expr: ast.MapLiteral, scope: frozenset[str]) -> Evaluator:
     items = [(key, compiler(value, scope)) for key, value in expr.items]
-    return lambda row, ctx: {key: value(row, ctx) for key, value in items}
+
+    def build(row: dict, ctx: Context) -> Any:
+        out = {key: value(row, ctx) for key, value in items}
+        for part in out.values():
+            if type(part) in _CONTAINERS:
+                ctx.fits(estimate_size(out))
+                break
+        return out
+
+    return build
 
 
 def property_of(value: Any, key: str, ctx: Context) -> Any:
@@ -303,8 +334,27 @@ def _binary(compiler: ExpressionCompiler, expr: ast.Binary, scope: frozenset[str
         return _or(left, right)
     if expr.op == "XOR":
         return _xor(left, right)
+    if expr.op == "+":
+        return _plus(left, right)
     operation = _BINARY[expr.op]
     return lambda row, ctx: operation(left(row, ctx), right(row, ctx))
+
+
+def _plus(left: Evaluator, right: Evaluator) -> Evaluator:
+    """Build ``+``, checking a concatenation against the memory budget.
+
+    The check follows the concatenation: add refuses beforehand anything past the item cap,
+    so what it builds is at most the cap's slots, while the items it holds are shared.
+    """
+
+    def concatenate(row: dict, ctx: Context) -> Any:
+        value = add(left(row, ctx), right(row, ctx))
+        kind = type(value)
+        if kind is list or kind is str:
+            ctx.fits(estimate_size(value))
+        return value
+
+    return concatenate
 
 
 def _is_null(compiler: ExpressionCompiler, expr: ast.IsNull, scope: frozenset[str]) -> Evaluator:
@@ -372,42 +422,58 @@ def _case(compiler: ExpressionCompiler, expr: ast.Case, scope: frozenset[str]) -
     return choose
 
 
+def _list_of(values: Any) -> list | None:
+    """Check the source of a comprehension or quantifier: a list, or null for none."""
+    if values is None or type(values) is list:
+        return values
+    raise QueryTypeError(f"cannot iterate over {type_name(values)}", "InvalidArgumentType")
+
+
 def _iterate(source: Evaluator, variable: str) -> Callable[[dict, Context], Any]:
-    """Yield (scoped row) per element of a list source; returns None for a null source."""
+    """Return a function giving the scoped rows of a list source one at a time, or None for a null source.
+
+    The rows are one dict rebound per element, as reduce does, so a long list costs no copies;
+    the deadline is checked as they go.
+    """
 
     def rows(row: dict, ctx: Context) -> Any:
-        values = source(row, ctx)
-        if values is None:
-            return None
-        if type(values) is not list:
-            raise QueryTypeError(f"cannot iterate over {type_name(values)}", "InvalidArgumentType")
-        ctx.tick(len(values))
-        scoped = []
-        for value in values:
-            inner = row.copy()
-            inner[variable] = value
-            scoped.append(inner)
-        return scoped
+        values = _list_of(source(row, ctx))
+        return None if values is None else _scoped(row, variable, values, ctx)
 
     return rows
 
 
+def _scoped(row: dict, variable: str, values: list, ctx: Context) -> Any:
+    inner = row.copy()
+    for step, value in enumerate(values):
+        if not step & _CHECK_EVERY:
+            ctx.check_deadline()
+        inner[variable] = value
+        yield inner
+
+
 def _list_comprehension(compiler: ExpressionCompiler, expr: ast.ListComprehension, scope: frozenset[str]) -> Evaluator:
     inner_scope = scope | {expr.variable}
-    rows = _iterate(compiler(expr.source, scope), expr.variable)
+    source = compiler(expr.source, scope)
     predicate = compiler(expr.predicate, inner_scope) if expr.predicate is not None else None
     projection = compiler(expr.projection, inner_scope) if expr.projection is not None else None
     variable = expr.variable
 
     def build(row: dict, ctx: Context) -> Any:
-        scoped = rows(row, ctx)
-        if scoped is None:
+        values = _list_of(source(row, ctx))
+        if values is None:
             return None
-        out = []
-        for inner in scoped:
+        inner = row.copy()
+        out: list = []
+        for step, value in enumerate(values):
+            if not step & _ESTIMATE_EVERY:
+                ctx.check_deadline()
+                ctx.fits(estimate_size(out))
+            inner[variable] = value
             if predicate is not None and predicate(inner, ctx) is not True:
                 continue
-            out.append(projection(inner, ctx) if projection is not None else inner[variable])
+            out.append(value if projection is None else projection(inner, ctx))
+        ctx.fits(estimate_size(out))
         return out
 
     return build
@@ -468,10 +534,15 @@ def _reduce(compiler: ExpressionCompiler, expr: ast.Reduce, scope: frozenset[str
             raise QueryTypeError(f"cannot reduce over {type_name(values)}", "InvalidArgumentType")
         inner = row.copy()
         inner[accumulator] = init(row, ctx)
-        for value in values:
+        for count, value in enumerate(values):
+            if not count & _CHECK_EVERY:
+                ctx.check_deadline()
             inner[variable] = value
-            inner[accumulator] = step(inner, ctx)
-        ctx.tick(len(values))
+            folded = inner[accumulator] = step(inner, ctx)
+            kind = type(folded)
+            if kind is list or kind is dict:
+                # the step may have built it from parts no check saw (a function's result)
+                ctx.fits(estimate_size(folded))
         return inner[accumulator]
 
     return fold
@@ -498,11 +569,14 @@ def _pattern_comprehension(
     projection = compiler(expr.projection, inner_scope)
 
     def build(row: dict, ctx: Context) -> Any:
-        out = []
+        out: list = []
         for inner in plan.run(row, ctx):
             if predicate is not None and predicate(inner, ctx) is not True:
                 continue
             out.append(projection(inner, ctx))
+            if not len(out) & _ESTIMATE_EVERY:
+                ctx.fits(estimate_size(out))
+        ctx.fits(estimate_size(out))
         return out
 
     return build

@@ -149,8 +149,19 @@ def _range(ctx: Context, args: list) -> Any:
         raise QueryArgumentError("range() step must not be zero", "NumberOutOfRange")
     count = max(0, (end - start) // step + 1)
     check_size(count)
+    ctx.fits(_list_size(count, _INT_SIZE))
     ctx.tick(count)
     return list(range(start, end + (1 if step > 0 else -1), step))
+
+
+#: What one integer and one string (besides its characters) take, for estimates made before building.
+_INT_SIZE = 32
+_STR_SIZE = 49
+
+
+def _list_size(count: int, item: int) -> int:
+    """Estimate the bytes of a list of ``count`` items of ``item`` bytes each, before it is built."""
+    return 56 + count * (8 + item)
 
 
 def _reverse(ctx: Context, args: list) -> Any:
@@ -297,7 +308,11 @@ def _replace(ctx: Context, args: list) -> Any:
         return None
     for arg in args:
         _check_str("replace", arg)
-    return args[0].replace(args[1], args[2])
+    text, search, replacement = args
+    found = text.count(search)
+    check_size(len(text) + found * (len(replacement) - len(search)))
+    ctx.fits(_STR_SIZE + 4 * (len(text) + found * (len(replacement) - len(search))))
+    return text.replace(search, replacement)
 
 
 def _substring(ctx: Context, args: list) -> Any:
@@ -349,6 +364,8 @@ def _split(ctx: Context, args: list) -> Any:
         return None
     _check_str("split", text)
     _check_str("split", separator)
+    parts = len(text) if separator == "" else text.count(separator) + 1
+    ctx.fits(_list_size(parts, _STR_SIZE) + 4 * len(text))
     if separator == "":
         return list(text)
     return text.split(separator)
@@ -546,7 +563,7 @@ class Function:
     category: str
     doc: str
     scalar: Scalar | None = None
-    aggregate: Callable[[], Accumulator] | None = None
+    aggregate: Callable[[Context], Accumulator] | None = None
     name: str = field(init=False)
     fewest: int = field(init=False)
     most: int | None = field(init=False)  # None: any number

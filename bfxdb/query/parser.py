@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from lark import Lark, Token, Tree
@@ -13,13 +14,18 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from ..errors import QuerySyntaxError
 from . import ast
 
-__all__ = ["caret_context", "parse"]
+__all__ = ["caret_context", "load_parser", "parse", "parse_bounded"]
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
-#: How deeply syntax may nest (brackets, or a chain like `a OR b OR ...` with this many terms).
-#: Everything after the parser walks the tree recursively, so a bound here keeps them all safe.
+#: How deeply syntax may nest (brackets, calls, or arithmetic like `a + b + ...`, which nests to
+#: the left). Everything after the parser walks the tree recursively, so a bound here keeps them
+#: all safe. A chain of OR, XOR or AND is not nesting: it is built as a balanced tree.
 MAX_NESTING = 128
+#: Lexer tokens and tree nodes between two calls of a bounded parse's deadline check.
+_CHECK_EVERY = 1024
+#: The parse-tree rules of the associative operators, and the AST operator each builds.
+_ASSOCIATIVE = {"or_": "OR", "xor": "XOR", "and_": "AND"}
 
 
 def _grammar_text() -> str:
@@ -64,6 +70,11 @@ _ARROWS = frozenset({"'-->'", "'<--'", "'--'", "'<-->'", "'-['", "'<-['"})
 _CLAUSES = frozenset(
     {"MATCH", "OPTIONAL", "UNWIND", "WITH", "RETURN", "CREATE", "MERGE", "SET", "REMOVE", "DELETE", "DETACH", "CALL"}
 )
+def load_parser() -> None:
+    """Build the parser now if it is not built yet (once per process), so no query's time limit pays for it."""
+    _lark()
+
+
 @functools.cache
 def _rel_detail_closers() -> frozenset[str]:
     """Terminals that can only continue a relationship pattern: a parse error where one of them was
@@ -84,6 +95,30 @@ def parse(text: str) -> ast.Statement:
     """
     try:
         return _Builder(text).build(_lark().parse(text))
+    except UnexpectedInput as error:
+        raise _from_lark_error(error, text) from None
+    except QuerySyntaxError as error:
+        raise _with_context(error, text) from None
+
+
+def parse_bounded(text: str, check_deadline: Callable[[], None]) -> ast.Statement:
+    """Parse like :func:`parse`, calling ``check_deadline`` every so many tokens and tree nodes.
+
+    Not cached: the caller caches the plan. Parsing a text near the length limit takes seconds,
+    so a query's time limit must reach into it.
+
+    :raises QuerySyntaxError: as parse does.
+    :raises QueryTimeout: when check_deadline does.
+    """
+    try:
+        interactive = _lark().parse_interactive(text)
+        last = None
+        for count, token in enumerate(interactive.iter_parse()):
+            last = token
+            if not count % _CHECK_EVERY:
+                check_deadline()
+        tree = interactive.feed_eof(last)
+        return _Builder(text, check_deadline).build(tree)
     except UnexpectedInput as error:
         raise _from_lark_error(error, text) from None
     except QuerySyntaxError as error:
@@ -333,8 +368,10 @@ def _items(children) -> tuple:
 class _Builder:
     """Build AST nodes from lark's parse tree: one small method per grammar rule, called children first."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, check_deadline: Callable[[], None] | None = None) -> None:
         self._text = text
+        self._check_deadline = check_deadline
+        self._built = 0
 
     def build(self, node, depth: int = 0):
         """Return the AST value of one parse-tree node."""
@@ -346,6 +383,12 @@ class _Builder:
                     "UnexpectedSyntax",
                     _pos(node.meta),
                 )
+            if self._check_deadline is not None:
+                self._built += 1
+                if not self._built % _CHECK_EVERY:
+                    self._check_deadline()
+            if node.data in _ASSOCIATIVE:
+                return self._chain(node, depth)
             return getattr(self, node.data)(node.meta, *[self.build(child, depth + 1) for child in node.children])
         if isinstance(node, Token):
             if node.type == "NAME":
@@ -353,6 +396,25 @@ class _Builder:
             if node.type == "ESCAPED_NAME":
                 return _unquote_name(node)
         return node
+
+    def _chain(self, node: Tree, depth: int) -> ast.Expr:
+        """Build ``a OR b OR c ...`` (or XOR, AND) as a balanced tree, so a long chain stays shallow.
+
+        The operators are associative, and a balanced tree evaluates its terms in the same
+        order and stops at the same term as the left-nested one the grammar gives.
+        """
+        rule = node.data
+        terms = []
+        spine = node
+        while isinstance(spine, Tree) and spine.data == rule:
+            terms.append(spine.children[1])
+            spine = spine.children[0]
+        terms.append(spine)
+        terms.reverse()
+        # one level for the chain, and a term sits as deep as the balanced tree puts it
+        below = depth + 1 + max(len(terms) - 1, 1).bit_length()
+        built = [self.build(term, below) for term in terms]
+        return ast.balanced(_ASSOCIATIVE[rule], built, _pos(node.meta))
 
     # ------------------------------------------------------------ statements and clauses
 
@@ -613,11 +675,9 @@ class _Builder:
     def comparison(self, meta, *children):
         operands = children[0::2]
         operators = children[1::2]
-        result = None
-        for left, op, right in zip(operands, operators, operands[1:]):
-            test = ast.Binary(str(op), left, right, left.pos)
-            result = test if result is None else ast.Binary("AND", result, test, _pos(meta))
-        return result
+        pairs = zip(operands, operators, operands[1:])
+        tests = [ast.Binary(str(op), left, right, left.pos) for left, op, right in pairs]
+        return ast.balanced("AND", tests, _pos(meta))
 
     def starts_with(self, meta, left, right):
         return ast.Binary("STARTS WITH", left, right, _pos(meta))

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import ProcedureNotFound, QuerySemanticError
 from ..storage import is_simple_key
 from . import ast
-from .aggregates import DUPLICATE_INSENSITIVE, Count
+from .aggregates import AGGREGATES, DUPLICATE_INSENSITIVE
 from .compiler import ANON, MatchSpec, compile_match
 from .evaluator import ExpressionCompiler, is_constant
 from .functions import FUNCTIONS
@@ -163,10 +163,7 @@ def _conjuncts(expr: Any) -> list:
 
 
 def _and_all(parts: list) -> Any:
-    result = parts[0]
-    for part in parts[1:]:
-        result = ast.Binary("AND", result, part)
-    return result
+    return ast.balanced("AND", parts)
 
 
 def _pattern_variables(parts: tuple[ast.PatternPart, ...]) -> list[str]:
@@ -639,7 +636,7 @@ def _replacing(target: Hashable, replacement: ast.Node) -> Callable[[Any], Any |
 
 def _aggregate_spec(node: Any, name: str, scope: frozenset[str]) -> AggregateSpec:
     if isinstance(node, ast.CountStar):
-        return AggregateSpec(name, "count", Count, (), False, True)
+        return AggregateSpec(name, "count", AGGREGATES["count"], (), False, True)
     args = tuple(compile_expression(arg, scope) for arg in node.args)
     if any(contains_aggregate(arg) for arg in node.args):
         raise QuerySemanticError("aggregate calls cannot be nested", "NestedAggregation")

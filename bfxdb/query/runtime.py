@@ -1,15 +1,17 @@
-"""The state of one query run: store, parameters, entity cache, deleted entities, statistics."""
+"""The state of one query run: store, parameters, entity cache, deleted entities, statistics, budgets."""
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..errors import EntityNotFound, ParameterMissing
+from ..errors import EntityNotFound, ParameterMissing, QueryLimitExceeded
 from ..model import Relationship, Substrate
 from .result import STAT_KEYS
 from .temporal import decode_properties
-from .values import NodeRef, RelRef
+from .values import DEFAULT_QUERY_MEMORY, NodeRef, RelRef
 
 #: How many Python-side row steps pass between two calls of the deadline check.
 DEADLINE_STRIDE = 2048
@@ -31,9 +33,18 @@ class Context:
         "check_deadline",
         "ticks",
         "statement_time",
+        "memory",
+        "held",
+        "room_total",
     )
 
-    def __init__(self, store: Any, params: dict, check_deadline: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        store: Any,
+        params: dict,
+        check_deadline: Callable[[], None],
+        memory: int | None = DEFAULT_QUERY_MEMORY,
+    ) -> None:
         self.store = store
         self.params = params
         self.nodes: dict[int, Substrate] = {}
@@ -46,6 +57,12 @@ class Context:
         #: nanoseconds since the epoch when the run first read the clock: date() and friends
         #: give the same instant throughout one run
         self.statement_time: int | None = None
+        #: the memory budget in bytes (None: no budget), and the bytes held by what the run keeps
+        #: to the end of a clause (collect, sort buffers, DISTINCT sets, path sets)
+        self.memory = memory
+        self.held = 0
+        #: the budget as a number to compare with, infinite for none
+        self.room_total = math.inf if memory is None else memory
 
     def tick(self, steps: int = 1) -> None:
         """Count Python-side work and check the deadline every DEADLINE_STRIDE steps."""
@@ -53,6 +70,49 @@ class Context:
         if self.ticks >= DEADLINE_STRIDE:
             self.ticks = 0
             self.check_deadline()
+
+    def fits(self, size: int) -> None:
+        """Check that a value of ``size`` bytes, built now, fits in the budget beside what the run holds.
+
+        A value being built is checked, not added: it is dropped again or taken by something
+        that holds it (and charges ``hold``), so building many small values in turn never adds up.
+
+        :raises QueryLimitExceeded: when it does not fit.
+        """
+        if self.held + size > self.room_total:
+            raise self.over_budget()
+
+    def hold(self, size: int, steps: int = 1) -> None:
+        """Charge ``size`` bytes kept until the run ends (collected items, a seen key), for ``steps`` items.
+
+        The items count as work too (see tick), so an aggregation that collects sees the deadline.
+
+        :raises QueryLimitExceeded: when the run's holdings pass the budget.
+        :raises QueryTimeout: when the time limit has passed.
+        """
+        self.held += size
+        if self.held > self.room_total:
+            raise self.over_budget()
+        self.tick(steps)
+
+    def check_rows(self, rows: list[dict]) -> None:
+        """Check a growing buffer of rows against the budget; call it once every few hundred rows.
+
+        A row counts its own dict and slots, not the values it shares with other rows (those
+        were charged where they were built).
+
+        :raises QueryLimitExceeded: when the buffer would not fit.
+        """
+        if rows and self.memory is not None:
+            self.fits(len(rows) * (sys.getsizeof(rows[-1]) + 8 * len(rows[-1])))
+
+    def over_budget(self) -> QueryLimitExceeded:
+        """The error for a run that needs more memory than its budget."""
+        return QueryLimitExceeded(
+            f"the query needs more than its memory budget of {_mebibytes(self.memory or 0)} "
+            "(set query_memory to allow more)",
+            "MemoryLimitExceeded",
+        )
 
     def param(self, name: str) -> Any:
         """Read a query parameter.
@@ -110,6 +170,10 @@ class Context:
         missing = [identity for identity in identities if identity not in self.nodes]
         if missing:
             self.nodes.update((key, decoded(node)) for key, node in self.store.get_substrates(missing).items())
+
+
+def _mebibytes(size: int) -> str:
+    return f"{size / (1 << 20):g} MiB"
 
 
 def decoded(entity: Any) -> Any:

@@ -16,7 +16,7 @@ from ..identity import to_signed, to_unsigned
 from ..model import Relationship, Substrate
 from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
-from ..storage import decode_metadata, is_simple_key, json_path_literal
+from ..storage import decode_metadata, has_json_path, is_simple_key, json_path, json_path_literal
 from .runtime import Context
 from .temporal import decode_properties
 from .values import NodeRef, PathRef, RelRef, compare, equals
@@ -34,12 +34,12 @@ NEVER = Never()
 
 def json_path_text(key: str) -> str:
     """Build the JSON path of a property key that json_path_usable accepts, to pass as a parameter."""
-    return '$."' + key + '"'
+    return json_path(key)
 
 
 def json_path_usable(key: str) -> bool:
-    """Tell whether SQLite's JSON path syntax can name this key (its quoted form has no escapes)."""
-    return '"' not in key and "\\" not in key
+    """Tell whether SQLite's JSON path syntax can name this key (else it is filtered in Python)."""
+    return has_json_path(key)
 
 
 def _properties(metadata: str) -> dict:
@@ -106,13 +106,14 @@ def property_kind(value: Any) -> str:
     """Classify a property value for an SQL equality filter.
 
     :returns: ``"str"``, ``"num"``, ``"bool"`` (exact SQL filters), ``"never"`` (null: the
-        equality is never true) or ``"python"`` (lists, maps, NaN: checked in Python).
+        equality is never true) or ``"python"`` (lists, maps, NaN, text with NUL: checked in Python).
     """
     kind = type(value)
     if value is None:
         return "never"
     if kind is str:
-        return "str"
+        # SQLite's JSON functions end text at a NUL, so such a string never equals in SQL
+        return "python" if "\x00" in value else "str"
     if kind is bool:
         return "bool"
     if (kind is int or kind is float) and value == value:

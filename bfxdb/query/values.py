@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import decimal
+import itertools
 import math
+import sys
 from typing import Any
 
 from ..errors import QueryArgumentError, QueryLimitExceeded, QueryTypeError
@@ -295,6 +297,96 @@ def check_size(size: int) -> bool:
     if size > MAX_VALUE_SIZE:
         raise QueryLimitExceeded(f"a value of {size:,} items is over the limit of {MAX_VALUE_SIZE:,}")
     return True
+
+
+#: Bytes a query may spend on the values it builds and holds, unless the caller sets another budget.
+DEFAULT_QUERY_MEMORY = 512 * 1024 * 1024
+
+#: How many items of a big list or map an estimate looks at; the others are taken to be alike.
+_SAMPLE = 8
+#: How many lists and maps one estimate looks into, and how deep; past that a container counts
+#: at its own size plus _ITEM per item. Both bound the cost of an estimate, whatever the value.
+_VISITS = 256
+_DEPTH = 32
+_ITEM = 32
+_REF_SIZE = 48
+#: The sizes of the values whose size does not depend on the value (booleans and null are shared: free).
+FIXED_SIZES: dict[type, int] = {int: _ITEM, float: 24, bool: 0, type(None): 0, NodeRef: _REF_SIZE, RelRef: _REF_SIZE}
+
+
+def estimate_size(value: Any) -> int:
+    """Estimate the bytes a value takes, at a cost bounded whatever its size.
+
+    A big list or map is estimated from a sample of its items. A part that appears several
+    times counts each time, as it does when the value is compared, ordered or sent: so the
+    doubling ``[acc, acc]`` grows the estimate as fast as its output would.
+
+    :param value: any query value, or a key made by group_key (tuples, frozensets).
+    :returns: the estimate in bytes.
+    """
+    kind = type(value)
+    if kind is list or kind is tuple:
+        if len(value) <= _SAMPLE:
+            # the common small list of scalars, without the bookkeeping of the general walk
+            size = sys.getsizeof(value)
+            for item in value:
+                fixed = FIXED_SIZES.get(type(item))
+                if fixed is None:
+                    break
+                size += fixed
+            else:
+                return size
+        return _container_size(value, {}, [_VISITS], 0)
+    if kind is dict or kind is frozenset:
+        return _container_size(value, {}, [_VISITS], 0)
+    fixed = FIXED_SIZES.get(kind)
+    return fixed if fixed is not None else _scalar_size(value)
+
+
+_CONTAINERS = frozenset({list, dict, tuple, frozenset})
+
+
+def _scalar_size(value: Any) -> int:
+    kind = type(value)
+    if kind is str:
+        return sys.getsizeof(value)
+    if kind is PathRef:
+        return _REF_SIZE * (2 + len(value.nodes) + len(value.rels))
+    return FIXED_SIZES.get(kind, _ITEM)
+
+
+def _container_size(value: Any, memo: dict[int, int], visits: list[int], depth: int) -> int:
+    known = memo.get(id(value))
+    if known is not None:
+        return known
+    count = len(value)
+    size = sys.getsizeof(value)
+    if count and (depth >= _DEPTH or visits[0] <= 0):
+        size += count * _ITEM
+    elif count:
+        visits[0] -= 1
+        if type(value) is list or type(value) is tuple:
+            # evenly spaced from the first item to the last, which a list built by appending makes the biggest
+            step = (count - 1) / (_SAMPLE - 1)
+            sample = value if count <= _SAMPLE else [value[round(i * step)] for i in range(_SAMPLE)]
+        else:
+            pairs = value.items() if type(value) is dict else ((item, None) for item in value)
+            items = list(itertools.islice(pairs, _SAMPLE))
+            sample = [part for pair in items for part in pair]
+        total = 0
+        fixed_sizes = FIXED_SIZES
+        for item in sample:
+            kind = type(item)
+            fixed = fixed_sizes.get(kind)
+            if fixed is not None:
+                total += fixed
+            elif kind in _CONTAINERS:
+                total += _container_size(item, memo, visits, depth + 1)
+            else:
+                total += _scalar_size(item)
+        size += total if count <= _SAMPLE else total * count // _SAMPLE
+    memo[id(value)] = size
+    return size
 
 
 def add(left: Any, right: Any) -> Any:

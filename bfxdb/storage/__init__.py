@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import StorageError
 from .backend import Backend, Cursor
 from .maintenance import FileCheck, GraphStats
-from .quoting import is_simple_key, json_path_literal, quote_identifier
+from .quoting import has_json_path, is_simple_key, json_path, json_path_literal, quote_identifier
 from .rows import (
     MAX_METADATA_BYTES,
     RELATIONSHIP_COLUMNS,
@@ -72,7 +72,9 @@ __all__ = [
     "check_name",
     "decode_metadata",
     "encode_metadata",
+    "has_json_path",
     "is_simple_key",
+    "json_path",
     "json_path_literal",
     "open_store",
     "quote_identifier",

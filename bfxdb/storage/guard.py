@@ -4,10 +4,29 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..errors import BfxError, Conflict, DatabaseCorrupt, InvalidInput, NotFound, StorageError
+from ..errors import (
+    BfxError,
+    Conflict,
+    DatabaseCorrupt,
+    InvalidInput,
+    NotFound,
+    QueryLimitExceeded,
+    QueryTooComplex,
+    StorageError,
+)
 
 #: What a file is when SQLite answers with these primary result codes.
 _DAMAGE = {sqlite3.SQLITE_CORRUPT: "damaged", sqlite3.SQLITE_NOTADB: "not a bfxdb database"}
+
+#: The openings of SQLite's messages for a statement past one of its compile-time limits: the
+#: statement is too big to plan, while the database is fine.
+_TOO_COMPLEX = (
+    "at most ",  # "at most 64 tables in a join"
+    "expression tree is too large",
+    "parser stack overflow",
+    "too many ",  # terms in a compound SELECT, columns, arguments, SQL variables, FROM terms, references
+    "like or glob pattern too complex",
+)
 
 
 def damage(error: sqlite3.Error) -> str | None:
@@ -20,16 +39,28 @@ def damage(error: sqlite3.Error) -> str | None:
     return None if code is None else _DAMAGE.get(code & 0xFF)
 
 
-def translate_error(error: sqlite3.Error, context: str = "database error") -> StorageError:
+def translate_error(error: sqlite3.Error, context: str = "database error") -> BfxError:
     """Turn an error sqlite3 raised into the bfxdb error that says what it means.
 
     :param context: what was being done, to open the message of an ordinary storage error.
-    :returns: DatabaseCorrupt for a damaged file or one that is no database, else StorageError.
+    :returns: DatabaseCorrupt for a damaged file or one that is no database; QueryTooComplex for
+        a statement SQLite cannot plan; QueryLimitExceeded for a value past SQLite's size limit;
+        else StorageError.
     """
     what = damage(error)
     if what is not None:
         return DatabaseCorrupt(f"the database file is {what} ({error})")
-    return StorageError(f"{context}: {error}")
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF == sqlite3.SQLITE_TOOBIG:
+        return QueryLimitExceeded(f"a value is larger than SQLite can hold ({error})", "TooBig")
+    text = str(error)
+    if isinstance(error, sqlite3.OperationalError) and text.lower().startswith(_TOO_COMPLEX):
+        return QueryTooComplex(
+            f"the query is too complex for SQLite to plan: {text}; split it into parts joined by WITH",
+            "TooComplex",
+            reason=text,
+        )
+    return StorageError(f"{context}: {text}")
 
 
 def translate_integrity_error(error: sqlite3.IntegrityError) -> BfxError:

@@ -6,6 +6,7 @@ name as text: an index name, and the JSON path an expression index is built on.
 
 from __future__ import annotations
 
+import json
 import re
 
 from ..errors import InvalidInput
@@ -26,9 +27,38 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def has_json_path(key: str) -> bool:
+    """Tell whether SQLite's JSON path syntax can name this top-level key (see json_path).
+
+    Only a key holding a double quote together with a ``.`` or ``[`` cannot be named.
+    """
+    stored = _stored_key(key)
+    return '"' not in stored or ("." not in stored and "[" not in stored)
+
+
 def json_path(key: str) -> str:
-    """Build the SQLite JSON path of a top-level key, quoted so any key text is safe as a parameter."""
-    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """Build the SQLite JSON path of a top-level key, to pass as a parameter; any text but a few can be named.
+
+    SQLite compares a path's label with the key as the stored JSON text spells it, escapes
+    and all, so the label is that spelling: ``a\\u0000b`` for a NUL, ``a\\\\b`` for a backslash.
+    A quoted label ends at the first double quote, so a key holding one goes unquoted, which
+    works unless it also holds a ``.`` or ``[`` (where an unquoted label ends).
+
+    :raises InvalidInput: for a key has_json_path refuses.
+    """
+    stored = _stored_key(key)
+    if '"' not in stored:
+        return '$."' + stored + '"'
+    if "." not in stored and "[" not in stored:
+        return "$." + stored
+    raise InvalidInput(
+        f"property key {key!r} holds a double quote and a '.' or '[', which SQLite's JSON paths cannot name"
+    )
+
+
+def _stored_key(key: str) -> str:
+    """Spell a key as the stored metadata spells it: the JSON string without its quotes (as rows.encode_metadata)."""
+    return json.dumps(key, ensure_ascii=False)[1:-1]
 
 
 def is_simple_key(key: str) -> bool:

@@ -179,6 +179,15 @@ def test_query_parameters_are_json_or_text(runner, graph):
     assert json.loads(result.stdout) == {"a": [1], "b": 3}
 
 
+def test_query_and_shell_take_a_memory_budget_in_mib(runner, graph):
+    text = "RETURN size(range(1, 100000)) AS n"
+    refused = runner.invoke(main, ["query", str(graph), text, "--query-memory", "1"])
+    assert refused.exit_code == 1 and "memory budget of 1 MiB" in refused.stderr
+    assert runner.invoke(main, ["query", str(graph), text, "-f", "csv"]).stdout.splitlines() == ["n", "100000"]
+    shell = runner.invoke(main, ["shell", str(graph), "--query-memory", "1"], input=text + ";\n")
+    assert shell.exit_code == 1 and "memory budget of 1 MiB" in shell.output + shell.stderr
+
+
 def test_query_reads_the_text_from_standard_input(runner, graph):
     result = runner.invoke(main, ["query", str(graph), "-", "-f", "csv"], input="RETURN 6 * 7 AS answer\n")
     assert result.stdout.splitlines() == ["answer", "42"]

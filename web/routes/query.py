@@ -41,7 +41,11 @@ def query() -> Response:
     body = json_body(QUERY_REQUEST)
     read_only = bool(body.get("read_only", False)) or not can_write()
     stream = get_db().stream(
-        body["query"], body.get("parameters") or {}, read_only=read_only, timeout=query_timeout(body.get("timeout_ms"))
+        body["query"],
+        body.get("parameters") or {},
+        read_only=read_only,
+        timeout=query_timeout(body.get("timeout_ms")),
+        memory=get_state().query_memory,
     )
     rows = stream.tuples()
     try:

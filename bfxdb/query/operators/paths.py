@@ -76,11 +76,11 @@ class ShortestPart:
             return [PathRef((source,), ())] if self.low == 0 else []
         parents: dict[int, list[tuple[int, int]]] = {source.id: []}
         for level in breadth_first([source.id], lambda frontier: self._step(frontier, ctx), self.high):
-            ctx.tick(len(level.reached))
+            ctx.hold(len(level.reached) * _PARENT_SIZE, len(level.reached))
             for node, arrivals in level.reached.items():
                 parents[node] = [(near, rel_id) for rel_id, near in arrivals]
             if target.id in level.reached:
-                walks = self._unwind(parents, source.id, target.id)
+                walks = self._unwind(parents, source.id, target.id, ctx)
                 return [_path(walk) for walk in (walks if self.all else walks[:1])]
         return []
 
@@ -104,14 +104,18 @@ class ShortestPart:
         return steps
 
     @staticmethod
-    def _unwind(parents: dict, source: int, target: int) -> list[list[tuple[int, int]]]:
-        """Every shortest walk to target as [(node, relationship into it)], source first."""
+    def _unwind(parents: dict, source: int, target: int, ctx: Context) -> list[list[tuple[int, int]]]:
+        """Every shortest walk to target as [(node, relationship into it)], source first.
+
+        There can be exponentially many, so the walks are checked against the memory budget.
+        """
         if target == source:
             return [[(source, -1)]]
         walks = []
         for near, rel_id in parents[target]:
-            for walk in ShortestPart._unwind(parents, source, near):
+            for walk in ShortestPart._unwind(parents, source, near, ctx):
                 walks.append(walk + [(target, rel_id)])
+            ctx.fits(len(walks) * _WALK_STEP_SIZE * len(walks[-1]) if walks else 0)
         return walks
 
     def bind(self, row: dict, path: PathRef) -> dict:
@@ -122,6 +126,12 @@ class ShortestPart:
         if self.rel_variable is not None:
             new[self.rel_variable] = list(path.rels)
         return new
+
+
+#: What one node's entry in the parents of a breadth-first search takes: key, list, a pair.
+_PARENT_SIZE = 200
+#: What one step of a walk takes: the pair and its slot in the walk.
+_WALK_STEP_SIZE = 72
 
 
 def _path(walk: list[tuple[int, int]]) -> PathRef:

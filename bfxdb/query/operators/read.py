@@ -14,7 +14,7 @@ from ...storage import is_simple_key
 from ..aggregates import Accumulator, Distinct
 from ..runtime import Context
 from ..sqlplan import MatchPlan
-from ..values import Descending, group_key, order_key
+from ..values import Descending, estimate_size, group_key, order_key
 
 Evaluator = Callable[[dict, Context], Any]
 
@@ -88,15 +88,15 @@ class AggregateSpec:
 
     name: str
     function: str
-    accumulator: Callable[[], Accumulator]
+    accumulator: Callable[[Context], Accumulator]
     args: tuple[Evaluator, ...]
     distinct: bool
     star: bool
 
 
-def _new_accumulator(spec: AggregateSpec) -> Accumulator:
-    accumulator = spec.accumulator()
-    return Distinct(accumulator) if spec.distinct else accumulator
+def _new_accumulator(spec: AggregateSpec, ctx: Context) -> Accumulator:
+    accumulator = spec.accumulator(ctx)
+    return Distinct(accumulator, ctx) if spec.distinct else accumulator
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +148,7 @@ class ProjectionOp:
         else:
             pairs = self._project(rows, ctx)
         if self.distinct:
-            pairs = self._distinct(pairs)
+            pairs = self._distinct(pairs, ctx)
         if self.order:
             pairs = iter(self._sort(pairs, ctx, stop))
         if skip or stop is not None:
@@ -172,13 +172,14 @@ class ProjectionOp:
             tick()
             yield {column: evaluator(row, ctx) for column, evaluator in keys}, row
 
-    def _distinct(self, pairs: Iterator[tuple[dict, dict]]) -> Iterator[tuple[dict, dict]]:
-        """Pass on the first pair of each distinct projection, keeping only the keys seen."""
+    def _distinct(self, pairs: Iterator[tuple[dict, dict]], ctx: Context) -> Iterator[tuple[dict, dict]]:
+        """Pass on the first pair of each distinct projection, keeping only the keys seen (charged to the budget)."""
         seen = set()
         columns = self.columns
         for projected, scope in pairs:
             key = tuple(group_key(projected[column]) for column in columns)
             if key not in seen:
+                ctx.hold(estimate_size(key))
                 seen.add(key)
                 yield projected, scope
 
@@ -197,7 +198,7 @@ class ProjectionOp:
             group = tuple(group_key(value) for value in key_values.values())
             entry = groups.get(group)
             if entry is None:
-                entry = groups[group] = (key_values, row, [_new_accumulator(spec) for spec in specs])
+                entry = groups[group] = (key_values, row, [_new_accumulator(spec, ctx) for spec in specs])
             for spec, accumulator in zip(specs, entry[2]):
                 _feed(spec, accumulator, row, ctx)
         pairs = []
@@ -214,7 +215,7 @@ class ProjectionOp:
         """Aggregate without grouping keys: one group, even of no rows, and count(*) only counts."""
         first = next(rows, None)
         scope = {} if first is None else first.copy()
-        fed = [(spec, _new_accumulator(spec)) for spec in specs if not spec.star or spec.distinct]
+        fed = [(spec, _new_accumulator(spec, ctx)) for spec in specs if not spec.star or spec.distinct]
         count = 0
         if first is not None and fed:
             tick = ctx.tick
