@@ -1,6 +1,8 @@
 """Benchmark Cypher through Database.query against its hand-written SQL twin on the same file, and Kuzu.
 
 Run: python -m benchmarks.query [--substrates N] [--rounds R] [--queries Q] [--profile]
+ or: python -m benchmarks.query --everyday [--nodes N] [--rounds R] [--cap S] [--memory-cap GIB]
+     for the everyday-queries table (benchmarks/everyday.py)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import bfxdb
 from bfxdb.identity import to_signed, to_unsigned
 
+from . import everyday
 from .common import interleaved_medians, per_call_us
 from .store import generate
 
@@ -208,7 +211,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--queries", type=int, default=2_000, help="start ids per contender per round")
     parser.add_argument("--profile", action="store_true", help="also cProfile 10 x Q point lookups")
+    parser.add_argument("--everyday", action="store_true", help="run the everyday-queries table instead")
+    everyday.add_options(parser)
     args = parser.parse_args()
+    if args.everyday:
+        everyday.run(args.nodes, args.rounds, args.cap, args.memory_cap)
+        return
 
     substrates, relationships = generate(args.substrates)
     rng = random.Random(11)
