@@ -222,7 +222,7 @@ def everyday_queries(raw: sqlite3.Connection, nodes: int, seed: int = 19) -> lis
     """Return the measured queries, their anchors drawn at random from the graph (the same for both sides)."""
     rng = random.Random(seed)
     anchors = tuple({"p": f"p{rng.randrange(nodes)}", "x": FAR_AGE} for _ in range(ANCHORS))
-    pairs = []
+    pairs: list[dict[str, Any]] = []
     while len(pairs) < ANCHORS:
         start = rng.randrange(nodes) + 1
         far = nodes_at_distance(raw, start, SHORTEST_DISTANCE)
