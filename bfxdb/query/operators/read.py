@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any, ClassVar
@@ -364,10 +364,12 @@ class DirectReturn:
 
     def direct(self, ctx: Context) -> list[tuple] | None:
         """Build the result rows straight from SQL, or None when a check must run in Python."""
-        stream = self.stream_direct(ctx)
-        if stream is None:
+        cursor = self._cursor(ctx)
+        if cursor is None:
             return None
-        rows = list(stream)
+        # A list comprehension, not the stream's generator: this is the hot path of small reads.
+        outputs = self.outputs
+        rows = [tuple([decode(sql_row, column) for decode, column in outputs]) for sql_row in cursor]
         ctx.tick(len(rows))
         return rows
 
@@ -376,18 +378,23 @@ class DirectReturn:
 
         Only SQL works per row here, so the progress handler's deadline is check enough.
         """
+        cursor = self._cursor(ctx)
+        return None if cursor is None else self._decode(cursor)
+
+    def _cursor(self, ctx: Context) -> Iterable[tuple] | None:
+        """The SQL rows answering the query, or None when a check must run in Python."""
         plan = self.match.plan
         if plan.residual:
             return None
         bound = plan.bind({}, ctx)
         if bound is None:
-            return iter(())
+            return ()
         params, kinds, python_filters = bound
         if python_filters:
             return None
-        return self._decode(ctx.store.execute(plan.render(kinds), params))
+        return ctx.store.execute(plan.render(kinds), params)
 
-    def _decode(self, cursor: Iterator[tuple]) -> Iterator[tuple]:
+    def _decode(self, cursor: Iterable[tuple]) -> Iterator[tuple]:
         outputs = self.outputs
         for sql_row in cursor:
             yield tuple([decode(sql_row, column) for decode, column in outputs])
