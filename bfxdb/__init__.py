@@ -48,7 +48,7 @@ from .formats import DEFAULT_BATCH as DEFAULT_IMPORT_BATCH
 from .formats import format_for as export_format_for
 from .graph import neighbours
 from .identity import fingerprint, format_id, parse_id
-from .jsontext import decode_json
+from .jsontext import decode_json, lone_surrogate_at
 from .maintenance import CheckReport, GraphStats, backup, check, graph_stats, property_keys
 from .model import Path, Relationship, Substrate
 from .query import Result, has_code, split_statements
@@ -119,6 +119,7 @@ __all__ = [
     "export_format_for",
     "fingerprint",
     "format_id",
+    "lone_surrogate_at",
     "graph_stats",
     "has_code",
     "import_sources",

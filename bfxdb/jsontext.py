@@ -59,3 +59,28 @@ def nesting_depth(value: Any, limit: int | None = None) -> int:
             return deepest
         stack.extend((child, level + 1) for child in item)
     return deepest
+
+
+def lone_surrogate_at(value: Any, where: str) -> str | None:
+    """Find a string holding a lone UTF-16 surrogate (from a ``\\udXXX`` escape): it is not Unicode text.
+
+    :param where: the name of ``value``, extended as the search goes down (``where.key``, ``where[0]``).
+    :returns: the name of the first such string (a key counts as its object), or None if there is none.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = lone_surrogate_at(key, where) or lone_surrogate_at(item, f"{where}.{key}")
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = lone_surrogate_at(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import bfxdb
-from bfxdb.jsontext import decode_json, nesting_depth
+from bfxdb.jsontext import decode_json, lone_surrogate_at, nesting_depth
 
 
 @pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"a": -Infinity}', "{", "[1,]", "'x'"])
@@ -49,3 +49,10 @@ def _reference_depth(value) -> int:
 @given(values)
 def test_nesting_depth_equals_the_recursive_definition(value):
     assert nesting_depth(value) == _reference_depth(value)
+
+
+def test_a_lone_surrogate_is_found_by_its_path():
+    lone = "\ud800"
+    assert lone_surrogate_at({"a": [1, {"b": lone}]}, "body") == "body.a[1].b"
+    assert lone_surrogate_at({lone: 1}, "body") == "body"
+    assert lone_surrogate_at({"a": ["fine", "é"]}, "body") is None

@@ -111,18 +111,9 @@ def check_encodable(value: Any, where: str) -> None:
 
     :raises InvalidJson: naming where the bad string is.
     """
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidJson(f"{where} holds a lone UTF-16 surrogate, which is not valid Unicode text") from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            check_encodable(key, where)
-            check_encodable(item, f"{where}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            check_encodable(item, f"{where}[{index}]")
+    found = bfxdb.lone_surrogate_at(value, where)
+    if found is not None:
+        raise InvalidJson(f"{found} holds a lone UTF-16 surrogate, which is not valid Unicode text")
 
 
 def query_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:

@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from ..errors import InvalidInput, NotJson
 from ..identity import format_id, parse_id
-from ..jsontext import decode_json
+from ..jsontext import decode_json, lone_surrogate_at
 from ..model import Relationship, Substrate
 from .files import Meter
 from .rows import BadRow, Row, Source
@@ -204,18 +204,8 @@ def dumps(record: dict[str, Any]) -> str:
 
 def _check_unicode(value: Any, where: str) -> None:
     """Refuse strings holding lone surrogates (from ``\\udXXX`` escapes): they are not Unicode text."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise NotJson(f"{where} holds a lone UTF-16 surrogate, which is not valid Unicode text") from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_unicode(key, where)
-            _check_unicode(item, where)
-    elif isinstance(value, list):
-        for item in value:
-            _check_unicode(item, where)
+    if lone_surrogate_at(value, where) is not None:
+        raise NotJson(f"{where} holds a lone UTF-16 surrogate, which is not valid Unicode text")
 
 
 def _check_fields(value: dict[str, Any], allowed: frozenset[str], kind: str) -> None:
