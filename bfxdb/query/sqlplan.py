@@ -14,9 +14,9 @@ from typing import Any
 
 from ..identity import to_signed, to_unsigned
 from ..model import Relationship, Substrate
+from ..storage import LABEL_SEPARATOR, decode_metadata, has_json_path, is_simple_key, json_path, json_path_literal
 from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
-from ..storage import decode_metadata, has_json_path, is_simple_key, json_path, json_path_literal
 from .runtime import Context
 from .temporal import decode_properties
 from .values import NodeRef, PathRef, RelRef, compare, equals
@@ -53,7 +53,7 @@ def decode_node(row: tuple, start: int) -> Substrate:
     identity, expression_type, expression_code, metadata, created_at, labels = row[start : start + NODE_WIDTH]
     return Substrate(
         to_unsigned(identity),
-        tuple(labels.split("\x1f")) if labels else (),
+        tuple(labels.split(LABEL_SEPARATOR)) if labels else (),
         _properties(metadata),
         expression_type,
         expression_code,

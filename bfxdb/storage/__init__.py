@@ -13,6 +13,7 @@ from .backend import Backend, Cursor
 from .maintenance import FileCheck, GraphStats
 from .quoting import has_json_path, is_simple_key, json_path, json_path_literal, quote_identifier
 from .rows import (
+    LABEL_SEPARATOR,
     MAX_METADATA_BYTES,
     RELATIONSHIP_COLUMNS,
     RELATIONSHIP_WIDTH,
@@ -54,6 +55,7 @@ def open_store(
 
 
 __all__ = [
+    "LABEL_SEPARATOR",
     "BULK_BATCH",
     "DEFAULT_TIMEOUT",
     "MAX_METADATA_BYTES",
