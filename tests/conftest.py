@@ -6,8 +6,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 import bfxdb
+
+# The test command gives the same verdict on every run: hypothesis draws its examples from a fixed seed.
+# `pytest --hypothesis-profile=explore` draws fresh ones, to hunt for new failures (see CONTRIBUTING.md).
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("repeatable")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -56,6 +56,8 @@ _TERMINAL_WORDS = {
     "PARAMETER": "a $parameter",
     "$END": "the end of the query",
 }
+# The contextual lexer names the end of input this way when it re-lexes a token no state accepts.
+_LEXER_END = "<END-OF-FILE>"
 # Families of terminals an error message names as one thing when most of the family is expected.
 _EXPRESSION_START = frozenset(
     {"NAME", "ESCAPED_NAME", "NUMBER", "STRING", "PARAMETER"}
@@ -158,6 +160,8 @@ def _term(name: str) -> str:
     """Return how error messages know the terminal called ``name``: NAME, MATCH, ``'('``, ..."""
     if name in _TERMINAL_WORDS:
         return name
+    if name == _LEXER_END:
+        return "$END"
     value = _lark().get_terminal(name).pattern.value
     return value.upper() if value.isalpha() else f"'{value}'"
 

@@ -439,6 +439,12 @@ def test_syntax_error_on_an_unexpected_word():
     assert error.context == "MATCH (n) RETRUN n\n          ^"
 
 
+def test_a_word_after_the_final_semicolon_is_a_syntax_error_not_a_crash():
+    error = syntax_error("MATCH (n) RETURN n; x")
+    assert (error.line, error.column) == (1, 21)
+    assert "Invalid input 'x'" in error.message and "the end of the query" in error.message
+
+
 def test_caret_keeps_tabs_so_it_lines_up():
     error = syntax_error("RETURN\t1 ~ 2")
     assert error.context == "RETURN\t1 ~ 2\n      \t  ^"
