@@ -295,6 +295,11 @@ _RESPONSE_SCHEMAS: dict[str, Any] = {
             "total_relationships": {"type": "integer", "minimum": 0},
             "uptime_seconds": {"type": "number", "minimum": 0},
             "version": {"type": "string"},
+            "pid": {
+                "type": "integer",
+                "description": "The server process that answered: with --workers N, uptime_seconds, requests and "
+                "latency_ms are that process's alone.",
+            },
             "database_size_bytes": {"type": "integer", "minimum": 0, "description": "File plus WAL."},
             "requests": {
                 "type": "array",

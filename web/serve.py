@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import os
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .settings import DEFAULTS, ENVIRONMENT, ServeSettings
+from .workers import MAX_WORKERS, WorkerPool
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -138,7 +140,10 @@ def _option(*names: str, setting: str, **kwargs: Any) -> Callable[[FC], FC]:
 @_option("--port", setting="port", show_default=True, type=click.IntRange(0, 65535),
          help="Port to listen on; 0 picks a free one (printed at start).")
 @_option("--threads", setting="threads", show_default=True, type=click.IntRange(1, 256),
-         help="Request worker threads.")
+         help="Request threads (in each worker process).")
+@_option("--workers", setting="workers", show_default=True, type=click.IntRange(1, MAX_WORKERS),
+         help="Server processes over the same file, accepting on one socket; 1 serves from this "
+              "process. More than 1 needs a file, not :memory:.")
 @_option("--api-key", "api_keys", setting="api_keys", multiple=True,
          help="A read-write API key; repeat for several (in the variable: separated by spaces).")
 @_option("--read-only-key", "read_only_keys", setting="read_only_keys", multiple=True,
@@ -171,57 +176,182 @@ def serve(path: str | None, **options: Any) -> None:
     """
     given_path = path is not None
     settings = ServeSettings(path=path if path is not None else DEFAULTS.path, **options)
-    host, port = settings.host, settings.port
+    host = settings.host
     keyed = bool(settings.api_keys or settings.read_only_keys)
     if not is_loopback(host) and not keyed and not settings.insecure:
         raise click.UsageError(
             f"refusing to listen on {host} without an API key: pass --api-key (or set BFXDB_API_KEY), "
             "or --insecure to serve the database to anyone who can reach it"
         )
+    if settings.workers > 1:
+        check_workers(settings)
     # Flask and waitress load only now, so `bfxdb --help` and the library never need them.
     import bfxdb
 
-    from .app import create_app
     from .state import close_app
 
     if settings.cpus is not None:
-        # Before the database and waitress start any thread, so that every thread inherits it.
+        # Before the database and waitress start any thread or process, so that every one inherits it.
         pin_to_cpus(settings.cpus)
     path = settings.path
     if not given_path:
         click.echo(f"No PATH given: using ./{path} ({os.path.abspath(path)})")
+    # With workers too: the settings are checked and the file created or migrated once, before any fork.
+    app = _open_app(settings)
+    # Build the Cypher parser now, not inside the first /query request (about half a second); workers inherit it.
+    bfxdb.warm_up()
+    if settings.workers == 1:
+        _serve_alone(app, settings, keyed)
+    else:
+        # No SQLite connection may cross a fork: each worker opens its own.
+        close_app(app)
+        _serve_workers(settings, keyed)
+
+
+def check_workers(settings: ServeSettings) -> None:
+    """Refuse several workers where they cannot share one database: in memory, or without fork().
+
+    :raises click.UsageError: saying why.
+    """
+    path = settings.path
+    if path == ":memory:" or path.startswith("file::memory:") or "mode=memory" in path:
+        raise click.UsageError(
+            f"--workers {settings.workers} needs a database file: each worker process would have its own "
+            "in-memory database"
+        )
+    if not hasattr(os, "fork"):
+        raise click.UsageError("--workers above 1 needs an operating system with fork() (Linux, macOS)")
+
+
+def _open_app(settings: ServeSettings) -> Any:
+    """Build the app over the settings' database, with the command's errors for bad settings or files."""
+    import bfxdb
+
+    from .app import create_app
+
     try:
-        app = create_app(path, settings.app_config())
+        return create_app(settings.path, settings.app_config())
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     except bfxdb.BfxError as error:
         raise click.ClickException(str(error)) from None
-    # Build the Cypher parser now, not inside the first /query request (about half a second).
-    bfxdb.warm_up()
+
+
+def _server_options(settings: ServeSettings) -> dict[str, Any]:
+    """Waitress's adjustments from the settings, but for where to listen."""
+    return {
+        "threads": settings.threads,
+        "ident": "bfxdb",
+        "max_request_body_size": max(settings.max_body_bytes, settings.max_import_bytes),
+    }
+
+
+def _announce(settings: ServeSettings, listening: list[tuple[str, int]], keyed: bool) -> None:
+    for address, bound_port in listening:
+        shown = f"[{address}]" if ":" in address else address
+        click.echo(f"Serving {os.path.abspath(settings.path)} on http://{shown}:{bound_port}/api/v1 "
+                   f"(docs: http://{shown}:{bound_port}/api/v1/docs)")
+    if not keyed:
+        click.echo("No API key set: every client that can connect may read and write.")
+
+
+def _serve_alone(app: Any, settings: ServeSettings, keyed: bool) -> None:
+    """Serve in this one process until SIGTERM or SIGINT."""
+    from .state import close_app
+
+    host, port = settings.host, settings.port
     try:
-        server = create_tuned_server(
-            app,
-            host=host,
-            port=port,
-            threads=settings.threads,
-            ident="bfxdb",
-            max_request_body_size=max(settings.max_body_bytes, settings.max_import_bytes),
-        )
+        server = create_tuned_server(app, host=host, port=port, **_server_options(settings))
     except OSError as error:
         close_app(app)
         raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+    listening = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
+    try:
+        _run(server, app, lambda: _announce(settings, listening, keyed))
+    finally:
+        click.echo("Stopped.")
+
+
+def _serve_workers(settings: ServeSettings, keyed: bool) -> None:
+    """Bind the listening sockets here, once, and serve from settings.workers forked processes that share them."""
+    host, port = settings.host, settings.port
+    try:
+        sockets = bind_sockets(host, port)
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+    try:
+        _announce(settings, [sock.getsockname()[:2] for sock in sockets], keyed)
+        click.echo(f"{settings.workers} worker processes of {settings.threads} threads each, over one file; "
+                   "a worker that dies is restarted.")
+        if settings.rate_limit:
+            click.echo(f"The rate limit is counted in each worker: a client may get up to {settings.workers} "
+                       "times it.")
+        pool = WorkerPool(
+            settings.workers,
+            functools.partial(_serve_worker, settings, sockets),
+            report=lambda line: click.echo(line, err=True),
+        )
+        pool.run()
+    finally:
+        for sock in sockets:
+            sock.close()
+        click.echo("Stopped.")
+
+
+def _serve_worker(settings: ServeSettings, sockets: list[socket.socket], index: int) -> int:
+    """In worker ``index``: open the database and serve on the inherited sockets until SIGTERM.
+
+    :returns: the worker's exit status, 0.
+    """
+    app = _open_app(settings)
+    try:
+        server = create_tuned_server(app, sockets=sockets, **_server_options(settings))
+    except BaseException:
+        from .state import close_app
+
+        close_app(app)
+        raise
+    _run(server, app, lambda: None)
+    return 0
+
+
+def bind_sockets(host: str, port: int) -> list[socket.socket]:
+    """Bind and listen on every address ``host`` names, as waitress would, for worker processes to accept on.
+
+    :raises OSError: when an address cannot be bound; none stays open.
+    """
+    from waitress.adjustments import Adjustments
+
+    adjustments = Adjustments(host=host, port=port)
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, protocol, address in adjustments.listen:
+            sock = socket.socket(family, kind, protocol)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+            sock.listen(adjustments.backlog)
+            # Every worker polls it; the ones that lose the race to accept must not block.
+            sock.setblocking(False)
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+def _run(server: Any, app: Any, announce: Callable[[], None]) -> None:
+    """Run a waitress server until SIGTERM or SIGINT, then close it and the app's database."""
+    from .state import close_app
+
     queue_filter = OncePerInterval(QUEUE_WARNING_INTERVAL)
     logging.getLogger("waitress.queue").addFilter(queue_filter)
     # Install the handler before announcing the address, so a SIGTERM sent on sight stops cleanly.
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        listening = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
-        for address, bound_port in listening:
-            shown = f"[{address}]" if ":" in address else address
-            click.echo(f"Serving {os.path.abspath(path)} on http://{shown}:{bound_port}/api/v1 "
-                       f"(docs: http://{shown}:{bound_port}/api/v1/docs)")
-        if not keyed:
-            click.echo("No API key set: every client that can connect may read and write.")
+        announce()
         server.run()
     except KeyboardInterrupt:
         # A signal that arrived before waitress's loop started; the loop handles later ones itself.
@@ -231,4 +361,3 @@ def serve(path: str | None, **options: Any) -> None:
         logging.getLogger("waitress.queue").removeFilter(queue_filter)
         server.close()
         close_app(app)
-        click.echo("Stopped.")

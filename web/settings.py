@@ -18,13 +18,14 @@ class ServeSettings:
     """Every setting of `bfxdb serve`; the defaults are those of the command, the app and the README.
 
     Settings with a config key are the app's (``create_app(config=...)``); the rest (address,
-    threads, CPUs, ``insecure``) belong to the server process alone.
+    threads, worker processes, CPUs, ``insecure``) belong to the server alone.
     """
 
     path: str = field(default="bfxdb.db", metadata=_names("BFXDB_DATABASE", "DATABASE"))
     host: str = field(default="127.0.0.1", metadata=_names("BFXDB_HOST"))
     port: int = field(default=8000, metadata=_names("BFXDB_PORT"))
     threads: int = field(default=4, metadata=_names("BFXDB_THREADS"))
+    workers: int = field(default=1, metadata=_names("BFXDB_WORKERS"))
     api_keys: tuple[str, ...] = field(default=(), metadata=_names("BFXDB_API_KEY", "API_KEYS"))
     read_only_keys: tuple[str, ...] = field(default=(), metadata=_names("BFXDB_READ_ONLY_KEY", "READ_ONLY_KEYS"))
     insecure: bool = field(default=False, metadata=_names("BFXDB_INSECURE"))

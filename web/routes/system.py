@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, request
@@ -52,6 +53,8 @@ def metrics() -> Response:
         "total_relationships": db.count_relationships(),
         "uptime_seconds": round(state.metrics.uptime(), 3),
         "version": bfxdb.__version__,
+        # With several workers each answers for itself: the pid says whose uptime and requests these are.
+        "pid": os.getpid(),
     }
     size = database_size(db)
     if size is not None:
