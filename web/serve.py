@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .settings import DEFAULTS, ENVIRONMENT, ServeSettings
-from .workers import MAX_WORKERS, WorkerPool
+from .workers import MAX_WORKERS, ConnectionShares, WorkerPool
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -286,10 +286,12 @@ def _serve_workers(settings: ServeSettings, keyed: bool) -> None:
         if settings.rate_limit:
             click.echo(f"The rate limit is counted in each worker: a client may get up to {settings.workers} "
                        "times it.")
+        shares = ConnectionShares(settings.workers)
         pool = WorkerPool(
             settings.workers,
-            functools.partial(_serve_worker, settings, sockets),
+            functools.partial(_serve_worker, settings, sockets, shares),
             report=lambda line: click.echo(line, err=True),
+            shares=shares,
         )
         pool.run()
     finally:
@@ -298,8 +300,8 @@ def _serve_workers(settings: ServeSettings, keyed: bool) -> None:
         click.echo("Stopped.")
 
 
-def _serve_worker(settings: ServeSettings, sockets: list[socket.socket], index: int) -> int:
-    """In worker ``index``: open the database and serve on the inherited sockets until SIGTERM.
+def _serve_worker(settings: ServeSettings, sockets: list[socket.socket], shares: ConnectionShares, index: int) -> int:
+    """In worker ``index``: open the database and serve on the inherited sockets until SIGTERM, taking its share.
 
     :returns: the worker's exit status, 0.
     """
@@ -311,8 +313,28 @@ def _serve_worker(settings: ServeSettings, sockets: list[socket.socket], index: 
 
         close_app(app)
         raise
+    balance(server, shares, index)
     _run(server, app, lambda: None)
     return 0
+
+
+def balance(server: Any, shares: ConnectionShares, index: int) -> None:
+    """Make a waitress server accept only while it holds no more than its share of the workers' connections.
+
+    Waitress polls its listening socket only while the server says it is ``readable``; where a
+    waitress release no longer has the two attributes this relies on, the worker accepts freely.
+    """
+    readable = getattr(server, "readable", None)
+    channels = getattr(server, "active_channels", None)
+    if readable is None or not isinstance(channels, dict):
+        return
+
+    def readable_with_share() -> bool:
+        # Waitress's own check runs every time: it also closes idle connections and applies connection_limit.
+        accepting = readable()
+        return shares.may_accept(index, len(channels)) and accepting
+
+    server.readable = readable_with_share
 
 
 def bind_sockets(host: str, port: int) -> list[socket.socket]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 import signal
 import sys
@@ -22,6 +23,12 @@ START_SECONDS = 5.0
 #: Workers in a row that could not start before the server gives up rather than restart forever.
 MAX_FAILED_STARTS = 3
 
+#: A worker takes a new connection only while it holds at most this many more than the least busy worker.
+BALANCE_SLACK = 1
+#: Seconds after which a worker's published count no longer counts (it is stopped, hung or gone): waitress's
+#: loop publishes at least once a second (its select timeout).
+STALE_SECONDS = 5.0
+
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
@@ -38,6 +45,47 @@ def describe_exit(status: int) -> str:
     return f"exited with status {code}"
 
 
+class ConnectionShares:
+    """How many connections each worker holds, in memory shared by the workers (mapped before they fork).
+
+    Workers accept from one socket, and whichever wakes first takes the connection: under a burst
+    (a client pool opening 32 keep-alive connections at once) one worker can take them all and keep
+    them, leaving the others idle. Each worker publishes its count here and declines new connections
+    while it holds more than BALANCE_SLACK above the least busy live worker, which then takes them.
+    """
+
+    def __init__(self, count: int) -> None:
+        # Slot i holds worker i's (connections, when published); slot 0 is unused.
+        self._memory = mmap.mmap(-1, (count + 1) * 16)
+        self._slots = memoryview(self._memory).cast("d")
+        self.count = count
+        for index in range(1, count + 1):
+            self.forget(index)
+
+    def forget(self, index: int) -> None:
+        """Leave a worker out of the balance until it publishes again (it is starting, or it died)."""
+        self._slots[2 * index + 1] = 0.0
+
+    def publish(self, index: int, connections: int) -> None:
+        """Record that worker ``index`` holds ``connections`` connections now."""
+        self._slots[2 * index] = float(connections)
+        self._slots[2 * index + 1] = time.monotonic()
+
+    def fewest(self) -> int | None:
+        """The connections of the least busy worker that published in the last STALE_SECONDS (None: none did)."""
+        fresh = time.monotonic() - STALE_SECONDS
+        counts = [
+            self._slots[2 * index] for index in range(1, self.count + 1) if self._slots[2 * index + 1] > fresh
+        ]
+        return int(min(counts)) if counts else None
+
+    def may_accept(self, index: int, connections: int) -> bool:
+        """Publish worker ``index``'s count and tell whether it should take another connection now."""
+        self.publish(index, connections)
+        fewest = self.fewest()
+        return fewest is None or connections <= fewest + BALANCE_SLACK
+
+
 class WorkerPool:
     """Worker processes 1..N, each running ``target(index)`` (its exit status), watched by this process.
 
@@ -46,13 +94,22 @@ class WorkerPool:
     when the parent disappears (even by SIGKILL), so none outlives it.
     """
 
-    def __init__(self, count: int, target: Callable[[int], int], report: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        count: int,
+        target: Callable[[int], int],
+        report: Callable[[str], None],
+        shares: ConnectionShares | None = None,
+    ) -> None:
         """
         :param count: how many workers, 1 to MAX_WORKERS.
         :param target: what a worker runs; it returns the worker's exit status.
         :param report: where the parent tells of a worker that died (a line of text).
+        :param shares: the workers' connection counts, if they balance connections: a worker that
+            died leaves the balance until its replacement publishes.
         """
         self.count = count
+        self.shares = shares
         self.target = target
         self.report = report
         #: pid -> (worker index, when it started)
@@ -133,6 +190,8 @@ class WorkerPool:
             if pid not in self.workers:
                 continue
             index, started = self.workers.pop(pid)
+            if self.shares is not None:
+                self.shares.forget(index)
             lived = time.monotonic() - started
             failed_starts = failed_starts + 1 if lived < START_SECONDS else 0
             what = f"worker {index} (pid {pid}) {describe_exit(status)} after {lived:.1f} s"

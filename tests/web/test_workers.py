@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client as http_client
 import json
 import os
 import signal
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bfxdb.web.serve import serve
-from bfxdb.web.workers import START_SECONDS, WorkerPool
+from bfxdb.web.workers import START_SECONDS, ConnectionShares, WorkerPool
 from click.testing import CliRunner
 
 from .helpers import API, http, live_server
@@ -125,6 +126,42 @@ def test_two_workers_serve_from_two_processes_that_share_writes_and_all_stop_on_
             pass
 
 
+def test_a_worker_takes_only_its_share_of_a_burst_of_connections_while_another_is_slow_to_accept(tmp_path):
+    with live_server(tmp_path / "g.db", "--workers", "2") as server:
+        by_pid, spare = connections_to_two_workers(server.url)
+        for connection in spare:
+            connection.close()
+        assert len(by_pid) == 2
+        (busy, _), (slow, _) = by_pid.items()
+        # Let both publish their counts (1 connection each) after the spare connections closed.
+        time.sleep(1.5)
+        port = urlsplit(server.url).port
+        burst = []
+        os.kill(slow, signal.SIGSTOP)
+        try:
+            for _ in range(4):
+                sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+                sock.sendall(f"GET {API}/metrics HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+                burst.append(sock)
+            time.sleep(0.5)
+        finally:
+            os.kill(slow, signal.SIGCONT)
+        answered_by = []
+        # Every response is read before any connection closes: a close would free a place at the busy worker.
+        for sock in burst:
+            response = http_client.HTTPResponse(sock)
+            response.begin()
+            answered_by.append(json.loads(response.read())["pid"])
+        for sock in burst:
+            sock.close()
+        for connection in by_pid.values():
+            connection.close()
+        # Without the balance the busy worker takes all four; with it, it stops one above its share
+        # (at two of them) while the slow worker still counts, and the slow one takes the rest once it runs.
+        assert answered_by.count(busy) <= 2 and len(answered_by) == 4, answered_by
+        assert server.stop() == 0
+
+
 def test_a_worker_that_dies_is_reported_and_replaced(tmp_path):
     with live_server(tmp_path / "g.db", "--workers", "2") as server:
         victim = http("GET", f"{server.api}/metrics")[2]["pid"]
@@ -138,8 +175,9 @@ def test_a_worker_that_dies_is_reported_and_replaced(tmp_path):
         assert server.stop() == 0
 
 
-def test_workers_stop_when_the_serve_process_is_killed(tmp_path):
-    with live_server(tmp_path / "g.db", "--workers", "2") as server:
+def test_workers_stop_when_the_serve_process_is_killed_and_say_the_rate_limit_is_theirs(tmp_path):
+    with live_server(tmp_path / "g.db", "--workers", "2", "--rate-limit", "1000/s") as server:
+        assert wait_until(lambda: "a client may get up to 2 times it" in server.text()), server.text()
         by_pid, spare = connections_to_two_workers(server.url)
         for connection in [*by_pid.values(), *spare]:
             connection.close()
@@ -185,3 +223,22 @@ def test_workers_that_keep_dying_at_start_stop_the_server_with_an_error():
     assert pool.workers == {}
     assert len(reports) == 2
     assert all("exited with status 3 after" in line and "starting a new worker" in line for line in reports)
+
+
+def test_connection_shares_leave_out_workers_that_are_gone_or_silent(monkeypatch):
+    from bfxdb.web import workers
+
+    clock = [100.0]
+    monkeypatch.setattr(workers.time, "monotonic", lambda: clock[0])
+    shares = ConnectionShares(3)
+    assert shares.fewest() is None
+    shares.publish(1, 5)
+    shares.publish(2, 2)
+    assert shares.fewest() == 2
+    assert shares.may_accept(1, 3) and not shares.may_accept(1, 4)
+    shares.forget(2)
+    assert shares.may_accept(1, 9)
+    shares.publish(2, 0)
+    clock[0] += workers.STALE_SECONDS + 1
+    # Worker 2 published nothing since: it no longer holds the others back.
+    assert shares.may_accept(1, 9)
