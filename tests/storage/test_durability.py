@@ -37,6 +37,12 @@ def _collect_acknowledged(child: subprocess.Popen, acknowledged: list[int]) -> N
         acknowledged.append(int(line))
 
 
+def _wait_for_more(acknowledged: list[int], count: int, child: subprocess.Popen, limit: float = 60.0) -> None:
+    deadline = time.monotonic() + limit
+    while len(acknowledged) == count and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def test_committed_data_survives_sigkill_at_random_moments(db_path):
     rng = random.Random(20261127)
     acknowledged: list[int] = []
@@ -45,7 +51,10 @@ def test_committed_data_survives_sigkill_at_random_moments(db_path):
         child = _spawn("commit-loop", str(db_path), str(next_id))
         reader = threading.Thread(target=_collect_acknowledged, args=(child, acknowledged))
         reader.start()
-        time.sleep(rng.uniform(0.3, 0.9))
+        # Kill at a random moment after the child's first commit: a busy machine may take
+        # longer than any fixed pause to start Python and import bfxdb.
+        _wait_for_more(acknowledged, len(acknowledged), child)
+        time.sleep(rng.uniform(0.0, 0.6))
         child.send_signal(signal.SIGKILL)
         child.wait()
         reader.join()
