@@ -327,7 +327,7 @@ def _plan_match(clause: ast.Match, scope: list[str], after: Usage, following: An
 def _plan_shortest(clause: ast.Match, outer: frozenset[str], usage: Usage) -> OptionalOp:
     """Match the ordinary parts and the shortest paths' endpoints in SQL, then search paths per row."""
     plain: list[ast.PatternPart] = []
-    shortest: list[ShortestPart] = []
+    searched: list[ast.PatternPart] = []
     for index, part in enumerate(clause.pattern.parts):
         if not part.shortest:
             plain.append(part)
@@ -338,8 +338,11 @@ def _plan_shortest(clause: ast.Match, outer: frozenset[str], usage: Usage) -> Op
         start = start if start.variable else replace(start, variable=f"{ANON}start{index}")
         end = end if end.variable else replace(end, variable=f"{ANON}end{index}")
         plain.extend((ast.PatternPart((start,)), ast.PatternPart((end,))))
-        shortest.append(ShortestPart.of(replace(part, elements=(start, rel, end))))
+        searched.append(replace(part, elements=(start, rel, end)))
     new = frozenset(_pattern_variables(tuple(plain))) - outer
+    shortest = [
+        ShortestPart.of(part, _rel_properties(part.elements[1], outer | new)) for part in searched
+    ]
     spec = MatchSpec(tuple(plain), outer, frozenset(usage.data) & new, new)
     ops: list = [MatchOp(compile_match(spec, compile_expression), False, None, tuple(new)), ShortestOp(tuple(shortest))]
     if clause.where is not None:
@@ -347,6 +350,12 @@ def _plan_shortest(clause: ast.Match, outer: frozenset[str], usage: Usage) -> Op
         ops.append(FilterOp(compile_expression(clause.where, scope)))
     names = tuple(name for name in _pattern_variables(clause.pattern.parts) if name not in outer)
     return OptionalOp(tuple(ops), clause.optional, names)
+
+
+def _rel_properties(rel: Any, scope: frozenset[str]) -> Any:
+    """Compile a shortestPath relationship's property map over the variables bound before the search."""
+    properties = rel.properties if isinstance(rel, ast.RelPattern) else None
+    return None if properties is None else compile_expression(properties, scope)
 
 
 _FLIPPED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
