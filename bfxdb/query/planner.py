@@ -10,7 +10,7 @@ from ..errors import ProcedureNotFound, QuerySemanticError
 from ..storage import is_simple_key
 from . import ast
 from .aggregates import AGGREGATES, DUPLICATE_INSENSITIVE
-from .compiler import ANON, MatchSpec, compile_match
+from .compiler import ANON, MatchSpec, compile_match, compile_stages
 from .evaluator import ExpressionCompiler, is_constant
 from .functions import FUNCTIONS
 from .operators import (
@@ -319,9 +319,15 @@ def _plan_match(clause: ast.Match, scope: list[str], after: Usage, following: An
     ordered = _order_property(following)
     order_hint = frozenset({ordered[0]}) & new_set if ordered else frozenset()
     spec = MatchSpec(parts, outer, fetch, keep, tuple(pushed_ids), tuple(pushed_props), reach, order_hint)
-    plan = compile_match(spec, compile_expression)
+    stages = compile_stages(spec, compile_expression)
     where = compile_expression(_and_all(residual), outer | new_set) if residual else None
-    return MatchOp(plan, clause.optional, where, tuple(new)), new
+    if len(stages) > 1:
+        # the stages run inside one OptionalOp: only it extends with nulls; their names are for EXPLAIN
+        named = [tuple(name for name in stage.outputs if not name.startswith(ANON)) for stage in stages]
+        ops = [MatchOp(stage, False, None, names) for stage, names in zip(stages[:-1], named)]
+        ops.append(MatchOp(stages[-1], False, where, named[-1]))
+        return OptionalOp(tuple(ops), clause.optional, tuple(new)), new
+    return MatchOp(stages[0], clause.optional, where, tuple(new)), new
 
 
 def _plan_shortest(clause: ast.Match, outer: frozenset[str], usage: Usage) -> OptionalOp:
