@@ -27,21 +27,24 @@ _REVERSED = {"out": "in", "in": "out", "both": "both"}
 
 
 @cache
-def _step_sql(direction: str, typed: bool, data: bool) -> str:
+def _step_sql(direction: str, types: int, data: bool) -> str:
     """The one statement expanding a frontier (``:ids``, a JSON list) as (relationship, near, far) rows.
 
-    Both directions are one UNION ALL; its second half leaves out self-loops, which the first
-    already gave, so that an undirected pattern meets each relationship once.
+    The relationship types are parameters ``:t0``, ``:t1``, ...: a list of them costs SQLite less
+    than a json_each (about a third of the statement's time). Both directions are one UNION ALL;
+    its second half leaves out self-loops, which the first already gave, so that an undirected
+    pattern meets each relationship once.
     """
     columns = ", " + RELATIONSHIP_COLUMNS.format(a="r") if data else ""
-    types = " AND r.rel_type IN (SELECT value FROM json_each(:types))" if typed else ""
+    names = ", ".join(f":t{index}" for index in range(types))
+    types_sql = "" if not types else f" AND r.rel_type = {names}" if types == 1 else f" AND r.rel_type IN ({names})"
     out = (
         f"SELECT r.identity, r.source, r.target{columns} FROM relationships AS r "
-        f"WHERE r.source IN (SELECT value FROM json_each(:ids)){types}"
+        f"WHERE r.source IN (SELECT value FROM json_each(:ids)){types_sql}"
     )
     into = (
         f"SELECT r.identity, r.target, r.source{columns} FROM relationships AS r "
-        f"WHERE r.target IN (SELECT value FROM json_each(:ids)){types}"
+        f"WHERE r.target IN (SELECT value FROM json_each(:ids)){types_sql}"
     )
     if direction == "out":
         return out
@@ -149,13 +152,13 @@ class _Search:
         self.part = part
         self.wanted = wanted
         self.ctx = ctx
-        self.params: dict[str, str] = {"types": json.dumps(list(part.types))} if part.types else {}
+        self.params = {f"t{index}": rel_type for index, rel_type in enumerate(part.types)}
 
     def step(self, frontier: list[int], direction: str) -> Iterable[tuple[int, int, int]]:
         """Relationships leaving the frontier along ``direction`` as (relationship, near, far): one query."""
         params = dict(self.params, ids=json.dumps(frontier))
         wanted = self.wanted
-        sql = _step_sql(direction, bool(self.part.types), wanted is not None)
+        sql = _step_sql(direction, len(self.part.types), wanted is not None)
         rows = self.ctx.store.execute(sql, params)
         if wanted is None:
             return rows
@@ -176,6 +179,7 @@ class _Search:
             breadth_first([source], lambda frontier: self.step(frontier, forward), part.high),
             breadth_first([target], lambda frontier: self.step(frontier, backward), part.high),
         )
+        # each node reached maps to every (relationship, near node) that reached it first
         parents: tuple[dict, dict] = ({source: []}, {target: []})
         sizes = [1, 1]
         for _ in range(part.high):
@@ -184,12 +188,9 @@ class _Search:
             if level is None:
                 return None
             ctx.hold(len(level.reached) * _PARENT_SIZE, len(level.reached))
-            mine, other = parents[side], parents[1 - side]
-            meeting = []
-            for node, arrivals in level.reached.items():
-                mine[node] = [(near, rel) for rel, near in arrivals]
-                if node in other:
-                    meeting.append(node)
+            reached, other = level.reached, parents[1 - side]
+            parents[side].update(reached)
+            meeting = [node for node in reached if node in other]
             if meeting:
                 return self.joined(meeting, parents[0], parents[1])
             sizes[side] = len(level.reached)
@@ -243,7 +244,7 @@ def _walks_to(parents: dict, node: int) -> Iterator[Walk]:
     if not parents[node]:
         yield (node,), ()
         return
-    for near, rel in parents[node]:
+    for rel, near in parents[node]:
         for nodes, rels in _walks_to(parents, near):
             yield nodes + (node,), rels + (rel,)
 
@@ -253,7 +254,7 @@ def _walks_from(parents: dict, node: int) -> Iterator[Walk]:
     if not parents[node]:
         yield (), ()
         return
-    for near, rel in parents[node]:
+    for rel, near in parents[node]:
         for nodes, rels in _walks_from(parents, near):
             yield (near,) + nodes, (rel,) + rels
 
