@@ -9,7 +9,7 @@ property keys that passed ``is_simple_key``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from ..storage import RELATIONSHIP_COLUMNS as REL_DATA
@@ -94,6 +94,121 @@ def compile_match(spec: MatchSpec, compile_expr: Callable[[Any, frozenset[str]],
     :returns: an immutable MatchPlan.
     """
     return _PatternCompiler(spec, compile_expr).build()
+
+
+#: How deep the identities of a chain of undirected hops nest as CASE expressions at most: each
+#: node's is a CASE over the one before, and SQLite's parser stack overflows at about 16.
+_CASE_DEPTH = 8
+#: SQLite joins at most 64 tables in one SELECT (a walk's CTE is one of them).
+MAX_JOIN = 64
+#: Hops in one piece of a long pattern part cut into stages: at a table per hop and at most two
+#: per node (its substrates row and a label row), a piece always fits in one join.
+_PIECE = 16
+
+
+def compile_stages(spec: MatchSpec, compile_expr: Callable[[Any, frozenset[str]], Evaluator]) -> tuple[MatchPlan, ...]:
+    """Compile a pattern into one SELECT or, when SQLite could not join it in one, into stages.
+
+    A pattern needing more than MAX_JOIN tables (many parts, a long chain) is cut into pieces of
+    at most _PIECE hops, and the pieces are grouped, in order, into stages that each fit one
+    join. Each stage runs per row of the stage before, its variables bound (as ``MATCH ... WITH *
+    MATCH ...`` would), so nothing is held in memory; the last stage checks that no relationship
+    is used twice across the stages. A part with a path variable is never cut: if it alone does
+    not fit, SQLite's error stands (QueryTooComplex).
+
+    :returns: the stages' plans, in the order they run; one plan for a pattern that fits.
+    """
+    compiler = _PatternCompiler(spec, compile_expr)
+    plan = compiler.build()
+    if len(compiler.tables) <= MAX_JOIN:
+        return (plan,)
+    stages: list[list[ast.PatternPart]] = [[]]
+    bound = [spec.outer]
+    for piece in _pieces(_named(spec.parts)):
+        trial = _PatternCompiler(_stage_spec(spec, [*stages[-1], piece], bound[-1]), compile_expr)
+        trial.build()
+        if stages[-1] and len(trial.tables) > MAX_JOIN:
+            bound.append(bound[-1] | _variables(stages[-1]))
+            stages.append([])
+        stages[-1].append(piece)
+    if len(stages) == 1:
+        return (plan,)
+    plans = [compile_match(_stage_spec(spec, parts, outer), compile_expr) for parts, outer in zip(stages, bound)]
+    rels = tuple(
+        dict.fromkeys(
+            element.variable
+            for parts in stages
+            for part in parts
+            for element in part.elements
+            if isinstance(element, ast.RelPattern) and element.variable
+        )
+    )
+    last = plans[-1]
+    plans[-1] = replace(last, residual=(*last.residual, _distinct_rels(rels)))
+    return tuple(plans)
+
+
+def _named(parts: tuple[ast.PatternPart, ...]) -> list[ast.PatternPart]:
+    """Name the pattern's anonymous nodes and relationships, so that stages can share and compare them."""
+    named = []
+    for index, part in enumerate(parts):
+        elements = tuple(
+            element if element.variable else replace(element, variable=f"{ANON}s{index}.{position}")
+            for position, element in enumerate(part.elements)
+        )
+        named.append(replace(part, elements=elements))
+    return named
+
+
+def _pieces(parts: list[ast.PatternPart]) -> list[ast.PatternPart]:
+    """Cut each part without a path variable into pieces of at most _PIECE hops that share their end nodes."""
+    pieces = []
+    for part in parts:
+        elements = part.elements
+        if part.path_variable is not None or len(elements) <= 2 * _PIECE + 1:
+            pieces.append(part)
+            continue
+        for start in range(0, len(elements) - 1, 2 * _PIECE):
+            pieces.append(ast.PatternPart(elements[start : start + 2 * _PIECE + 1], pos=part.pos))
+    return pieces
+
+
+def _variables(parts: list[ast.PatternPart]) -> frozenset[str]:
+    names = {element.variable for part in parts for element in part.elements if element.variable}
+    names.update(part.path_variable for part in parts if part.path_variable)
+    return frozenset(names)
+
+
+def _stage_spec(spec: MatchSpec, parts: list[ast.PatternPart], bound: frozenset[str]) -> MatchSpec:
+    """The spec of one stage: its pieces, with every variable of the stages before it bound."""
+    names = _variables(parts)
+    new = names - bound
+    return MatchSpec(
+        tuple(parts),
+        bound,
+        spec.fetch & new,
+        names,  # later stages and the uniqueness check read every variable, named or not
+        tuple(pushed for pushed in spec.pushed_ids if pushed[0] in new),
+        tuple(pushed for pushed in spec.pushed_props if pushed[0] in new),
+        False,
+        spec.ordered & new,
+    )
+
+
+def _distinct_rels(names: tuple[str, ...]) -> Callable[[dict, Context], bool]:
+    """Check that the relationships (and relationship lists) of a staged pattern are all different."""
+
+    def check(row: dict, ctx: Context) -> bool:
+        ids: list[int] = []
+        for name in names:
+            value = row[name]
+            if type(value) is list:
+                ids.extend(ref.id for ref in value)
+            else:
+                ids.append(value.id)
+        return len(ids) == len(set(ids))
+
+    return check
 
 
 @dataclass
@@ -379,7 +494,7 @@ class _PatternCompiler:
             node.id_sql = f"{prev_hop.alias}.{'start' if prev_hop.seed_right else 'node'}"
         elif next_hop is not None and next_hop.bounds is not None:
             node.id_sql = f"{next_hop.alias}.{'node' if next_hop.seed_right else 'start'}"
-        elif prev_hop is not None:
+        elif prev_hop is not None and self.nodes[prev_hop.left].id_sql.count("CASE") < _CASE_DEPTH:
             near = self.nodes[prev_hop.left].id_sql
             r = prev_hop.alias
             node.id_sql = f"(CASE WHEN {r}.source = {near} THEN {r}.target ELSE {r}.source END)"
@@ -691,7 +806,7 @@ class _PatternCompiler:
         segments.extend(["SELECT DISTINCT " if reach else "SELECT ", SELECT_LIST, " FROM ", ", ".join(self.tables)])
         if self.conditions:
             segments.append(" WHERE ")
-            segments.extend(_joined(self.conditions, " AND "))
+            segments.extend(_conjunction(self.conditions))
         return MatchPlan(
             tuple(_merge_text(segments)),
             ", ".join(columns) or "1",
@@ -715,6 +830,24 @@ def _joined(items: list, separator: str) -> list:
             out.append(separator)
         out.append(item)
     return out
+
+
+#: Conditions ANDed in one flat chain at most: SQLite parses a chain as a tree as deep as it is
+#: long, and refuses a tree deeper than 1000 ("Expression tree is too large").
+_CHAIN = 100
+
+
+def _conjunction(conditions: list) -> list:
+    """AND the conditions together, in parenthesised groups of at most _CHAIN when there are more.
+
+    A long pattern has many conditions (relationship uniqueness alone is quadratic in its hops);
+    grouping keeps the expression tree about _CHAIN deep per hundredfold instead of one per condition.
+    """
+    if len(conditions) <= _CHAIN:
+        return _flattened(_joined(conditions, " AND "))
+    return _conjunction(
+        [["(", *_conjunction(conditions[start : start + _CHAIN]), ")"] for start in range(0, len(conditions), _CHAIN)]
+    )
 
 
 def _flattened(items: list) -> list:

@@ -10,7 +10,7 @@ from ..errors import ProcedureNotFound, QuerySemanticError
 from ..storage import is_simple_key
 from . import ast
 from .aggregates import AGGREGATES, DUPLICATE_INSENSITIVE
-from .compiler import ANON, MatchSpec, compile_match
+from .compiler import ANON, MatchSpec, compile_match, compile_stages
 from .evaluator import ExpressionCompiler, is_constant
 from .functions import FUNCTIONS
 from .operators import (
@@ -319,15 +319,21 @@ def _plan_match(clause: ast.Match, scope: list[str], after: Usage, following: An
     ordered = _order_property(following)
     order_hint = frozenset({ordered[0]}) & new_set if ordered else frozenset()
     spec = MatchSpec(parts, outer, fetch, keep, tuple(pushed_ids), tuple(pushed_props), reach, order_hint)
-    plan = compile_match(spec, compile_expression)
+    stages = compile_stages(spec, compile_expression)
     where = compile_expression(_and_all(residual), outer | new_set) if residual else None
-    return MatchOp(plan, clause.optional, where, tuple(new)), new
+    if len(stages) > 1:
+        # the stages run inside one OptionalOp: only it extends with nulls; their names are for EXPLAIN
+        named = [tuple(name for name in stage.outputs if not name.startswith(ANON)) for stage in stages]
+        ops = [MatchOp(stage, False, None, names) for stage, names in zip(stages[:-1], named)]
+        ops.append(MatchOp(stages[-1], False, where, named[-1]))
+        return OptionalOp(tuple(ops), clause.optional, tuple(new)), new
+    return MatchOp(stages[0], clause.optional, where, tuple(new)), new
 
 
 def _plan_shortest(clause: ast.Match, outer: frozenset[str], usage: Usage) -> OptionalOp:
     """Match the ordinary parts and the shortest paths' endpoints in SQL, then search paths per row."""
     plain: list[ast.PatternPart] = []
-    shortest: list[ShortestPart] = []
+    searched: list[ast.PatternPart] = []
     for index, part in enumerate(clause.pattern.parts):
         if not part.shortest:
             plain.append(part)
@@ -338,8 +344,11 @@ def _plan_shortest(clause: ast.Match, outer: frozenset[str], usage: Usage) -> Op
         start = start if start.variable else replace(start, variable=f"{ANON}start{index}")
         end = end if end.variable else replace(end, variable=f"{ANON}end{index}")
         plain.extend((ast.PatternPart((start,)), ast.PatternPart((end,))))
-        shortest.append(ShortestPart.of(replace(part, elements=(start, rel, end))))
+        searched.append(replace(part, elements=(start, rel, end)))
     new = frozenset(_pattern_variables(tuple(plain))) - outer
+    shortest = [
+        ShortestPart.of(part, _rel_properties(part.elements[1], outer | new)) for part in searched
+    ]
     spec = MatchSpec(tuple(plain), outer, frozenset(usage.data) & new, new)
     ops: list = [MatchOp(compile_match(spec, compile_expression), False, None, tuple(new)), ShortestOp(tuple(shortest))]
     if clause.where is not None:
@@ -347,6 +356,12 @@ def _plan_shortest(clause: ast.Match, outer: frozenset[str], usage: Usage) -> Op
         ops.append(FilterOp(compile_expression(clause.where, scope)))
     names = tuple(name for name in _pattern_variables(clause.pattern.parts) if name not in outer)
     return OptionalOp(tuple(ops), clause.optional, names)
+
+
+def _rel_properties(rel: Any, scope: frozenset[str]) -> Any:
+    """Compile a shortestPath relationship's property map over the variables bound before the search."""
+    properties = rel.properties if isinstance(rel, ast.RelPattern) else None
+    return None if properties is None else compile_expression(properties, scope)
 
 
 _FLIPPED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
