@@ -21,14 +21,16 @@ STAT_KEYS = (
 class Result:
     """Rows of a finished query. Iterating yields one dict per row, column name to value.
 
-    ``stats`` holds every key of STAT_KEYS (all 0 for a read).
+    ``stats`` holds every key of STAT_KEYS (all 0 for a read). ``plan`` is the plan's text (for
+    PROFILE with each operator's rows and time first); ``profile`` is None but under PROFILE, where
+    it lists per operator a dict of ``operator``, ``rows``, ``time_ms`` and ``part``.
 
     >>> result = Result(["x"], [(1,), (2,)])
     >>> [row["x"] for row in result], len(result), result.columns
     ([1, 2], 2, ['x'])
     """
 
-    __slots__ = ("columns", "rows", "stats", "plan")
+    __slots__ = ("columns", "rows", "stats", "plan", "profile")
 
     def __init__(
         self,
@@ -36,11 +38,13 @@ class Result:
         rows: list[tuple],
         stats: dict[str, int] | None = None,
         plan: str | None = None,
+        profile: list[dict[str, Any]] | None = None,
     ) -> None:
         self.columns = columns
         self.rows = rows
         self.stats = stats if stats is not None else dict.fromkeys(STAT_KEYS, 0)
         self.plan = plan
+        self.profile = profile
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         columns = self.columns

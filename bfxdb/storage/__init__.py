@@ -27,6 +27,7 @@ from .rows import (
 )
 from .schema import SCHEMA_VERSION
 from .sqlite import BULK_BATCH, DEFAULT_TIMEOUT, SQLITE_VERSION, SQLiteStore
+from .statistics import COUNT_CAP, STALE_FRACTION, Statistics
 
 #: URL schemes of backends that are planned but not built.
 _PLANNED_SCHEMES = ("postgresql://", "postgres://")
@@ -57,6 +58,7 @@ def open_store(
 __all__ = [
     "LABEL_SEPARATOR",
     "BULK_BATCH",
+    "COUNT_CAP",
     "DEFAULT_TIMEOUT",
     "MAX_METADATA_BYTES",
     "RELATIONSHIP_COLUMNS",
@@ -70,6 +72,8 @@ __all__ = [
     "FileCheck",
     "GraphStats",
     "SQLiteStore",
+    "STALE_FRACTION",
+    "Statistics",
     "check_labels",
     "check_name",
     "decode_metadata",
