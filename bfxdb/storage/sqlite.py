@@ -31,7 +31,7 @@ from .rows import (
     substrate_from_row,
     utc_now,
 )
-from .statistics import BULK_TABLES, Statistics, analyse, is_stale
+from .statistics import ANALYSED_TABLES, Statistics, analyse, is_stale
 
 DEFAULT_TIMEOUT = 30.0
 #: Rows per executemany batch in bulk loads: bounds memory without costing speed.
@@ -99,8 +99,8 @@ class SQLiteStore(FileMaintenance):
         self._limits: dict[sqlite3.Connection, _TimeLimit] = {}
         self._connections_lock = threading.Lock()
         self._closed = False
-        # Rows written by bulk_insert per table since its last ANALYZE: what makes its statistics stale.
-        self._bulk_written = dict.fromkeys(BULK_TABLES, 0)
+        # Rows written by bulk_insert per analysed table since its last ANALYZE: what makes its statistics stale.
+        self._bulk_written = dict.fromkeys(ANALYSED_TABLES, 0)
         try:
             connection = self._connection()
             if not read_only:
@@ -676,19 +676,16 @@ class SQLiteStore(FileMaintenance):
         :raises NotFound: for a relationship whose endpoint does not exist.
         """
         connection = self._connection()
-        written = self._bulk_written
         try:
-            for table, sql, rows in (
-                ("substrates", _INSERT_SUBSTRATE, substrate_rows),
-                ("substrate_labels", _INSERT_LABEL, label_rows),
-                ("relationships", _INSERT_RELATIONSHIP, relationship_rows),
-            ):
-                written[table] += max(connection.executemany(sql, rows).rowcount, 0)
+            cursor = connection.executemany(_INSERT_SUBSTRATE, substrate_rows)
+            self._bulk_written["substrates"] += max(cursor.rowcount, 0)
+            connection.executemany(_INSERT_LABEL, label_rows)
+            connection.executemany(_INSERT_RELATIONSHIP, relationship_rows)
         except sqlite3.IntegrityError as error:
             raise translate_integrity_error(error) from None
 
     def refresh_statistics(self) -> list[str]:
-        """ANALYZE each table that bulk inserts changed by STALE_FRACTION or more since its last ANALYZE.
+        """ANALYZE each table of ANALYSED_TABLES that bulk inserts grew by STALE_FRACTION since its last ANALYZE.
 
         Called once a bulk load has committed, so an import in many batches analyses a few times
         (each at about 1.5 times the size of the last), not once per batch.
@@ -696,7 +693,7 @@ class SQLiteStore(FileMaintenance):
         :returns: the tables analysed.
         """
         connection = self._connection()
-        stale = [table for table in BULK_TABLES if is_stale(connection, table, self._bulk_written[table])]
+        stale = [table for table in ANALYSED_TABLES if is_stale(connection, table, self._bulk_written[table])]
         if stale:
             with self.transaction():
                 for table in stale:

@@ -8,7 +8,7 @@ import bfxdb
 from bfxdb.formats import import_files
 from bfxdb.query import BUILTINS, prepare
 from bfxdb.query.estimates import DEFAULT_SELECTIVITY, NodeShape
-from bfxdb.storage import STALE_FRACTION
+from bfxdb.storage import PLANNER_MIN_ROWS, STALE_FRACTION
 
 WALK = "MATCH (a:{left})-[:R*1..2]->(b:{right}) RETURN count(*) AS n"
 
@@ -46,23 +46,29 @@ def lopsided():
 # ---------------------------------------------------------------- statistics stay current
 
 
-def test_a_bulk_load_into_an_empty_database_analyses_every_table_it_filled():
+FLOOR = str(PLANNER_MIN_ROWS)
+
+
+def test_a_bulk_load_into_an_empty_database_analyses_the_substrates_only():
     with bfxdb.connect() as db:
         db.bulk_load(nodes(300, "P"), chain(1, 300))
         stats = stat1(db)
-    assert stats[("substrates", None)] == "300"
-    assert stats[("substrate_labels", "substrate_labels_by_label")] == "300 300 1"
-    assert stats[("relationships", "relationships_out")].split()[0] == "299"
+    # statistics on labels and relationships would lead SQLite away from the traversal indexes, and
+    # a true size below SQLite's own assumption to Bloom filters over the whole table
+    assert stats == {("substrates", None): FLOOR}
 
 
-def test_a_bulk_load_analyses_again_only_once_a_table_grew_by_the_stale_fraction():
+def test_a_bulk_load_analyses_again_once_the_table_grew_by_the_stale_fraction():
     with bfxdb.connect() as db:
-        db.bulk_load(nodes(1000, "P"))
+        db.query("CREATE INDEX FOR (n:P) ON (n.k)")
+        db.bulk_load(nodes(1000, "P"))  # k takes 10 values
+        assert stat1(db)[("substrates", "property_k")] == f"{FLOOR} 100"
         small = int(1000 * STALE_FRACTION) - 1
-        db.bulk_load(nodes(small, "P", start=10_000))
-        assert stat1(db)[("substrates", None)] == "1000"
-        db.bulk_load(nodes(1, "P", start=20_000))  # the rows since the last ANALYZE now reach the fraction
-        assert stat1(db)[("substrates", None)] == str(1000 + small + 1)
+        same = [{"identity": 10_000 + n, "labels": ["P"], "metadata": {"k": "same"}} for n in range(small + 1)]
+        db.bulk_load(same[:small])
+        assert stat1(db)[("substrates", "property_k")] == f"{FLOOR} 100"  # 499 rows on 1,000: not yet stale
+        db.bulk_load(same[small:])  # the rows since the last ANALYZE now reach half of those before them
+        assert stat1(db)[("substrates", "property_k")] == f"{FLOOR} 137"  # 1,500 rows, 11 values, rounded up
 
 
 def test_an_import_of_files_leaves_current_statistics(tmp_path):
@@ -70,20 +76,20 @@ def test_an_import_of_files_leaves_current_statistics(tmp_path):
     people.write_text(":ID,name,:LABEL\n" + "".join(f"{i},n{i},Person\n" for i in range(1, 51)))
     with bfxdb.connect() as db:
         import_files(db, [people])
-        assert stat1(db)[("substrates", None)] == "50"
+        assert stat1(db) == {("substrates", None): FLOOR}
 
 
 def test_create_index_analyses_the_new_index(lopsided):
     stats = stat1(lopsided)
-    assert stats[("substrates", "property_k")] == "1003 101"  # SQLite rounds up: 1,003 rows over 10 values
-    assert stats[("substrates", "property_u")] == "1003 1"
+    assert stats[("substrates", "property_k")] == f"{FLOOR} 101"  # SQLite rounds up: 1,003 rows over 10 values
+    assert stats[("substrates", "property_u")] == f"{FLOOR} 1"
 
 
 def test_create_index_analyses_an_index_made_after_the_load():
     with bfxdb.connect() as db:
         db.query("UNWIND range(1, 40) AS i CREATE (:P {k: i % 4})")  # no bulk load: no ANALYZE yet
         db.query("CREATE INDEX FOR (n:P) ON (n.k)")
-        assert stat1(db)[("substrates", "property_k")] == "40 10"
+        assert stat1(db)[("substrates", "property_k")] == f"{FLOOR} 10"
 
 
 # ---------------------------------------------------------------- estimates
