@@ -71,6 +71,8 @@ class PreparedQuery:
     parameters: frozenset[str]
     profile: bool = False
     choices: tuple[Choice, ...] = ()
+    #: the last (statistics, whether the choices hold on them): one answer per snapshot
+    _fit: list = field(default_factory=lambda: [None], init=False, repr=False, compare=False)
     columns: tuple[str, ...] = field(init=False)
     plan_text: str = field(init=False)
     #: For a read answered by one SQL statement: the function producing its rows, else None.
@@ -113,7 +115,13 @@ class PreparedQuery:
 
     def fits(self, store: Any) -> bool:
         """Tell whether the plan's choices still hold on ``store``'s statistics (a plan without any always fits)."""
-        return not self.choices or choices_hold(self.choices, store.statistics())
+        if not self.choices:
+            return True
+        statistics = store.statistics()
+        last = self._fit[0]
+        if last is None or last[0] is not statistics:
+            last = self._fit[0] = (statistics, choices_hold(self.choices, statistics))
+        return last[1]
 
     def stream(
         self, store: Any, parameters: dict, memory: int | None, check_deadline: Callable[[], None]
