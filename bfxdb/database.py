@@ -531,7 +531,7 @@ class Database:
         prepared, parameters, writes, remaining = self._prepare_query(text, parameters, read_only, limit)
         if writes or prepared.explain or prepared.profile:
             result = self.query(text, parameters, read_only=read_only, timeout=timeout, memory=memory)
-            return Stream(result.columns, iter(result.rows), result.stats, result.plan)
+            return Stream(result.columns, iter(result.rows), result.stats, result.plan, result.profile)
         rows = self._store.stream_bounded(remaining, prepared.stream, self._store, parameters, budget)
         return Stream(list(prepared.columns), _guarded(self._guard, rows), None, prepared.plan_text)
 

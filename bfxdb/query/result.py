@@ -102,13 +102,14 @@ class Stream:
     Iterating yields one dict per row, ``tuples()`` the rows as tuples; ``row_count`` counts the
     rows handed out so far. A read holds one read transaction from the first pull until its rows
     end, an error, or close(); a query that writes has finished (and committed) before its first row.
+    ``plan`` and ``profile`` are as Result's (a PROFILE has run to its end before its first row).
 
     >>> with Stream(["x"], iter([(1,), (2,)])) as stream:
     ...     [row["x"] for row in stream], stream.row_count
     ([1, 2], 2)
     """
 
-    __slots__ = ("columns", "stats", "plan", "row_count", "_rows")
+    __slots__ = ("columns", "stats", "plan", "profile", "row_count", "_rows")
 
     def __init__(
         self,
@@ -116,10 +117,12 @@ class Stream:
         rows: Iterator[tuple],
         stats: dict[str, int] | None = None,
         plan: str | None = None,
+        profile: list[dict[str, Any]] | None = None,
     ) -> None:
         self.columns = columns
         self.stats = stats if stats is not None else dict.fromkeys(STAT_KEYS, 0)
         self.plan = plan
+        self.profile = profile
         self.row_count = 0
         self._rows = rows
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from bfxdb.web import create_app
+from click.testing import CliRunner
 
 import bfxdb
+from bfxdb.cli import main
 
 
 @pytest.fixture
@@ -77,3 +80,24 @@ def test_a_query_without_profile_has_no_profile(graph):
     result = graph.query("MATCH (n:Q) RETURN n.k AS k")
     assert result.profile is None
     assert graph.query("EXPLAIN MATCH (n:Q) RETURN n").profile is None
+
+
+def test_profile_over_http_adds_the_measures_to_the_answer(tmp_path):
+    with bfxdb.connect(tmp_path / "api.db") as db:
+        db.query("UNWIND range(1, 3) AS k CREATE (:Q {k: k})")
+        client = create_app(db, {}).test_client()
+        body = client.post("/api/v1/query", json={"query": "PROFILE MATCH (n:Q) RETURN n.k AS k"}).get_json()
+        plain = client.post("/api/v1/query", json={"query": "MATCH (n:Q) RETURN n.k AS k"}).get_json()
+    assert sorted(body["rows"]) == [[1], [2], [3]]
+    assert [(entry["operator"], entry["rows"]) for entry in body["profile"]] == [("Match -> n", 3), ("Return k", 3)]
+    assert "profile" not in plain
+
+
+def test_profile_on_the_command_line_writes_the_measured_plan_to_stderr(tmp_path):
+    path = tmp_path / "cli.db"
+    with bfxdb.connect(path) as db:
+        db.query("UNWIND range(1, 3) AS k CREATE (:Q {k: k})")
+    result = CliRunner().invoke(main, ["query", str(path), "PROFILE MATCH (n:Q) RETURN n.k AS k", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert "Profile" not in result.stdout
+    assert "  Match -> n: 3 rows, " in result.stderr
