@@ -235,7 +235,9 @@ def prepare(
             statement.profile,
             tuple(estimator.choices) if estimator is not None else (),
         )
-        catalogue.plans.put(text, prepared)
+        if not (statement.explain or statement.profile):
+            # EXPLAIN and PROFILE are planned on each run, so the estimates they show are current
+            catalogue.plans.put(text, prepared)
     return prepared
 
 

@@ -227,3 +227,12 @@ def test_a_cached_plan_is_planned_again_once_its_choice_is_off_by_an_order_of_ma
         again = prepare(text, BUILTINS, None, db.store)
         assert again is not first
         assert "seeded from b" in again.plan.pipelines[0].ops[0].match.plan.seeds[0]
+
+
+def test_explain_estimates_are_current_after_writes():
+    with bfxdb.connect() as db:
+        db.bulk_load(nodes(5, "A"))
+        query = "EXPLAIN MATCH (a:A)-[:R*1..2]->(b) RETURN count(*) AS n"
+        assert "  Estimate: a: :A: ~5 rows" in db.query(query).plan.split("\n")
+        db.query("CREATE (:A)")
+        assert "  Estimate: a: :A: ~6 rows" in db.query(query).plan.split("\n")
