@@ -27,7 +27,7 @@ from .rows import (
 )
 from .schema import SCHEMA_VERSION
 from .sqlite import BULK_BATCH, DEFAULT_TIMEOUT, SQLITE_VERSION, SQLiteStore
-from .statistics import COUNT_CAP, PLANNER_MIN_ROWS, STALE_FRACTION, Statistics
+from .statistics import PLANNER_MIN_ROWS, STALE_FRACTION, Statistics
 
 #: URL schemes of backends that are planned but not built.
 _PLANNED_SCHEMES = ("postgresql://", "postgres://")
@@ -58,7 +58,6 @@ def open_store(
 __all__ = [
     "LABEL_SEPARATOR",
     "BULK_BATCH",
-    "COUNT_CAP",
     "DEFAULT_TIMEOUT",
     "MAX_METADATA_BYTES",
     "PLANNER_MIN_ROWS",
