@@ -418,6 +418,9 @@ class Database:
                 relationship_rows = _relationship_rows(batch, created_at)
                 self._store.bulk_insert((), (), relationship_rows)
                 counts["relationships"] += len(relationship_rows)
+        # the load has committed: a table it grew a lot gets fresh statistics for the planners
+        with self._guard:
+            self._store.refresh_statistics()
         return counts
 
     # ------------------------------------------------------------ queries
@@ -508,7 +511,7 @@ class Database:
         pull until the rows end, an error, or ``close()``; its time limit counts the whole while,
         slow pulling included, and only the rows pulled are computed. Pull its rows in the thread
         that made it; what that thread writes while the stream is open commits with the stream's
-        transaction, when it ends. A query that writes, and EXPLAIN, run to the end first, as
+        transaction, when it ends. A query that writes, EXPLAIN and PROFILE run to the end first, as
         with ``query``.
 
         :param parameters: values for ``$name`` placeholders.
@@ -526,9 +529,9 @@ class Database:
         limit = self.query_timeout if timeout is None else timeout
         budget = self.query_memory if memory is None else _check_memory(memory)
         prepared, parameters, writes, remaining = self._prepare_query(text, parameters, read_only, limit)
-        if writes or prepared.explain:
+        if writes or prepared.explain or prepared.profile:
             result = self.query(text, parameters, read_only=read_only, timeout=timeout, memory=memory)
-            return Stream(result.columns, iter(result.rows), result.stats, result.plan)
+            return Stream(result.columns, iter(result.rows), result.stats, result.plan, result.profile)
         rows = self._store.stream_bounded(remaining, prepared.stream, self._store, parameters, budget)
         return Stream(list(prepared.columns), _guarded(self._guard, rows), None, prepared.plan_text)
 
@@ -553,12 +556,14 @@ class Database:
                 raise InvalidInput("query parameters must be a mapping of names to values")
             parameters = dict(parameters or {})
         prepared = self._catalogue.plans.get(text)
+        if prepared is not None and prepared.choices and not prepared.fits(self._store):
+            prepared = None  # chosen on statistics that have changed by an order of magnitude
         remaining = limit
         if prepared is None:
             # The grammar is built before the clock runs: the first query of a process must not pay for it.
             load_parser()
             started = time.monotonic()
-            prepared = prepare(text, self._catalogue, _deadline(started, limit))
+            prepared = prepare(text, self._catalogue, _deadline(started, limit), self._store)
             remaining = _remaining(started, limit)
         writes = prepared.writes and not prepared.explain
         if writes and (read_only or self._store.read_only):

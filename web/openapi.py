@@ -245,6 +245,13 @@ _RESPONSE_SCHEMAS: dict[str, Any] = {
             },
             "stats": {**_OBJECT, "description": "Counters such as nodes_created, and the time taken."},
             "row_count": {"type": "integer", "minimum": 0, "description": "How many rows were sent."},
+            "profile": {
+                "type": "array",
+                "items": _OBJECT,
+                "description": "For a PROFILE query only: per operator, in plan order, its EXPLAIN line "
+                "(operator), the rows it produced (rows), the milliseconds spent in it alone (time_ms) "
+                "and its UNION part (part).",
+            },
             "error": {
                 **_OBJECT,
                 "description": "Present when the query failed after rows began streaming: the error shape; "

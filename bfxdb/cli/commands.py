@@ -129,6 +129,8 @@ def query(
             count = write_result(result, output_format, sys.stdout)
         elapsed = time.perf_counter() - started
     click.echo(summary(count, result.stats, elapsed), err=True)
+    if result.profile is not None:
+        click.echo(result.plan, err=True)  # PROFILE: the measured plan beside the summary, rows stay clean
 
 
 @click.command(cls=Command, epilog=EXIT_CODES)

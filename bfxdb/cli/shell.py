@@ -134,6 +134,8 @@ class Shell:
         count = write_result(result, self.output_format, self.out)
         self.out.flush()
         self.err.write(summary(count, result.stats, elapsed) + "\n")
+        if result.profile is not None:
+            self.err.write((result.plan or "") + "\n")
 
     def _command(self, line: str) -> bool:
         """Run a meta-command; returns False to leave the shell."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import ExpressionRejected, ParameterMissing, QueryArgumentError, QueryError
 from . import ast, semantics
+from .estimates import Choice, Estimator, choices_hold
 from .evaluator import compile_expression, is_constant
 from .operators import IndexCommand, OrderedLimit, QueryPlan, to_output
 from .parser import load_parser, parse, parse_bounded, unescape_string
@@ -59,7 +60,8 @@ _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 class PreparedQuery:
     """A parsed, checked and planned query; immutable, so one instance serves every thread.
 
-    ``parameters`` names the ``$parameters`` the query reads.
+    ``parameters`` names the ``$parameters`` the query reads. ``profile``: run under PROFILE.
+    ``choices``: what the plan chose on the statistics of the store it was planned for (see fits).
     """
 
     text: str
@@ -67,6 +69,10 @@ class PreparedQuery:
     writes: bool
     explain: bool
     parameters: frozenset[str]
+    profile: bool = False
+    choices: tuple[Choice, ...] = ()
+    #: the last (statistics, whether the choices hold on them): one answer per snapshot
+    _fit: list = field(default_factory=lambda: [None], init=False, repr=False, compare=False)
     columns: tuple[str, ...] = field(init=False)
     plan_text: str = field(init=False)
     #: For a read answered by one SQL statement: the function producing its rows, else None.
@@ -77,7 +83,13 @@ class PreparedQuery:
         object.__setattr__(self, "columns", tuple(plan.columns))
         object.__setattr__(self, "plan_text", plan.describe())
         direct = None
-        if isinstance(plan, QueryPlan) and len(plan.pipelines) == 1 and not self.writes and not self.explain:
+        if (
+            isinstance(plan, QueryPlan)
+            and len(plan.pipelines) == 1
+            and not self.writes
+            and not self.explain
+            and not self.profile
+        ):
             direct = plan.pipelines[0].direct
         object.__setattr__(self, "direct", direct)
 
@@ -94,8 +106,22 @@ class PreparedQuery:
         if self.explain:
             return Result(list(self.columns), [], None, self.plan_text + _sqlite_plans(self.plan, store))
         ctx = self._context(store, parameters, memory, check_deadline)
+        if self.profile and isinstance(self.plan, QueryPlan):
+            rows, report = self.plan.profile(ctx)
+            text = _profile_text(report) + "\n" + self.plan_text + _sqlite_plans(self.plan, store)
+            return Result(list(self.columns), rows, ctx.stats, text, report)
         rows = self.plan.execute(ctx)
         return Result(list(self.columns), rows, ctx.stats, self.plan_text)
+
+    def fits(self, store: Any) -> bool:
+        """Tell whether the plan's choices still hold on ``store``'s statistics (a plan without any always fits)."""
+        if not self.choices:
+            return True
+        statistics = store.statistics()
+        last = self._fit[0]
+        if last is None or last[0] is not statistics:
+            last = self._fit[0] = (statistics, choices_hold(self.choices, statistics))
+        return last[1]
 
     def stream(
         self, store: Any, parameters: dict, memory: int | None, check_deadline: Callable[[], None]
@@ -107,8 +133,8 @@ class PreparedQuery:
         :raises QueryError: a subclass naming what went wrong, when the row that hit it is pulled.
         """
         plan = self.plan
-        if self.writes or self.explain or isinstance(plan, IndexCommand):
-            raise QueryArgumentError("only a read query streams; writes and EXPLAIN run with run()")
+        if self.writes or self.explain or self.profile or isinstance(plan, IndexCommand):
+            raise QueryArgumentError("only a read query streams; writes, EXPLAIN and PROFILE run with run()")
         return plan.stream(self._context(store, parameters, memory, check_deadline))
 
     def _context(
@@ -148,7 +174,19 @@ def _sqlite_plans(plan: QueryPlan | IndexCommand, store: Any) -> str:
                 if isinstance(op, OrderedLimit):
                     sql = match_plan.render_ordered(match_plan.explain_kinds(), op.variable, op.key)[1]
                 lines.extend(match_plan.sqlite_plan(store, sql))
+                lines.extend(f"  Estimate: {estimate}" for estimate in match_plan.estimates)
     return "\n" + "\n".join(lines) if lines else ""
+
+
+def _profile_text(report: list[dict[str, Any]]) -> str:
+    """PROFILE's first part: one line per operator with the rows it produced and the time spent in it alone."""
+    lines = ["Profile (rows produced; time in the operator alone, the ones above it excluded):"]
+    for entry in report:
+        rows = entry["rows"]
+        lines.append(f"  {entry['operator']}: {rows:,} row{'' if rows == 1 else 's'}, {entry['time_ms']:.3f} ms")
+    total = sum(entry["time_ms"] for entry in report)
+    lines.append(f"  total: {total:.3f} ms in operators")
+    return "\n".join(lines)
 
 
 def _convert_parameters(parameters: dict) -> dict:
@@ -159,7 +197,10 @@ def _convert_parameters(parameters: dict) -> dict:
 
 
 def prepare(
-    text: str, catalogue: Catalogue = BUILTINS, check_deadline: Callable[[], None] | None = None
+    text: str,
+    catalogue: Catalogue = BUILTINS,
+    check_deadline: Callable[[], None] | None = None,
+    store: Any = None,
 ) -> PreparedQuery:
     """Parse, check and plan a query, or return the cached plan of the same text.
 
@@ -167,6 +208,8 @@ def prepare(
     :param catalogue: the procedures CALL may run; plans are cached per catalogue.
     :param check_deadline: raises QueryTimeout once the time limit has passed; parsing calls it
         as it goes, so a very long text cannot outrun the limit.
+    :param store: the store the query will run on: its statistics choose where walks start, and
+        a cached plan whose choices no longer hold on them is planned again (None: fixed ranks).
     :returns: a PreparedQuery, shareable across threads and connections.
     :raises QuerySyntaxError: when the text does not parse or breaks a syntax rule.
     :raises QuerySemanticError: when the query is meaningless (unknown variable, ...).
@@ -174,14 +217,27 @@ def prepare(
     :raises QueryTimeout: when check_deadline does.
     """
     prepared = catalogue.plans.get(text)
-    if prepared is None:
+    if prepared is None or (store is not None and not prepared.fits(store)):
         statement = parse(text) if check_deadline is None else parse_bounded(text, check_deadline)
         if check_deadline is not None:
             check_deadline()
         semantics.check(statement, text, catalogue.signatures)
-        plan = plan_statement(statement, catalogue)
-        prepared = PreparedQuery(text, plan, _writes(statement), statement.explain, _parameter_names(statement))
-        catalogue.plans.put(text, prepared)
+        estimator = None
+        if store is not None:
+            estimator = Estimator(store.statistics(), statement.explain or statement.profile)
+        plan = plan_statement(statement, catalogue, estimator)
+        prepared = PreparedQuery(
+            text,
+            plan,
+            _writes(statement),
+            statement.explain,
+            _parameter_names(statement),
+            statement.profile,
+            tuple(estimator.choices) if estimator is not None else (),
+        )
+        if not (statement.explain or statement.profile):
+            # EXPLAIN and PROFILE are planned on each run, so the estimates they show are current
+            catalogue.plans.put(text, prepared)
     return prepared
 
 

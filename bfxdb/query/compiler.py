@@ -17,6 +17,7 @@ from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_COLUMNS as NODE_DATA
 from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
 from . import ast
+from .estimates import Estimator, NodeShape, format_rows
 from .runtime import Context
 from .sqlplan import (
     SELECT_LIST,
@@ -86,14 +87,20 @@ class MatchSpec:
     ordered: frozenset[str] = frozenset()
 
 
-def compile_match(spec: MatchSpec, compile_expr: Callable[[Any, frozenset[str]], Evaluator]) -> MatchPlan:
+def compile_match(
+    spec: MatchSpec,
+    compile_expr: Callable[[Any, frozenset[str]], Evaluator],
+    estimator: Estimator | None = None,
+) -> MatchPlan:
     """Compile a pattern into one SELECT, with a recursive CTE per variable-length hop.
 
     :param spec: the pattern and what the planner knows around it.
     :param compile_expr: turns an expression and its scope into an evaluator.
+    :param estimator: the store's row estimates, which choose each walk's seed; None ranks the
+        ends by what restricts them (id, property filters, anchor, label, nothing).
     :returns: an immutable MatchPlan.
     """
-    return _PatternCompiler(spec, compile_expr).build()
+    return _PatternCompiler(spec, compile_expr, estimator).build()
 
 
 #: How deep the identities of a chain of undirected hops nest as CASE expressions at most: each
@@ -106,7 +113,11 @@ MAX_JOIN = 64
 _PIECE = 16
 
 
-def compile_stages(spec: MatchSpec, compile_expr: Callable[[Any, frozenset[str]], Evaluator]) -> tuple[MatchPlan, ...]:
+def compile_stages(
+    spec: MatchSpec,
+    compile_expr: Callable[[Any, frozenset[str]], Evaluator],
+    estimator: Estimator | None = None,
+) -> tuple[MatchPlan, ...]:
     """Compile a pattern into one SELECT or, when SQLite could not join it in one, into stages.
 
     A pattern needing more than MAX_JOIN tables (many parts, a long chain) is cut into pieces of
@@ -116,9 +127,11 @@ def compile_stages(spec: MatchSpec, compile_expr: Callable[[Any, frozenset[str]]
     is used twice across the stages. A part with a path variable is never cut: if it alone does
     not fit, SQLite's error stands (QueryTooComplex).
 
+    :param estimator: as for compile_match; the trial cuts are compiled without it, so that only
+        the plans that run record their choices.
     :returns: the stages' plans, in the order they run; one plan for a pattern that fits.
     """
-    compiler = _PatternCompiler(spec, compile_expr)
+    compiler = _PatternCompiler(spec, compile_expr, estimator)
     plan = compiler.build()
     if len(compiler.tables) <= MAX_JOIN:
         return (plan,)
@@ -133,7 +146,9 @@ def compile_stages(spec: MatchSpec, compile_expr: Callable[[Any, frozenset[str]]
         stages[-1].append(piece)
     if len(stages) == 1:
         return (plan,)
-    plans = [compile_match(_stage_spec(spec, parts, outer), compile_expr) for parts, outer in zip(stages, bound)]
+    plans = [
+        compile_match(_stage_spec(spec, parts, outer), compile_expr, estimator) for parts, outer in zip(stages, bound)
+    ]
     rels = tuple(
         dict.fromkeys(
             element.variable
@@ -234,6 +249,8 @@ class _Hop:
     bounds: tuple[int, int] | None  # (min, max) for variable length
     reach: bool = False
     seed_right: bool = False
+    seed_rank: int = 0  # the _SEED_REASONS key of what chose the seed
+    seed_anchor: _Hop | None = None  # seed from the neighbours across this fixed hop
     filters: list = field(default_factory=list)
     case_defines_right: bool = False
 
@@ -290,9 +307,15 @@ def _pushed(evaluator: Evaluator) -> Evaluator:
 class _PatternCompiler:
     """One-shot builder of a MatchPlan; its state lives only while compiling."""
 
-    def __init__(self, spec: MatchSpec, compile_expr: Callable[[Any, frozenset[str]], Evaluator]) -> None:
+    def __init__(
+        self,
+        spec: MatchSpec,
+        compile_expr: Callable[[Any, frozenset[str]], Evaluator],
+        estimator: Estimator | None = None,
+    ) -> None:
         self.spec = spec
         self.compile_expr = compile_expr
+        self.estimator = estimator
         self.nodes: dict[str, _Node] = {}
         self.hops: list[_Hop] = []
         self.params: dict[str, Any] = {}
@@ -305,6 +328,7 @@ class _PatternCompiler:
         self.conditions: list = []
         self.node_filters: list[tuple[str, str, Evaluator, str]] = []
         self.seeds: list[str] = []
+        self.estimates: list[str] = []
         self.counter = 0
 
     # ------------------------------------------------------------ small helpers
@@ -400,7 +424,12 @@ class _PatternCompiler:
                 self.hops.append(self.make_hop(part, rel, shape[index], shape[index - 1], shape[index + 1]))
         for hop in self.hops:
             if hop.bounds is not None:
-                hop.seed_right = self.seed_score(hop.right) > self.seed_score(hop.left)
+                self.choose_seed(hop)
+        if self.estimator is not None and self.estimator.explain:
+            for name in self.nodes:
+                if not name.startswith(ANON) and name not in spec.outer:
+                    own = self.own_shape(name)
+                    self.estimates.append(f"{name}: {own.describe()}: {format_rows(self.estimator.rows(own))}")
         hops_by_name = {hop.name: hop for hop in self.hops}
         for shape in shapes:
             for index in range(0, len(shape), 2):
@@ -465,10 +494,45 @@ class _PatternCompiler:
                     return hop
         return None
 
-    def seed_score(self, name: str) -> int:
-        """Rank a walk's end as its seed: by its own restrictions, or as a neighbour of a restricted node."""
-        score = self.own_score(name)
-        return 3 if score < 4 and self.anchor_hop(name) is not None else score
+    def own_shape(self, name: str) -> NodeShape:
+        """What restricts a node alone, for the estimator."""
+        node = self.nodes[name]
+        if node.bound or node.pushed_id is not None:
+            return NodeShape(bound=True)
+        filters = tuple((key, op) for owner, key, _, op in self.node_filters if owner == name)
+        return NodeShape(labels=tuple(node.labels), filters=filters)
+
+    def seed_options(self, name: str) -> list[tuple[NodeShape, int, _Hop | None]]:
+        """The ways to seed a walk from its end ``name``: (shape, rank, anchor hop or None).
+
+        Its own restrictions always; the neighbours across an anchor hop too when it has no id
+        or property filters of its own.
+        """
+        options: list[tuple[NodeShape, int, _Hop | None]] = [(self.own_shape(name), self.own_score(name), None)]
+        anchor = self.anchor_hop(name) if options[0][1] < 4 else None
+        if anchor is not None:
+            other = anchor.right if anchor.left == name else anchor.left
+            options.append((NodeShape(across=self.own_shape(other)), 3, anchor))
+        return options
+
+    def choose_seed(self, hop: _Hop) -> None:
+        """Seed the walk from the option estimated to match the fewest rows; rank breaks ties, then the left end.
+
+        Without an estimator every estimate is 0, so the rank alone decides.
+        """
+        options = [(False, *option) for option in self.seed_options(hop.left)]
+        options += [(True, *option) for option in self.seed_options(hop.right)]
+        estimator = self.estimator
+        rows = [estimator.rows(option[1]) if estimator is not None else 0.0 for option in options]
+        best = min(range(len(options)), key=lambda index: (rows[index], -options[index][2]))
+        hop.seed_right, _, hop.seed_rank, hop.seed_anchor = options[best]
+        if estimator is not None:
+            estimator.record([option[1] for option in options], best)
+            other = min(rows[index] for index in range(len(options)) if options[index][0] != hop.seed_right)
+            self.estimates.append(
+                f"walk {hop.alias} from its {'right' if hop.seed_right else 'left'} end: {format_rows(rows[best])}; "
+                f"from its {'left' if hop.seed_right else 'right'} end: {format_rows(other)}"
+            )
 
     # ------------------------------------------------------------ node identities
 
@@ -589,14 +653,14 @@ class _PatternCompiler:
         low, high = bounds
         seed_name, far_name = (hop.right, hop.left) if hop.seed_right else (hop.left, hop.right)
         seed, far = self.nodes[seed_name], self.nodes[far_name]
-        reason = _SEED_REASONS[self.seed_score(seed_name)]
+        reason = _SEED_REASONS[hop.seed_rank]
         shown = "an unnamed node" if seed_name.startswith(ANON) else seed_name
         end = "right" if hop.seed_right else "left"
         self.seeds.append(f"walk {v} seeded from {shown}, the pattern's {end} end, by {reason}")
         seed_where: list = []
         labels = list(seed.labels)
         seed_filters = [filtered[1:] for filtered in self.node_filters if filtered[0] == seed_name]
-        anchor = self.anchor_hop(seed_name) if self.seed_score(seed_name) == 3 else None
+        anchor = hop.seed_anchor
         seed_id = "s.identity"
         if anchor is not None:
             seed_id, seed_where = self.neighbour_seed(anchor, seed_name)
@@ -820,6 +884,7 @@ class _PatternCompiler:
             {name: node.table for name, node in self.nodes.items() if node.table and not node.bound},
             bool(self.conditions),
             tuple(self.seeds),
+            tuple(self.estimates),
         )
 
 

@@ -11,6 +11,7 @@ from ..storage import is_simple_key
 from . import ast
 from .aggregates import AGGREGATES, DUPLICATE_INSENSITIVE
 from .compiler import ANON, MatchSpec, compile_match, compile_stages
+from .estimates import Estimator
 from .evaluator import ExpressionCompiler, is_constant
 from .functions import FUNCTIONS
 from .operators import (
@@ -45,11 +46,15 @@ from .sqlplan import decode_node, decode_rel
 _IDENTITY_READERS = frozenset({"id", "count"})
 
 
-def plan_statement(statement: ast.Statement, catalogue: Catalogue | None = None) -> QueryPlan | IndexCommand:
+def plan_statement(
+    statement: ast.Statement, catalogue: Catalogue | None = None, estimator: Estimator | None = None
+) -> QueryPlan | IndexCommand:
     """Plan a parsed and checked statement.
 
     :param statement: what the parser returned.
     :param catalogue: the procedures CALL may run (None: CALL is refused).
+    :param estimator: row estimates from the store's statistics, which choose where walks start
+        (None: fixed ranks); it records the choices, which the plan cache checks before reuse.
     :returns: a QueryPlan for queries, an IndexCommand for CREATE/DROP INDEX.
     :raises QuerySemanticError: for constructs the engine does not support.
     :raises ProcedureNotFound: for CALL of a procedure the catalogue lacks.
@@ -59,7 +64,7 @@ def plan_statement(statement: ast.Statement, catalogue: Catalogue | None = None)
         return IndexCommand("create", body.name, body.label, body.properties)
     if isinstance(body, ast.DropIndex):
         return IndexCommand("drop", body.name, body.label, body.properties)
-    pipelines = tuple(_plan_single(part, frozenset(), catalogue) for part in body.parts)
+    pipelines = tuple(_plan_single(part, frozenset(), catalogue, estimator) for part in body.parts)
     return QueryPlan(pipelines, body.union_all)
 
 
@@ -180,7 +185,9 @@ def _pattern_variables(parts: tuple[ast.PatternPart, ...]) -> list[str]:
 # ---------------------------------------------------------------- planning a single query
 
 
-def _plan_single(query: ast.SingleQuery, outer: frozenset[str], catalogue: Catalogue | None) -> Pipeline:
+def _plan_single(
+    query: ast.SingleQuery, outer: frozenset[str], catalogue: Catalogue | None, estimator: Estimator | None = None
+) -> Pipeline:
     clauses = query.clauses
     usages = _usage_after(clauses)
     scope: list[str] = sorted(outer)
@@ -192,7 +199,7 @@ def _plan_single(query: ast.SingleQuery, outer: frozenset[str], catalogue: Catal
         after = usages[index]
         following = clauses[index + 1] if index + 1 < len(clauses) else None
         if isinstance(clause, ast.Match):
-            op, new = _plan_match(clause, scope, after, following)
+            op, new = _plan_match(clause, scope, after, following, estimator)
             first = index == 0 and not outer and isinstance(op, MatchOp)
             pushdown = (
                 _count_pushdown(op, clause, following, first)
@@ -278,7 +285,9 @@ def _plan_call(clause: ast.Call, scope: list[str], catalogue: Catalogue | None, 
     return CallOp(procedure, tuple(compile_expression(argument, outer) for argument in arguments), yields, where)
 
 
-def _plan_match(clause: ast.Match, scope: list[str], after: Usage, following: Any) -> tuple[Any, list[str]]:
+def _plan_match(
+    clause: ast.Match, scope: list[str], after: Usage, following: Any, estimator: Estimator | None
+) -> tuple[Any, list[str]]:
     parts = clause.pattern.parts
     outer = frozenset(scope)
     new = [name for name in _pattern_variables(parts) if name not in outer]
@@ -319,7 +328,7 @@ def _plan_match(clause: ast.Match, scope: list[str], after: Usage, following: An
     ordered = _order_property(following)
     order_hint = frozenset({ordered[0]}) & new_set if ordered else frozenset()
     spec = MatchSpec(parts, outer, fetch, keep, tuple(pushed_ids), tuple(pushed_props), reach, order_hint)
-    stages = compile_stages(spec, compile_expression)
+    stages = compile_stages(spec, compile_expression, estimator)
     where = compile_expression(_and_all(residual), outer | new_set) if residual else None
     if len(stages) > 1:
         # the stages run inside one OptionalOp: only it extends with nulls; their names are for EXPLAIN

@@ -21,14 +21,16 @@ STAT_KEYS = (
 class Result:
     """Rows of a finished query. Iterating yields one dict per row, column name to value.
 
-    ``stats`` holds every key of STAT_KEYS (all 0 for a read).
+    ``stats`` holds every key of STAT_KEYS (all 0 for a read). ``plan`` is the plan's text (for
+    PROFILE with each operator's rows and time first); ``profile`` is None but under PROFILE, where
+    it lists per operator a dict of ``operator``, ``rows``, ``time_ms`` and ``part``.
 
     >>> result = Result(["x"], [(1,), (2,)])
     >>> [row["x"] for row in result], len(result), result.columns
     ([1, 2], 2, ['x'])
     """
 
-    __slots__ = ("columns", "rows", "stats", "plan")
+    __slots__ = ("columns", "rows", "stats", "plan", "profile")
 
     def __init__(
         self,
@@ -36,11 +38,13 @@ class Result:
         rows: list[tuple],
         stats: dict[str, int] | None = None,
         plan: str | None = None,
+        profile: list[dict[str, Any]] | None = None,
     ) -> None:
         self.columns = columns
         self.rows = rows
         self.stats = stats if stats is not None else dict.fromkeys(STAT_KEYS, 0)
         self.plan = plan
+        self.profile = profile
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         columns = self.columns
@@ -98,13 +102,14 @@ class Stream:
     Iterating yields one dict per row, ``tuples()`` the rows as tuples; ``row_count`` counts the
     rows handed out so far. A read holds one read transaction from the first pull until its rows
     end, an error, or close(); a query that writes has finished (and committed) before its first row.
+    ``plan`` and ``profile`` are as Result's (a PROFILE has run to its end before its first row).
 
     >>> with Stream(["x"], iter([(1,), (2,)])) as stream:
     ...     [row["x"] for row in stream], stream.row_count
     ([1, 2], 2)
     """
 
-    __slots__ = ("columns", "stats", "plan", "row_count", "_rows")
+    __slots__ = ("columns", "stats", "plan", "profile", "row_count", "_rows")
 
     def __init__(
         self,
@@ -112,10 +117,12 @@ class Stream:
         rows: Iterator[tuple],
         stats: dict[str, int] | None = None,
         plan: str | None = None,
+        profile: list[dict[str, Any]] | None = None,
     ) -> None:
         self.columns = columns
         self.stats = stats if stats is not None else dict.fromkeys(STAT_KEYS, 0)
         self.plan = plan
+        self.profile = profile
         self.row_count = 0
         self._rows = rows
 

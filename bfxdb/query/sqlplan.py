@@ -194,6 +194,8 @@ class MatchPlan:
     has_where: bool = False
     #: for EXPLAIN: where each variable-length walk starts, and why
     seeds: tuple[str, ...] = ()
+    #: for EXPLAIN and PROFILE: each new node variable's estimated rows (empty when not asked)
+    estimates: tuple[str, ...] = ()
     _rendered: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _count_selects: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 

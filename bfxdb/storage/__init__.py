@@ -27,6 +27,7 @@ from .rows import (
 )
 from .schema import SCHEMA_VERSION
 from .sqlite import BULK_BATCH, DEFAULT_TIMEOUT, SQLITE_VERSION, SQLiteStore
+from .statistics import PLANNER_MIN_ROWS, STALE_FRACTION, Statistics
 
 #: URL schemes of backends that are planned but not built.
 _PLANNED_SCHEMES = ("postgresql://", "postgres://")
@@ -59,6 +60,7 @@ __all__ = [
     "BULK_BATCH",
     "DEFAULT_TIMEOUT",
     "MAX_METADATA_BYTES",
+    "PLANNER_MIN_ROWS",
     "RELATIONSHIP_COLUMNS",
     "RELATIONSHIP_WIDTH",
     "SCHEMA_VERSION",
@@ -70,6 +72,8 @@ __all__ = [
     "FileCheck",
     "GraphStats",
     "SQLiteStore",
+    "STALE_FRACTION",
+    "Statistics",
     "check_labels",
     "check_name",
     "decode_metadata",

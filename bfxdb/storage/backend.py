@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from ..model import Relationship, Substrate
 from .maintenance import FileCheck, GraphStats
+from .statistics import Statistics
 
 
 class Cursor(Protocol):
@@ -207,6 +208,14 @@ class Backend(Protocol):
         relationship_rows: Iterable[tuple],
     ) -> None:
         """Insert prepared, checked rows with signed identities in the caller's transaction."""
+        ...
+
+    def refresh_statistics(self) -> list[str]:
+        """Refresh the planner statistics of the tables bulk inserts made stale; returns those tables."""
+        ...
+
+    def statistics(self) -> Statistics:
+        """The row counts the query planner estimates from, as this thread sees the database now."""
         ...
 
     def create_property_index(self, name: str, label: str, keys: Sequence[str]) -> bool:

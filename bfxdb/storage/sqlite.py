@@ -31,6 +31,7 @@ from .rows import (
     substrate_from_row,
     utc_now,
 )
+from .statistics import ANALYSED_TABLES, Statistics, analyse, is_stale
 
 DEFAULT_TIMEOUT = 30.0
 #: Rows per executemany batch in bulk loads: bounds memory without costing speed.
@@ -98,6 +99,8 @@ class SQLiteStore(FileMaintenance):
         self._limits: dict[sqlite3.Connection, _TimeLimit] = {}
         self._connections_lock = threading.Lock()
         self._closed = False
+        # Rows written by bulk_insert per analysed table since its last ANALYZE: what makes its statistics stale.
+        self._bulk_written = dict.fromkeys(ANALYSED_TABLES, 0)
         try:
             connection = self._connection()
             if not read_only:
@@ -674,11 +677,42 @@ class SQLiteStore(FileMaintenance):
         """
         connection = self._connection()
         try:
-            connection.executemany(_INSERT_SUBSTRATE, substrate_rows)
+            cursor = connection.executemany(_INSERT_SUBSTRATE, substrate_rows)
+            self._bulk_written["substrates"] += max(cursor.rowcount, 0)
             connection.executemany(_INSERT_LABEL, label_rows)
             connection.executemany(_INSERT_RELATIONSHIP, relationship_rows)
         except sqlite3.IntegrityError as error:
             raise translate_integrity_error(error) from None
+
+    def refresh_statistics(self) -> list[str]:
+        """ANALYZE each table of ANALYSED_TABLES that bulk inserts grew by STALE_FRACTION since its last ANALYZE.
+
+        Called once a bulk load has committed, so an import in many batches analyses a few times
+        (each at about 1.5 times the size of the last), not once per batch.
+
+        :returns: the tables analysed.
+        """
+        connection = self._connection()
+        stale = [table for table in ANALYSED_TABLES if is_stale(connection, table, self._bulk_written[table])]
+        if stale:
+            with self.transaction():
+                for table in stale:
+                    analyse(connection, table)
+                    self._bulk_written[table] = 0
+        return stale
+
+    def statistics(self) -> Statistics:
+        """Return the row counts of the database as this thread sees it now, counted lazily.
+
+        The same object is handed out until a write: this connection's own (total_changes) or
+        another connection's commit (PRAGMA data_version).
+        """
+        connection = self._connection()
+        key = (connection.total_changes, connection.execute("PRAGMA data_version").fetchone()[0])
+        cached = getattr(self._local, "statistics", None)
+        if cached is None or cached[0] != key or cached[1] is not connection:
+            cached = self._local.statistics = (key, connection, Statistics(connection))
+        return cached[2]
 
     # ------------------------------------------------------------ property indexes
 
@@ -703,6 +737,8 @@ class SQLiteStore(FileMaintenance):
                     f"CREATE INDEX IF NOT EXISTS {quote_identifier('property_' + key)} "
                     f"ON substrates(json_extract(metadata, {path}))"
                 )
+                # the new index has no statistics: SQLite and the estimator would guess its selectivity
+                analyse(self._connection(), "property_" + key)
         return True
 
     def drop_property_index(self, name: str | None, label: str | None, keys: Sequence[str]) -> bool:

@@ -1,7 +1,8 @@
 """The Cypher route: POST /query runs one openCypher query under a time limit, read-only on request.
 
 The answer streams: rows are encoded as the query yields them, so a large result never sits in
-memory. JSON (the default) is one document ``{"columns", "rows", "stats", "row_count"}`` written
+memory. JSON (the default) is one document ``{"columns", "rows", "stats", "row_count"}`` (and
+``"profile"`` for a PROFILE query: per operator its ``operator``, ``rows``, ``time_ms``, ``part``) written
 piece by piece; ``Accept: application/x-ndjson`` gives lines: ``{"columns"}``, one JSON array per
 row, then ``{"stats", "row_count"}``. An error before the response starts (within the first
 CHUNK_ROWS rows) answers with its own status and the error shape; an error after streaming began
@@ -87,6 +88,8 @@ def _chunks(stream: Any, rows: Iterator[tuple], ndjson: bool) -> Iterator[str]:
             yield _rows_chunk(texts, sent, ndjson)
             sent += len(texts)
         trailer: dict[str, Any] = {"stats": to_json_value(stream.stats), "row_count": sent}
+        if stream.profile is not None:
+            trailer["profile"] = stream.profile
         if error is not None:
             trailer["error"] = error
         text = json_text(trailer)

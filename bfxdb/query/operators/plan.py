@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -71,6 +72,60 @@ class Pipeline:
             lines.extend(op.describe())
         return lines
 
+    def profiled(self) -> tuple[Pipeline, list[Profiled]]:
+        """A copy whose every operator counts its rows and times its work, and those operators.
+
+        A DirectReturn is profiled as the MATCH and the RETURN it runs, so each has its own count.
+        """
+        wrapped: list[Profiled] = []
+        for op in self.ops:
+            parts = (op.match, op.projection) if isinstance(op, DirectReturn) else (op,)
+            wrapped.extend(Profiled(part, Meter()) for part in parts)
+        return Pipeline(tuple(wrapped), self.columns), wrapped
+
+
+class Meter:
+    """What PROFILE measured of one operator: rows it produced, and seconds spent producing them."""
+
+    __slots__ = ("rows", "seconds")
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.seconds = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Profiled:
+    """An operator under PROFILE: passes its rows on, counting them and timing each pull.
+
+    The time of a pull includes the operators before it, which PROFILE subtracts when it reports.
+    """
+
+    op: Operator
+    meter: Meter
+
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
+        """Run the operator, counting its rows and the time spent in it (and upstream)."""
+        meter = self.meter
+        clock = time.perf_counter
+        started = clock()
+        produced = iter(self.op.run(rows, ctx))  # a writing operator works here, before its first row
+        meter.seconds += clock() - started
+        while True:
+            started = clock()
+            try:
+                row = next(produced)
+            except StopIteration:
+                meter.seconds += clock() - started
+                return
+            meter.seconds += clock() - started
+            meter.rows += 1
+            yield row
+
+    def describe(self) -> list[str]:
+        """Describe the operator it measures."""
+        return self.op.describe()
+
 
 @dataclass(frozen=True, slots=True)
 class QueryPlan:
@@ -126,6 +181,26 @@ class QueryPlan:
                         continue
                     seen.add(key)
                 yield values
+
+    def profile(self, ctx: Context) -> tuple[list[tuple], list[dict[str, Any]]]:
+        """Run the plan as ``execute`` does, measuring every operator (PROFILE).
+
+        :returns: the result rows, and per operator in plan order a dict of ``operator`` (its
+            EXPLAIN line), ``rows`` (rows it produced), ``time_ms`` (time in it alone, the operators
+            before it excluded) and ``part`` (its UNION part, from 0).
+        """
+        parts = [pipeline.profiled() for pipeline in self.pipelines]
+        rows = QueryPlan(tuple(pipeline for pipeline, _ in parts), self.union_all).execute(ctx)
+        report: list[dict[str, Any]] = []
+        for part, (_, ops) in enumerate(parts):
+            upstream = 0.0
+            for op in ops:
+                own = max(op.meter.seconds - upstream, 0.0)
+                upstream = op.meter.seconds
+                report.append(
+                    {"part": part, "operator": op.describe()[0], "rows": op.meter.rows, "time_ms": own * 1000.0}
+                )
+        return rows, report
 
     def describe(self) -> str:
         """Describe the plan as readable text, SQL included."""
