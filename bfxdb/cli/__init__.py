@@ -21,12 +21,20 @@ class _Group(click.Group):
 
     #: name -> (module, attribute, help text, the extra that installs what the module needs)
     lazy = {"serve": ("bfxdb.web.serve", "serve", "Serve the HTTP API on a database file.", "web")}
+    #: Commands of this package whose imports every other command does without (the file formats).
+    deferred = ("import", "export")
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy})
+        return sorted({*super().list_commands(ctx), *self.lazy, *self.deferred})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
+        if command is None and name in self.deferred:
+            from . import transfer
+
+            for deferred in transfer.COMMANDS:
+                self.add_command(deferred)
+            return super().get_command(ctx, name)
         if command is not None or name not in self.lazy:
             return command
         module, attribute, help_text, extra = self.lazy[name]
