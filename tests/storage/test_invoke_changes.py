@@ -134,6 +134,18 @@ def test_an_id_given_as_a_boolean_is_refused_though_its_number_is_cached(shared)
         invoker.invoke(True)
 
 
+def test_an_expression_type_registered_anew_is_used_by_the_very_next_invoke(shared, monkeypatch):
+    invoker, changer = shared
+    types = bfxdb.sandbox.EXPRESSION_TYPES
+    # A private copy of the table of compilers, so the type registered here leaves with the test.
+    monkeypatch.setattr(types, "_compilers", dict(types._compilers))
+    types.register("versioned", lambda code: lambda parameters: 1)
+    changer.create_substrate("versioned", "v", identity=2)
+    assert invoker.invoke(2) == 1
+    types.register("versioned", lambda code: lambda parameters: 2)
+    assert invoker.invoke(2) == 2
+
+
 def test_the_cache_of_one_thread_holds_a_bounded_number_of_expressions(shared, monkeypatch):
     invoker, changer = shared
     monkeypatch.setattr(database, "MAX_CACHED_EXPRESSIONS", 3)
