@@ -75,3 +75,24 @@ def test_a_fresh_process_loads_the_stored_tables_instead_of_building_them(tmp_pa
     done = _run(forbid_building, cache=str(tmp_path))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[(42,)]"
+
+
+def test_the_bfxdb_program_freezes_its_objects_before_python_exits(file_db, tmp_path):
+    file_db.close()
+    report_at_exit = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count(), file=sys.stderr))\n"
+        "from bfxdb.cli import main\n"
+        "main(['query', sys.argv[1], 'RETURN 1'])\n"
+    )
+    done = _run(report_at_exit, file_db.path, cache=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert int(done.stderr.split("frozen")[-1]) > 0
+
+
+def test_running_the_commands_inside_a_program_freezes_nothing(runner, file_db):
+    import gc
+
+    before = gc.get_freeze_count()
+    assert runner.invoke(main, ["query", file_db.path, "RETURN 1"]).exit_code == 0
+    assert gc.get_freeze_count() == before
