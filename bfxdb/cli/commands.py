@@ -1,4 +1,4 @@
-"""The `bfxdb` commands: query, shell, import, export, stats, check, backup and demo."""
+"""The `bfxdb` commands: query, shell, stats, check, backup and demo (import and export are in transfer)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import click
 import bfxdb
 
 from .output import OUTPUT_FORMATS, error_text, summary, write_result
-from .progress import ProgressBar
 from .shell import Shell, parse_parameter
 
 DEFAULT_DATABASE = "bfxdb.db"
@@ -157,135 +156,6 @@ def shell(database: str, params: tuple[str, ...], output_format: str, read_only:
     sys.exit(status)
 
 
-# ---------------------------------------------------------------- import and export
-
-
-@click.command("import", cls=Command, epilog=EXIT_CODES)
-@click.argument("database", type=click.Path(dir_okay=False))
-@click.argument("files", nargs=-1, type=click.Path(exists=True))
-@click.option("--nodes", multiple=True, metavar="[LABEL[:LABEL...]=]FILE[,FILE...]",
-              help="A CSV node file group (the first file's first line is the header); the labels go on every node.")
-@click.option("--relationships", multiple=True, metavar="[TYPE=]FILE[,FILE...]",
-              help="A CSV relationship file group; TYPE is used where a row has no :TYPE.")
-@click.option("--format", "input_format", type=click.Choice(bfxdb.IMPORT_FORMATS),
-              help="Read FILES in this format instead of telling it from the name or content.")
-@click.option("--skip-bad", is_flag=True, help="Skip bad rows (each is reported) instead of importing nothing.")
-@click.option("--delimiter", metavar="CHAR", help="CSV field delimiter (default , or tab for .tsv; 'tab' for tab).")
-@click.option("--array-delimiter", default=bfxdb.DEFAULT_ARRAY_DELIMITER, show_default=True, metavar="CHAR",
-              help="Separator of values in array columns and :LABEL.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=bfxdb.DEFAULT_IMPORT_BATCH, show_default=True,
-              help="Rows per bulk_load call (all of them commit together at the end).")
-@click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar (default: when standard error is a terminal).")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but bad rows and errors.")
-def import_(
-    database: str,
-    files: tuple[str, ...],
-    nodes: tuple[str, ...],
-    relationships: tuple[str, ...],
-    input_format: str | None,
-    skip_bad: bool,
-    delimiter: str | None,
-    array_delimiter: str,
-    batch_size: int,
-    progress: bool | None,
-    quiet: bool,
-) -> None:
-    """Import CSV, NDJSON, GraphML or Cypher-dump files into DATABASE (created if missing).
-
-    FILES are read by their extension (.csv .tsv .ndjson .jsonl .graphml .cypher, each
-    optionally .gz) or content; a CSV file is a node or relationship file by its header.
-    Folders stand for the files in them, so a CSV export folder imports as it is.
-    Everything is loaded in one transaction: a bad row is reported as FILE:LINE and, without
-    --skip-bad, nothing at all is imported.
-
-    \b
-    CSV headers follow neo4j-admin import:
-      node files          personId:ID(Person),name,age:int,:LABEL
-      relationship files  :START_ID(Person),:END_ID(Person),:TYPE,since:int
-    Types: string int long float double boolean json, and arrays such as
-    string[] (split on --array-delimiter). :ID values that are 0x-hex or decimal
-    (in the default id space) are the identities; any other key becomes a stable
-    fingerprint of its id space and value. Kuzu-style plain headers also work:
-    the first column is a node's key, the first two a relationship's ends.
-    """
-    if not files and not nodes and not relationships:
-        raise click.UsageError("name at least one file to import (FILES, --nodes or --relationships)")
-    options = bfxdb.ImportOptions(
-        skip_bad=skip_bad, batch_size=batch_size, delimiter=delimiter, array_delimiter=array_delimiter
-    )
-
-    def report_bad(where: str, reason: str) -> None:
-        click.echo(f"skipped {where}: {reason}", err=True)
-
-    with bfxdb.connect(database) as db:
-        sources = bfxdb.plan_sources(
-            files,
-            [bfxdb.parse_group(spec) for spec in nodes],
-            [bfxdb.parse_group(spec) for spec in relationships],
-            format=input_format,
-            delimiter=delimiter,
-        )
-        with ProgressBar(False if quiet else progress, "importing", "rows") as bar:
-            try:
-                report = bfxdb.import_sources(db, sources, options, on_bad=report_bad, on_progress=bar.update)
-            except bfxdb.BadRowError as error:
-                raise click.ClickException(
-                    f"{error}\nnothing was imported (--skip-bad skips bad rows instead)"
-                ) from None
-    if not quiet:
-        parts = [f"{report.substrates:,} substrates", f"{report.relationships:,} relationships"]
-        if report.statements:
-            parts.append(f"{report.statements:,} statements")
-        line = (
-            f"imported {', '.join(parts)} from {report.files} file{'s' if report.files != 1 else ''} "
-            f"in {report.seconds:.2f} s ({report.rows_per_second:,.0f} rows/s)"
-        )
-        if report.bad:
-            line += f"; skipped {report.bad:,} bad row{'s' if report.bad != 1 else ''}"
-        click.echo(line, err=True)
-
-
-@click.command(cls=Command, epilog=EXIT_CODES)
-@click.argument("database", type=EXISTING_DATABASE)
-@click.argument("out", required=False, type=click.Path(allow_dash=True))
-@click.option("--format", "output_format", type=click.Choice(bfxdb.EXPORT_FORMATS),
-              help="Default: from OUT's extension (.ndjson .jsonl .graphml .cypher), csv for a folder, else ndjson.")
-@click.option("--array-delimiter", default=bfxdb.DEFAULT_ARRAY_DELIMITER, show_default=True, metavar="CHAR",
-              help="Separator of values in CSV array columns and :LABEL.")
-@click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar (default: when writing a file and standard error is a terminal).")
-def export(
-    database: str, out: str | None, output_format: str | None, array_delimiter: str, progress: bool | None
-) -> None:
-    """Write the whole of DATABASE to OUT (default: standard output) for `bfxdb import`.
-
-    \b
-    ndjson   one JSON object per line, the HTTP bulk format (the default)
-    csv      OUT is a folder: substrates.csv and relationships.csv, neo4j-admin headers
-    graphml  GraphML 1.0, readable by networkx, Gephi and yEd
-    cypher   a Cypher script; `bfxdb import` keeps its ids, any Cypher shell replays it
-
-    Ids, labels, metadata and its value types, expressions, relationship types and the
-    bidirectional flag survive export then import. OUT ending in .gz is compressed.
-    The export reads one consistent snapshot and is safe while a server writes.
-    """
-    output_format = output_format or bfxdb.export_format_for(out)
-    to_file = out not in (None, "-")
-    if output_format == "csv" and not to_file:
-        raise click.UsageError("a CSV export writes two files: name a folder as OUT")
-    with bfxdb.connect(database, read_only=True) as db, ProgressBar(
-        progress if progress is not None else (None if to_file else False), "exporting", "rows"
-    ) as bar:
-        report = bfxdb.export(db, output_format, out, array_delimiter=array_delimiter, on_progress=bar.update)
-    if to_file:
-        click.echo(
-            f"exported {report.substrates:,} substrates and {report.relationships:,} relationships "
-            f"to {', '.join(report.files)}",
-            err=True,
-        )
-
-
 # ---------------------------------------------------------------- stats, check, backup
 
 
@@ -369,4 +239,4 @@ def backup(database: str, destination: str, force: bool) -> None:
 
 
 #: Every command, in the order they are defined; the group in ``bfxdb.cli`` lists them sorted.
-COMMANDS = (demo, query, shell, import_, export, stats, check, backup)
+COMMANDS = (demo, query, shell, stats, check, backup)

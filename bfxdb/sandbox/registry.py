@@ -35,13 +35,16 @@ class ExpressionTypes:
     (``bfxdb.database`` does it for every Database it opens), never by importing a module.
     """
 
-    __slots__ = ("_compilers", "_cache", "names")
+    __slots__ = ("_compilers", "_cache", "names", "generation")
 
     def __init__(self) -> None:
         self._compilers: dict[str, Compiler] = {"constant": compile_constant, "lambda": compile_lambda}
         self._cache = _ExpressionCache()
         #: A live, read-only view of the type names compile() accepts.
         self.names: KeysView[str] = self._compilers.keys()
+        #: Counts the changes of compilers: an expression compiled under another generation is
+        #: out of date, for whoever keeps compiled expressions of their own (Database.invoke).
+        self.generation = 0
 
     def supported(self) -> tuple[str, ...]:
         """List the expression types compile_expression accepts.
@@ -75,6 +78,7 @@ class ExpressionTypes:
             return
         self._compilers[name] = compiler
         self._cache.clear()
+        self.generation += 1
 
     def compile(self, expression_type: str, expression_code: str) -> CompiledExpression:
         """Check an expression and make it invokable; the same (type, code) gives the same object.

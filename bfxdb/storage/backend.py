@@ -7,7 +7,7 @@ carry them signed, as the backend stores them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -65,6 +65,11 @@ class Backend(Protocol):
 
     def schema_version(self) -> int:
         """Return the schema version the stored data is at."""
+        ...
+
+    def data_version(self) -> Hashable | None:
+        """Return a value that changes whenever what this thread reads may have changed (a commit by
+        anyone, a write of this thread's); None inside a transaction, where nothing may be cached."""
         ...
 
     def transaction(self, write: bool = True) -> AbstractContextManager[None]:

@@ -7,7 +7,7 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path as FilePath
 from typing import Any
@@ -16,6 +16,7 @@ from ..errors import BfxError, Conflict, DatabaseCorrupt, NotFound, QueryTimeout
 from ..identity import format_id, to_signed
 from ..model import Relationship, Substrate
 from . import schema
+from .changes import DataVersion
 from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
 from .maintenance import FileMaintenance
 from .quoting import json_path, json_path_literal, quote_identifier
@@ -101,6 +102,7 @@ class SQLiteStore(FileMaintenance):
         self._closed = False
         # Rows written by bulk_insert per analysed table since its last ANALYZE: what makes its statistics stale.
         self._bulk_written = dict.fromkeys(ANALYSED_TABLES, 0)
+        self._data_version = DataVersion(private_memory=self.path == ":memory:")
         try:
             connection = self._connection()
             if not read_only:
@@ -160,6 +162,7 @@ class SQLiteStore(FileMaintenance):
     def close(self) -> None:
         """Close every connection this store opened, in every thread."""
         self._closed = True
+        self._data_version.close()
         with self._connections_lock:
             for connection in self._connections:
                 connection.close()
@@ -188,6 +191,21 @@ class SQLiteStore(FileMaintenance):
             raise StorageError(
                 f"{self.path!r} has schema version {version}; open it writable once to migrate"
             )
+
+    def data_version(self) -> Hashable | None:
+        """Return the version of the data this thread reads; None inside a transaction (see DataVersion).
+
+        Equal versions mean nothing was committed by any connection or process, nor written by
+        this thread, in between: what was read from the store may be reused.
+        """
+        # The thread's connection without _connection()'s checks, for a call made before every invoke.
+        connection = self._shared if self.in_memory else getattr(self._local, "connection", None)
+        if connection is None or self._closed:
+            connection = self._connection()
+        try:
+            return self._data_version.of(connection)
+        except sqlite3.Error as error:
+            raise translate_error(error) from None
 
     def schema_version(self) -> int:
         """Return the file's PRAGMA user_version."""

@@ -132,6 +132,18 @@ def test_registering_again_replaces_the_compiler_and_empties_the_cache(types):
     assert types.compile("versioned", "").invoke() == 2
 
 
+def test_the_generation_counts_changes_of_compilers_only(types):
+    def compile_one(code: str):
+        return lambda parameters: 1
+
+    start = types.generation
+    types.register("one", compile_one)
+    types.register("one", compile_one)
+    assert types.generation == start + 1
+    types.register("one", lambda code: lambda parameters: 2)
+    assert types.generation == start + 2
+
+
 def test_registering_the_same_compiler_again_keeps_the_cache(types):
     def compile_one(code: str):
         return lambda parameters: 1
