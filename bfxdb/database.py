@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from . import sandbox
 from .dimensions import PART_TO_WHOLE, Dimension, divide
 from .errors import ExpressionError, InvalidInput, NotFound, QueryTimeout, ReadOnlyError
-from .identity import assign_identity, format_id, parse_id, random_id, to_signed
+from .identity import assign_identity, format_id, parse_id, to_signed
 from .model import Relationship, Substrate
 from .query import (
     BUILTINS,
@@ -355,9 +355,7 @@ class Database:
                             "description": dimension.description,
                         },
                     )
-                    self._store.insert_relationship(
-                        random_id(), dimension.identity, parent.identity, PART_TO_WHOLE
-                    )
+                    self._store.insert_relationship(None, dimension.identity, parent.identity, PART_TO_WHOLE)
         return dimensions
 
     # ------------------------------------------------------------ relationships
@@ -380,7 +378,7 @@ class Database:
         if not isinstance(bidirectional, bool):
             raise InvalidInput("bidirectional must be true or false")
         with self._guard:
-            return self._store.insert_relationship(random_id(), source, target, rel_type, metadata, bidirectional)
+            return self._store.insert_relationship(None, source, target, rel_type, metadata, bidirectional)
 
     def get_relationship(self, identity: int | str) -> Relationship:
         """Load a relationship by identity.
@@ -729,8 +727,8 @@ def _substrate_rows(items: list, created_at: str) -> tuple[list[tuple], list[tup
 
 
 def _relationship_rows(items: list, created_at: str) -> list[tuple]:
-    """Check relationship items and turn them into table rows with signed identities."""
-    rows = []
+    """Check relationship items and turn them into table rows with signed identities (None: the next one)."""
+    rows: list[tuple] = []
     for item in items:
         if isinstance(item, Relationship):
             rows.append(
@@ -756,7 +754,7 @@ def _relationship_rows(items: list, created_at: str) -> list[tuple]:
         identity = item.get("identity")
         rows.append(
             (
-                to_signed(random_id() if identity is None else parse_id(identity)),
+                None if identity is None else to_signed(parse_id(identity)),
                 to_signed(parse_id(source)),
                 to_signed(parse_id(target)),
                 check_name("rel_type", rel_type),

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
+from ..storage import IDENTITY_OF, NAME_ID, NODE_OF
 from ..storage import RELATIONSHIP_COLUMNS as REL_DATA
 from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_COLUMNS as NODE_DATA
@@ -234,7 +235,7 @@ class _Node:
     pushed_id: Evaluator | None = None
     needs_table: bool = False
     table: str | None = None
-    id_sql: str = ""  # the SQL of the node's identity, once assign_id has chosen it
+    id_sql: str = ""  # the SQL of the node's number in the store, once assign_id has chosen it
     id_param: str | None = None
     joined_label: str | None = None
 
@@ -537,13 +538,17 @@ class _PatternCompiler:
     # ------------------------------------------------------------ node identities
 
     def assign_id(self, node: _Node, prev_hop: _Hop | None, next_hop: _Hop | None) -> None:
-        """Choose the SQL expression of a node's identity, avoiding a substrates join when possible."""
+        """Choose the SQL expression of a node's number, avoiding a substrates join when possible.
+
+        Relationships and labels refer to substrates by node number; an identity from outside (a
+        bound variable, ``id(n) = $x``) is looked up once per statement as a constant subquery.
+        """
         if node.id_sql:
             return
         if node.bound:
-            node.id_param = self.source(_read_var(node.name, node_param))
+            node.id_param = NODE_OF.format(self.source(_read_var(node.name, node_param)))
         elif node.pushed_id is not None:
-            node.id_param = self.source(_pushed(node.pushed_id))
+            node.id_param = NODE_OF.format(self.source(_pushed(node.pushed_id)))
         if node.needs_table or (prev_hop is None and next_hop is None):
             self.place_node(node, node.needs_table)
             return
@@ -577,21 +582,21 @@ class _PatternCompiler:
         if substrates:
             node.table = self.fresh("n")
             self.tables.append(f"substrates AS {node.table}")
-            node.id_sql = f"{node.table}.identity"
+            node.id_sql = f"{node.table}.node"
         filtered = node.name in self.spec.ordered or any(node.name == filtered[0] for filtered in self.node_filters)
         if node.labels and not filtered:
             alias = self.fresh("l")
             self.tables.append(f"substrate_labels AS {alias}")
             if not node.id_sql:
-                node.id_sql = f"{alias}.substrate"
+                node.id_sql = f"{alias}.node"
             else:
-                self.conditions.append(f"{alias}.substrate = {node.id_sql}")
-            self.conditions.append(f"{alias}.label = {self.const(node.labels[0])}")
+                self.conditions.append(f"{alias}.node = {node.id_sql}")
+            self.conditions.append(f"{alias}.label = {self.label_id(node.labels[0])}")
             node.joined_label = node.labels[0]
         if not node.id_sql:
             node.table = self.fresh("n")
             self.tables.append(f"substrates AS {node.table}")
-            node.id_sql = f"{node.table}.identity"
+            node.id_sql = f"{node.table}.node"
         if node.id_param:
             self.conditions.append(f"{node.id_sql} = {node.id_param}")
 
@@ -603,15 +608,20 @@ class _PatternCompiler:
                 continue
             self.conditions.append(
                 "EXISTS (SELECT 1 FROM substrate_labels AS l "
-                f"WHERE l.substrate = {node.id_sql} AND l.label = {self.const(label)})"
+                f"WHERE l.node = {node.id_sql} AND l.label = {self.label_id(label)})"
             )
+
+    def label_id(self, name: str) -> str:
+        """The SQL of the id a label or relationship type is stored as: a constant subquery."""
+        return NAME_ID.format(self.const(name))
 
     def type_condition(self, alias: str, types: tuple[str, ...]) -> str | None:
         if not types:
             return None
         if len(types) == 1:
-            return f"{alias}.rel_type = {self.const(types[0])}"
-        return f"{alias}.rel_type IN ({', '.join(self.const(t) for t in types)})"
+            return f"{alias}.rel_type = {self.label_id(types[0])}"
+        names = ", ".join(self.const(t) for t in types)
+        return f"{alias}.rel_type IN (SELECT id FROM names WHERE name IN ({names}))"
 
     # ------------------------------------------------------------ hops
 
@@ -661,7 +671,7 @@ class _PatternCompiler:
         labels = list(seed.labels)
         seed_filters = [filtered[1:] for filtered in self.node_filters if filtered[0] == seed_name]
         anchor = hop.seed_anchor
-        seed_id = "s.identity"
+        seed_id = "s.node"
         if anchor is not None:
             seed_id, seed_where = self.neighbour_seed(anchor, seed_name)
             seed_from = f"DISTINCT {seed_id}, {seed_id}, 0{{}} FROM relationships AS s"
@@ -669,7 +679,7 @@ class _PatternCompiler:
             # Filter the seed rows themselves, with the property expression the indexes are built
             # on, rather than walking from every candidate and filtering the walks' starts; the
             # labels stay EXISTS tests so that SQLite prefers the property index (see place_node).
-            seed_from = "s.identity, s.identity, 0{} FROM substrates AS s"
+            seed_from = "s.node, s.node, 0{} FROM substrates AS s"
             for key, evaluator, op in seed_filters:
                 seed_where.append(self.new_filter("s.metadata", key, evaluator, seed_name, "node", op))
         elif seed.id_param and not labels and low >= 1:
@@ -677,19 +687,18 @@ class _PatternCompiler:
             # guarantees that an id without a substrate has none.
             seed_from = f"{seed.id_param}, {seed.id_param}, 0{{}}"
         elif seed.id_param:
-            seed_from = "s.identity, s.identity, 0{} FROM substrates AS s"
-            seed_where.append(f"s.identity = {seed.id_param}")
+            seed_from = "s.node, s.node, 0{} FROM substrates AS s"
+            seed_where.append(f"s.node = {seed.id_param}")
         elif labels:
             # start from the label index rather than scanning every substrate
-            seed_from = "s.substrate, s.substrate, 0{} FROM substrate_labels AS s"
-            seed_where.append(f"s.label = {self.const(labels.pop(0))}")
-            seed_id = "s.substrate"
+            seed_from = "s.node, s.node, 0{} FROM substrate_labels AS s"
+            seed_where.append(f"s.label = {self.label_id(labels.pop(0))}")
         else:
-            seed_from = "s.identity, s.identity, 0{} FROM substrates AS s"
+            seed_from = "s.node, s.node, 0{} FROM substrates AS s"
         for label in labels:
             seed_where.append(
                 "EXISTS (SELECT 1 FROM substrate_labels AS l "
-                f"WHERE l.substrate = {seed_id} AND l.label = {self.const(label)})"
+                f"WHERE l.node = {seed_id} AND l.label = {self.label_id(label)})"
             )
         direction = hop.rel.direction
         if direction == "both":
@@ -760,9 +769,9 @@ class _PatternCompiler:
         for label in anchor.labels:
             inner.append(
                 "EXISTS (SELECT 1 FROM substrate_labels AS l "
-                f"WHERE l.substrate = t.identity AND l.label = {self.const(label)})"
+                f"WHERE l.node = t.node AND l.label = {self.label_id(label)})"
             )
-        where.append([f"{far} IN (SELECT t.identity FROM substrates AS t WHERE ", *_joined(inner, " AND "), ")"])
+        where.append([f"{far} IN (SELECT t.node FROM substrates AS t WHERE ", *_joined(inner, " AND "), ")"])
         return near, where
 
     def uniqueness(self) -> None:
@@ -816,7 +825,9 @@ class _PatternCompiler:
             if data:
                 id_columns[name] = add_column(NODE_DATA.format(a=node.table), NODE_WIDTH)
             elif name not in id_columns:
-                id_columns[name] = add_column(node.id_sql, 1)
+                # relationships and labels give node numbers; a variable's value is its identity
+                identity = f"{node.table}.identity" if node.table else IDENTITY_OF.format(node.id_sql)
+                id_columns[name] = add_column(identity, 1)
             return id_columns[name]
 
         def rel_column(hop: _Hop, data: bool) -> int:

@@ -14,9 +14,17 @@ from typing import Any
 
 from ..identity import to_signed, to_unsigned
 from ..model import Relationship, Substrate
-from ..storage import LABEL_SEPARATOR, decode_metadata, has_json_path, is_simple_key, json_path, json_path_literal
 from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
+from ..storage import (
+    decode_metadata,
+    has_json_path,
+    is_simple_key,
+    iso_time,
+    json_path,
+    json_path_literal,
+    split_labels,
+)
 from .runtime import Context
 from .temporal import decode_properties
 from .values import NodeRef, PathRef, RelRef, compare, equals
@@ -53,11 +61,11 @@ def decode_node(row: tuple, start: int) -> Substrate:
     identity, expression_type, expression_code, metadata, created_at, labels = row[start : start + NODE_WIDTH]
     return Substrate(
         to_unsigned(identity),
-        tuple(labels.split(LABEL_SEPARATOR)) if labels else (),
+        split_labels(labels),
         _properties(metadata),
         expression_type,
         expression_code,
-        created_at,
+        iso_time(created_at),
     )
 
 
@@ -71,7 +79,7 @@ def decode_rel(row: tuple, start: int) -> Relationship:
         rel_type,
         _properties(metadata),
         bool(bidirectional),
-        created_at,
+        iso_time(created_at),
     )
 
 

@@ -13,8 +13,11 @@ from .backend import Backend, Cursor
 from .maintenance import FileCheck, GraphStats
 from .quoting import has_json_path, is_simple_key, json_path, json_path_literal, quote_identifier
 from .rows import (
+    IDENTITY_OF,
     LABEL_SEPARATOR,
     MAX_METADATA_BYTES,
+    NAME_ID,
+    NODE_OF,
     RELATIONSHIP_COLUMNS,
     RELATIONSHIP_WIDTH,
     SUBSTRATE_COLUMNS,
@@ -23,6 +26,8 @@ from .rows import (
     check_name,
     decode_metadata,
     encode_metadata,
+    iso_time,
+    split_labels,
     utc_now,
 )
 from .schema import SCHEMA_VERSION
@@ -56,10 +61,13 @@ def open_store(
 
 
 __all__ = [
+    "IDENTITY_OF",
     "LABEL_SEPARATOR",
     "BULK_BATCH",
     "DEFAULT_TIMEOUT",
     "MAX_METADATA_BYTES",
+    "NAME_ID",
+    "NODE_OF",
     "PLANNER_MIN_ROWS",
     "RELATIONSHIP_COLUMNS",
     "RELATIONSHIP_WIDTH",
@@ -79,10 +87,12 @@ __all__ = [
     "decode_metadata",
     "encode_metadata",
     "has_json_path",
+    "iso_time",
     "is_simple_key",
     "json_path",
     "json_path_literal",
     "open_store",
     "quote_identifier",
+    "split_labels",
     "utc_now",
 ]

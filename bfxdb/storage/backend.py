@@ -151,14 +151,14 @@ class Backend(Protocol):
 
     def insert_relationship(
         self,
-        identity: int,
+        identity: int | None,
         source: int,
         target: int,
         rel_type: str,
         metadata: dict | None = None,
         bidirectional: bool = False,
     ) -> Relationship:
-        """Insert one relationship between existing substrates; NotFound names a missing endpoint."""
+        """Insert one relationship between existing substrates (identity None: the next one); NotFound names an end."""
         ...
 
     def get_relationship(self, identity: int) -> Relationship | None:

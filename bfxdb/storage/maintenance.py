@@ -14,10 +14,10 @@ from ..identity import format_id, to_unsigned
 from ..model import Relationship, Substrate
 from . import schema
 from .guard import translate_error
-from .rows import RELATIONSHIP_FIELDS, SUBSTRATE_COLUMNS, relationship_from_row, substrate_from_row
+from .rows import RELATIONSHIP_COLUMNS, SUBSTRATE_COLUMNS, relationship_from_row, substrate_from_row
 
 _SUBSTRATES_SQL = f"SELECT {SUBSTRATE_COLUMNS.format(a='s')} FROM substrates AS s ORDER BY s.identity"
-_RELATIONSHIPS_SQL = f"SELECT {', '.join(RELATIONSHIP_FIELDS)} FROM relationships ORDER BY identity"
+_RELATIONSHIPS_SQL = f"SELECT {RELATIONSHIP_COLUMNS.format(a='r')} FROM relationships AS r ORDER BY r.identity"
 
 Row = TypeVar("Row")
 
@@ -102,13 +102,17 @@ class FileMaintenance:
                 schema_version=self.schema_version(),
                 substrates=scalar("SELECT count(*) FROM substrates"),
                 relationships=scalar("SELECT count(*) FROM relationships"),
-                labels=grouped("SELECT label, count(*) FROM substrate_labels GROUP BY label ORDER BY label"),
+                labels=grouped(
+                    "SELECT n.name, count(*) FROM substrate_labels AS l JOIN names AS n ON n.id = l.label "
+                    "GROUP BY n.name ORDER BY n.name"
+                ),
                 unlabelled=scalar(
                     "SELECT count(*) FROM substrates AS s WHERE NOT EXISTS "
-                    "(SELECT 1 FROM substrate_labels AS l WHERE l.substrate = s.identity)"
+                    "(SELECT 1 FROM substrate_labels AS l WHERE l.node = s.node)"
                 ),
                 rel_types=grouped(
-                    "SELECT rel_type, count(*) FROM relationships GROUP BY rel_type ORDER BY rel_type"
+                    "SELECT n.name, count(*) FROM relationships AS r JOIN names AS n ON n.id = r.rel_type "
+                    "GROUP BY n.name ORDER BY n.name"
                 ),
                 expressions=grouped(
                     "SELECT expression_type, count(*) FROM substrates WHERE expression_type IS NOT NULL "
@@ -198,16 +202,16 @@ def _orphan_relationships(store: _Store) -> dict[str, list[str]]:
     orphans = _rows(
         store,
         "SELECT r.identity, r.source, r.target, "
-        "EXISTS (SELECT 1 FROM substrates AS s WHERE s.identity = r.source), "
-        "EXISTS (SELECT 1 FROM substrates AS s WHERE s.identity = r.target) "
-        "FROM relationships AS r WHERE NOT EXISTS (SELECT 1 FROM substrates AS s WHERE s.identity = r.source) "
-        "OR NOT EXISTS (SELECT 1 FROM substrates AS s WHERE s.identity = r.target)",
+        "EXISTS (SELECT 1 FROM substrates AS s WHERE s.node = r.source), "
+        "EXISTS (SELECT 1 FROM substrates AS s WHERE s.node = r.target) "
+        "FROM relationships AS r WHERE NOT EXISTS (SELECT 1 FROM substrates AS s WHERE s.node = r.source) "
+        "OR NOT EXISTS (SELECT 1 FROM substrates AS s WHERE s.node = r.target)",
     )
     return {
         "orphan relationship": [
             f"relationship {format_id(to_unsigned(identity))} names missing "
             + " and ".join(
-                f"{role} {format_id(to_unsigned(end))}"
+                f"{role} node {end}"
                 for role, end, present in (("source", source, has_source), ("target", target, has_target))
                 if not present
             )
@@ -219,12 +223,10 @@ def _orphan_relationships(store: _Store) -> dict[str, list[str]]:
 def _orphan_labels(store: _Store) -> dict[str, list[str]]:
     labels = _rows(
         store,
-        "SELECT l.substrate, l.label FROM substrate_labels AS l "
-        "WHERE NOT EXISTS (SELECT 1 FROM substrates AS s WHERE s.identity = l.substrate)",
+        "SELECT l.node, (SELECT name FROM names WHERE id = l.label) FROM substrate_labels AS l "
+        "WHERE NOT EXISTS (SELECT 1 FROM substrates AS s WHERE s.node = l.node)",
     )
-    return {
-        "orphan label": [f"label {label!r} of missing substrate {format_id(to_unsigned(s))}" for s, label in labels]
-    }
+    return {"orphan label": [f"label {label!r} of missing substrate node {node}" for node, label in labels]}
 
 
 def _metadata_objects(store: _Store) -> dict[str, list[str]]:

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import orjson
 
@@ -19,28 +20,69 @@ MAX_LABELS = 64
 #: group_concat separator for labels: the ASCII unit separator, refused inside labels.
 LABEL_SEPARATOR = "\x1f"
 
-#: The columns of a substrates row, in INSERT order.
+#: The columns of a substrates row, in INSERT order (``node`` numbers itself).
 SUBSTRATE_FIELDS = ("identity", "expression_type", "expression_code", "metadata", "created_at")
 #: What selects a substrate with its labels, in substrate_from_row's order: a template whose
 #: ``{a}`` is the alias of the substrates table (``SUBSTRATE_COLUMNS.format(a="s")``).
 SUBSTRATE_COLUMNS = (
     ", ".join("{a}." + field for field in SUBSTRATE_FIELDS)
-    + f", (SELECT group_concat(l.label, char({ord(LABEL_SEPARATOR)})) FROM substrate_labels AS l"
-    " WHERE l.substrate = {a}.identity)"
+    + f", (SELECT group_concat(n.name, char({ord(LABEL_SEPARATOR)})) FROM substrate_labels AS l"
+    " JOIN names AS n ON n.id = l.label WHERE l.node = {a}.node)"
 )
 #: How many values SUBSTRATE_COLUMNS selects.
 SUBSTRATE_WIDTH = len(SUBSTRATE_FIELDS) + 1
-#: The columns of a relationships row, in INSERT order and relationship_from_row's order.
-RELATIONSHIP_FIELDS = ("identity", "source", "target", "rel_type", "metadata", "bidirectional", "created_at")
-#: What selects a relationship: a template whose ``{a}`` is the alias of the relationships table.
-RELATIONSHIP_COLUMNS = ", ".join("{a}." + field for field in RELATIONSHIP_FIELDS)
+#: What selects a relationship, in relationship_from_row's order: a template whose ``{a}`` is the
+#: alias of the relationships table. Its ends are stored as node numbers and its type as a name id.
+RELATIONSHIP_COLUMNS = (
+    "{a}.identity, (SELECT identity FROM substrates WHERE node = {a}.source), "
+    "(SELECT identity FROM substrates WHERE node = {a}.target), "
+    "(SELECT name FROM names WHERE id = {a}.rel_type), {a}.metadata, {a}.bidirectional, {a}.created_at"
+)
 #: How many values RELATIONSHIP_COLUMNS selects.
-RELATIONSHIP_WIDTH = len(RELATIONSHIP_FIELDS)
+RELATIONSHIP_WIDTH = 7
+#: SQL of the node number of the substrate whose identity is the SQL ``{}`` (NULL when there is none).
+NODE_OF = "(SELECT node FROM substrates WHERE identity = {})"
+#: SQL of the identity of the substrate whose node number is the SQL ``{}``.
+IDENTITY_OF = "(SELECT identity FROM substrates WHERE node = {})"
+#: SQL of the id of the label or relationship type named by the SQL ``{}`` (NULL when never used).
+NAME_ID = "(SELECT id FROM names WHERE name = {})"
 
 
 def utc_now() -> str:
     """Return the current UTC time as ISO-8601 text with microseconds and a ``Z``."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def time_micros(text: str) -> int:
+    """Turn a time as utc_now writes it into the integer microseconds since the epoch that rows store."""
+    seconds = _seconds_of(text[:19])
+    return seconds * 1_000_000 + int(text[20:26])
+
+
+def iso_time(micros: int) -> str:
+    """Turn stored microseconds since the epoch back into utc_now's ISO text."""
+    seconds, fraction = divmod(micros, 1_000_000)
+    return f"{_iso_seconds(seconds)}.{fraction:06d}Z"
+
+
+@lru_cache(maxsize=1024)
+def _seconds_of(text: str) -> int:
+    # cached: rows written together share their second, and a bulk load shares one time
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+
+
+@lru_cache(maxsize=1024)
+def _iso_seconds(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def split_labels(text: str | None) -> tuple[str, ...]:
+    """Turn the labels SUBSTRATE_COLUMNS selects into a sorted tuple (they come in interning order)."""
+    if not text:
+        return ()
+    if LABEL_SEPARATOR not in text:
+        return (text,)
+    return tuple(sorted(text.split(LABEL_SEPARATOR)))
 
 
 def encode_metadata(metadata: object) -> str:
@@ -116,11 +158,11 @@ def substrate_from_row(row: tuple) -> Substrate:
     identity, expression_type, expression_code, metadata, created_at, labels = row
     return Substrate(
         identity + ID_LIMIT if identity < 0 else identity,
-        tuple(labels.split(LABEL_SEPARATOR)) if labels else (),
+        split_labels(labels),
         decode_metadata(metadata),
         expression_type,
         expression_code,
-        created_at,
+        iso_time(created_at),
     )
 
 
@@ -135,7 +177,7 @@ def relationship_from_row(row: tuple) -> Relationship:
         rel_type,
         decode_metadata(metadata),
         bool(bidirectional),
-        created_at,
+        iso_time(created_at),
     )
 
 

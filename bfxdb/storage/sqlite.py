@@ -13,7 +13,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from ..errors import BfxError, Conflict, DatabaseCorrupt, NotFound, QueryTimeout, ReadOnlyError, StorageError
-from ..identity import format_id, to_signed
+from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
 from . import schema
 from .changes import DataVersion
@@ -21,7 +21,9 @@ from .guard import ErrorGuard, damage, translate_error, translate_integrity_erro
 from .maintenance import FileMaintenance
 from .quoting import json_path, json_path_literal, quote_identifier
 from .rows import (
-    RELATIONSHIP_FIELDS,
+    NAME_ID,
+    NODE_OF,
+    RELATIONSHIP_COLUMNS,
     SUBSTRATE_COLUMNS,
     SUBSTRATE_FIELDS,
     check_labels,
@@ -30,6 +32,7 @@ from .rows import (
     encode_metadata,
     relationship_from_row,
     substrate_from_row,
+    time_micros,
     utc_now,
 )
 from .statistics import ANALYSED_TABLES, Statistics, analyse, is_stale
@@ -43,20 +46,24 @@ PROGRESS_STEPS = 10_000
 SQLITE_VERSION = sqlite3.sqlite_version
 
 _SUBSTRATE_COLUMNS = SUBSTRATE_COLUMNS.format(a="s")
-_RELATIONSHIP_COLUMNS = ", ".join(RELATIONSHIP_FIELDS)
+_RELATIONSHIP_COLUMNS = RELATIONSHIP_COLUMNS.format(a="r")
 _INSERT_SUBSTRATE = f"INSERT INTO substrates ({', '.join(SUBSTRATE_FIELDS)}) VALUES (?, ?, ?, ?, ?)"
-_INSERT_LABEL = "INSERT INTO substrate_labels (substrate, label) VALUES (?, ?)"
-_INSERT_RELATIONSHIP = f"INSERT INTO relationships ({_RELATIONSHIP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_INSERT_NODE = f"INSERT INTO substrates (node, {', '.join(SUBSTRATE_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT_LABEL = "INSERT INTO substrate_labels (node, label) VALUES (?, ?)"
+_INSERT_RELATIONSHIP = (
+    "INSERT INTO relationships (identity, source, target, rel_type, metadata, bidirectional, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
 
 
 def _adjacent_sql(near: str, far: str, typed: bool) -> str:
-    type_filter = " AND rel_type = ?" if typed else ""
+    type_filter = f" AND r.rel_type = {NAME_ID.format('?')}" if typed else ""
     # (near, rel_type, far) is the traversal index and the row id ends each entry, so this
     # order is the index's own: no sort, and pages are stable.
     return (
-        f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships WHERE {near} = ?{type_filter} "
-        f"ORDER BY rel_type, {far}, identity LIMIT ? OFFSET ?"
+        f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships AS r WHERE r.{near} = {NODE_OF.format('?')}"
+        f"{type_filter} ORDER BY r.rel_type, r.{far}, r.identity LIMIT ? OFFSET ?"
     )
 
 
@@ -180,9 +187,11 @@ class SQLiteStore(FileMaintenance):
             # Re-read under the write lock: another process may have migrated meanwhile.
             version = connection.execute("PRAGMA user_version").fetchone()[0]
             for step in range(version, schema.SCHEMA_VERSION):
-                for statement in schema.MIGRATIONS[step].split(";\n"):
-                    if statement.strip():
-                        connection.execute(statement)
+                migration = schema.MIGRATIONS[step]
+                if isinstance(migration, str):
+                    schema.run_script(connection, migration)
+                else:
+                    migration(connection)
                 connection.execute(f"PRAGMA user_version = {step + 1}")
 
     def _check_version(self, connection: sqlite3.Connection) -> None:
@@ -441,15 +450,17 @@ class SQLiteStore(FileMaintenance):
         connection = self._connection()
         with self.transaction():
             try:
-                connection.execute(
-                    _INSERT_SUBSTRATE, (signed, expression_type, expression_code, metadata_text, created_at)
-                )
+                node = connection.execute(
+                    _INSERT_SUBSTRATE,
+                    (signed, expression_type, expression_code, metadata_text, time_micros(created_at)),
+                ).lastrowid
             except sqlite3.IntegrityError:
                 raise Conflict(
                     f"substrate {format_id(identity)} already exists", substrate_id=format_id(identity)
                 ) from None
             if labels:
-                connection.executemany(_INSERT_LABEL, [(signed, label) for label in labels])
+                ids = _intern(connection, labels)
+                connection.executemany(_INSERT_LABEL, [(node, ids[label]) for label in labels])
         return Substrate(
             identity,
             tuple(sorted(labels)),
@@ -492,7 +503,8 @@ class SQLiteStore(FileMaintenance):
         params: list[Any] = []
         if label is not None:
             where.append(
-                "EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = s.identity AND l.label = ?)"
+                "EXISTS (SELECT 1 FROM substrate_labels AS l "
+                f"WHERE l.node = s.node AND l.label = {NAME_ID.format('?')})"
             )
             params.append(label)
         for key, value in (metadata or {}).items():
@@ -528,9 +540,12 @@ class SQLiteStore(FileMaintenance):
     def add_labels(self, identity: int, labels: Iterable[str]) -> int:
         """Add labels to a substrate; returns how many were new."""
         signed = to_signed(identity)
-        cursor = self._connection().executemany(
-            "INSERT OR IGNORE INTO substrate_labels (substrate, label) VALUES (?, ?)",
-            [(signed, label) for label in check_labels(labels)],
+        connection = self._connection()
+        labels = check_labels(labels)
+        ids = _intern(connection, labels)
+        cursor = connection.executemany(
+            "INSERT OR IGNORE INTO substrate_labels (node, label) SELECT node, ? FROM substrates WHERE identity = ?",
+            [(ids[label], signed) for label in labels],
         )
         return max(cursor.rowcount, 0)
 
@@ -538,7 +553,7 @@ class SQLiteStore(FileMaintenance):
         """Remove labels from a substrate; returns how many it had."""
         signed = to_signed(identity)
         cursor = self._connection().executemany(
-            "DELETE FROM substrate_labels WHERE substrate = ? AND label = ?",
+            f"DELETE FROM substrate_labels WHERE node = {NODE_OF.format('?')} AND label = {NAME_ID.format('?')}",
             [(signed, label) for label in labels],
         )
         return max(cursor.rowcount, 0)
@@ -548,21 +563,24 @@ class SQLiteStore(FileMaintenance):
 
         :raises NotFound: if it does not exist.
         """
-        signed = to_signed(identity)
         connection = self._connection()
         with self.transaction():
-            relationships = connection.execute(
-                "DELETE FROM relationships WHERE source = ? OR target = ?", (signed, signed)
-            ).rowcount
-            if connection.execute("DELETE FROM substrates WHERE identity = ?", (signed,)).rowcount == 0:
+            row = connection.execute(
+                "SELECT node FROM substrates WHERE identity = ?", (to_signed(identity),)
+            ).fetchone()
+            if row is None:
                 raise NotFound(f"substrate {format_id(identity)} not found", substrate_id=format_id(identity))
+            relationships = connection.execute(
+                "DELETE FROM relationships WHERE source = ? OR target = ?", (row[0], row[0])
+            ).rowcount
+            connection.execute("DELETE FROM substrates WHERE node = ?", row)
         return relationships
 
     # ------------------------------------------------------------ relationships
 
     def insert_relationship(
         self,
-        identity: int,
+        identity: int | None,
         source: int,
         target: int,
         rel_type: str,
@@ -571,41 +589,55 @@ class SQLiteStore(FileMaintenance):
     ) -> Relationship:
         """Insert one relationship between two existing substrates.
 
+        :param identity: its identity, or None for the next one (one above any used so far).
         :raises NotFound: naming the endpoint that does not exist.
         :raises Conflict: when the identity exists already.
         """
         check_name("rel_type", rel_type)
         metadata_text = encode_metadata(metadata)
         created_at = utc_now()
-        try:
-            self._connection().execute(
-                _INSERT_RELATIONSHIP,
-                (
-                    to_signed(identity),
-                    to_signed(source),
-                    to_signed(target),
-                    rel_type,
-                    metadata_text,
-                    int(bool(bidirectional)),
-                    created_at,
-                ),
+        connection = self._connection()
+        with self.transaction():
+            nodes = dict(
+                connection.execute(
+                    "SELECT identity, node FROM substrates WHERE identity IN (?, ?)",
+                    (to_signed(source), to_signed(target)),
+                ).fetchall()
             )
-        except sqlite3.IntegrityError as error:
-            if "FOREIGN KEY" in str(error):
-                for role, endpoint in (("source", source), ("target", target)):
-                    if self.expression_of(endpoint) is None:
-                        raise NotFound(
-                            f"{role} substrate {format_id(endpoint)} not found", substrate_id=format_id(endpoint)
-                        ) from None
-            raise Conflict(f"relationship {format_id(identity)} already exists") from None
+            for role, endpoint in (("source", source), ("target", target)):
+                if to_signed(endpoint) not in nodes:
+                    raise NotFound(
+                        f"{role} substrate {format_id(endpoint)} not found", substrate_id=format_id(endpoint)
+                    )
+            try:
+                cursor = connection.execute(
+                    _INSERT_RELATIONSHIP,
+                    (
+                        None if identity is None else to_signed(identity),
+                        nodes[to_signed(source)],
+                        nodes[to_signed(target)],
+                        _intern(connection, (rel_type,))[rel_type],
+                        metadata_text,
+                        int(bool(bidirectional)),
+                        time_micros(created_at),
+                    ),
+                )
+            except sqlite3.IntegrityError:
+                raise Conflict(f"relationship {format_id(identity or 0)} already exists") from None
         return Relationship(
-            identity, source, target, rel_type, decode_metadata(metadata_text), bool(bidirectional), created_at
+            to_unsigned(cursor.lastrowid or 0),
+            source,
+            target,
+            rel_type,
+            decode_metadata(metadata_text),
+            bool(bidirectional),
+            created_at,
         )
 
     def get_relationship(self, identity: int) -> Relationship | None:
         """Load one relationship, or None."""
         row = self._connection().execute(
-            f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships WHERE identity = ?", (to_signed(identity),)
+            f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships AS r WHERE r.identity = ?", (to_signed(identity),)
         ).fetchone()
         return relationship_from_row(row) if row else None
 
@@ -613,7 +645,7 @@ class SQLiteStore(FileMaintenance):
         """Load many relationships at once, keyed by identity; missing ones are left out."""
         ids = json.dumps([to_signed(identity) for identity in identities])
         rows = self._connection().execute(
-            f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships WHERE identity {_IN_JSON}", (ids,)
+            f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships AS r WHERE r.identity {_IN_JSON}", (ids,)
         )
         return {rel.identity: rel for rel in map(relationship_from_row, rows)}
 
@@ -627,8 +659,9 @@ class SQLiteStore(FileMaintenance):
     ) -> list[Relationship]:
         """List the relationships leaving (``"out"``) or reaching (``"in"``) a substrate.
 
-        Ordered by type, far end and id. The stored direction decides: a bidirectional
-        relationship is listed at its source as outgoing and at its target as incoming.
+        In the traversal index's order (type in order of first use, far end's node number, id), so
+        pages are stable and need no sort. The stored direction decides: a bidirectional relationship
+        is listed at its source as outgoing and at its target as incoming.
         """
         key = (to_signed(identity),) if rel_type is None else (to_signed(identity), rel_type)
         rows = self._connection().execute(
@@ -640,12 +673,12 @@ class SQLiteStore(FileMaintenance):
         self, rel_type: str | None = None, limit: int | None = None, offset: int = 0
     ) -> list[Relationship]:
         """List relationships in identity order, optionally of one type."""
-        sql = f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships"
+        sql = f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships AS r"
         params: list[Any] = []
         if rel_type is not None:
-            sql += " WHERE rel_type = ?"
+            sql += f" WHERE r.rel_type = {NAME_ID.format('?')}"
             params.append(rel_type)
-        sql += " ORDER BY identity LIMIT ? OFFSET ?"
+        sql += " ORDER BY r.identity LIMIT ? OFFSET ?"
         params.extend((-1 if limit is None else limit, offset))
         return [relationship_from_row(row) for row in self._connection().execute(sql, params)]
 
@@ -655,11 +688,16 @@ class SQLiteStore(FileMaintenance):
 
     def distinct_labels(self) -> list[tuple[str]]:
         """Every label in use, sorted, as one-value rows."""
-        return self._connection().execute("SELECT DISTINCT label FROM substrate_labels ORDER BY label").fetchall()
+        return self._connection().execute(
+            "SELECT n.name FROM names AS n WHERE EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.label = n.id) "
+            "ORDER BY n.name"
+        ).fetchall()
 
     def distinct_relationship_types(self) -> list[tuple[str]]:
         """Every relationship type in use, sorted, as one-value rows."""
-        return self._connection().execute("SELECT DISTINCT rel_type FROM relationships ORDER BY rel_type").fetchall()
+        return self._connection().execute(
+            "SELECT name FROM names WHERE id IN (SELECT DISTINCT rel_type FROM relationships) ORDER BY name"
+        ).fetchall()
 
     def distinct_property_keys(self) -> list[tuple[str]]:
         """Every top-level metadata key of substrates and relationships, sorted, as one-value rows."""
@@ -685,22 +723,34 @@ class SQLiteStore(FileMaintenance):
         label_rows: Iterable[tuple[int, str]],
         relationship_rows: Iterable[tuple],
     ) -> None:
-        """Insert prepared rows with executemany, in the caller's transaction.
+        """Insert prepared rows in the caller's transaction, each kind with one statement per batch.
 
-        Rows are already checked and use signed identities: substrates in SUBSTRATE_FIELDS order,
-        labels as (substrate, label), relationships in RELATIONSHIP_FIELDS order.
+        Rows are already checked (their metadata is encode_metadata's JSON) and use signed
+        identities: substrates as (identity, expression_type, expression_code, metadata,
+        created_at), labels as (substrate, label), relationships as (identity or None, source,
+        target, rel_type, metadata, bidirectional, created_at), times as utc_now writes them.
+        Substrates go in identity order with the next node numbers, relationships without an
+        identity get the next ones; endpoints are found with one join per batch.
 
-        :raises Conflict: for an identity that exists or repeats.
-        :raises NotFound: for a relationship whose endpoint does not exist.
+        :raises Conflict: naming an identity that exists or repeats.
+        :raises NotFound: naming a relationship's endpoint that does not exist.
         """
         connection = self._connection()
+        times: dict[str, int] = {}
+        # bfxdb serialised the metadata itself: SQLite need not parse it again per row
+        connection.execute("PRAGMA ignore_check_constraints = ON")
         try:
-            cursor = connection.executemany(_INSERT_SUBSTRATE, substrate_rows)
-            self._bulk_written["substrates"] += max(cursor.rowcount, 0)
-            connection.executemany(_INSERT_LABEL, label_rows)
-            connection.executemany(_INSERT_RELATIONSHIP, relationship_rows)
+            rows = sorted(substrate_rows)
+            if rows:
+                written = _bulk_substrates(connection, rows, label_rows, times)
+                self._bulk_written["substrates"] += written
+            relationships = list(relationship_rows)
+            if relationships:
+                _bulk_relationships(connection, relationships, times)
         except sqlite3.IntegrityError as error:
             raise translate_integrity_error(error) from None
+        finally:
+            connection.execute("PRAGMA ignore_check_constraints = OFF")
 
     def refresh_statistics(self) -> list[str]:
         """ANALYZE each table of ANALYSED_TABLES that bulk inserts grew by STALE_FRACTION since its last ANALYZE.
@@ -828,3 +878,97 @@ def _open_error(path: str, error: sqlite3.Error) -> StorageError:
     if what is not None:
         return DatabaseCorrupt(f"cannot open database {path!r}: it is {what} ({error})")
     return StorageError(f"cannot open database {path!r}: {error}")
+
+
+def _intern(connection: sqlite3.Connection, names: Iterable[str]) -> dict[str, int]:
+    """Return the ids of labels or relationship types, giving the new ones an id in names."""
+    wanted = json.dumps(sorted(set(names)))
+    connection.execute("INSERT OR IGNORE INTO names (name) SELECT value FROM json_each(?)", (wanted,))
+    return dict(connection.execute(f"SELECT name, id FROM names WHERE name {_IN_JSON}", (wanted,)).fetchall())
+
+
+def _micros(times: dict[str, int], text: str) -> int:
+    micros = times.get(text)
+    if micros is None:
+        micros = times[text] = time_micros(text)
+    return micros
+
+
+def _bulk_substrates(
+    connection: sqlite3.Connection, rows: list[tuple], label_rows: Iterable[tuple[int, str]], times: dict[str, int]
+) -> int:
+    """Insert substrates sorted by identity with the next node numbers, then their labels; returns how many."""
+    for before, after in zip(rows, rows[1:]):
+        if before[0] == after[0]:
+            raise Conflict(
+                f"substrate {format_id(to_unsigned(after[0]))} appears twice in the load",
+                substrate_id=format_id(to_unsigned(after[0])),
+            )
+    base = connection.execute("SELECT coalesce(max(node), 0) + 1 FROM substrates").fetchone()[0]
+    try:
+        connection.executemany(
+            _INSERT_NODE,
+            [(base + index, *row[:4], _micros(times, row[4])) for index, row in enumerate(rows)],
+        )
+    except sqlite3.IntegrityError:
+        # the only constraint left to fail is an identity stored before: name it
+        stored = connection.execute(
+            f"SELECT identity FROM substrates WHERE node < ? AND identity {_IN_JSON} LIMIT 1",
+            (base, json.dumps([row[0] for row in rows])),
+        ).fetchone()
+        if stored is None:
+            raise
+        raise Conflict(
+            f"substrate {format_id(to_unsigned(stored[0]))} already exists",
+            substrate_id=format_id(to_unsigned(stored[0])),
+        ) from None
+    labels = list(label_rows)
+    if labels:
+        nodes = {row[0]: base + index for index, row in enumerate(rows)}
+        ids = _intern(connection, {label for _, label in labels})
+        connection.executemany(_INSERT_LABEL, sorted((nodes[s], ids[label]) for s, label in labels))
+    return len(rows)
+
+
+def _bulk_relationships(connection: sqlite3.Connection, rows: list[tuple], times: dict[str, int]) -> None:
+    """Insert relationships, their endpoints found by one join and their types interned per batch."""
+    ends = {row[1] for row in rows} | {row[2] for row in rows}
+    nodes = dict(
+        connection.execute(
+            f"SELECT identity, node FROM substrates WHERE identity {_IN_JSON}", (json.dumps(sorted(ends)),)
+        ).fetchall()
+    )
+    if len(nodes) < len(ends):
+        for row in rows:
+            for role, end in (("source", row[1]), ("target", row[2])):
+                if end not in nodes:
+                    what = "a relationship" if row[0] is None else f"relationship {format_id(to_unsigned(row[0]))}"
+                    raise NotFound(
+                        f"{what} names {role} substrate {format_id(to_unsigned(end))}, which does not exist",
+                        substrate_id=format_id(to_unsigned(end)),
+                    )
+    types = _intern(connection, {row[3] for row in rows})
+    prepared = [
+        (identity, nodes[source], nodes[target], types[rel_type], metadata, bidirectional, _micros(times, created))
+        for identity, source, target, rel_type, metadata, bidirectional, created in rows
+    ]
+    # a savepoint, so that a refused batch is undone before the culprit is looked for
+    connection.execute("SAVEPOINT bfx_bulk")
+    try:
+        connection.executemany(_INSERT_RELATIONSHIP, prepared)
+    except sqlite3.IntegrityError:
+        connection.execute("ROLLBACK TO bfx_bulk")
+        connection.execute("RELEASE bfx_bulk")
+        given = [row[0] for row in rows if row[0] is not None]
+        seen: set[int] = set()
+        for identity in given:
+            if identity in seen:
+                raise Conflict(f"relationship {format_id(to_unsigned(identity))} appears twice in the load") from None
+            seen.add(identity)
+        stored = connection.execute(
+            f"SELECT identity FROM relationships WHERE identity {_IN_JSON} LIMIT 1", (json.dumps(given),)
+        ).fetchone()
+        if stored is None:
+            raise
+        raise Conflict(f"relationship {format_id(to_unsigned(stored[0]))} already exists") from None
+    connection.execute("RELEASE bfx_bulk")

@@ -106,7 +106,10 @@ class Statistics:
 
     def label(self, label: str) -> float:
         """Count the substrates with ``label`` from the label index, up to COUNT_CAP: two labels past it tie."""
-        sql = "SELECT count(*) FROM (SELECT 1 FROM substrate_labels WHERE label = ? LIMIT ?)"
+        sql = (
+            "SELECT count(*) FROM (SELECT 1 FROM substrate_labels "
+            "WHERE label = (SELECT id FROM names WHERE name = ?) LIMIT ?)"
+        )
         return self._cached("label", label, sql, (label, COUNT_CAP)) or 0.0
 
     def rows_per_value(self, key: str) -> float | None:

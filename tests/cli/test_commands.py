@@ -270,7 +270,7 @@ def test_check_finds_orphan_relationships_and_exits_1(runner, graph):
     result = runner.invoke(main, ["check", str(graph)])
     assert result.exit_code == 1
     assert "orphan relationship" in result.stderr
-    assert "target 0x0000000000000002" in result.stderr
+    assert "names missing target node 2" in result.stderr
     assert "foreign key" in result.stderr
 
 

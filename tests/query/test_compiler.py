@@ -13,11 +13,25 @@ from bfxdb.query.compiler import MatchSpec, compile_match
 from bfxdb.query.evaluator import compile_expression
 from bfxdb.query.operators import CountPushdown, DirectReturn, MatchOp, OrderedLimit
 from bfxdb.query.runtime import Context
-from bfxdb.storage import is_simple_key, json_path_literal, quote_identifier
+from bfxdb.storage import IDENTITY_OF, NAME_ID, NODE_OF, is_simple_key, json_path_literal, quote_identifier
+
+
+def _identity(node: str) -> str:
+    return IDENTITY_OF.format(node)
+
+
+def _node(identity: str) -> str:
+    return NODE_OF.format(identity)
+
+
+def _name(name: str) -> str:
+    return NAME_ID.format(name)
+
 
 NODE_COLUMNS = (
     "{a}.identity, {a}.expression_type, {a}.expression_code, {a}.metadata, {a}.created_at, "
-    "(SELECT group_concat(l.label, char(31)) FROM substrate_labels AS l WHERE l.substrate = {a}.identity)"
+    "(SELECT group_concat(n.name, char(31)) FROM substrate_labels AS l JOIN names AS n ON n.id = l.label "
+    "WHERE l.node = {a}.node)"
 )
 
 
@@ -38,7 +52,9 @@ def first_match_plan(query: str):
 def test_single_labelled_node_scans_the_label_index():
     part = ast.PatternPart((ast.NodePattern("n", ("Person",)),))
     plan = compile_parts(part, keep=frozenset({"n"}))
-    assert plan.render(()) == "SELECT l1.substrate FROM substrate_labels AS l1 WHERE l1.label = :c2"
+    assert plan.render(()) == (
+        f"SELECT {_identity('l1.node')} FROM substrate_labels AS l1 WHERE l1.label = {_name(':c2')}"
+    )
     assert plan.params == {"c2": "Person"}
 
 
@@ -55,7 +71,8 @@ def test_directed_hop_takes_node_ids_from_relationship_columns():
     )
     plan = compile_parts(part, keep=frozenset({"a", "b"}))
     assert plan.render(()) == (
-        "SELECT r1.source, r1.target FROM relationships AS r1 WHERE r1.rel_type = :c2"
+        f"SELECT {_identity('r1.source')}, {_identity('r1.target')} "
+        "FROM relationships AS r1 WHERE r1.rel_type = (SELECT id FROM names WHERE name = :c2)"
     )
     assert plan.params == {"c2": "KNOWS"}
 
@@ -63,7 +80,9 @@ def test_directed_hop_takes_node_ids_from_relationship_columns():
 def test_bound_node_becomes_a_parameter_read_from_the_row():
     part = ast.PatternPart((ast.NodePattern("a"), ast.RelPattern(None, (), "in"), ast.NodePattern("b")))
     plan = compile_parts(part, outer={"a"}, keep=frozenset({"b"}))
-    assert plan.render(()) == "SELECT r2.source FROM relationships AS r2 WHERE r2.target = :s3"
+    assert plan.render(()) == (
+        f"SELECT {_identity('r2.source')} FROM relationships AS r2 WHERE r2.target = {_node(':s3')}"
+    )
     assert [name for name, _ in plan.sources] == ["s3"]
 
 
@@ -71,8 +90,8 @@ def test_undirected_hop_matches_either_orientation():
     part = ast.PatternPart((ast.NodePattern("a"), ast.RelPattern("r", (), "both"), ast.NodePattern("b")))
     plan = compile_parts(part, keep=frozenset({"a", "b"}))
     assert plan.render(()) == (
-        "SELECT n2.identity, (CASE WHEN r1.source = n2.identity THEN r1.target ELSE r1.source END) "
-        "FROM substrates AS n2, relationships AS r1 WHERE (r1.source = n2.identity OR r1.target = n2.identity)"
+        f"SELECT n2.identity, {_identity('(CASE WHEN r1.source = n2.node THEN r1.target ELSE r1.source END)')} "
+        "FROM substrates AS n2, relationships AS r1 WHERE (r1.source = n2.node OR r1.target = n2.node)"
     )
 
 
@@ -88,7 +107,7 @@ def test_two_hops_are_relationship_unique():
     )
     sql = compile_parts(part, keep=frozenset({"c"})).render(())
     assert sql == (
-        "SELECT r4.target FROM relationships AS r3, relationships AS r4 "
+        "SELECT (SELECT identity FROM substrates WHERE node = r4.target) FROM relationships AS r3, relationships AS r4 "
         "WHERE r4.source = r3.target AND r3.identity <> r4.identity"
     )
 
@@ -97,7 +116,7 @@ def test_id_pushdown_turns_where_into_a_parameter():
     plan = first_match_plan("MATCH (a)-[r]->(b) WHERE id(a) = $id RETURN b")
     assert plan.render(()) == (
         f"SELECT {NODE_COLUMNS.format(a='n3')} FROM substrates AS n3, relationships AS r1 "
-        "WHERE r1.source = :s2 AND r1.target = n3.identity"
+        "WHERE r1.source = (SELECT node FROM substrates WHERE identity = :s2) AND r1.target = n3.node"
     )
 
 
@@ -106,10 +125,10 @@ def test_count_of_reachable_nodes_is_one_statement_over_a_reachability_cte():
     assert isinstance(op, CountPushdown)
     sql = op.match.plan.render((), "count(DISTINCT b)")
     assert sql == (
-        "WITH RECURSIVE v2(start, node, depth) AS (SELECT :s3, :s3, 0 "
+        f"WITH RECURSIVE v2(start, node, depth) AS (SELECT {_node(':s3')}, {_node(':s3')}, 0 "
         "UNION SELECT v2.start, e.target, v2.depth + 1 FROM v2 "
         "JOIN relationships AS e ON e.source = v2.node WHERE v2.depth < :c4) "
-        "SELECT DISTINCT count(DISTINCT b) FROM v2 WHERE v2.start = :s3 AND v2.depth >= :c5"
+        f"SELECT DISTINCT count(DISTINCT b) FROM v2 WHERE v2.start = {_node(':s3')} AND v2.depth >= :c5"
     )
     assert op.match.plan.params == {"c4": 3, "c5": 1}
 
@@ -117,7 +136,7 @@ def test_count_of_reachable_nodes_is_one_statement_over_a_reachability_cte():
 def test_a_walk_that_may_stay_put_looks_its_seed_up():
     # With a minimum of 0 hops the seed itself is a match, so it must exist.
     op = prepare("MATCH (a)-[*0..3]->(b) WHERE id(a) = $id RETURN count(DISTINCT b)").plan.pipelines[0].ops[0]
-    assert "FROM substrates AS s WHERE s.identity = :s3" in op.match.plan.render((), "count(DISTINCT b)")
+    assert f"FROM substrates AS s WHERE s.node = {_node(':s3')}" in op.match.plan.render((), "count(DISTINCT b)")
 
 
 def test_reachability_from_a_missing_id_counts_nothing():
@@ -133,25 +152,25 @@ def test_variable_length_with_a_relationship_variable_walks_trails():
     sql = plan.render(())
     assert "UNION ALL" in sql
     assert "instr(v1.rels, ',' || e.identity || ',') = 0" in sql
-    assert "e.rel_type = :c" in sql
+    assert "e.rel_type = (SELECT id FROM names WHERE name = :c" in sql
     assert sorted(plan.params.values(), key=str) == [2, 64, "T"]
 
 
 def test_walk_starts_from_the_more_constrained_end():
     sql = first_match_plan("MATCH (a)-[*]->(b:B) RETURN a").render(())
     assert "JOIN relationships AS e ON e.target = v2.node" in sql
-    assert "FROM substrate_labels AS s WHERE s.label = :c" in sql
+    assert "FROM substrate_labels AS s WHERE s.label = (SELECT id FROM names WHERE name = :c" in sql
 
 
 def test_walk_is_seeded_from_the_rows_of_an_inline_property_filter():
     plan = first_match_plan("MATCH (a:Person {pid: $p})-[:KNOWS*1..3]->(c) RETURN count(DISTINCT c)")
     pid = "json_extract(s.metadata, '$.\"pid\"')"
     assert plan.render(("str", "str")).startswith(
-        "WITH RECURSIVE v2(start, node, depth) AS (SELECT s.identity, s.identity, 0 FROM substrates AS s "
+        "WITH RECURSIVE v2(start, node, depth) AS (SELECT s.node, s.node, 0 FROM substrates AS s "
         f"WHERE ({pid} = :f1 AND json_type(s.metadata, '$.\"pid\"') = 'text') "
-        "AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = s.identity AND l.label = :c5) "
+        f"AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.node = s.node AND l.label = {_name(':c5')}) "
         "UNION SELECT v2.start, e.target, v2.depth + 1 FROM v2 JOIN relationships AS e ON e.source = v2.node "
-        "WHERE v2.depth < :c6 AND e.rel_type = :c7)"
+        "WHERE v2.depth < :c6 AND e.rel_type = (SELECT id FROM names WHERE name = :c7))"
     )
     assert plan.params == {"c4": "Person", "c5": "Person", "c6": 3, "c7": "KNOWS", "c8": 1}
     assert [flt.column for flt in plan.filters] == ["n3.metadata", "s.metadata"]
@@ -174,9 +193,9 @@ def test_walk_after_a_fixed_hop_is_seeded_from_the_neighbours_of_the_filtered_no
     plan = first_match_plan("MATCH (a:P {pid: $p})-[:K]->(b)-[:K*1..2]->(c) RETURN count(DISTINCT c)")
     assert plan.render(("str", "str")).startswith(
         "WITH RECURSIVE v4(start, node, depth) AS (SELECT DISTINCT s.target, s.target, 0 FROM relationships AS s "
-        "WHERE s.rel_type = :c8 AND s.source IN (SELECT t.identity FROM substrates AS t WHERE "
+        f"WHERE s.rel_type = {_name(':c8')} AND s.source IN (SELECT t.node FROM substrates AS t WHERE "
         "(json_extract(t.metadata, '$.\"pid\"') = :f1 AND json_type(t.metadata, '$.\"pid\"') = 'text') "
-        "AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = t.identity AND l.label = :c9)) "
+        f"AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.node = t.node AND l.label = {_name(':c9')})) "
         "UNION SELECT v4.start, e.target, v4.depth + 1 FROM v4 JOIN relationships AS e ON e.source = v4.node "
     )
     assert plan.params["c8"] == "K" and plan.params["c9"] == "P"
@@ -201,8 +220,9 @@ def test_walk_before_a_fixed_hop_from_a_bound_node_is_seeded_from_its_neighbours
         keep=frozenset({"c"}),
     )
     sql = plan.render(())
-    assert "SELECT DISTINCT s.target, s.target, 0, ',' FROM relationships AS s WHERE s.rel_type = :c" in sql
-    assert "AND s.source = :s" in sql
+    seed = "SELECT DISTINCT s.target, s.target, 0, ',' FROM relationships AS s WHERE s.rel_type = "
+    assert seed + _name(":c")[:-1] in sql
+    assert "AND s.source = (SELECT node FROM substrates WHERE identity = :s" in sql
     assert "JOIN relationships AS e ON e.target = v" in sql
 
 
@@ -214,7 +234,7 @@ def test_order_by_a_string_property_with_limit_goes_into_sql():
     pid = "json_extract(n1.metadata, '$.\"pid\"')"
     head = (
         f"SELECT {NODE_COLUMNS.format(a='n1')} FROM substrates AS n1 WHERE EXISTS "
-        "(SELECT 1 FROM substrate_labels AS l WHERE l.substrate = n1.identity AND l.label = :c2) AND "
+        f"(SELECT 1 FROM substrate_labels AS l WHERE l.node = n1.node AND l.label = {_name(':c2')}) AND "
     )
     assert ordered == (
         f"{head}{pid} >= '' AND json_type(n1.metadata, '$.\"pid\"') = 'text' ORDER BY {pid} LIMIT :o"
@@ -258,7 +278,7 @@ def test_where_ranges_lists_and_null_tests_become_sql_filters():
         return f"n1.metadata, '$.\"{key}\"'"
 
     assert plan.render(("str", "num", "in", "is", "is")).endswith(
-        "l.label = :c2) "
+        "l.label = (SELECT id FROM names WHERE name = :c2)) "
         f"AND (json_extract({path('pid')}) >= :f0 AND json_type({path('pid')}) = 'text') "
         f"AND (json_extract({path('pid')}) < :f1 AND json_type({path('pid')}) IN ('integer', 'real')) "
         f"AND (json_extract({path('x')}) IN (SELECT value FROM json_each(:f2)) "

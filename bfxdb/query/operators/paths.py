@@ -11,7 +11,7 @@ from typing import Any
 from ...errors import QuerySemanticError
 from ...graph import breadth_first
 from ...identity import to_signed, to_unsigned
-from ...storage import RELATIONSHIP_COLUMNS
+from ...storage import NAME_ID, RELATIONSHIP_COLUMNS
 from .. import ast
 from ..compiler import DEFAULT_MAX_HOPS
 from ..runtime import Context
@@ -20,7 +20,7 @@ from ..values import NodeRef, PathRef, RelRef, equals
 from .read import MatchOp
 
 Evaluator = Callable[[dict, Context], Any]
-#: A walk as the search holds it: its nodes and its relationships, as signed ids.
+#: A walk as the search holds it: its nodes as the store's node numbers, its relationships as signed ids.
 Walk = tuple[tuple[int, ...], tuple[int, ...]]
 
 _REVERSED = {"out": "in", "in": "out", "both": "both"}
@@ -37,7 +37,13 @@ def _step_sql(direction: str, types: int, data: bool) -> str:
     """
     columns = ", " + RELATIONSHIP_COLUMNS.format(a="r") if data else ""
     names = ", ".join(f":t{index}" for index in range(types))
-    types_sql = "" if not types else f" AND r.rel_type = {names}" if types == 1 else f" AND r.rel_type IN ({names})"
+    types_sql = (
+        ""
+        if not types
+        else f" AND r.rel_type = {NAME_ID.format(names)}"
+        if types == 1
+        else f" AND r.rel_type IN (SELECT id FROM names WHERE name IN ({names}))"
+    )
     out = (
         f"SELECT r.identity, r.source, r.target{columns} FROM relationships AS r "
         f"WHERE r.source IN (SELECT value FROM json_each(:ids)){types_sql}"
@@ -121,13 +127,29 @@ class ShortestPart:
             if type(wanted) is not dict:
                 return []
         search = _Search(self, wanted or None, ctx)
-        first, last = to_signed(source.id), to_signed(target.id)
+        nodes = dict(
+            ctx.store.execute(
+                "SELECT identity, node FROM substrates WHERE identity IN (?, ?)",
+                (to_signed(source.id), to_signed(target.id)),
+            ).fetchall()
+        )
+        first, last = nodes.get(to_signed(source.id)), nodes.get(to_signed(target.id))
+        if first is None or last is None:
+            return []
         walks = search.meet(first, last)
         if walks is not None and len(walks[0][1]) < self.low:
             # The shortest path is shorter than the minimum: a longer trail may revisit nodes,
             # which a search over nodes cannot see.
             walks = search.trails(first, last)
-        return [_path(walk) for walk in walks or ()]
+        if not walks:
+            return []
+        numbers = json.dumps(sorted({node for walk in walks for node in walk[0]}))
+        identities = dict(
+            ctx.store.execute(
+                "SELECT node, identity FROM substrates WHERE node IN (SELECT value FROM json_each(?))", (numbers,)
+            ).fetchall()
+        )
+        return [_path(walk, identities) for walk in walks]
 
     def bind(self, row: dict, path: PathRef) -> dict:
         """Extend a row with the path and relationship variables of this part."""
@@ -146,7 +168,7 @@ _WALK_STEP_SIZE = 72
 
 
 class _Search:
-    """One search between two nodes: its SQL steps and the walks they make (signed ids throughout)."""
+    """One search between two nodes: its SQL steps and the walks they make (node numbers, signed relationship ids)."""
 
     def __init__(self, part: ShortestPart, wanted: dict | None, ctx: Context) -> None:
         self.part = part
@@ -259,10 +281,10 @@ def _walks_from(parents: dict, node: int) -> Iterator[Walk]:
             yield (near,) + nodes, (rel,) + rels
 
 
-def _path(walk: Walk) -> PathRef:
+def _path(walk: Walk, identities: dict[int, int]) -> PathRef:
     nodes, rels = walk
     return PathRef(
-        tuple(NodeRef(to_unsigned(node)) for node in nodes),
+        tuple(NodeRef(to_unsigned(identities[node])) for node in nodes),
         tuple(RelRef(to_unsigned(rel)) for rel in rels),
     )
 

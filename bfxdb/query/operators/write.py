@@ -13,6 +13,7 @@ from typing import Any
 
 from ...errors import ConstraintViolation, QuerySemanticError, QueryTypeError
 from ...identity import random_id, to_signed, to_unsigned
+from ...storage import NODE_OF
 from ..runtime import Context, decoded
 from ..sqlplan import MatchPlan
 from ..temporal import TEMPORAL_TYPES, encode_properties
@@ -114,8 +115,8 @@ class CreatePart:
             return row[variable]
         source, target = (left, right) if direction == "out" else (right, left)
         metadata = _property_map(properties, row, ctx, merging)
-        identity = random_id()
-        rel = ctx.store.insert_relationship(identity, source.id, target.id, rel_type, encode_properties(metadata))
+        rel = ctx.store.insert_relationship(None, source.id, target.id, rel_type, encode_properties(metadata))
+        identity = rel.identity
         ctx.rels[identity] = decoded(rel)
         ctx.stats["relationships_created"] += 1
         ctx.stats["properties_set"] += len(metadata)
@@ -374,7 +375,8 @@ class DeleteOp:
             attached = [
                 to_unsigned(rel_id)
                 for (rel_id,) in store.execute(
-                    "SELECT identity FROM relationships WHERE source = ? OR target = ?",
+                    f"SELECT identity FROM relationships WHERE source = {NODE_OF.format('?')} "
+                    f"OR target = {NODE_OF.format('?')}",
                     (to_signed(identity), to_signed(identity)),
                 )
             ]
