@@ -31,7 +31,7 @@ from .rows import (
     utc_now,
 )
 from .schema import SCHEMA_VERSION
-from .sqlite import BULK_BATCH, DEFAULT_TIMEOUT, SQLITE_VERSION, SQLiteStore
+from .sqlite import BULK_BATCH, BULK_DEFER_ROWS, DEFAULT_TIMEOUT, SQLITE_VERSION, SQLiteStore
 from .statistics import PLANNER_MIN_ROWS, STALE_FRACTION, Statistics
 
 #: URL schemes of backends that are planned but not built.
@@ -64,6 +64,7 @@ __all__ = [
     "IDENTITY_OF",
     "LABEL_SEPARATOR",
     "BULK_BATCH",
+    "BULK_DEFER_ROWS",
     "DEFAULT_TIMEOUT",
     "MAX_METADATA_BYTES",
     "NAME_ID",

@@ -85,6 +85,12 @@ def split_labels(text: str | None) -> tuple[str, ...]:
     return tuple(sorted(text.split(LABEL_SEPARATOR)))
 
 
+#: Value types whose JSON orjson writes exactly as json does (not float: 1e16 is "1e+16" in json).
+_FLAT = frozenset((str, int, bool, type(None)))
+#: One encoder for every row: json.dumps with options builds a new one per call (a sixth of its time).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def encode_metadata(metadata: object) -> str:
     """Check a metadata value and serialise it to compact JSON text.
 
@@ -95,10 +101,21 @@ def encode_metadata(metadata: object) -> str:
     """
     if metadata is None:
         return "{}"
+    if type(metadata) is dict and all(type(value) in _FLAT for value in metadata.values()):
+        # The common flat case at orjson's speed (a bulk load encodes every row's): for these
+        # types its text is json's byte for byte; whatever it refuses (a key that is no string,
+        # an integer past 64 bits) takes the path below, which says why.
+        try:
+            flat = orjson.dumps(metadata).decode()
+        except orjson.JSONEncodeError:
+            pass
+        else:
+            if len(flat) <= MAX_METADATA_BYTES:
+                return flat
     if not isinstance(metadata, dict):
         raise InvalidInput(f"metadata must be a JSON object, not {type(metadata).__name__}")
     try:
-        text = json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        text = _ENCODER.encode(metadata)
     except (TypeError, ValueError) as error:
         raise InvalidInput(f"metadata is not JSON: {error}") from None
     except RecursionError:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import bfxdb
 from bfxdb.dimensions import PART_TO_WHOLE
-from bfxdb.storage import SCHEMA_VERSION, SQLiteStore, open_store
+from bfxdb.storage import BULK_DEFER_ROWS, SCHEMA_VERSION, SQLiteStore, open_store
 
 from ..conftest import MULTIPLY
 
@@ -417,3 +417,64 @@ def test_open_store_picks_sqlite_for_paths_and_memory(db_path):
         store.close()
     with pytest.raises(bfxdb.StorageError, match="not built yet"):
         open_store("postgresql://localhost/graph")
+
+
+# ---------------------------------------------------------------- bulk loads build indexes after their rows
+
+
+def _index_names(db: bfxdb.Database) -> set[str]:
+    """The indexes the store's own connection sees now, without the store building what a load left."""
+    connection = db.store._connection()  # type: ignore[attr-defined]
+    return {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+DEFERRED = {"relationships_out", "relationships_in", "substrate_labels_by_label"}
+
+
+def test_a_large_load_into_an_empty_graph_builds_its_indexes_after_the_rows(tmp_path):
+    count = BULK_DEFER_ROWS + 100
+    with bfxdb.connect(tmp_path / "g.db") as db:
+        with db.transaction():
+            db.bulk_load(
+                [{"identity": n, "labels": ["P"]} for n in range(1, count + 1)],
+                [{"source": n, "target": n % count + 1, "rel_type": "NEXT"} for n in range(1, count + 1)],
+            )
+            assert not DEFERRED & _index_names(db)
+        assert DEFERRED <= _index_names(db)
+        assert [r.target for r in db.outgoing(7)] == [8]
+        assert "relationships_in" in db.query("EXPLAIN MATCH (a)-[:NEXT]->(b) WHERE id(b) = 9 RETURN a").plan
+
+
+def test_indexes_a_load_left_are_back_for_the_next_read_of_its_transaction(tmp_path):
+    count = BULK_DEFER_ROWS
+    with bfxdb.connect(tmp_path / "g.db") as db, db.transaction():
+        db.bulk_load(
+            [{"identity": n} for n in range(1, count + 1)],
+            [{"source": n, "target": 1, "rel_type": "T"} for n in range(1, count + 1)],
+        )
+        assert len(db.incoming(1)) == count
+        assert {"relationships_out", "relationships_in"} <= _index_names(db)
+
+
+def test_a_failed_large_load_leaves_the_indexes_and_rows_as_they_were(tmp_path):
+    count = BULK_DEFER_ROWS + 1
+    with bfxdb.connect(tmp_path / "g.db") as db:
+        before = _index_names(db)
+        with pytest.raises(bfxdb.NotFound, match="target substrate 0x00000000000F4240, which does not exist"):
+            db.bulk_load(
+                [{"identity": n} for n in range(1, count + 1)],
+                [{"source": n, "target": n if n < count else 1_000_000, "rel_type": "T"} for n in range(1, count + 1)],
+            )
+        assert _index_names(db) == before
+        assert db.count_substrates() == 0 and db.count_relationships() == 0
+
+
+def test_a_load_into_a_table_larger_than_it_keeps_the_indexes_up_to_date_as_it_goes(tmp_path):
+    count = BULK_DEFER_ROWS
+    with bfxdb.connect(tmp_path / "g.db") as db:
+        db.bulk_load([{"identity": n} for n in range(1, count + 3)])
+        db.bulk_load((), [{"source": n, "target": n + 1, "rel_type": "T"} for n in range(1, count + 2)])
+        with db.transaction():
+            db.bulk_load((), [{"source": n + 1, "target": n, "rel_type": "T"} for n in range(1, count + 1)])
+            assert {"relationships_out", "relationships_in"} <= _index_names(db)
+        assert len(db.outgoing(2)) == 2
