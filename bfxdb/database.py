@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from . import sandbox
 from .dimensions import PART_TO_WHOLE, Dimension, divide
 from .errors import ExpressionError, InvalidInput, NotFound, QueryTimeout, ReadOnlyError
-from .identity import assign_identity, format_id, parse_id, to_signed
+from .identity import ID_LIMIT, assign_identity, format_id, parse_id, to_signed
 from .model import Relationship, Substrate
 from .query import (
     BUILTINS,
@@ -726,11 +726,21 @@ def _substrate_rows(items: list, created_at: str) -> tuple[list[tuple], list[tup
     return rows, label_rows
 
 
+_SIGN_BIT = ID_LIMIT >> 1
+
+
+def _signed_id(value: object) -> int:
+    """parse_id then to_signed, with the common case of an int in range first (once per end per row)."""
+    if type(value) is int and 0 <= value < ID_LIMIT:
+        return value - ID_LIMIT if value >= _SIGN_BIT else value
+    return to_signed(parse_id(value))
+
+
 def _relationship_rows(items: list, created_at: str) -> list[tuple]:
     """Check relationship items and turn them into table rows with signed identities (None: the next one)."""
     rows: list[tuple] = []
     for item in items:
-        if isinstance(item, Relationship):
+        if type(item) is not dict and isinstance(item, Relationship):
             rows.append(
                 (
                     to_signed(item.identity),
@@ -754,9 +764,9 @@ def _relationship_rows(items: list, created_at: str) -> list[tuple]:
         identity = item.get("identity")
         rows.append(
             (
-                None if identity is None else to_signed(parse_id(identity)),
-                to_signed(parse_id(source)),
-                to_signed(parse_id(target)),
+                None if identity is None else _signed_id(identity),
+                _signed_id(source),
+                _signed_id(target),
                 check_name("rel_type", rel_type),
                 encode_metadata(item.get("metadata")),
                 int(bool(item.get("bidirectional", False))),

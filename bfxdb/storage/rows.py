@@ -101,7 +101,7 @@ def encode_metadata(metadata: object) -> str:
     """
     if metadata is None:
         return "{}"
-    if type(metadata) is dict and all(type(value) in _FLAT for value in metadata.values()):
+    if type(metadata) is dict and _FLAT.issuperset(map(type, metadata.values())):
         # The common flat case at orjson's speed (a bulk load encodes every row's): for these
         # types its text is json's byte for byte; whatever it refuses (a key that is no string,
         # an integer past 64 bits) takes the path below, which says why.

@@ -71,6 +71,9 @@ FROM relationships AS r;
 #: relationship types are interned in ``names``; times are integer microseconds since the Unix
 #: epoch instead of 27 bytes of ISO text; relationships without a given identity get the next one
 #: (AUTOINCREMENT: appended to the b-tree, never reused). The readable views decode all of it.
+#: Relationships declare no foreign keys: SQLite would look up both ends and the type for every
+#: row, which bfxdb already does once per statement or per bulk batch (and deleting a substrate
+#: deletes its relationships itself); ``bfxdb check`` looks for orphans. Labels keep theirs.
 _TABLES_V2 = """
 CREATE TABLE names (
     id   INTEGER PRIMARY KEY,
@@ -96,9 +99,9 @@ CREATE TABLE substrate_labels (
 CREATE TABLE relationships (
     identity        INTEGER PRIMARY KEY AUTOINCREMENT,
     relationship_id TEXT GENERATED ALWAYS AS (printf('0x%016X', identity)) VIRTUAL,
-    source          INTEGER NOT NULL REFERENCES substrates(node) ON DELETE CASCADE,
-    target          INTEGER NOT NULL REFERENCES substrates(node) ON DELETE CASCADE,
-    rel_type        INTEGER NOT NULL REFERENCES names(id),
+    source          INTEGER NOT NULL,
+    target          INTEGER NOT NULL,
+    rel_type        INTEGER NOT NULL,
     metadata        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
     bidirectional   INTEGER NOT NULL DEFAULT 0 CHECK (bidirectional IN (0, 1)),
     created_at      INTEGER NOT NULL

@@ -1011,7 +1011,8 @@ def _bulk_substrates(
 
 def _bulk_relationships(connection: sqlite3.Connection, rows: list[tuple], times: dict[str, int]) -> None:
     """Insert relationships, their endpoints found by one join and their types interned per batch."""
-    ends = {row[1] for row in rows} | {row[2] for row in rows}
+    ends = {row[1] for row in rows}
+    ends.update(row[2] for row in rows)
     nodes = dict(
         connection.execute(
             f"SELECT identity, node FROM substrates WHERE identity {_IN_JSON}", (json.dumps(sorted(ends)),)
@@ -1027,8 +1028,10 @@ def _bulk_relationships(connection: sqlite3.Connection, rows: list[tuple], times
                         substrate_id=format_id(to_unsigned(end)),
                     )
     types = _intern(connection, {row[3] for row in rows})
+    for created in {row[6] for row in rows}:
+        _micros(times, created)
     prepared = [
-        (identity, nodes[source], nodes[target], types[rel_type], metadata, bidirectional, _micros(times, created))
+        (identity, nodes[source], nodes[target], types[rel_type], metadata, bidirectional, times[created])
         for identity, source, target, rel_type, metadata, bidirectional, created in rows
     ]
     # a savepoint, so that a refused batch is undone before the culprit is looked for
