@@ -13,6 +13,7 @@ from .read import (
     ProjectionOp,
     UnwindOp,
     decode_id,
+    direct_property,
 )
 from .write import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
 
@@ -39,5 +40,6 @@ __all__ = [
     "ShortestPart",
     "UnwindOp",
     "decode_id",
+    "direct_property",
     "to_output",
 ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..runtime import Context
+from ...errors import BfxError
+from ..runtime import Context, StatementWatch
+from .plan import to_output
 from .read import MatchOp, ProjectionOp
 from .read import _count_argument as count_argument
 
@@ -41,10 +43,46 @@ class OrderedLimit:
                 return self.projection.run(iter(matches), ctx)
         return self.projection.run(self.match.run(iter(incoming), ctx), ctx)
 
+    def direct(self, ctx: Context) -> list[tuple] | None:
+        """Answer a query run outside a transaction from the one ordered SQL statement, or None when it needs more.
+
+        The projection runs over the few rows SQL gave; should it need the store again (an
+        entity not selected, a pattern in an expression), the answer is None, to be run again
+        in a transaction, so what it returns was read from one snapshot. In a transaction the
+        answer is always None: run() does the same work, with its fallback, without repeating SQL.
+        """
+        if not ctx.outside_transaction:
+            return None
+        projection = self.projection
+        limit = count_argument(projection.limit, ctx, "LIMIT")
+        if limit is None:
+            return None
+        count = (count_argument(projection.skip, ctx, "SKIP") or 0) + limit
+        matches = self.match.plan.run_ordered({}, ctx, self.variable, self.key, count) if count else []
+        if matches is None:
+            return None
+        store = ctx.store
+        watch = ctx.store = StatementWatch(store)
+        columns = projection.columns
+        try:
+            rows = [tuple([to_output(row[c], ctx) for c in columns]) for row in projection.run(iter(matches), ctx)]
+        except BfxError:
+            if watch.used:
+                return None
+            raise
+        finally:
+            ctx.store = store
+        return None if watch.used else rows
+
+    def stream_direct(self, ctx: Context) -> Iterator[tuple] | None:
+        """The rows of direct(), as an iterator."""
+        rows = self.direct(ctx)
+        return None if rows is None else iter(rows)
+
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
         plan = self.match.plan
-        _, ordered = plan.render_ordered(plan.explain_kinds(), self.variable, self.key)
+        ordered = plan.render_ordered(plan.explain_kinds(), self.variable, self.key)
         return [
             f"OrderedLimit {self.variable}.{self.key} -> {', '.join(self.match.new)}",
             f"  SQL: {ordered}",

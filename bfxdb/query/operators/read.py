@@ -13,7 +13,7 @@ from ...identity import to_unsigned
 from ...storage import is_simple_key
 from ..aggregates import Accumulator, Distinct
 from ..runtime import Context
-from ..sqlplan import MatchPlan
+from ..sqlplan import PAGE_LIMIT, PAGE_OFFSET, MatchPlan, property_value
 from ..values import Descending, estimate_size, group_key, order_key
 
 Evaluator = Callable[[dict, Context], Any]
@@ -348,11 +348,19 @@ class CountPushdown:
 
 @dataclass(frozen=True, slots=True)
 class DirectReturn:
-    """A first MATCH feeding a plain RETURN of whole entities or ids: SQL rows become result rows."""
+    """A first MATCH feeding a plain RETURN of entities, ids or properties, with SKIP / LIMIT: SQL rows are result rows.
+
+    Every SQL row of the pattern is one match (uniqueness is checked in SQL) and the RETURN
+    neither filters, orders nor merges rows, so SKIP and LIMIT go into the SQL as OFFSET and
+    LIMIT whenever no check has to run in Python (else the general path runs). ``select`` is
+    the select list the output columns index into: only the columns they read, or None for
+    the pattern's own (whole entities, or a DISTINCT that its select list defines).
+    """
 
     match: MatchOp
     projection: ProjectionOp
     outputs: tuple[tuple[Callable[[tuple, int], Any], int], ...]  # per column: (decoder, first SQL column)
+    select: str | None = None
     columns: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -386,22 +394,46 @@ class DirectReturn:
         plan = self.match.plan
         if plan.residual:
             return None
+        projection = self.projection
+        # evaluated first, as the projection would: a bad SKIP or LIMIT fails before any SQL runs
+        skip = _count_argument(projection.skip, ctx, "SKIP")
+        limit = _count_argument(projection.limit, ctx, "LIMIT")
         bound = plan.bind({}, ctx)
-        if bound is None:
+        if bound is None or limit == 0:
             return ()
         params, kinds, python_filters = bound
         if python_filters:
             return None
-        return ctx.store.execute(plan.render(kinds), params)
+        page = skip is not None or limit is not None
+        if page:
+            # SQLite reads a negative LIMIT as none
+            params[PAGE_LIMIT] = -1 if limit is None else limit
+            params[PAGE_OFFSET] = skip or 0
+        return ctx.store.execute(plan.render(kinds, self.select, page), params)
 
     def _decode(self, cursor: Iterable[tuple]) -> Iterator[tuple]:
         outputs = self.outputs
         for sql_row in cursor:
             yield tuple([decode(sql_row, column) for decode, column in outputs])
 
+    def explain_sql(self) -> str:
+        """The SQL as EXPLAIN shows it (see MatchPlan.explain), with this operator's select list and page."""
+        plan = self.match.plan
+        page = self.projection.skip is not None or self.projection.limit is not None
+        return plan.render(plan.explain_kinds(), self.select, page)
+
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
-        return [f"DirectReturn {', '.join(self.columns)}", f"  SQL: {self.match.plan.explain()}"]
+        return [f"DirectReturn {', '.join(self.columns)}", f"  SQL: {self.explain_sql()}"]
+
+
+def direct_property(key: str) -> Callable[[tuple, int], Any]:
+    """The output decoder of ``v.key``: read the property from the metadata column it is given."""
+
+    def decode(row: tuple, column: int) -> Any:
+        return property_value(row[column], key)
+
+    return decode
 
 
 def decode_id(row: tuple, column: int) -> int:
