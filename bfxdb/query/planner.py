@@ -37,6 +37,7 @@ from .operators import (
     UnwindOp,
     decode_id,
     direct_property,
+    fuse_counts,
 )
 from .procedures import Catalogue
 from .semantics import contains_aggregate, is_aggregate
@@ -242,7 +243,7 @@ def _plan_single(query: ast.SingleQuery, outer: frozenset[str], catalogue: Catal
         index += 1
     if not isinstance(clauses[-1], (ast.Return, ast.Call)):
         columns = ()
-    return Pipeline(tuple(ops), columns)
+    return Pipeline(fuse_counts(ops), columns)
 
 
 def _plan_call(clause: ast.Call, scope: list[str], catalogue: Catalogue | None, standalone: bool) -> CallOp:

@@ -6,6 +6,7 @@ from .paths import FilterOp, OptionalOp, ShortestOp, ShortestPart
 from .plan import Pipeline, QueryPlan, to_output
 from .read import (
     AggregateSpec,
+    CountedUnwind,
     CountPushdown,
     DirectReturn,
     IndexCommand,
@@ -14,6 +15,7 @@ from .read import (
     UnwindOp,
     decode_id,
     direct_property,
+    fuse_counts,
 )
 from .write import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
 
@@ -21,6 +23,7 @@ __all__ = [
     "AggregateSpec",
     "CallOp",
     "CountPushdown",
+    "CountedUnwind",
     "CreateOp",
     "CreatePart",
     "DeleteOp",
@@ -41,5 +44,6 @@ __all__ = [
     "UnwindOp",
     "decode_id",
     "direct_property",
+    "fuse_counts",
     "to_output",
 ]

@@ -77,9 +77,60 @@ class UnwindOp:
                 new[variable] = item
                 yield new
 
+    def count(self, rows: Iterator[dict], ctx: Context) -> tuple[dict | None, int]:
+        """Count the rows run() would yield without building them: (the first of them, or None; how many).
+
+        The lists are evaluated as for run(), and the work is ticked alike.
+        """
+        variable = self.variable
+        tick = ctx.tick
+        first = None
+        count = 0
+        for row in rows:
+            value = self.expression(row, ctx)
+            if value is None:
+                continue
+            size = len(value) if type(value) is list else 1
+            tick(size + 1)
+            if first is None and size:
+                first = row.copy()
+                first[variable] = value[0] if type(value) is list else value
+            count += size
+        return first, count
+
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
         return [f"Unwind -> {self.variable}"]
+
+
+@dataclass(frozen=True, slots=True)
+class CountedUnwind:
+    """UNWIND feeding a projection that only counts rows (``count(*)``, no grouping key): no row is built.
+
+    The count is the sum of the unwound lists' lengths, what counting the rows one by one gives.
+    """
+
+    unwind: UnwindOp
+    projection: ProjectionOp
+
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
+        """Count what the UNWIND would yield and give the projection that count."""
+        return self.projection.run_count(lambda: self.unwind.count(rows, ctx), ctx)
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        return [*self.unwind.describe(), "  Counted: the rows are counted, not built", *self.projection.describe()]
+
+
+def fuse_counts(ops: list) -> tuple:
+    """Join each UNWIND with a following projection that only counts rows into one CountedUnwind."""
+    fused: list = []
+    for op in ops:
+        if isinstance(op, ProjectionOp) and op.counts_only and fused and type(fused[-1]) is UnwindOp:
+            fused[-1] = CountedUnwind(fused[-1], op)
+        else:
+            fused.append(op)
+    return tuple(fused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +170,20 @@ class ProjectionOp:
     final: bool
     #: nothing but the keys to compute: the common case, taken first in run()
     plain: bool = field(init=False)
+    #: one group whose aggregates are all count(*): how many rows there are is all it reads of them
+    counts_only: bool = field(init=False)
 
     def __post_init__(self) -> None:
         plain = not (
             self.aggregates is not None or self.distinct or self.order or self.skip or self.limit or self.where
         )
         object.__setattr__(self, "plain", plain)
+        counts_only = (
+            self.aggregates is not None
+            and not self.keys
+            and all(spec.star and not spec.distinct for spec in self.aggregates)
+        )
+        object.__setattr__(self, "counts_only", counts_only)
 
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Project the rows; yields dicts of the projected columns.
@@ -139,14 +198,30 @@ class ProjectionOp:
                 tick()
                 yield {column: evaluator(row, ctx) for column, evaluator in keys}
             return
-        skip = _count_argument(self.skip, ctx, "SKIP") or 0
-        limit = _count_argument(self.limit, ctx, "LIMIT")
-        stop = None if limit is None else skip + limit
+        skip, stop = self._page(ctx)
         pairs: Iterator[tuple[dict, dict]]
         if self.aggregates is not None:
             pairs = iter(self._aggregate(rows, ctx, self.aggregates))
         else:
             pairs = self._project(rows, ctx)
+        yield from self._finish(pairs, ctx, skip, stop)
+
+    def run_count(self, count: Callable[[], tuple[dict | None, int]], ctx: Context) -> Iterator[dict]:
+        """Run a projection that only counts (see counts_only) on ``count()``: (the first row or None, how many)."""
+        skip, stop = self._page(ctx)
+        first, rows = count()
+        yield from self._finish(iter((self._count_group(first, rows, ctx),)), ctx, skip, stop)
+
+    def _page(self, ctx: Context) -> tuple[int, int | None]:
+        """SKIP and where the rows stop (SKIP + LIMIT, or None), checked before any row is read."""
+        skip = _count_argument(self.skip, ctx, "SKIP") or 0
+        limit = _count_argument(self.limit, ctx, "LIMIT")
+        return skip, None if limit is None else skip + limit
+
+    def _finish(
+        self, pairs: Iterator[tuple[dict, dict]], ctx: Context, skip: int, stop: int | None
+    ) -> Iterator[dict]:
+        """DISTINCT, ORDER BY, SKIP, LIMIT and WITH's WHERE over the projected (row, scope) pairs."""
         if self.distinct:
             pairs = self._distinct(pairs, ctx)
         if self.order:
@@ -226,10 +301,17 @@ class ProjectionOp:
                     _feed(spec, accumulator, row, ctx)
         elif first is not None:
             # the operators upstream have ticked for these rows
-            count = 1 + sum(1 for _ in rows)
+            return self._count_group(first, 1 + sum(1 for _ in rows), ctx)
         results = {spec.name: accumulator.result() for spec, accumulator in fed}
         for spec in specs:
             scope[spec.name] = results[spec.name] if spec.name in results else count
+        return self._project_group({}, scope, ctx)
+
+    def _count_group(self, first: dict | None, count: int, ctx: Context) -> tuple[dict, dict]:
+        """The one group of a projection whose aggregates are all count(*), from its first row and row count."""
+        scope = {} if first is None else first.copy()
+        for spec in self.aggregates or ():
+            scope[spec.name] = count
         return self._project_group({}, scope, ctx)
 
     def _project_group(self, key_values: dict, scope: dict, ctx: Context) -> tuple[dict, dict]:
