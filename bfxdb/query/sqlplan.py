@@ -347,18 +347,20 @@ class MatchPlan:
         select = f"{self.select_list}, EXISTS ({check})"
         text = (
             f"{self.render(kinds, select)}{joiner}{value} >= '' AND {json_kind} = 'text' "
-            f"ORDER BY {value} LIMIT :{ORDER_LIMIT}"
+            f"ORDER BY {value} LIMIT :{ORDER_LIMIT} OFFSET :{PAGE_OFFSET}"
         )
         self._rendered[(kinds, variable, key)] = text
         return text
 
-    def run_ordered(self, row: dict, ctx: Context, variable: str, key: str, count: int) -> list[dict] | None:
-        """Match the first ``count`` rows in Cypher's ascending order of a node's string property.
+    def run_ordered(
+        self, row: dict, ctx: Context, variable: str, key: str, count: int, skip: int = 0
+    ) -> list[dict] | None:
+        """Match ``count`` rows after the first ``skip`` in Cypher's ascending order of a node's string property.
 
         Cypher orders lists and maps (temporal values are stored as maps) before strings, and
         booleans, numbers and nulls after them; so the first rows by a string property are the
-        first string-valued rows when no row has a list or map there and at least ``count`` rows
-        have a string. Ties may come in any order, as Cypher allows.
+        first string-valued rows when no row has a list or map there and at least ``skip`` +
+        ``count`` rows have a string. Ties may come in any order, as Cypher allows.
 
         :returns: the matches, or None when that cannot be shown (or a check must run in Python):
             the caller then orders every match itself.
@@ -372,6 +374,7 @@ class MatchPlan:
         if python_filters:
             return None
         params[ORDER_LIMIT] = count
+        params[PAGE_OFFSET] = skip
         sql_rows = ctx.store.execute(self.render_ordered(kinds, variable, key), params).fetchall()
         ctx.tick(len(sql_rows) + 1)
         if len(sql_rows) != count or sql_rows[0][-1]:

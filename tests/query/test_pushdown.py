@@ -104,7 +104,7 @@ def test_explain_shows_sqlites_plan_of_the_ordered_sql(people):
 def test_ordered_limit_reads_the_index_in_order(people):
     op = prepare("MATCH (n:Person) RETURN n.pid ORDER BY n.pid LIMIT 3").plan.pipelines[0].ops[0]
     ordered = op.match.plan.render_ordered((), "n", "pid")
-    params = {**op.match.plan.params, "o": 3}
+    params = {**op.match.plan.params, "o": 3, "po": 0}
     steps = [row[-1] for row in people.store.execute("EXPLAIN QUERY PLAN " + ordered, params)]
     # the rows and the check for lists and maps in the subquery: both searched in the index
     assert sum(step.startswith("SEARCH n1 USING INDEX property_pid") for step in steps) == 3, steps

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ...errors import BfxError
 from ..runtime import Context, StatementWatch
@@ -16,16 +16,20 @@ from .read import _count_argument as count_argument
 class OrderedLimit:
     """A first MATCH whose projection orders by ``variable.key`` ascending, with a LIMIT.
 
-    SQL returns the first SKIP + LIMIT matches in that order (a property index serves it);
-    the projection then orders, skips and limits those few rows as it would all of them.
-    When SQL cannot show its rows are the first ones (see MatchPlan.run_ordered), every
-    match goes to the projection.
+    SQL returns the LIMIT matches after SKIP in that order (a property index serves it), and
+    the projection projects them as they come (``rest``: no ORDER BY, SKIP or LIMIT left), for
+    SQL's order of strings is Cypher's. When SQL cannot show its rows are the first ones (see
+    MatchPlan.run_ordered), every match goes to the whole projection.
     """
 
     match: MatchOp
     projection: ProjectionOp
     variable: str
     key: str
+    rest: ProjectionOp = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rest", replace(self.projection, order=(), skip=None, limit=None))
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -35,13 +39,20 @@ class OrderedLimit:
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Order and limit in SQL when exact, else match everything and let the projection order."""
         incoming = list(rows)
-        limit = count_argument(self.projection.limit, ctx, "LIMIT")
-        if len(incoming) == 1 and limit is not None:
-            count = (count_argument(self.projection.skip, ctx, "SKIP") or 0) + limit
-            matches = self.match.plan.run_ordered(incoming[0], ctx, self.variable, self.key, count) if count else []
+        if len(incoming) == 1:
+            matches = self._ordered(incoming[0], ctx)
             if matches is not None:
-                return self.projection.run(iter(matches), ctx)
+                return self.rest.run(iter(matches), ctx)
         return self.projection.run(self.match.run(iter(incoming), ctx), ctx)
+
+    def _ordered(self, row: dict, ctx: Context) -> list[dict] | None:
+        """The matches SKIP and LIMIT leave, in order, from SQL; None when SQL cannot show they are those."""
+        projection = self.projection
+        limit = count_argument(projection.limit, ctx, "LIMIT")
+        skip = count_argument(projection.skip, ctx, "SKIP") or 0
+        if limit is None:
+            return None
+        return self.match.plan.run_ordered(row, ctx, self.variable, self.key, limit, skip) if limit else []
 
     def direct(self, ctx: Context) -> list[tuple] | None:
         """Answer a query run outside a transaction from the one ordered SQL statement, or None when it needs more.
@@ -53,19 +64,14 @@ class OrderedLimit:
         """
         if not ctx.outside_transaction:
             return None
-        projection = self.projection
-        limit = count_argument(projection.limit, ctx, "LIMIT")
-        if limit is None:
-            return None
-        count = (count_argument(projection.skip, ctx, "SKIP") or 0) + limit
-        matches = self.match.plan.run_ordered({}, ctx, self.variable, self.key, count) if count else []
+        matches = self._ordered({}, ctx)
         if matches is None:
             return None
         store = ctx.store
         watch = ctx.store = StatementWatch(store)
-        columns = projection.columns
+        columns = self.rest.columns
         try:
-            rows = [tuple([to_output(row[c], ctx) for c in columns]) for row in projection.run(iter(matches), ctx)]
+            rows = [tuple([to_output(row[c], ctx) for c in columns]) for row in self.rest.run(iter(matches), ctx)]
         except BfxError:
             if watch.used:
                 return None
