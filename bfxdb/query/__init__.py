@@ -148,7 +148,7 @@ def _sqlite_plans(plan: QueryPlan | IndexCommand, store: Any) -> str:
                 lines.extend(f"  Seed: {seed}" for seed in match_plan.seeds)
                 sql = None
                 if isinstance(op, OrderedLimit):
-                    sql = match_plan.render_ordered(match_plan.explain_kinds(), op.variable, op.key)
+                    sql = match_plan.render_ordered(match_plan.explain_kinds(), op.variable, op.key, op.select)
                 elif isinstance(op, DirectReturn):
                     sql = op.explain_sql()
                 lines.extend(match_plan.sqlite_plan(store, sql))

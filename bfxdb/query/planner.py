@@ -504,6 +504,19 @@ def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
     projection = following.projection
     if projection.star or projection.distinct or projection.order_by:
         return None
+    found = _sql_outputs(op, projection)
+    if found is None:
+        return None
+    projection_op = _plan_projection(projection, list(op.new), None, final=True)
+    return DirectReturn(op, projection_op, *found)
+
+
+def _sql_outputs(op: MatchOp, projection: ast.Projection) -> tuple[tuple, str | None] | None:
+    """Decode a RETURN of entities, ids or properties straight from SQL rows: (outputs, select list or None).
+
+    Each output is (decoder, first SQL column); the select list reads only the columns the items
+    need, when they need no whole entity (else None: the pattern's own select list).
+    """
     outputs = op.plan.outputs
     reads: list[tuple[str, str, str | None]] = []  # (variable, what: entity, id or property, key)
     for item in projection.items:
@@ -522,7 +535,6 @@ def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
             return None
     if any(what != "id" and not outputs[name][2] for name, what, _ in reads):
         return None
-    projection_op = _plan_projection(projection, list(op.new), None, final=True)
     tables = op.plan.tables
     if all(what != "entity" and name in tables for name, what, _ in reads):
         # only the columns the RETURN reads: no labels, no expression, no created_at (the SQL is
@@ -536,7 +548,7 @@ def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
             else (direct_property(key or ""), selected.index(f"{tables[name]}.metadata"))
             for name, what, key in reads
         )
-        return DirectReturn(op, projection_op, narrow, ", ".join(selected))
+        return narrow, ", ".join(selected)
     wide: list[tuple[Callable[[tuple, int], Any], int]] = []
     for name, what, key in reads:
         kind, column, _ = outputs[name]
@@ -546,7 +558,7 @@ def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
             wide.append((decode_id, column))
         else:
             wide.append((direct_property(key or ""), column + (NODE_METADATA if kind == "node" else REL_METADATA)))
-    return DirectReturn(op, projection_op, tuple(wide))
+    return tuple(wide), None
 
 
 def _ordered_limit(op: MatchOp, clause: ast.Match, following: Any, first: bool) -> OrderedLimit | None:
@@ -564,7 +576,9 @@ def _ordered_limit(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
     if ordered is None or ordered[0] not in op.plan.tables:
         return None
     final = isinstance(following, ast.Return)
-    return OrderedLimit(op, _plan_projection(projection, list(op.new), None, final), *ordered)
+    found = _sql_outputs(op, projection) if final else None
+    outputs, select = found if found is not None else (None, None)
+    return OrderedLimit(op, _plan_projection(projection, list(op.new), None, final), *ordered, outputs, select)
 
 
 def _order_property(following: Any) -> tuple[str, str] | None:

@@ -324,13 +324,13 @@ class MatchPlan:
                 continue
             yield new
 
-    def render_ordered(self, kinds: tuple[str, ...], variable: str, key: str) -> str:
-        """Produce the SQL of run_ordered: the first rows ordered by a string property, in one statement.
+    def render_ordered(self, kinds: tuple[str, ...], variable: str, key: str, select: str | None = None) -> str:
+        """Produce the SQL of ordered_rows: the first rows ordered by a string property, in one statement.
 
         Its last column tells whether any match has a list or map there (values Cypher orders
         before strings); one statement, so it needs no transaction to see one snapshot.
         """
-        cached = self._rendered.get((kinds, variable, key))
+        cached = self._rendered.get((kinds, variable, key, select))
         if cached is not None:
             return cached
         table = self.tables[variable]
@@ -344,12 +344,12 @@ class MatchPlan:
             f"{self.render(kinds, '1')}{joiner}(({value} >= '[' AND {value} < '\\') "
             f"OR ({value} >= '{{' AND {value} < '|')) AND {json_kind} IN ('array', 'object')"
         )
-        select = f"{self.select_list}, EXISTS ({check})"
+        columns = f"{self.select_list if select is None else select}, EXISTS ({check})"
         text = (
-            f"{self.render(kinds, select)}{joiner}{value} >= '' AND {json_kind} = 'text' "
+            f"{self.render(kinds, columns)}{joiner}{value} >= '' AND {json_kind} = 'text' "
             f"ORDER BY {value} LIMIT :{ORDER_LIMIT} OFFSET :{PAGE_OFFSET}"
         )
-        self._rendered[(kinds, variable, key)] = text
+        self._rendered[(kinds, variable, key, select)] = text
         return text
 
     def run_ordered(
@@ -357,12 +357,26 @@ class MatchPlan:
     ) -> list[dict] | None:
         """Match ``count`` rows after the first ``skip`` in Cypher's ascending order of a node's string property.
 
+        :returns: the matches (see ordered_rows), or None when the caller must order every match itself.
+        """
+        sql_rows = self.ordered_rows(row, ctx, variable, key, count, skip)
+        if sql_rows is None:
+            return None
+        decoder = self.decoder
+        return [new for sql_row in sql_rows if (new := decoder(sql_row, row, ctx)) is not None]
+
+    def ordered_rows(
+        self, row: dict, ctx: Context, variable: str, key: str, count: int, skip: int = 0, select: str | None = None
+    ) -> list[tuple] | None:
+        """The SQL rows of ``count`` matches after the first ``skip`` in Cypher's order of a node's string property.
+
         Cypher orders lists and maps (temporal values are stored as maps) before strings, and
         booleans, numbers and nulls after them; so the first rows by a string property are the
         first string-valued rows when no row has a list or map there and at least ``skip`` +
         ``count`` rows have a string. Ties may come in any order, as Cypher allows.
 
-        :returns: the matches, or None when that cannot be shown (or a check must run in Python):
+        :param select: the select list (default: the pattern's, which the decoder reads).
+        :returns: the rows, or None when that cannot be shown (or a check must run in Python):
             the caller then orders every match itself.
         """
         if self.residual:
@@ -375,12 +389,11 @@ class MatchPlan:
             return None
         params[ORDER_LIMIT] = count
         params[PAGE_OFFSET] = skip
-        sql_rows = ctx.store.execute(self.render_ordered(kinds, variable, key), params).fetchall()
+        sql_rows = ctx.store.execute(self.render_ordered(kinds, variable, key, select), params).fetchall()
         ctx.tick(len(sql_rows) + 1)
         if len(sql_rows) != count or sql_rows[0][-1]:
             return None
-        decoder = self.decoder
-        return [new for sql_row in sql_rows if (new := decoder(sql_row, row, ctx)) is not None]
+        return sql_rows
 
     def run_counts(self, row: dict, ctx: Context, counts: tuple[tuple[str | None, bool], ...]) -> list | None:
         """Count matches inside SQL: one value per (variable, or None for ``*``; distinct) pair.

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import bfxdb
 from bfxdb.query import prepare
-from bfxdb.query.operators import DirectReturn
+from bfxdb.query.operators import DirectReturn, OrderedLimit
 
 from .test_compiler import NODE_COLUMNS
 
@@ -68,6 +68,13 @@ def test_a_return_of_properties_selects_only_the_metadata_column():
     )
 
 
+def test_an_ordered_return_of_properties_selects_only_the_metadata_column():
+    op = first_op("MATCH (n:Person) RETURN n.name, n.pid ORDER BY n.pid SKIP 1 LIMIT 3")
+    assert isinstance(op, OrderedLimit)
+    assert op.select == "n1.metadata"
+    assert op.match.plan.render_ordered((), "n", "pid", op.select).startswith("SELECT n1.metadata, EXISTS (SELECT 1 ")
+
+
 def test_a_return_without_skip_or_limit_has_no_page():
     assert not first_op("MATCH (n:Person) RETURN n.name").explain_sql().endswith("OFFSET :po")
 
@@ -87,6 +94,8 @@ def test_a_return_without_skip_or_limit_has_no_page():
         ),
         ("MATCH (n:Person) RETURN n.pid ORDER BY n.pid LIMIT 3", {}),
         ("MATCH (n:Person) RETURN n, n.age ORDER BY n.pid SKIP 2 LIMIT 3", {}),
+        ("MATCH (n:Person) RETURN n.age, n.pid AS p ORDER BY p SKIP 2 LIMIT 3", {}),
+        ("MATCH (n:Person) RETURN toUpper(n.pid) AS p ORDER BY n.pid LIMIT 3", {}),
     ],
 )
 def test_small_reads_run_as_one_statement_without_a_transaction(people, monkeypatch, query, parameters):

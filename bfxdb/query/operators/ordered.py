@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ...errors import BfxError
 from ..runtime import Context, StatementWatch
@@ -26,6 +27,10 @@ class OrderedLimit:
     projection: ProjectionOp
     variable: str
     key: str
+    #: for a RETURN of entities, ids or properties: per column (decoder, first SQL column), as
+    #: DirectReturn's, and the select list they index into (None: the pattern's own)
+    outputs: tuple[tuple[Callable[[tuple, int], Any], int], ...] | None = None
+    select: str | None = None
     rest: ProjectionOp = field(init=False)
 
     def __post_init__(self) -> None:
@@ -64,6 +69,17 @@ class OrderedLimit:
         """
         if not ctx.outside_transaction:
             return None
+        outputs = self.outputs
+        if outputs is not None:
+            # the result rows straight from SQL's: nothing else to read, nothing to project
+            limit = count_argument(self.projection.limit, ctx, "LIMIT")
+            skip = count_argument(self.projection.skip, ctx, "SKIP") or 0
+            if not limit:
+                return None if limit is None else []
+            sql_rows = self.match.plan.ordered_rows({}, ctx, self.variable, self.key, limit, skip, self.select)
+            if sql_rows is None:
+                return None
+            return [tuple([decode(sql_row, column) for decode, column in outputs]) for sql_row in sql_rows]
         matches = self._ordered({}, ctx)
         if matches is None:
             return None
@@ -88,7 +104,7 @@ class OrderedLimit:
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
         plan = self.match.plan
-        ordered = plan.render_ordered(plan.explain_kinds(), self.variable, self.key)
+        ordered = plan.render_ordered(plan.explain_kinds(), self.variable, self.key, self.select)
         return [
             f"OrderedLimit {self.variable}.{self.key} -> {', '.join(self.match.new)}",
             f"  SQL: {ordered}",
