@@ -538,11 +538,14 @@ class Database:
         try:
             with self._guard:
                 if prepared.direct is not None:
+                    started = time.monotonic()
                     result = self._store.run_bounded(
                         False, remaining, prepared.run_direct, self._store, parameters, budget, transactional=False
                     )
                     if result is not None:
                         return result
+                    # what the direct attempt took counts against the limit of the run in a transaction
+                    remaining = _remaining(started, remaining)
                 return self._store.run_bounded(writes, remaining, prepared.run, self._store, parameters, budget)
         except QueryTimeout:
             # the store counts from when it started; the caller's limit counts from the call

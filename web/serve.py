@@ -52,7 +52,7 @@ def is_loopback(host: str) -> bool:
 
 
 def create_tuned_server(app: WSGIApplication, **options: Any) -> Any:
-    """Create a waitress server for ``app`` with the given options plus bfxdb's response buffering.
+    """Create a waitress server for ``app`` with the given options plus bfxdb's response buffering and keep-alive.
 
     Waitress marks ``send_bytes`` deprecated; once a release drops it, serving goes on unbuffered.
 
@@ -63,11 +63,15 @@ def create_tuned_server(app: WSGIApplication, **options: Any) -> Any:
     from waitress import create_server
     from waitress.adjustments import Adjustments
 
+    from .keepalive import keep_bodiless_answers_alive
+
     if hasattr(Adjustments, "send_bytes"):
         options.setdefault("send_bytes", RESPONSE_BUFFER_BYTES)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "send_bytes", DeprecationWarning)
-        return create_server(app, **options)
+        server = create_server(app, **options)
+    keep_bodiless_answers_alive(server)
+    return server
 
 
 def parse_cpus(text: str) -> set[int]:

@@ -13,7 +13,7 @@ from ..errors import ExpressionRejected, ParameterMissing, QueryArgumentError, Q
 from . import ast, semantics
 from .estimates import Choice, Estimator, choices_hold
 from .evaluator import compile_expression, is_constant
-from .operators import IndexCommand, OrderedLimit, QueryPlan, to_output
+from .operators import DirectReturn, IndexCommand, OrderedLimit, QueryPlan, to_output
 from .parser import load_parser, parse, parse_bounded, unescape_string
 from .planner import plan_statement
 from .procedures import BUILTINS, Catalogue, Procedure, make_procedure
@@ -154,7 +154,9 @@ class PreparedQuery:
         """
         if self.direct is None or (self.parameters and not self.parameters <= parameters.keys()):
             return None
-        rows = self.direct(Context(store, _convert_parameters(parameters), check_deadline, memory))
+        ctx = Context(store, _convert_parameters(parameters), check_deadline, memory)
+        ctx.outside_transaction = True
+        rows = self.direct(ctx)
         return None if rows is None else Result(list(self.columns), rows, None, self.plan_text)
 
 
@@ -172,7 +174,9 @@ def _sqlite_plans(plan: QueryPlan | IndexCommand, store: Any) -> str:
                 lines.extend(f"  Seed: {seed}" for seed in match_plan.seeds)
                 sql = None
                 if isinstance(op, OrderedLimit):
-                    sql = match_plan.render_ordered(match_plan.explain_kinds(), op.variable, op.key)[1]
+                    sql = match_plan.render_ordered(match_plan.explain_kinds(), op.variable, op.key, op.select)
+                elif isinstance(op, DirectReturn):
+                    sql = op.explain_sql()
                 lines.extend(match_plan.sqlite_plan(store, sql))
                 lines.extend(f"  Estimate: {estimate}" for estimate in match_plan.estimates)
     return "\n" + "\n".join(lines) if lines else ""

@@ -15,15 +15,35 @@ Pos = tuple[int, int]
 NO_POS: Pos = (0, 0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Node:
-    """Base of every syntax-tree node."""
+    """Base of every syntax-tree node: its equality, hash and repr.
+
+    They are the ones ``@dataclass`` would generate (every field in order, ``pos`` included),
+    written once here: Python 3.11 compiles each generated method of each class separately, which
+    for the node classes below was most of the time it took to import the query engine. Each
+    node class is still a frozen dataclass (``__init__``, immutability, ``fields``, ``replace``).
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return _values(self) == _values(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(_values(self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _all_field_names(type(self)))
+        return f"{type(self).__qualname__}({shown})"
 
 
 # ---------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Literal(Node):
     """A constant: None (null), bool, int, float or str."""
 
@@ -31,7 +51,7 @@ class Literal(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Parameter(Node):
     """``$name`` (or ``$0``): a value supplied with the query."""
 
@@ -39,7 +59,7 @@ class Parameter(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Variable(Node):
     """A name bound by a pattern, WITH, UNWIND, a comprehension, ..."""
 
@@ -47,7 +67,7 @@ class Variable(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class ListLiteral(Node):
     """``[a, b, c]``."""
 
@@ -55,7 +75,7 @@ class ListLiteral(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class MapLiteral(Node):
     """``{key: value, ...}``; keys keep their written order."""
 
@@ -63,7 +83,7 @@ class MapLiteral(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class PropertyAccess(Node):
     """``subject.key``."""
 
@@ -72,7 +92,7 @@ class PropertyAccess(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Subscript(Node):
     """``subject[index]`` on a list, map, node or relationship."""
 
@@ -81,7 +101,7 @@ class Subscript(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Slice(Node):
     """``subject[start..end]``; either bound may be None."""
 
@@ -91,7 +111,7 @@ class Slice(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Unary(Node):
     """``op operand`` with op one of ``"-"``, ``"+"``, ``"NOT"``."""
 
@@ -100,7 +120,7 @@ class Unary(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Binary(Node):
     """``left op right``.
 
@@ -115,7 +135,7 @@ class Binary(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class IsNull(Node):
     """``operand IS NULL`` (negated=False) or ``operand IS NOT NULL`` (negated=True)."""
 
@@ -124,7 +144,7 @@ class IsNull(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class HasLabels(Node):
     """``subject:Label1:Label2`` used as a predicate."""
 
@@ -133,7 +153,7 @@ class HasLabels(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class FunctionCall(Node):
     """``name(args)``; name keeps its written case and any namespace (``a.b.fn``).
 
@@ -146,14 +166,14 @@ class FunctionCall(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class CountStar(Node):
     """``count(*)``."""
 
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Case(Node):
     """``CASE [subject] WHEN w THEN t ... [ELSE e] END``; subject is None for the generic form."""
 
@@ -163,7 +183,7 @@ class Case(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class ListComprehension(Node):
     """``[variable IN source WHERE predicate | projection]``; predicate and projection optional."""
 
@@ -174,7 +194,7 @@ class ListComprehension(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Quantifier(Node):
     """``ALL|ANY|NONE|SINGLE(variable IN source WHERE predicate)``; kind is upper-case."""
 
@@ -185,7 +205,7 @@ class Quantifier(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Reduce(Node):
     """``reduce(accumulator = init, variable IN source | step)``."""
 
@@ -197,7 +217,7 @@ class Reduce(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class PatternComprehension(Node):
     """``[path_variable = pattern WHERE predicate | projection]``."""
 
@@ -207,7 +227,7 @@ class PatternComprehension(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class PatternPredicate(Node):
     """A relationship pattern used as a boolean expression, e.g. ``WHERE (a)-->(b)``."""
 
@@ -215,7 +235,7 @@ class PatternPredicate(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class ExistsSubquery(Node):
     """``EXISTS { MATCH ... [WHERE ...] }`` or ``EXISTS { pattern [WHERE ...] }``.
 
@@ -228,7 +248,7 @@ class ExistsSubquery(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class MapProjection(Node):
     """``subject{.key, key: expr, variable, .*}``.
 
@@ -270,7 +290,7 @@ Expr: TypeAlias = (
 # ---------------------------------------------------------------- patterns
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class NodePattern(Node):
     """``(variable:Label1:Label2 {props})``; properties is a MapLiteral, a Parameter or None."""
 
@@ -280,7 +300,7 @@ class NodePattern(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class RelPattern(Node):
     """``-[variable:T1|T2 *min..max {props}]->``.
 
@@ -297,7 +317,7 @@ class RelPattern(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class PatternPart(Node):
     """One chain ``(a)-[r]->(b)<-[s]-(c)``: ``elements`` alternate NodePattern, RelPattern, NodePattern...
 
@@ -311,7 +331,7 @@ class PatternPart(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Pattern(Node):
     """Comma-separated pattern parts."""
 
@@ -322,7 +342,7 @@ class Pattern(Node):
 # ---------------------------------------------------------------- clauses
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class ProjectionItem(Node):
     """``expression AS alias``; ``alias`` is None when not written, ``text`` is the written source text
     of the expression (used as the column name when there is no alias, e.g. ``n.name``)."""
@@ -333,7 +353,7 @@ class ProjectionItem(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class SortItem(Node):
     """``expression [ASC|DESC]``."""
 
@@ -342,7 +362,7 @@ class SortItem(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Projection(Node):
     """The body shared by WITH and RETURN: ``[DISTINCT] *|items [ORDER BY] [SKIP] [LIMIT]``."""
 
@@ -355,7 +375,7 @@ class Projection(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Match(Node):
     """``[OPTIONAL] MATCH pattern [WHERE predicate]``."""
 
@@ -365,7 +385,7 @@ class Match(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Unwind(Node):
     """``UNWIND expression AS variable``."""
 
@@ -374,7 +394,7 @@ class Unwind(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class With(Node):
     """``WITH projection [WHERE predicate]``."""
 
@@ -383,7 +403,7 @@ class With(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Return(Node):
     """``RETURN projection``."""
 
@@ -391,7 +411,7 @@ class Return(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Create(Node):
     """``CREATE pattern``."""
 
@@ -399,7 +419,7 @@ class Create(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class SetProperty(Node):
     """``subject.key = value`` (subject is usually a Variable, may be any expression)."""
 
@@ -409,7 +429,7 @@ class SetProperty(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class SetProperties(Node):
     """``variable = map`` (replace=True) or ``variable += map`` (replace=False)."""
 
@@ -419,7 +439,7 @@ class SetProperties(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class SetLabels(Node):
     """``variable:Label1:Label2`` in SET."""
 
@@ -431,7 +451,7 @@ class SetLabels(Node):
 SetItem: TypeAlias = SetProperty | SetProperties | SetLabels
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Set(Node):
     """``SET item, item, ...``."""
 
@@ -439,7 +459,7 @@ class Set(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class RemoveProperty(Node):
     """``subject.key`` in REMOVE."""
 
@@ -448,7 +468,7 @@ class RemoveProperty(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class RemoveLabels(Node):
     """``variable:Label1:Label2`` in REMOVE."""
 
@@ -457,7 +477,7 @@ class RemoveLabels(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Remove(Node):
     """``REMOVE item, item, ...``."""
 
@@ -465,7 +485,7 @@ class Remove(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Delete(Node):
     """``[DETACH] DELETE expression, ...``."""
 
@@ -474,7 +494,7 @@ class Delete(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Merge(Node):
     """``MERGE part [ON CREATE SET ...] [ON MATCH SET ...]``."""
 
@@ -484,7 +504,7 @@ class Merge(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Call(Node):
     """``CALL name(args) [YIELD items [WHERE]]``; args is None when written without parentheses."""
 
@@ -496,7 +516,7 @@ class Call(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class CreateIndex(Node):
     """``CREATE INDEX [name] FOR (v:Label) ON (v.p1, v.p2)`` or ``CREATE INDEX ON :Label(p1, p2)``."""
 
@@ -506,7 +526,7 @@ class CreateIndex(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class DropIndex(Node):
     """``DROP INDEX name`` or ``DROP INDEX ON :Label(p1, ...)``."""
 
@@ -519,7 +539,7 @@ class DropIndex(Node):
 Clause: TypeAlias = Match | Unwind | With | Return | Create | Set | Remove | Delete | Merge | Call
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class SingleQuery(Node):
     """A run of clauses, ending in RETURN or in an updating clause."""
 
@@ -527,7 +547,7 @@ class SingleQuery(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Query(Node):
     """One or more single queries joined by UNION; ``union_all[i]`` joins part i and i + 1."""
 
@@ -536,7 +556,7 @@ class Query(Node):
     pos: Pos = NO_POS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Statement(Node):
     """What the parser returns: a query or a schema command, possibly under EXPLAIN or PROFILE."""
 
@@ -550,6 +570,7 @@ class Statement(Node):
 # ---------------------------------------------------------------- looking through a tree
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_ALL_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def balanced(op: str, terms: Sequence[Expr], pos: Pos = NO_POS) -> Expr:
@@ -572,6 +593,18 @@ def _field_names(kind: type) -> tuple[str, ...]:
     if names is None:
         names = _FIELDS[kind] = tuple(item.name for item in fields(kind) if item.name != "pos")
     return names
+
+
+def _all_field_names(kind: type) -> tuple[str, ...]:
+    """Name every field of a node class, ``pos`` included, in order."""
+    names = _ALL_FIELDS.get(kind)
+    if names is None:
+        names = _ALL_FIELDS[kind] = tuple(item.name for item in fields(kind))
+    return names
+
+
+def _values(node: Node) -> tuple[Any, ...]:
+    return tuple(getattr(node, name) for name in _all_field_names(type(node)))
 
 
 def _nodes_in(value: Any) -> Iterator[Node]:

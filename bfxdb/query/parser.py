@@ -6,7 +6,7 @@ import contextlib
 import functools
 import gc
 import hashlib
-import importlib.resources
+import importlib.util
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -34,11 +34,21 @@ _ASSOCIATIVE = {"or_": "OR", "xor": "XOR", "and_": "AND"}
 
 
 def _grammar_text() -> str:
-    """Read ``cypher.lark`` from the installed package, or from the repository when running from a checkout."""
-    try:
-        return importlib.resources.files("bfxdb.grammar").joinpath("cypher.lark").read_text(encoding="utf-8")
-    except ModuleNotFoundError:
+    """Read ``cypher.lark`` from the installed package, or from the repository when running from a checkout.
+
+    An installed package's folder is read directly: importlib.resources, needed only for an
+    install that is not a folder (a zip), costs a fresh process more to import than the read.
+    """
+    spec = importlib.util.find_spec("bfxdb.grammar")
+    if spec is None:
         return (Path(__file__).resolve().parents[2] / "grammar" / "cypher.lark").read_text(encoding="utf-8")
+    for folder in spec.submodule_search_locations or ():
+        path = Path(folder) / "cypher.lark"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    from importlib import resources
+
+    return resources.files("bfxdb.grammar").joinpath("cypher.lark").read_text(encoding="utf-8")
 
 
 #: How the parser is built; part of the key of its stored tables, so changing one rebuilds them.

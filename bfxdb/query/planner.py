@@ -37,10 +37,12 @@ from .operators import (
     ShortestPart,
     UnwindOp,
     decode_id,
+    direct_property,
+    fuse_counts,
 )
 from .procedures import Catalogue
 from .semantics import contains_aggregate, is_aggregate
-from .sqlplan import decode_node, decode_rel
+from .sqlplan import NODE_METADATA, REL_METADATA, decode_node, decode_rel
 
 #: Functions whose single variable argument is read only for its identity.
 _IDENTITY_READERS = frozenset({"id", "count"})
@@ -248,7 +250,7 @@ def _plan_single(
         index += 1
     if not isinstance(clauses[-1], (ast.Return, ast.Call)):
         columns = ()
-    return Pipeline(tuple(ops), columns)
+    return Pipeline(fuse_counts(ops), columns)
 
 
 def _plan_call(clause: ast.Call, scope: list[str], catalogue: Catalogue | None, standalone: bool) -> CallOp:
@@ -520,26 +522,67 @@ def _count_pushdown(op: MatchOp, clause: ast.Match, following: Any, first: bool)
 
 
 def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) -> DirectReturn | None:
-    """Let SQL rows become result rows when a first MATCH feeds a plain RETURN of entities or ids."""
+    """Let SQL rows become result rows when a first MATCH feeds a plain RETURN of entities, ids or properties."""
     if not first or clause.optional or op.where is not None or not isinstance(following, ast.Return):
         return None
     projection = following.projection
-    if projection.star or projection.distinct or projection.order_by or projection.skip or projection.limit:
+    if projection.star or projection.distinct or projection.order_by:
         return None
-    outputs: list[tuple[Callable[[tuple, int], Any], int]] = []
+    found = _sql_outputs(op, projection)
+    if found is None:
+        return None
+    projection_op = _plan_projection(projection, list(op.new), None, final=True)
+    return DirectReturn(op, projection_op, *found)
+
+
+def _sql_outputs(op: MatchOp, projection: ast.Projection) -> tuple[tuple, str | None] | None:
+    """Decode a RETURN of entities, ids or properties straight from SQL rows: (outputs, select list or None).
+
+    Each output is (decoder, first SQL column); the select list reads only the columns the items
+    need, when they need no whole entity (else None: the pattern's own select list).
+    """
+    outputs = op.plan.outputs
+    reads: list[tuple[str, str, str | None]] = []  # (variable, what: entity, id or property, key)
     for item in projection.items:
         expr = item.expression
-        if isinstance(expr, ast.Variable) and expr.name in op.plan.outputs:
-            kind, column, data = op.plan.outputs[expr.name]
-            if not data:
-                return None
-            outputs.append((decode_node if kind == "node" else decode_rel, column))
-        elif (identified := _variable_argument(expr, "id")) in op.plan.outputs:
-            outputs.append((decode_id, op.plan.outputs[identified][1]))
+        if isinstance(expr, ast.Variable) and expr.name in outputs:
+            reads.append((expr.name, "entity", None))
+        elif (identified := _variable_argument(expr, "id")) in outputs:
+            reads.append((identified, "id", None))
+        elif (
+            isinstance(expr, ast.PropertyAccess)
+            and isinstance(expr.subject, ast.Variable)
+            and expr.subject.name in outputs
+        ):
+            reads.append((expr.subject.name, "property", expr.key))
         else:
             return None
-    projection_op = _plan_projection(projection, list(op.new), None, final=True)
-    return DirectReturn(op, projection_op, tuple(outputs))
+    if any(what != "id" and not outputs[name][2] for name, what, _ in reads):
+        return None
+    tables = op.plan.tables
+    if all(what != "entity" and name in tables for name, what, _ in reads):
+        # only the columns the RETURN reads: no labels, no expression, no created_at (the SQL is
+        # never SELECT DISTINCT here, whose select list would decide which rows there are: that
+        # is only for a consumer blind to duplicates, a DISTINCT or aggregating projection)
+        selected = list(dict.fromkeys(
+            f"{tables[name]}.{'identity' if what == 'id' else 'metadata'}" for name, what, _ in reads
+        ))
+        narrow = tuple(
+            (decode_id, selected.index(f"{tables[name]}.identity")) if what == "id"
+            else (direct_property(key or ""), selected.index(f"{tables[name]}.metadata"))
+            for name, what, key in reads
+        )
+        return narrow, ", ".join(selected)
+    wide: list[tuple[Callable[[tuple, int], Any], int]] = []
+    for name, what, key in reads:
+        kind, column, _ = outputs[name]
+        if what == "entity":
+            wide.append((decode_node if kind == "node" else decode_rel, column))
+        elif what == "id":
+            wide.append((decode_id, column))
+        else:
+            wide.append((direct_property(key or ""), column + (NODE_METADATA if kind == "node" else REL_METADATA)))
+    return tuple(wide), None
 
 
 def _ordered_limit(op: MatchOp, clause: ast.Match, following: Any, first: bool) -> OrderedLimit | None:
@@ -557,7 +600,9 @@ def _ordered_limit(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
     if ordered is None or ordered[0] not in op.plan.tables:
         return None
     final = isinstance(following, ast.Return)
-    return OrderedLimit(op, _plan_projection(projection, list(op.new), None, final), *ordered)
+    found = _sql_outputs(op, projection) if final else None
+    outputs, select = found if found is not None else (None, None)
+    return OrderedLimit(op, _plan_projection(projection, list(op.new), None, final), *ordered, outputs, select)
 
 
 def _order_property(following: Any) -> tuple[str, str] | None:

@@ -36,6 +36,7 @@ class Context:
         "memory",
         "held",
         "room_total",
+        "outside_transaction",
     )
 
     def __init__(
@@ -63,6 +64,8 @@ class Context:
         self.held = 0
         #: the budget as a number to compare with, infinite for none
         self.room_total = math.inf if memory is None else memory
+        #: whether the run has no transaction around it, so only its one statement sees one snapshot
+        self.outside_transaction = False
 
     def tick(self, steps: int = 1) -> None:
         """Count Python-side work and check the deadline every DEADLINE_STRIDE steps."""
@@ -129,6 +132,10 @@ class Context:
 
         :raises EntityNotFound: when the node was deleted (unless allow_deleted) or never existed.
         """
+        found = self.nodes.get(ref.id)
+        # the cache first: the store is not touched for a node the run has (see StatementWatch)
+        if found is not None and (allow_deleted or ref.id not in self.deleted_nodes):
+            return found
         return self._load(ref.id, "node", self.nodes, self.deleted_nodes, self.store.get_substrate, allow_deleted)
 
     def rel(self, ref: RelRef, *, allow_deleted: bool = False) -> Relationship:
@@ -136,6 +143,9 @@ class Context:
 
         :raises EntityNotFound: when it was deleted (unless allow_deleted) or never existed.
         """
+        found = self.rels.get(ref.id)
+        if found is not None and (allow_deleted or ref.id not in self.deleted_rels):
+            return found
         return self._load(
             ref.id, "relationship", self.rels, self.deleted_rels, self.store.get_relationship, allow_deleted
         )
@@ -170,6 +180,24 @@ class Context:
         missing = [identity for identity in identities if identity not in self.nodes]
         if missing:
             self.nodes.update((key, decoded(node)) for key, node in self.store.get_substrates(missing).items())
+
+
+class StatementWatch:
+    """The store of a run answered outside a transaction: it passes every call on, noting that one was made.
+
+    A run without BEGIN sees one snapshot only while it makes one statement; one that made
+    more is thrown away and run again inside a transaction.
+    """
+
+    __slots__ = ("store", "used")
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.used = False
+
+    def __getattr__(self, name: str) -> Any:
+        self.used = True
+        return getattr(self.store, name)
 
 
 def _mebibytes(size: int) -> str:

@@ -56,6 +56,15 @@ def _properties(metadata: str) -> dict:
     return decode_properties(properties) if "$temporal" in metadata else properties
 
 
+#: where the metadata column sits among a node's NODE_WIDTH and a relationship's REL_WIDTH data columns
+NODE_METADATA, REL_METADATA = 3, 4
+
+
+def property_value(metadata: str, key: str) -> Any:
+    """Read one property from a stored metadata column, as ``n.key`` on the decoded node reads it."""
+    return _properties(metadata).get(key)
+
+
 def decode_node(row: tuple, start: int) -> Substrate:
     """Build a Substrate from NODE_WIDTH columns selected with the node data columns."""
     identity, expression_type, expression_code, metadata, created_at, labels = row[start : start + NODE_WIDTH]
@@ -175,6 +184,8 @@ def _list_kind(items: Any) -> str:
 
 SELECT_LIST = -1  # segment marker: where the select list goes
 ORDER_LIMIT = "o"  # the parameter of run_ordered's LIMIT; no other parameter has this name
+#: the parameters of a page's LIMIT and OFFSET (render with page=True); no other parameter has these names
+PAGE_LIMIT, PAGE_OFFSET = "pl", "po"
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,10 +217,24 @@ class MatchPlan:
     estimates: tuple[str, ...] = ()
     _rendered: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _count_selects: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: per filter: whether SQL can name its key, and the key's JSON path parameter (None: the path is SQL text)
+    _key_paths: tuple[tuple[bool, str | None], ...] = field(init=False, repr=False, compare=False)
 
-    def render(self, kinds: tuple[str, ...], select: str | None = None) -> str:
-        """Produce the SQL text for the given property-value kinds (and an optional select list)."""
-        key = (kinds, select)
+    def __post_init__(self) -> None:
+        # computed once: bind() runs for every row of every query
+        object.__setattr__(self, "_key_paths", tuple(
+            (usable, json_path_text(flt.key) if usable and not is_simple_key(flt.key) else None)
+            for flt in self.filters
+            for usable in (json_path_usable(flt.key),)
+        ))
+
+    def render(self, kinds: tuple[str, ...], select: str | None = None, page: bool = False) -> str:
+        """Produce the SQL text for the given property-value kinds (and an optional select list).
+
+        With ``page`` the SQL ends in ``LIMIT :pl OFFSET :po``: the caller has shown that every
+        SQL row is one result row (see DirectReturn), so SQLite skips and stops for it.
+        """
+        key = (kinds, select, page)
         text = self._rendered.get(key)
         if text is None:
             parts = []
@@ -220,6 +245,8 @@ class MatchPlan:
                     parts.append(self.select_list if select is None else select)
                 else:
                     parts.append(_render_filter(self.filters[segment], kinds[segment], segment))
+            if page:
+                parts.append(f" LIMIT :{PAGE_LIMIT} OFFSET :{PAGE_OFFSET}")
             text = "".join(parts)
             # Two threads may render the same key at once; both store the same text.
             self._rendered[key] = text
@@ -238,7 +265,7 @@ class MatchPlan:
 
         Every parameter is null: SQLite plans without looking at values.
         """
-        names = [*self.params, *(name for name, _ in self.sources), ORDER_LIMIT]
+        names = [*self.params, *(name for name, _ in self.sources), ORDER_LIMIT, PAGE_LIMIT, PAGE_OFFSET]
         for index, flt in enumerate(self.filters):
             names.append(f"f{index}")
             if not is_simple_key(flt.key):
@@ -261,10 +288,10 @@ class MatchPlan:
             params[name] = value
         kinds = []
         python_filters = []
-        for index, flt in enumerate(self.filters):
+        for index, (flt, (usable, path)) in enumerate(zip(self.filters, self._key_paths)):
             value = flt.value(row, ctx)
             kind = filter_kind(flt.op, value)
-            if kind != "never" and not json_path_usable(flt.key):
+            if kind != "never" and not usable:
                 kind = "python"
             if kind == "never":
                 return None
@@ -272,8 +299,8 @@ class MatchPlan:
                 python_filters.append((flt, value))
             elif kind != "is":
                 params[f"f{index}"] = _filter_param(kind, value)
-                if not is_simple_key(flt.key):
-                    params[f"k{index}"] = json_path_text(flt.key)
+                if path is not None:
+                    params[f"k{index}"] = path
             kinds.append(kind)
         return params, tuple(kinds), python_filters
 
@@ -307,31 +334,59 @@ class MatchPlan:
                 continue
             yield new
 
-    def render_ordered(self, kinds: tuple[str, ...], variable: str, key: str) -> tuple[str, str]:
-        """Produce the SQL of run_ordered: the check for values ordered before strings, and the ordered rows."""
+    def render_ordered(self, kinds: tuple[str, ...], variable: str, key: str, select: str | None = None) -> str:
+        """Produce the SQL of ordered_rows: the first rows ordered by a string property, in one statement.
+
+        Its last column tells whether any match has a list or map there (values Cypher orders
+        before strings); one statement, so it needs no transaction to see one snapshot.
+        """
+        cached = self._rendered.get((kinds, variable, key, select))
+        if cached is not None:
+            return cached
         table = self.tables[variable]
         path = json_path_literal(key)
         value = f"json_extract({table}.metadata, {path})"
         json_kind = f"json_type({table}.metadata, {path})"
-        base = self.render(kinds) + (" AND " if self.has_where else " WHERE ")
+        joiner = " AND " if self.has_where else " WHERE "
         # json_extract gives lists and maps as their minified JSON text, which starts with [ or {:
         # the two ranges let SQLite answer the check from a property index.
         check = (
-            f"{base}(({value} >= '[' AND {value} < '\\') OR ({value} >= '{{' AND {value} < '|')) "
-            f"AND {json_kind} IN ('array', 'object') LIMIT 1"
+            f"{self.render(kinds, '1')}{joiner}(({value} >= '[' AND {value} < '\\') "
+            f"OR ({value} >= '{{' AND {value} < '|')) AND {json_kind} IN ('array', 'object')"
         )
-        ordered = f"{base}{value} >= '' AND {json_kind} = 'text' ORDER BY {value} LIMIT :{ORDER_LIMIT}"
-        return check, ordered
+        columns = f"{self.select_list if select is None else select}, EXISTS ({check})"
+        text = (
+            f"{self.render(kinds, columns)}{joiner}{value} >= '' AND {json_kind} = 'text' "
+            f"ORDER BY {value} LIMIT :{ORDER_LIMIT} OFFSET :{PAGE_OFFSET}"
+        )
+        self._rendered[(kinds, variable, key, select)] = text
+        return text
 
-    def run_ordered(self, row: dict, ctx: Context, variable: str, key: str, count: int) -> list[dict] | None:
-        """Match the first ``count`` rows in Cypher's ascending order of a node's string property.
+    def run_ordered(
+        self, row: dict, ctx: Context, variable: str, key: str, count: int, skip: int = 0
+    ) -> list[dict] | None:
+        """Match ``count`` rows after the first ``skip`` in Cypher's ascending order of a node's string property.
+
+        :returns: the matches (see ordered_rows), or None when the caller must order every match itself.
+        """
+        sql_rows = self.ordered_rows(row, ctx, variable, key, count, skip)
+        if sql_rows is None:
+            return None
+        decoder = self.decoder
+        return [new for sql_row in sql_rows if (new := decoder(sql_row, row, ctx)) is not None]
+
+    def ordered_rows(
+        self, row: dict, ctx: Context, variable: str, key: str, count: int, skip: int = 0, select: str | None = None
+    ) -> list[tuple] | None:
+        """The SQL rows of ``count`` matches after the first ``skip`` in Cypher's order of a node's string property.
 
         Cypher orders lists and maps (temporal values are stored as maps) before strings, and
         booleans, numbers and nulls after them; so the first rows by a string property are the
-        first string-valued rows when no row has a list or map there and at least ``count`` rows
-        have a string. Ties may come in any order, as Cypher allows.
+        first string-valued rows when no row has a list or map there and at least ``skip`` +
+        ``count`` rows have a string. Ties may come in any order, as Cypher allows.
 
-        :returns: the matches, or None when that cannot be shown (or a check must run in Python):
+        :param select: the select list (default: the pattern's, which the decoder reads).
+        :returns: the rows, or None when that cannot be shown (or a check must run in Python):
             the caller then orders every match itself.
         """
         if self.residual:
@@ -342,14 +397,13 @@ class MatchPlan:
         params, kinds, python_filters = bound
         if python_filters:
             return None
-        check, ordered = self.render_ordered(kinds, variable, key)
-        if ctx.store.execute(check, params).fetchone() is not None:
-            return None
         params[ORDER_LIMIT] = count
-        decoder = self.decoder
-        out = [new for sql_row in ctx.store.execute(ordered, params) if (new := decoder(sql_row, row, ctx)) is not None]
-        ctx.tick(len(out) + 1)
-        return out if len(out) == count else None
+        params[PAGE_OFFSET] = skip
+        sql_rows = ctx.store.execute(self.render_ordered(kinds, variable, key, select), params).fetchall()
+        ctx.tick(len(sql_rows) + 1)
+        if len(sql_rows) != count or sql_rows[0][-1]:
+            return None
+        return sql_rows
 
     def run_counts(self, row: dict, ctx: Context, counts: tuple[tuple[str | None, bool], ...]) -> list | None:
         """Count matches inside SQL: one value per (variable, or None for ``*``; distinct) pair.

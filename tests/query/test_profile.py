@@ -66,7 +66,7 @@ def test_profile_text_leads_the_plan_and_shows_rows_and_time(graph):
     lines = plan.split("\n")
     assert lines[0].startswith("Profile (rows produced;")
     assert lines[1].startswith("  Match -> n: 4 rows, ") and lines[1].endswith(" ms")
-    assert "SQLite plan of Match -> n" in lines  # the EXPLAIN text follows
+    assert "SQLite plan of DirectReturn k" in lines  # the EXPLAIN text follows
     assert "  Estimate: n: :Q: ~4 rows" in lines
 
 

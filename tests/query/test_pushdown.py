@@ -103,12 +103,12 @@ def test_explain_shows_sqlites_plan_of_the_ordered_sql(people):
 
 def test_ordered_limit_reads_the_index_in_order(people):
     op = prepare("MATCH (n:Person) RETURN n.pid ORDER BY n.pid LIMIT 3").plan.pipelines[0].ops[0]
-    check, ordered = op.match.plan.render_ordered((), "n", "pid")
-    params = {**op.match.plan.params, "o": 3}
-    for sql in (check, ordered):
-        steps = [row[-1] for row in people.store.execute("EXPLAIN QUERY PLAN " + sql, params)]
-        assert any(step.startswith("SEARCH n1 USING INDEX property_pid") for step in steps), steps
-        assert not any("TEMP B-TREE" in step or step.startswith("SCAN") for step in steps), steps
+    ordered = op.match.plan.render_ordered((), "n", "pid")
+    params = {**op.match.plan.params, "o": 3, "po": 0}
+    steps = [row[-1] for row in people.store.execute("EXPLAIN QUERY PLAN " + ordered, params)]
+    # the rows and the check for lists and maps in the subquery: both searched in the index
+    assert sum(step.startswith("SEARCH n1 USING INDEX property_pid") for step in steps) == 3, steps
+    assert not any("TEMP B-TREE" in step or step.startswith("SCAN") for step in steps), steps
     assert people.query("MATCH (n:Person) RETURN n.pid ORDER BY n.pid LIMIT 3").rows == [("p0",), ("p1",), ("p10",)]
 
 

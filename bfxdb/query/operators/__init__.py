@@ -6,6 +6,7 @@ from .paths import FilterOp, OptionalOp, ShortestOp, ShortestPart
 from .plan import Pipeline, QueryPlan, to_output
 from .read import (
     AggregateSpec,
+    CountedUnwind,
     CountPushdown,
     DirectReturn,
     IndexCommand,
@@ -13,6 +14,8 @@ from .read import (
     ProjectionOp,
     UnwindOp,
     decode_id,
+    direct_property,
+    fuse_counts,
 )
 from .write import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
 
@@ -20,6 +23,7 @@ __all__ = [
     "AggregateSpec",
     "CallOp",
     "CountPushdown",
+    "CountedUnwind",
     "CreateOp",
     "CreatePart",
     "DeleteOp",
@@ -39,5 +43,7 @@ __all__ = [
     "ShortestPart",
     "UnwindOp",
     "decode_id",
+    "direct_property",
+    "fuse_counts",
     "to_output",
 ]

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from ...model import Path
 from ..runtime import Context
 from ..values import NodeRef, PathRef, RelRef, group_key
-from .read import CountPushdown, DirectReturn
+from .read import DirectReturn
 
 
 class Operator(Protocol):
@@ -44,9 +44,10 @@ class Pipeline:
     direct_stream: Callable[[Context], Iterator[tuple] | None] | None = field(init=False)
 
     def __post_init__(self) -> None:
-        only = self.ops[0] if len(self.ops) == 1 else None
+        only: Any = self.ops[0] if len(self.ops) == 1 else None
         direct = direct_stream = None
-        if self.columns and isinstance(only, (CountPushdown, DirectReturn)):
+        # CountPushdown, DirectReturn and OrderedLimit can answer a whole pipeline
+        if self.columns and hasattr(only, "direct"):
             direct, direct_stream = only.direct, only.stream_direct
         object.__setattr__(self, "direct", direct)
         object.__setattr__(self, "direct_stream", direct_stream)

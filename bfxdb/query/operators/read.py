@@ -13,7 +13,7 @@ from ...identity import to_unsigned
 from ...storage import is_simple_key
 from ..aggregates import Accumulator, Distinct
 from ..runtime import Context
-from ..sqlplan import MatchPlan
+from ..sqlplan import PAGE_LIMIT, PAGE_OFFSET, MatchPlan, property_value
 from ..values import Descending, estimate_size, group_key, order_key
 
 Evaluator = Callable[[dict, Context], Any]
@@ -77,9 +77,60 @@ class UnwindOp:
                 new[variable] = item
                 yield new
 
+    def count(self, rows: Iterator[dict], ctx: Context) -> tuple[dict | None, int]:
+        """Count the rows run() would yield without building them: (the first of them, or None; how many).
+
+        The lists are evaluated as for run(), and the work is ticked alike.
+        """
+        variable = self.variable
+        tick = ctx.tick
+        first = None
+        count = 0
+        for row in rows:
+            value = self.expression(row, ctx)
+            if value is None:
+                continue
+            size = len(value) if type(value) is list else 1
+            tick(size + 1)
+            if first is None and size:
+                first = row.copy()
+                first[variable] = value[0] if type(value) is list else value
+            count += size
+        return first, count
+
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
         return [f"Unwind -> {self.variable}"]
+
+
+@dataclass(frozen=True, slots=True)
+class CountedUnwind:
+    """UNWIND feeding a projection that only counts rows (``count(*)``, no grouping key): no row is built.
+
+    The count is the sum of the unwound lists' lengths, what counting the rows one by one gives.
+    """
+
+    unwind: UnwindOp
+    projection: ProjectionOp
+
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
+        """Count what the UNWIND would yield and give the projection that count."""
+        return self.projection.run_count(lambda: self.unwind.count(rows, ctx), ctx)
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN."""
+        return [*self.unwind.describe(), "  Counted: the rows are counted, not built", *self.projection.describe()]
+
+
+def fuse_counts(ops: list) -> tuple:
+    """Join each UNWIND with a following projection that only counts rows into one CountedUnwind."""
+    fused: list = []
+    for op in ops:
+        if isinstance(op, ProjectionOp) and op.counts_only and fused and type(fused[-1]) is UnwindOp:
+            fused[-1] = CountedUnwind(fused[-1], op)
+        else:
+            fused.append(op)
+    return tuple(fused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +170,20 @@ class ProjectionOp:
     final: bool
     #: nothing but the keys to compute: the common case, taken first in run()
     plain: bool = field(init=False)
+    #: one group whose aggregates are all count(*): how many rows there are is all it reads of them
+    counts_only: bool = field(init=False)
 
     def __post_init__(self) -> None:
         plain = not (
             self.aggregates is not None or self.distinct or self.order or self.skip or self.limit or self.where
         )
         object.__setattr__(self, "plain", plain)
+        counts_only = (
+            self.aggregates is not None
+            and not self.keys
+            and all(spec.star and not spec.distinct for spec in self.aggregates)
+        )
+        object.__setattr__(self, "counts_only", counts_only)
 
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Project the rows; yields dicts of the projected columns.
@@ -139,14 +198,30 @@ class ProjectionOp:
                 tick()
                 yield {column: evaluator(row, ctx) for column, evaluator in keys}
             return
-        skip = _count_argument(self.skip, ctx, "SKIP") or 0
-        limit = _count_argument(self.limit, ctx, "LIMIT")
-        stop = None if limit is None else skip + limit
+        skip, stop = self._page(ctx)
         pairs: Iterator[tuple[dict, dict]]
         if self.aggregates is not None:
             pairs = iter(self._aggregate(rows, ctx, self.aggregates))
         else:
             pairs = self._project(rows, ctx)
+        yield from self._finish(pairs, ctx, skip, stop)
+
+    def run_count(self, count: Callable[[], tuple[dict | None, int]], ctx: Context) -> Iterator[dict]:
+        """Run a projection that only counts (see counts_only) on ``count()``: (the first row or None, how many)."""
+        skip, stop = self._page(ctx)
+        first, rows = count()
+        yield from self._finish(iter((self._count_group(first, rows, ctx),)), ctx, skip, stop)
+
+    def _page(self, ctx: Context) -> tuple[int, int | None]:
+        """SKIP and where the rows stop (SKIP + LIMIT, or None), checked before any row is read."""
+        skip = _count_argument(self.skip, ctx, "SKIP") or 0
+        limit = _count_argument(self.limit, ctx, "LIMIT")
+        return skip, None if limit is None else skip + limit
+
+    def _finish(
+        self, pairs: Iterator[tuple[dict, dict]], ctx: Context, skip: int, stop: int | None
+    ) -> Iterator[dict]:
+        """DISTINCT, ORDER BY, SKIP, LIMIT and WITH's WHERE over the projected (row, scope) pairs."""
         if self.distinct:
             pairs = self._distinct(pairs, ctx)
         if self.order:
@@ -226,10 +301,17 @@ class ProjectionOp:
                     _feed(spec, accumulator, row, ctx)
         elif first is not None:
             # the operators upstream have ticked for these rows
-            count = 1 + sum(1 for _ in rows)
+            return self._count_group(first, 1 + sum(1 for _ in rows), ctx)
         results = {spec.name: accumulator.result() for spec, accumulator in fed}
         for spec in specs:
             scope[spec.name] = results[spec.name] if spec.name in results else count
+        return self._project_group({}, scope, ctx)
+
+    def _count_group(self, first: dict | None, count: int, ctx: Context) -> tuple[dict, dict]:
+        """The one group of a projection whose aggregates are all count(*), from its first row and row count."""
+        scope = {} if first is None else first.copy()
+        for spec in self.aggregates or ():
+            scope[spec.name] = count
         return self._project_group({}, scope, ctx)
 
     def _project_group(self, key_values: dict, scope: dict, ctx: Context) -> tuple[dict, dict]:
@@ -348,11 +430,19 @@ class CountPushdown:
 
 @dataclass(frozen=True, slots=True)
 class DirectReturn:
-    """A first MATCH feeding a plain RETURN of whole entities or ids: SQL rows become result rows."""
+    """A first MATCH feeding a plain RETURN of entities, ids or properties, with SKIP / LIMIT: SQL rows are result rows.
+
+    Every SQL row of the pattern is one match (uniqueness is checked in SQL) and the RETURN
+    neither filters, orders nor merges rows, so SKIP and LIMIT go into the SQL as OFFSET and
+    LIMIT whenever no check has to run in Python (else the general path runs). ``select`` is
+    the select list the output columns index into: only the columns they read, or None for
+    the pattern's own (whole entities, or a DISTINCT that its select list defines).
+    """
 
     match: MatchOp
     projection: ProjectionOp
     outputs: tuple[tuple[Callable[[tuple, int], Any], int], ...]  # per column: (decoder, first SQL column)
+    select: str | None = None
     columns: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -386,22 +476,46 @@ class DirectReturn:
         plan = self.match.plan
         if plan.residual:
             return None
+        projection = self.projection
+        # evaluated first, as the projection would: a bad SKIP or LIMIT fails before any SQL runs
+        skip = _count_argument(projection.skip, ctx, "SKIP")
+        limit = _count_argument(projection.limit, ctx, "LIMIT")
         bound = plan.bind({}, ctx)
-        if bound is None:
+        if bound is None or limit == 0:
             return ()
         params, kinds, python_filters = bound
         if python_filters:
             return None
-        return ctx.store.execute(plan.render(kinds), params)
+        page = skip is not None or limit is not None
+        if page:
+            # SQLite reads a negative LIMIT as none
+            params[PAGE_LIMIT] = -1 if limit is None else limit
+            params[PAGE_OFFSET] = skip or 0
+        return ctx.store.execute(plan.render(kinds, self.select, page), params)
 
     def _decode(self, cursor: Iterable[tuple]) -> Iterator[tuple]:
         outputs = self.outputs
         for sql_row in cursor:
             yield tuple([decode(sql_row, column) for decode, column in outputs])
 
+    def explain_sql(self) -> str:
+        """The SQL as EXPLAIN shows it (see MatchPlan.explain), with this operator's select list and page."""
+        plan = self.match.plan
+        page = self.projection.skip is not None or self.projection.limit is not None
+        return plan.render(plan.explain_kinds(), self.select, page)
+
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
-        return [f"DirectReturn {', '.join(self.columns)}", f"  SQL: {self.match.plan.explain()}"]
+        return [f"DirectReturn {', '.join(self.columns)}", f"  SQL: {self.explain_sql()}"]
+
+
+def direct_property(key: str) -> Callable[[tuple, int], Any]:
+    """The output decoder of ``v.key``: read the property from the metadata column it is given."""
+
+    def decode(row: tuple, column: int) -> Any:
+        return property_value(row[column], key)
+
+    return decode
 
 
 def decode_id(row: tuple, column: int) -> int:

@@ -26,7 +26,6 @@ from datetime import datetime as _PyDateTime
 from datetime import timedelta as _PyDelta
 from fractions import Fraction
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -144,6 +143,9 @@ def zone_info(name: str) -> ZoneInfo:
     """
     if _ZONE_NAME.fullmatch(name) is None:
         raise fail(f"unknown time zone {name!r}")
+    # Imported here: a query that names no time zone should not pay for importlib.resources.
+    from importlib import resources
+
     try:
         packaged = resources.files("tzdata").joinpath("zoneinfo", *name.split("/"))
         with packaged.open("rb") as data:
