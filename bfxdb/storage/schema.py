@@ -177,6 +177,10 @@ DROP TABLE v1_substrates;
 """
 
 
+#: The page cache (KiB) of the connection that migrates a file.
+MIGRATION_CACHE_KIB = 256 * 1024
+
+
 def migrate_v1(connection: sqlite3.Connection) -> None:
     """Take a v1 file to v2 in the caller's transaction; property indexes are rebuilt on the new table."""
     # Dropping v1's substrates drops its expression indexes: keep their SQL to make them again.
@@ -184,11 +188,17 @@ def migrate_v1(connection: sqlite3.Connection) -> None:
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'substrates' AND sql IS NOT NULL"
     ).fetchall()
     analysed = has_statistics(connection, "substrates")
-    for name, _ in property_indexes:
-        connection.execute("DROP INDEX " + quote_identifier(name))
-    run_script(connection, _COPY_V1)
-    for _, statement in property_indexes:
-        connection.execute(statement)
+    cache = connection.execute("PRAGMA cache_size").fetchone()[0]
+    # the copy and the index builds of a large file run several times faster in a large cache
+    connection.execute(f"PRAGMA cache_size = {-MIGRATION_CACHE_KIB}")
+    try:
+        for name, _ in property_indexes:
+            connection.execute("DROP INDEX " + quote_identifier(name))
+        run_script(connection, _COPY_V1)
+        for _, statement in property_indexes:
+            connection.execute(statement)
+    finally:
+        connection.execute(f"PRAGMA cache_size = {cache}")
     if analysed:
         # dropping v1's tables dropped their statistics, which the planners rely on
         analyse(connection, "substrates")

@@ -12,6 +12,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path as FilePath
 from typing import Any
 
+import orjson
+
 from ..errors import BfxError, Conflict, DatabaseCorrupt, NotFound, QueryTimeout, ReadOnlyError, StorageError
 from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
@@ -1013,9 +1015,10 @@ def _bulk_relationships(connection: sqlite3.Connection, rows: list[tuple], times
     """Insert relationships, their endpoints found by one join and their types interned per batch."""
     ends = {row[1] for row in rows}
     ends.update(row[2] for row in rows)
+    # sorted, SQLite builds the IN list's b-tree in order and walks the identity index in order
     nodes = dict(
         connection.execute(
-            f"SELECT identity, node FROM substrates WHERE identity {_IN_JSON}", (json.dumps(sorted(ends)),)
+            f"SELECT identity, node FROM substrates WHERE identity {_IN_JSON}", (orjson.dumps(sorted(ends)).decode(),)
         ).fetchall()
     )
     if len(nodes) < len(ends):
