@@ -26,17 +26,19 @@ ANCHORED = "MATCH (a:Person {pid: 'p5'})-[:KNOWS*1..3]->(c) RETURN count(DISTINC
 ANCHORED_SPLIT = "MATCH (a:Person) WHERE a.pid = 'p5' MATCH (a)-[:KNOWS*1..3]->(c) RETURN count(DISTINCT c)"
 ANCHORED_SQL = (
     "WITH RECURSIVE reach(node, depth) AS ("
-    "SELECT s.identity, 0 FROM substrates AS s WHERE json_extract(s.metadata, '$.\"pid\"') = ? "
-    "AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = s.identity AND l.label = 'Person') "
+    "SELECT s.node, 0 FROM substrates AS s WHERE json_extract(s.metadata, '$.\"pid\"') = ? "
+    "AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.node = s.node "
+    "AND l.label = (SELECT id FROM names WHERE name = 'Person')) "
     "UNION SELECT r.target, reach.depth + 1 FROM reach JOIN relationships AS r "
-    "ON r.source = reach.node AND r.rel_type = 'KNOWS' WHERE reach.depth < 3) "
+    "ON r.source = reach.node AND r.rel_type = (SELECT id FROM names WHERE name = 'KNOWS') WHERE reach.depth < 3) "
     "SELECT count(DISTINCT node) FROM reach WHERE depth >= 1"
 )
 ORDERED = "MATCH (n:Person) RETURN n.pid ORDER BY n.pid LIMIT 3"
 ORDERED_SQL = (
     "SELECT json_extract(s.metadata, '$.\"pid\"') AS pid FROM substrates AS s "
     "WHERE json_extract(s.metadata, '$.\"pid\"') IS NOT NULL "
-    "AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.substrate = s.identity AND l.label = 'Person') "
+    "AND EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.node = s.node "
+    "AND l.label = (SELECT id FROM names WHERE name = 'Person')) "
     "ORDER BY json_extract(s.metadata, '$.\"pid\"') LIMIT 3"
 )
 

@@ -38,18 +38,20 @@ DEPTHS = (1, 2, 3, 5)
 REACH_CYPHER = "MATCH (a)-[*1..{k}]->(b) WHERE id(a) = $id RETURN count(DISTINCT b)"
 REACH_KUZU = "MATCH (a:N)-[:E*1..{k}]->(b:N) WHERE a.id = $id RETURN count(DISTINCT b)"
 REACH_SQL = (
-    "WITH RECURSIVE reach(node, depth) AS (SELECT ?, 0 UNION SELECT r.target, reach.depth + 1 "
+    "WITH RECURSIVE reach(node, depth) AS (SELECT node, 0 FROM substrates WHERE identity = ? "
+    "UNION SELECT r.target, reach.depth + 1 "
     "FROM relationships r JOIN reach ON r.source = reach.node WHERE reach.depth < ?) "
     "SELECT count(DISTINCT node) FROM reach WHERE depth >= 1"
 )
 SUBSTRATE_COLUMNS = (
     "s.identity, s.expression_type, s.expression_code, s.metadata, s.created_at, "
-    "(SELECT group_concat(label, char(31)) FROM substrate_labels l WHERE l.substrate = s.identity)"
+    "(SELECT group_concat(n.name, char(31)) FROM substrate_labels l JOIN names n ON n.id = l.label "
+    "WHERE l.node = s.node)"
 )
 POINT_SQL = f"SELECT {SUBSTRATE_COLUMNS} FROM substrates s WHERE s.identity = ?"
 HOP_SQL = (
-    f"SELECT {SUBSTRATE_COLUMNS} FROM relationships r JOIN substrates s ON s.identity = r.target "
-    "WHERE r.source = ?"
+    f"SELECT {SUBSTRATE_COLUMNS} FROM relationships r JOIN substrates s ON s.node = r.target "
+    "WHERE r.source = (SELECT node FROM substrates WHERE identity = ?)"
 )
 CREATED_AT = "2026-01-01T00:00:00.000000Z"
 

@@ -28,7 +28,7 @@ from .common import interleaved_medians, print_table
 TABLES_VARIABLE = "BFXDB_CACHE_DIR"
 QUERY = "MATCH (n:P) RETURN count(n)"
 #: What bfxdb runs for QUERY (EXPLAIN shows it), written by hand for sqlite-utils.
-SQL = "SELECT count(*) FROM substrate_labels WHERE label = 'P'"
+SQL = "SELECT count(*) FROM substrate_labels WHERE label = (SELECT id FROM names WHERE name = 'P')"
 FIRST_QUERY = """
 import sys, time
 import bfxdb

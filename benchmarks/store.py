@@ -26,10 +26,16 @@ TYPES = ("KNOWS", "NEAR", "PART_OF")
 SUBSTRATE_SQL = (
     "INSERT INTO substrates (identity, expression_type, expression_code, metadata, created_at) VALUES (?, ?, ?, ?, ?)"
 )
-LABEL_SQL = "INSERT INTO substrate_labels (substrate, label) VALUES (?, ?)"
+# schema v2: labels and types by their id in names, relationship ends by node number
+LABEL_SQL = (
+    "INSERT INTO substrate_labels (node, label) SELECT s.node, n.id FROM substrates AS s, names AS n "
+    "WHERE s.identity = ? AND n.name = ?"
+)
+NAME_SQL = "INSERT OR IGNORE INTO names (name) VALUES (?)"
 RELATIONSHIP_SQL = (
     "INSERT INTO relationships (identity, source, target, rel_type, metadata, bidirectional, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "SELECT ?, s.node, t.node, n.id, ?, ?, ? FROM substrates AS s, substrates AS t, names AS n "
+    "WHERE s.identity = ? AND t.identity = ? AND n.name = ?"
 )
 
 
@@ -56,7 +62,7 @@ def generate(count: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
 
 def raw_load(path: Path, substrates: list[dict], relationships: list[dict]) -> None:
     """Load the same items by hand: sqlite3 executemany into the same schema, one transaction."""
-    created_at = "2026-01-01T00:00:00.000000Z"
+    created_at = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z in microseconds, as schema v2 stores times
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA synchronous = NORMAL")
@@ -65,12 +71,13 @@ def raw_load(path: Path, substrates: list[dict], relationships: list[dict]) -> N
         SUBSTRATE_SQL,
         ((to_signed(s["identity"]), None, None, json.dumps(s["metadata"]), created_at) for s in substrates),
     )
+    connection.executemany(NAME_SQL, [(name,) for name in LABELS + TYPES])
     connection.executemany(LABEL_SQL, ((to_signed(s["identity"]), s["labels"][0]) for s in substrates))
     connection.executemany(
         RELATIONSHIP_SQL,
         (
-            (to_signed(r["identity"]), to_signed(r["source"]), to_signed(r["target"]), r["rel_type"],
-             json.dumps(r["metadata"]), 0, created_at)
+            (to_signed(r["identity"]), json.dumps(r["metadata"]), 0, created_at,
+             to_signed(r["source"]), to_signed(r["target"]), r["rel_type"])
             for r in relationships
         ),
     )
@@ -145,12 +152,13 @@ def main() -> None:
             # The same row with its labels: what get_substrate returns, written by hand.
             point_labels_sql = (
                 "SELECT s.identity, s.expression_type, s.expression_code, s.metadata, s.created_at, "
-                "(SELECT group_concat(l.label, char(31)) FROM substrate_labels AS l WHERE l.substrate = s.identity) "
-                "FROM substrates AS s WHERE s.identity = ?"
+                "(SELECT group_concat(n.name, char(31)) FROM substrate_labels AS l JOIN names AS n "
+                "ON n.id = l.label WHERE l.node = s.node) FROM substrates AS s WHERE s.identity = ?"
             )
             out_sql = (
                 "SELECT identity, source, target, rel_type, metadata, bidirectional, created_at "
-                "FROM relationships WHERE source = ? ORDER BY rel_type, target, identity"
+                "FROM relationships WHERE source = (SELECT node FROM substrates WHERE identity = ?) "
+                "ORDER BY rel_type, target, identity"
             )
             signed = [to_signed(i) for i in probe_ids]
 

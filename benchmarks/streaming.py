@@ -27,7 +27,8 @@ from .common import interleaved_medians, print_table
 
 COLUMNS = (
     "s.identity, s.expression_type, s.expression_code, s.metadata, s.created_at, "
-    "(SELECT group_concat(label, char(31)) FROM substrate_labels l WHERE l.substrate = s.identity)"
+    "(SELECT group_concat(n.name, char(31)) FROM substrate_labels l JOIN names n ON n.id = l.label "
+    "WHERE l.node = s.node)"
 )
 #: (name, Cypher, its hand-written SQL twin)
 QUERIES = (
@@ -36,7 +37,7 @@ QUERIES = (
         "2 hops, first 3",
         "MATCH (a)-->()-->(c) RETURN c LIMIT 3",
         f"SELECT {COLUMNS} FROM relationships r1 JOIN relationships r2 ON r2.source = r1.target "
-        "JOIN substrates s ON s.identity = r2.target WHERE r1.identity <> r2.identity LIMIT 3",
+        "JOIN substrates s ON s.node = r2.target WHERE r1.identity <> r2.identity LIMIT 3",
     ),
     (
         "count of 5,000 x 5,000 UNWIND",
