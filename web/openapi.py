@@ -270,6 +270,12 @@ _RESPONSE_SCHEMAS: dict[str, Any] = {
                 "(operator), the rows it produced (rows), the milliseconds spent in it alone (time_ms) "
                 "and its UNION part (part).",
             },
+            "plan": {
+                "type": "string",
+                "description": "For EXPLAIN and PROFILE only: the plan's text, the SQL it runs and SQLite's "
+                "plan of it (PROFILE: with each operator's rows and time first). EXPLAIN runs nothing: "
+                "its rows are empty and this is its answer.",
+            },
             "error": {
                 **_OBJECT,
                 "description": "Present when the query failed after rows began streaming: the error shape; "
@@ -735,4 +741,8 @@ def build_document() -> dict[str, Any]:
     }
     root = _operation("openapiRoot", "docs", "This document, at the site root", ("200", openapi_ok), secured=False)
     document["paths"]["/openapi.json"] = {"get": root}
+    location = {"schema": {"type": "string"}, "description": f"{PREFIX.lstrip('/')}/docs, relative to the site root."}
+    found = {"description": f"The API documentation is at {PREFIX}/docs.", "headers": {"Location": location}}
+    site = _operation("siteRoot", "docs", "Redirect to the API documentation", ("302", found), secured=False)
+    document["paths"]["/"] = {"get": site}
     return document
