@@ -114,7 +114,7 @@ def assign_identity(given: object, expression_type: str | None, expression_code:
 
     The fingerprint makes the same expression one substrate wherever it is created.
 
-    :param given: an explicit identity (int or hex text), or None.
+    :param given: an explicit identity (an int, or text as `parse_id` reads it), or None.
     :param expression_type: the expression's type; None stands for ``"lambda"``, the default.
     :param expression_code: the expression's text, or None for a substrate without one.
     :returns: the unsigned 64-bit identity.

@@ -55,8 +55,9 @@ def import_(
       relationship files  :START_ID(Person),:END_ID(Person),:TYPE,since:int
     Types: string int long float double boolean json, and arrays such as
     string[] (split on --array-delimiter). :ID values that are 0x-hex or decimal
-    (in the default id space) are the identities; any other key becomes a stable
-    fingerprint of its id space and value. Kuzu-style plain headers also work:
+    (in the default id space) are the identities, and one that only looks like an
+    id (16 bare hex digits, a sign, more than 64 bits) is a bad row; any other key
+    becomes a stable fingerprint of its id space and value. Kuzu-style plain headers also work:
     the first column is a node's key, the first two a relationship's ends.
     """
     if not files and not nodes and not relationships:
