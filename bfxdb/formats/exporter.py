@@ -88,11 +88,11 @@ def format_for(destination: str | os.PathLike[str] | None, format: str | None = 
     if named is not None and format is not None and named != format:
         raise InvalidInput(f"{text} is named as {named} ({extension}) but --format is {format}: make them agree")
     if slash or path.is_dir():
-        chosen = format or named or "csv"
-        if chosen != "csv":
+        one_file = format or named or "csv"
+        if one_file != "csv":
             where = "ends in a slash, so it names a folder" if slash else "is a folder"
             fix = f"drop the slash: {text.rstrip('/' + os.sep)}" if slash else "name a file inside it or beside it"
-            raise InvalidInput(f"{text} {where}, but {chosen} writes one file: {fix}")
+            raise InvalidInput(f"{text} {where}, but {one_file} writes one file: {fix}")
         return "csv"
     chosen = format or named or ("csv" if extension is None and not compressed else None)
     if chosen is None:

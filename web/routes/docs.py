@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, redirect, send_from_directory
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..openapi import PREFIX, build_document
 from ..security import OPEN, access
@@ -109,7 +110,7 @@ def openapi() -> Response:
 
 @root_blueprint.get("/")
 @access(OPEN)
-def site_root() -> Response:
+def site_root() -> WerkzeugResponse:
     """Send a visitor of the bare address to the API documentation (302; relative, so a proxy's prefix stays)."""
     return redirect(f"{PREFIX.lstrip('/')}/docs", 302)
 
