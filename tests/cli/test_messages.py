@@ -34,24 +34,42 @@ def crowd(db_path: Path) -> Path:
     return db_path
 
 
-def interrupt(arguments: list[str], stdin: Path | None = None, after: float = 1.5) -> subprocess.CompletedProcess:
-    """Run `bfxdb ARGUMENTS` in a process, send it SIGINT after a while, and collect what it said."""
+def interrupt(arguments: list[str], database: Path, stdin: Path | None = None) -> subprocess.CompletedProcess:
+    """Run `bfxdb ARGUMENTS` in a process, send it SIGINT once it has the database open, and collect its output."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     with open(stdin or os.devnull, encoding="utf-8") as source:
         process = subprocess.Popen(
             [sys.executable, "-m", "bfxdb", *arguments], env=env, text=True,
             stdin=source, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
-        time.sleep(after)
+        wait_until_open(process.pid, database)
+        time.sleep(1)  # well into the query, past parsing and planning
         assert process.poll() is None, "the query ended before it could be interrupted"
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
+def wait_until_open(pid: int, database: Path, timeout: float = 30) -> None:
+    """Wait until process `pid` holds `database` open (it has started up); on a system without /proc, a while."""
+    descriptors = Path(f"/proc/{pid}/fd")
+    if not descriptors.parent.exists():
+        time.sleep(3)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if any(os.path.realpath(fd) == str(database.resolve()) for fd in descriptors.iterdir()):
+                return
+        except OSError:  # a descriptor closed while being read
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"bfxdb did not open {database} within {timeout} s")
+
+
 @pytest.mark.parametrize("kind", sorted(LONG_QUERIES))
 def test_ctrl_c_during_a_query_says_interrupted_and_exits_130(crowd, kind):
-    done = interrupt(["query", str(crowd), LONG_QUERIES[kind], "--timeout", "600"])
+    done = interrupt(["query", str(crowd), LONG_QUERIES[kind], "--timeout", "600"], crowd)
     assert done.returncode == 130, done.stderr
     assert "interrupted (Ctrl-C); nothing was written" in done.stderr
     assert "time limit" not in done.stderr and "Traceback" not in done.stderr
@@ -62,7 +80,7 @@ def test_ctrl_c_during_a_query_says_interrupted_and_exits_130(crowd, kind):
 def test_ctrl_c_during_a_piped_shell_script_names_the_statement_and_exits_130(crowd, tmp_path):
     script = tmp_path / "script.cypher"
     script.write_text(f"RETURN 1;\n{LONG_QUERIES['sqlite']};\nRETURN 2;\n", encoding="utf-8")
-    done = interrupt(["shell", str(crowd)], stdin=script)
+    done = interrupt(["shell", str(crowd)], crowd, stdin=script)
     assert done.returncode == 130, done.stderr
     assert "Error: statement 2 (line 2: MATCH (a:N)" in done.stderr
     assert "interrupted (Ctrl-C)" in done.stderr and "time limit" not in done.stderr
