@@ -3,6 +3,7 @@ piped script's error names its statement and line."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -123,3 +124,31 @@ def test_an_unfinished_last_statement_is_named_too(runner, db_path):
     result = runner.invoke(main, ["shell", str(db_path)], input="RETURN 1;\n\nRETURN 1 +\n")
     assert result.exit_code == 1
     assert "Error: statement 2 (line 3: RETURN 1 +):" in result.stderr
+
+
+def test_ctrl_c_in_an_interactive_shell_stops_the_statement_and_the_session_goes_on(db, monkeypatch):
+    from bfxdb.cli.shell import Shell
+
+    from .test_shell import Keyboard
+
+    real_query = db.query
+
+    def pressed_inside_sqlite(text, *args, **kwargs):
+        if "slow" not in text:
+            return real_query(text, *args, **kwargs)
+        # SQLite's progress handler swallows the KeyboardInterrupt and the statement fails as a timeout.
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            raise bfxdb.QueryTimeout("the query ran past its time limit of 60 s") from None
+        raise AssertionError("SIGINT raised no KeyboardInterrupt")
+
+    monkeypatch.setattr(db, "query", pressed_inside_sqlite)
+    out, err = io.StringIO(), io.StringIO()
+    status = Shell(db, interactive=True, output_format="csv", out=out, err=err).run(
+        Keyboard("RETURN 'slow';", "RETURN 2 AS two;")
+    )
+    assert status == 0
+    assert "Error: interrupted (Ctrl-C); nothing was written" in err.getvalue()
+    assert "time limit" not in err.getvalue()
+    assert out.getvalue().splitlines() == ["two", "2"]

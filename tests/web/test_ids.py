@@ -54,3 +54,17 @@ def test_bad_ids_in_urls_and_bodies_are_400_with_how_to_write_them(api, bad, wor
         api.post(f"{API}/relationships", json={"rel_type": "R", "source_id": decoded, "target_id": "0x1"}),
     ):
         assert words in assert_error(response, 400, "invalid_id")["detail"]
+
+
+def test_http_import_reads_the_rule_line_by_line(api):
+    lines = [
+        '{"type": "substrate", "substrate_id": "100"}',
+        '{"type": "substrate", "substrate_id": "0x100"}',
+        '{"type": "substrate", "substrate_id": "8000EAC3017BC915"}',
+    ]
+    report = api.post(f"{API}/import", data="\n".join(lines), headers={"Content-Type": "application/x-ndjson"})
+    body = report.get_json()
+    assert body["substrates"] == 2
+    [error] = body["errors"]
+    assert (error["line"], error["code"]) == (3, "invalid_id") and HINT in error["detail"]
+    assert api.get(f"{API}/substrates/100").status_code == api.get(f"{API}/substrates/256").status_code == 200
