@@ -195,7 +195,7 @@ class Database:
             )
 
     def get_substrate(self, identity: int | str) -> Substrate:
-        """Load a substrate by identity (int or hex).
+        """Load a substrate by identity (an int, `0x` hex or decimal digits).
 
         :raises NotFound: if there is none.
         """
