@@ -12,7 +12,7 @@ import click
 
 import bfxdb
 
-from .output import INTERRUPTED, OUTPUT_FORMATS, CtrlC, error_text, explains, summary, write_result
+from .output import INTERRUPTED, OUTPUT_FORMATS, CtrlC, error_text, summary, write_result
 from .shell import Shell, parse_parameter
 
 DEFAULT_DATABASE = "bfxdb.db"
@@ -132,7 +132,7 @@ def query(
         with ctrl_c, bfxdb.connect(database, read_only=read_only, query_memory=query_memory << 20) as db:
             started = time.perf_counter()
             with db.stream(text, parameters, read_only=read_only, timeout=timeout) as result:
-                if explains(text):
+                if result.explained:
                     plan = result.plan or "no plan"
                     click.echo(json.dumps({"plan": plan}) if output_format == "json" else plan)
                     return

@@ -162,25 +162,6 @@ def error_text(error: BaseException) -> str:
     return text
 
 
-def explains(text: str) -> bool:
-    """Tell whether Cypher text is an EXPLAIN statement: its first word, past blanks and comments.
-
-    A query's result does not say that it only explained (its rows are just empty), so the
-    faces tell from the text to print the plan in place of an empty table.
-    """
-    rest = text
-    while True:
-        rest = rest.lstrip()
-        if rest.startswith("//"):
-            rest = rest.partition("\n")[2]
-        elif rest.startswith("/*"):
-            rest = rest.partition("*/")[2]
-        else:
-            break
-    follower = rest[7:8]
-    return rest[:7].upper() == "EXPLAIN" and not (follower.isalnum() or follower == "_")
-
-
 class CtrlC:
     """Notes a Ctrl-C (SIGINT) while a statement runs, so that it is reported as an interrupt.
 

@@ -14,7 +14,7 @@ from typing import IO
 import bfxdb
 from bfxdb import has_code, split_statements
 
-from .output import INTERRUPTED, OUTPUT_FORMATS, CtrlC, error_text, explains, summary, write_result
+from .output import INTERRUPTED, OUTPUT_FORMATS, CtrlC, error_text, summary, write_result
 
 PROMPT = "bfxdb> "
 #: The exit status of a piped session stopped by Ctrl-C, as shells report SIGINT (128 + 2).
@@ -156,7 +156,7 @@ class Shell:
                 self._error(error_text(error))
             return
         elapsed = time.perf_counter() - started
-        if explain or explains(text):
+        if result.explained:
             self.out.write((result.plan or "no plan") + "\n")
             return
         count = write_result(result, self.output_format, self.out)

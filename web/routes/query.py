@@ -58,7 +58,7 @@ def query() -> Response:
         raise
     ndjson = request.accept_mimetypes.best_match(["application/json", NDJSON]) == NDJSON
     mimetype = NDJSON if ndjson else "application/json"
-    chunks = _chunks(stream, chain(head, rows), ndjson, explains(body["query"]))
+    chunks = _chunks(stream, chain(head, rows), ndjson, stream.explained)
     if len(head) < CHUNK_ROWS:
         # the whole answer is in hand: one body with its length, which waitress sends in one write
         return Response("".join(chunks), mimetype=mimetype)
@@ -122,20 +122,3 @@ def query_timeout(timeout_ms: int | None) -> float | None:
     return asked if ceiling is None else min(asked, ceiling)
 
 
-def explains(text: str) -> bool:
-    """Tell whether Cypher text is an EXPLAIN statement: its first word, past blanks and comments.
-
-    A result does not say that its query only explained (its rows are just empty), so the
-    route tells from the text (as `bfxdb query` does, in bfxdb.cli.output) to send the plan.
-    """
-    rest = text
-    while True:
-        rest = rest.lstrip()
-        if rest.startswith("//"):
-            rest = rest.partition("\n")[2]
-        elif rest.startswith("/*"):
-            rest = rest.partition("*/")[2]
-        else:
-            break
-    follower = rest[7:8]
-    return rest[:7].upper() == "EXPLAIN" and not (follower.isalnum() or follower == "_")
