@@ -195,7 +195,7 @@ class Database:
             )
 
     def get_substrate(self, identity: int | str) -> Substrate:
-        """Load a substrate by identity (int or hex).
+        """Load a substrate by identity (an int, `0x` hex or decimal digits).
 
         :raises NotFound: if there is none.
         """
@@ -586,7 +586,9 @@ class Database:
         prepared, parameters, writes, remaining = self._prepare_query(text, parameters, read_only, limit)
         if writes or prepared.explain or prepared.profile:
             result = self.query(text, parameters, read_only=read_only, timeout=timeout, memory=memory)
-            return Stream(result.columns, iter(result.rows), result.stats, result.plan, result.profile)
+            return Stream(
+                result.columns, iter(result.rows), result.stats, result.plan, result.profile, result.explained
+            )
         rows = self._store.stream_bounded(remaining, prepared.stream, self._store, parameters, budget)
         return Stream(list(prepared.columns), _guarded(self._guard, rows), None, prepared.plan_text)
 

@@ -11,6 +11,9 @@ ID_BITS = 64
 ID_LIMIT = 1 << ID_BITS
 _SIGN_BIT = 1 << (ID_BITS - 1)
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+_DECIMAL_DIGITS = frozenset("0123456789")
+_HOW = "write an id as 0x and 1 to 16 hex digits (0x00000000000000FF) or as decimal digits (255)"
+_RANGE = "an id is between 0 and 2**64 - 1 (0xFFFFFFFFFFFFFFFF)"
 
 #: Prefix of the bytes hashed for an expression fingerprint; the trailing version
 #: lets the format change without silently re-identifying stored substrates.
@@ -28,28 +31,42 @@ def format_id(identity: int) -> str:
 
 
 def parse_id(value: object) -> int:
-    """Turn an id given by a user (int, ``0x``-prefixed or bare hex, any case) into an unsigned int.
+    """Turn an id given by a user into an unsigned int, by the one rule every face follows.
 
-    :param value: an int in ``[0, 2**64)`` or a hex string of 1 to 16 digits.
+    An int is the number it is. A string is hex only with a ``0x``/``0X`` prefix (1 to 16
+    hex digits, any case); a string of decimal digits only is that decimal number. Anything
+    else (bare hex such as ``8000EAC3017BC915``, signs, spaces, an empty string, more than
+    64 bits) is refused, so ``"100"`` never means 256 in one place and 100 in another.
+
+    :param value: an int in ``[0, 2**64)``, ``"0x"`` + hex, or decimal digits.
     :returns: the unsigned 64-bit identity.
-    :raises InvalidId: for anything else, with the reason.
+    :raises InvalidId: for anything else, with the reason and how to write it.
     """
     if isinstance(value, bool):
-        raise InvalidId(f"invalid id {value!r}: expected an integer or a hex string, not a boolean")
+        raise InvalidId(f"invalid id {value!r}: expected an integer or a string, not a boolean; {_HOW}")
     if isinstance(value, int):
         if 0 <= value < ID_LIMIT:
             return value
-        raise InvalidId(f"invalid id {value}: must be between 0 and 2**64 - 1")
+        raise InvalidId(f"invalid id {value}: {_RANGE}")
     if not isinstance(value, str):
-        raise InvalidId(f"invalid id of type {type(value).__name__}: expected an integer or a hex string")
-    digits = value[2:] if value[:2] in ("0x", "0X") else value
-    if not digits:
-        raise InvalidId(f"invalid id {value!r}: no hex digits")
-    if len(digits) > 16:
-        raise InvalidId(f"invalid id {value[:40]!r}: more than 16 hex digits")
-    if not _HEX_DIGITS.issuperset(digits):
-        raise InvalidId(f"invalid id {value!r}: not a hex number")
-    return int(digits, 16)
+        raise InvalidId(f"invalid id of type {type(value).__name__}: expected an integer or a string; {_HOW}")
+    shown = repr(value[:40] + "..." if len(value) > 40 else value)
+    if value[:2] in ("0x", "0X"):
+        digits = value[2:]
+        if not digits or not _HEX_DIGITS.issuperset(digits):
+            raise InvalidId(f"invalid id {shown}: 0x must be followed by 1 to 16 hex digits")
+        if len(digits) > 16:
+            raise InvalidId(f"invalid id {shown}: more than 16 hex digits is more than 64 bits")
+        return int(digits, 16)
+    if value and _DECIMAL_DIGITS.issuperset(value):
+        # 2**64 has 20 digits; the length check spares int() a huge string (leading zeros aside).
+        number = int(value) if len(value.lstrip("0")) <= 20 else ID_LIMIT
+        if number < ID_LIMIT:
+            return number
+        raise InvalidId(f"invalid id {shown}: {_RANGE}")
+    if value and _HEX_DIGITS.issuperset(value) and len(value) <= 16:
+        raise InvalidId(f"invalid id {shown}: a string without 0x is read as decimal; write hex ids with 0x: 0x{value}")
+    raise InvalidId(f"invalid id {shown}: {_HOW}")
 
 
 def to_signed(identity: int) -> int:
@@ -97,7 +114,7 @@ def assign_identity(given: object, expression_type: str | None, expression_code:
 
     The fingerprint makes the same expression one substrate wherever it is created.
 
-    :param given: an explicit identity (int or hex text), or None.
+    :param given: an explicit identity (an int, or text as `parse_id` reads it), or None.
     :param expression_type: the expression's type; None stands for ``"lambda"``, the default.
     :param expression_code: the expression's text, or None for a substrate without one.
     :returns: the unsigned 64-bit identity.

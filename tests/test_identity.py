@@ -1,4 +1,4 @@
-"""Identities: hex parsing and formatting, the fingerprint format promise, stability across processes."""
+"""Identities: id parsing and formatting, the fingerprint format promise, stability across processes."""
 
 from __future__ import annotations
 
@@ -60,28 +60,38 @@ def test_substrate_created_in_one_process_is_found_by_its_fingerprint_in_another
     [
         ("0x0", 0),
         ("0", 0),
-        ("ff", 255),
+        ("0x100", 256),
+        ("100", 100),
+        (100, 100),
         ("0XfF", 255),
         ("0xFFFFFFFFFFFFFFFF", 2**64 - 1),
-        ("ffffffffffffffff", 2**64 - 1),
+        ("18446744073709551615", 2**64 - 1),
+        (2**64 - 1, 2**64 - 1),
+        ("0x0000000000000001", 1),
+        ("007", 7),
         (MULTIPLY_ID.lower(), int(MULTIPLY_ID, 16)),
-        (12, 12),
     ],
 )
-def test_parse_id_accepts_hex_in_any_case_and_ints(text, expected):
+def test_parse_id_reads_0x_as_hex_and_bare_digits_as_decimal(text, expected):
     assert parse_id(text) == expected
 
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "0x", "0x" + "1" * 17, "1" * 17, "-1", "0x-1", "xyz", "0x12g", " 12", "12 ", "1_0", -1, 2**64, True,
-     None, 1.5, b"12", "٣"],
+    ["", "0x", "0x" + "1" * 17, "18446744073709551616", "9" * 5000, "-1", "+1", "0x-1", "xyz", "0x12g", " 12",
+     "12 ", "1_0", -1, 2**64, True, None, 1.5, b"12", "٣"],
 )
 def test_parse_id_refuses_anything_else_with_invalid_id(bad):
     with pytest.raises(bfxdb.InvalidId) as error:
         parse_id(bad)
-    assert str(error.value)
+    assert "0x" in str(error.value)
     assert isinstance(error.value, bfxdb.BfxError)
+
+
+@pytest.mark.parametrize("bare", ["8000EAC3017BC915", "ff", "0ABC", "deadbeef"])
+def test_bare_hex_is_refused_with_the_0x_spelling_as_the_hint(bare):
+    with pytest.raises(bfxdb.InvalidId, match=f"write hex ids with 0x: 0x{bare}$"):
+        parse_id(bare)
 
 
 @given(st.integers(min_value=0, max_value=2**64 - 1))
@@ -89,7 +99,8 @@ def test_format_and_parse_round_trip(identity):
     text = format_id(identity)
     assert len(text) == 18 and text.startswith("0x") and text[2:] == text[2:].upper()
     assert parse_id(text) == identity
-    assert parse_id(text.lower()[2:]) == identity
+    assert parse_id(text.lower()) == identity
+    assert parse_id(str(identity)) == identity
 
 
 @given(st.integers(min_value=0, max_value=2**64 - 1))

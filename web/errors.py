@@ -151,8 +151,22 @@ def handle_http_exception(error: HTTPException) -> Response:
         headers["Allow"] = allowed
         detail = f"method {request.method} is not allowed on {request.path}; allowed: {allowed}"
     elif status == 413:
-        detail = "the request body is larger than this server accepts"
+        limit = request.max_content_length
+        detail, extra = _too_large(limit), {"limit_bytes": limit}
+        return error_response(status, detail, HTTP_CODES[413], headers, **extra)
     return error_response(status, detail, HTTP_CODES.get(status, "http_error"), headers)
+
+
+#: The settings behind the body limits: POST /import has its own, every other route the JSON one.
+_IMPORT_LIMIT = "--max-import-bytes (BFXDB_MAX_IMPORT_BYTES; MAX_IMPORT_BYTES in create_app's config)"
+_BODY_LIMIT = "--max-body-bytes (BFXDB_MAX_BODY_BYTES; MAX_CONTENT_LENGTH in create_app's config)"
+
+
+def _too_large(limit: int | None) -> str:
+    """Say what a 413 needs: the limit the body passed, in bytes, and the setting that raises it."""
+    setting = _IMPORT_LIMIT if request.endpoint == "import.import_ndjson" else _BODY_LIMIT
+    size = "its limit" if limit is None else f"its limit of {limit:,} bytes"
+    return f"the request body is larger than this server accepts ({size}); bfxdb serve {setting} raises it"
 
 
 def handle_unexpected(error: Exception) -> Response:

@@ -21,13 +21,31 @@ MAX_OFFSET = (1 << 63) - 1
 #: An OpenAPI 3.0 schema object: JSON data, its values of every JSON type.
 Schema = dict[str, Any]
 
-_HEX_ID = {"type": "string", "pattern": "^0x[0-9A-F]{16}$", "example": "0x1A2B3C4D5E6F7890"}
+_HEX_ID = {
+    "type": "string",
+    "pattern": "^0x[0-9A-F]{16}$",
+    "description": "An identity in its canonical form: `0x` and 16 upper-case hex digits.",
+    "example": "0x1A2B3C4D5E6F7890",
+}
 _ID_INPUT = {
     "type": "string",
-    "pattern": "^(0[xX])?[0-9a-fA-F]{1,16}$",
-    "description": "A 64-bit identity as hex: `0x`-prefixed or bare, any case.",
+    "pattern": "^(0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20})$",
+    "description": (
+        "A 64-bit identity: `0x` and 1 to 16 hex digits in any case (`0x100` is 256), or decimal digits"
+        " (`100` is 100). Bare hex such as `8000EAC3017BC915`, signs, spaces and values of 2^64 or more"
+        " are refused with 400 `invalid_id`, whose detail says how to write the id."
+    ),
+    "example": "0x1A2B3C4D5E6F7890",
 }
-_IDENTITY = {"type": "integer", "minimum": 0, "maximum": MAX_ID, "description": "The identity as an unsigned integer."}
+_IDENTITY = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": MAX_ID,
+    "description": (
+        "The same identity as an unsigned integer (Python's `identity`, Cypher's `id(n)`). Clients that"
+        " read JSON numbers as doubles (JavaScript) lose its low digits above 2^53: use the hex form."
+    ),
+}
 _NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME}
 _OBJECT = {"type": "object", "additionalProperties": True}
 _TIMESTAMP = {"type": "string", "format": "date-time", "example": "2026-02-09T12:34:56.000000Z"}
@@ -251,6 +269,12 @@ _RESPONSE_SCHEMAS: dict[str, Any] = {
                 "description": "For a PROFILE query only: per operator, in plan order, its EXPLAIN line "
                 "(operator), the rows it produced (rows), the milliseconds spent in it alone (time_ms) "
                 "and its UNION part (part).",
+            },
+            "plan": {
+                "type": "string",
+                "description": "For EXPLAIN and PROFILE only: the plan's text, the SQL it runs and SQLite's "
+                "plan of it (PROFILE: with each operator's rows and time first). EXPLAIN runs nothing: "
+                "its rows are empty and this is its answer.",
             },
             "error": {
                 **_OBJECT,
@@ -717,4 +741,8 @@ def build_document() -> dict[str, Any]:
     }
     root = _operation("openapiRoot", "docs", "This document, at the site root", ("200", openapi_ok), secured=False)
     document["paths"]["/openapi.json"] = {"get": root}
+    location = {"schema": {"type": "string"}, "description": f"{PREFIX.lstrip('/')}/docs, relative to the site root."}
+    found = {"description": f"The API documentation is at {PREFIX}/docs.", "headers": {"Location": location}}
+    site = _operation("siteRoot", "docs", "Redirect to the API documentation", ("302", found), secured=False)
+    document["paths"]["/"] = {"get": site}
     return document

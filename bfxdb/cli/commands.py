@@ -12,7 +12,7 @@ import click
 
 import bfxdb
 
-from .output import OUTPUT_FORMATS, error_text, summary, write_result
+from .output import INTERRUPTED, OUTPUT_FORMATS, CtrlC, error_text, summary, write_result
 from .shell import Shell, parse_parameter
 
 DEFAULT_DATABASE = "bfxdb.db"
@@ -21,7 +21,10 @@ EXISTING_DATABASE = click.Path(exists=True, dir_okay=False)
 EXIT_CODES = """\b
 Exit codes: 0 success; 1 the command failed (a query error, a bad row,
 a problem found by check, an unreadable file); 2 bad usage (unknown
-option, malformed --param or --params-json, missing file)."""
+option, malformed --param or --params-json, missing file); 130 stopped
+by Ctrl-C."""
+#: The exit status of a command stopped by Ctrl-C, as shells report SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
 
 
 class Command(click.Command):
@@ -113,7 +116,9 @@ def query(
     standard output as the rows come (the table once it has them all), then a line with
     the row count, changes and time to standard error; a syntax error shows the line with
     a caret under the spot. An error after rows went out exits 1 too, and a json document
-    still ends, with an "error" member.
+    still ends, with an "error" member. EXPLAIN prints the plan instead of rows (-f json:
+    {"plan": ...}); Ctrl-C
+    stops the query, writes nothing and exits 130.
 
     \b
     Examples:
@@ -122,11 +127,23 @@ def query(
     """
     parameters = _parameters(params, params_json)
     text = sys.stdin.read() if cypher == "-" else cypher
-    with bfxdb.connect(database, read_only=read_only, query_memory=query_memory << 20) as db:
-        started = time.perf_counter()
-        with db.stream(text, parameters, read_only=read_only, timeout=timeout) as result:
-            count = write_result(result, output_format, sys.stdout)
-        elapsed = time.perf_counter() - started
+    ctrl_c = CtrlC()
+    try:
+        with ctrl_c, bfxdb.connect(database, read_only=read_only, query_memory=query_memory << 20) as db:
+            started = time.perf_counter()
+            with db.stream(text, parameters, read_only=read_only, timeout=timeout) as result:
+                if result.explained:
+                    plan = result.plan or "no plan"
+                    click.echo(json.dumps({"plan": plan}) if output_format == "json" else plan)
+                    return
+                count = write_result(result, output_format, sys.stdout, ctrl_c)
+            elapsed = time.perf_counter() - started
+    except (KeyboardInterrupt, bfxdb.QueryTimeout):
+        if not ctrl_c.pressed:
+            raise
+        sys.stdout.flush()
+        click.echo(f"Error: {INTERRUPTED}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     click.echo(summary(count, result.stats, elapsed), err=True)
     if result.profile is not None:
         click.echo(result.plan, err=True)  # PROFILE: the measured plan beside the summary, rows stay clean

@@ -5,13 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+import signal
+import threading
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 import bfxdb
 from bfxdb import to_json_value, to_text
 
 OUTPUT_FORMATS = ("table", "json", "csv", "ndjson")
+#: What a statement stopped by Ctrl-C reports: its writes are rolled back with its transaction.
+INTERRUPTED = "interrupted (Ctrl-C); nothing was written"
 #: Widest cell a table shows before it cuts the value short with an ellipsis.
 MAX_CELL = 80
 
@@ -52,7 +56,9 @@ def _cell(value: Any, max_cell: int) -> str:
     return text if len(text) <= max_cell else text[: max_cell - 1] + "…"
 
 
-def write_result(result: Any, output_format: str, stream: IO[str]) -> int:
+def write_result(
+    result: Any, output_format: str, stream: IO[str], interrupted: Callable[[], bool] | None = None
+) -> int:
     """Write a query's Result or Stream in one of OUTPUT_FORMATS, row by row as they come.
 
     ``json`` is one object ``{"columns", "rows", "stats", "row_count"}`` (the HTTP /query shape),
@@ -62,13 +68,16 @@ def write_result(result: Any, output_format: str, stream: IO[str]) -> int:
     fails after rows went out, ``json`` still ends as a document, with an ``"error"`` member
     (``{"detail", "code"}``), and the error is raised on.
 
+    :param interrupted: tells whether Ctrl-C stopped the query, so that the ``json`` error
+        member says so rather than what the stopped statement reported (SQLite's interrupt
+        reads as a time limit).
     :returns: how many rows were written.
     """
     if output_format not in OUTPUT_FORMATS:
         raise bfxdb.InvalidInput(f"unknown output format {output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
     columns = list(result.columns)
     if output_format == "json":
-        return _write_json(result, stream)
+        return _write_json(result, stream, interrupted or _never)
     if not columns:
         # a query without columns still runs to its end
         return sum(1 for _ in result.tuples())
@@ -102,7 +111,11 @@ def write_result(result: Any, output_format: str, stream: IO[str]) -> int:
 _FLUSH_AT = 1 << 16
 
 
-def _write_json(result: Any, stream: IO[str]) -> int:
+def _never() -> bool:
+    return False
+
+
+def _write_json(result: Any, stream: IO[str], interrupted: Callable[[], bool]) -> int:
     stream.write('{"columns": ' + json.dumps(list(result.columns), ensure_ascii=False) + ', "rows": [')
     count = 0
     try:
@@ -110,8 +123,11 @@ def _write_json(result: Any, stream: IO[str]) -> int:
             text = json.dumps([to_json_value(value) for value in row], ensure_ascii=False)
             stream.write(", " + text if count else text)
             count += 1
-    except bfxdb.BfxError as error:
-        failure = {"detail": error.message, "code": error.code}
+    except (bfxdb.BfxError, KeyboardInterrupt) as error:
+        if isinstance(error, KeyboardInterrupt) or interrupted():
+            failure = {"detail": INTERRUPTED, "code": "interrupted"}
+        else:
+            failure = {"detail": error.message, "code": error.code}
         stream.write(f'], "row_count": {count}, "error": {json.dumps(failure, ensure_ascii=False)}}}\n')
         raise
     stats = json.dumps(dict(result.stats or {}), ensure_ascii=False)
@@ -144,3 +160,37 @@ def error_text(error: BaseException) -> str:
     if context and context not in text:
         text += "\n" + "\n".join("  " + line for line in context.splitlines())
     return text
+
+
+class CtrlC:
+    """Notes a Ctrl-C (SIGINT) while a statement runs, so that it is reported as an interrupt.
+
+    SIGINT still raises KeyboardInterrupt; but raised inside SQLite's progress handler it only
+    stops the statement, which then fails as if its time limit had passed. `pressed` tells the
+    two apart. The handler is installed only in the main thread (where signals are delivered).
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._previous: Any = None
+        self._installed = False
+
+    def __enter__(self) -> CtrlC:
+        self.pressed = False
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, signal.SIG_DFL if self._previous is None else self._previous)
+            self._installed = False
+
+    def __call__(self) -> bool:
+        """Tell whether Ctrl-C was pressed since entering."""
+        return self.pressed
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt

@@ -14,9 +14,11 @@ from typing import IO
 import bfxdb
 from bfxdb import has_code, split_statements
 
-from .output import OUTPUT_FORMATS, error_text, summary, write_result
+from .output import INTERRUPTED, OUTPUT_FORMATS, CtrlC, error_text, summary, write_result
 
 PROMPT = "bfxdb> "
+#: The exit status of a piped session stopped by Ctrl-C, as shells report SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
 CONTINUATION = "   ...> "
 #: Overrides where the history is kept; the default is a file in the user's home folder.
 HISTORY_ENV = "BFXDB_HISTORY"
@@ -55,7 +57,8 @@ class Shell:
     """One shell session over an open database; `run` returns the exit status.
 
     Interactive sessions prompt, keep readline history and carry on after errors. Piped
-    sessions print no prompts and stop at the first failing statement with status 1.
+    sessions print no prompts and stop at the first failing statement with status 1 (130
+    when Ctrl-C stopped it), naming the statement's number and first line.
     """
 
     def __init__(
@@ -75,19 +78,25 @@ class Shell:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.failed = False
+        self.interrupted = False
+        #: In a piped session: how many statements have started, and where the one running starts.
+        self.statements = 0
+        self.where = ""
 
     def run(self, read_line: Callable[[str], str] | None = None) -> int:
         """Read and run statements until end of input or ``:quit``.
 
         :param read_line: returns the next line given a prompt, raising EOFError at the end;
             defaults to readline's `input` when interactive and standard input otherwise.
-        :returns: 0, or 1 when a piped session met an error.
+        :returns: 0, or for a piped session 1 when it met an error, 130 when Ctrl-C stopped it.
         """
         history = self._load_history() if self.interactive and read_line is None else None
         read_line = read_line or (input if self.interactive else _read_stdin)
         if self.interactive:
             self._say(f"bfxdb shell on {self.db.path}; :help for help, :quit to leave.")
         buffer = ""
+        lines = 0  # read so far
+        buffer_line = 1  # the input line number of the buffer's first line
         try:
             while not (self.failed and not self.interactive):
                 try:
@@ -98,37 +107,56 @@ class Shell:
                     buffer = ""
                     self._say("")
                     continue
+                lines += 1
                 if not has_code(buffer) and line.strip().startswith(":"):
                     if not self._command(line.strip()):
                         break
+                    buffer, buffer_line = "", lines + 1  # nothing but blanks and comments was waiting
                     continue
                 buffer += line + "\n"
-                statements, buffer = split_statements(buffer)
-                for _, statement in statements:
-                    self._execute(statement)
+                statements, rest = split_statements(buffer)
+                for offset, statement in statements:
+                    self._statement(statement, buffer_line + _line_of(buffer, offset, statement))
                     if self.failed and not self.interactive:
                         break
+                buffer_line += buffer.count("\n") - rest.count("\n")
+                buffer = rest
             if has_code(buffer) and not (self.failed and not self.interactive):
-                self._execute(buffer.strip())
+                self._statement(buffer.strip(), buffer_line + _line_of(buffer, 0, buffer.strip()))
         finally:
             if history is not None:
                 history()
         if self.interactive:
             self._say("")
-        return 1 if self.failed and not self.interactive else 0
+        if self.failed and not self.interactive:
+            return EXIT_INTERRUPTED if self.interrupted else 1
+        return 0
+
+    def _statement(self, text: str, line: int) -> None:
+        """Run one statement of the input, which starts on input line ``line``."""
+        self.statements += 1
+        first = text.splitlines()[0]
+        self.where = f"statement {self.statements} (line {line}: {first})"
+        try:
+            self._execute(text)
+        finally:
+            self.where = ""
 
     def _execute(self, text: str, explain: bool = False) -> None:
         started = time.perf_counter()
+        ctrl_c = CtrlC()
         try:
-            result = self.db.query(("EXPLAIN " if explain else "") + text, self.parameters)
-        except bfxdb.BfxError as error:
-            self._error(error_text(error))
-            return
-        except KeyboardInterrupt:
-            self._error("interrupted; nothing was written")
+            with ctrl_c:
+                result = self.db.query(("EXPLAIN " if explain else "") + text, self.parameters)
+        except (bfxdb.BfxError, KeyboardInterrupt) as error:
+            if ctrl_c.pressed or isinstance(error, KeyboardInterrupt):
+                self.interrupted = True
+                self._error(INTERRUPTED)
+            else:
+                self._error(error_text(error))
             return
         elapsed = time.perf_counter() - started
-        if explain:
+        if result.explained:
             self.out.write((result.plan or "no plan") + "\n")
             return
         count = write_result(result, self.output_format, self.out)
@@ -196,6 +224,8 @@ class Shell:
 
     def _error(self, message: str) -> None:
         self.failed = True
+        if self.where and not self.interactive:
+            message = f"{self.where}: {message}"
         self.err.write(f"Error: {message}\n")
         self.err.flush()
 
@@ -220,6 +250,12 @@ class Shell:
                 self._say(f"could not save the history to {path}: {error.strerror}")
 
         return save
+
+
+def _line_of(buffer: str, offset: int, statement: str) -> int:
+    """How many lines into ``buffer`` the statement found at ``offset`` begins (0 for the first)."""
+    start = buffer.find(statement, offset)
+    return buffer.count("\n", 0, max(start, offset))
 
 
 def _read_stdin(prompt: str) -> str:

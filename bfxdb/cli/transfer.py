@@ -55,8 +55,9 @@ def import_(
       relationship files  :START_ID(Person),:END_ID(Person),:TYPE,since:int
     Types: string int long float double boolean json, and arrays such as
     string[] (split on --array-delimiter). :ID values that are 0x-hex or decimal
-    (in the default id space) are the identities; any other key becomes a stable
-    fingerprint of its id space and value. Kuzu-style plain headers also work:
+    (in the default id space) are the identities, and one that only looks like an
+    id (16 bare hex digits, a sign, more than 64 bits) is a bad row; any other key
+    becomes a stable fingerprint of its id space and value. Kuzu-style plain headers also work:
     the first column is a node's key, the first two a relationship's ends.
     """
     if not files and not nodes and not relationships:
@@ -100,7 +101,8 @@ def import_(
 @click.argument("database", type=EXISTING_DATABASE)
 @click.argument("out", required=False, type=click.Path(allow_dash=True))
 @click.option("--format", "output_format", type=click.Choice(bfxdb.EXPORT_FORMATS),
-              help="Default: from OUT's extension (.ndjson .jsonl .graphml .cypher), csv for a folder, else ndjson.")
+              help="Default: from OUT's extension (.ndjson .jsonl .graphml .cypher), csv for a folder "
+              "(a trailing slash or no extension), ndjson for standard output.")
 @click.option("--array-delimiter", default=bfxdb.DEFAULT_ARRAY_DELIMITER, show_default=True, metavar="CHAR",
               help="Separator of values in CSV array columns and :LABEL.")
 @click.option("--progress/--no-progress", default=None,
@@ -118,12 +120,15 @@ def export(
 
     Ids, labels, metadata and its value types, expressions, relationship types and the
     bidirectional flag survive export then import. OUT ending in .gz is compressed.
+    An OUT whose name contradicts --format, has an unknown extension and no --format, or
+    ends in a slash for a one-file format is refused before anything is written.
     The export reads one consistent snapshot and is safe while a server writes.
     """
-    output_format = output_format or bfxdb.export_format_for(out)
+    try:
+        output_format = bfxdb.export_format_for(out, output_format)
+    except bfxdb.InvalidInput as error:
+        raise click.UsageError(error.message) from None
     to_file = out not in (None, "-")
-    if output_format == "csv" and not to_file:
-        raise click.UsageError("a CSV export writes two files: name a folder as OUT")
     with bfxdb.connect(database, read_only=True) as db, ProgressBar(
         progress if progress is not None else (None if to_file else False), "exporting", "rows"
     ) as bar:

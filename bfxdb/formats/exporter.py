@@ -22,7 +22,16 @@ from .files import output
 
 T = TypeVar("T")
 EXPORT_FORMATS = ("ndjson", "csv", "graphml", "cypher")
-_EXTENSIONS = {".ndjson": "ndjson", ".jsonl": "ndjson", ".graphml": "graphml", ".cypher": "cypher", ".cql": "cypher"}
+#: The extensions that name an export format; ``.gz`` after one compresses the file.
+_EXTENSIONS = {
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".graphml": "graphml",
+    ".cypher": "cypher",
+    ".cql": "cypher",
+    ".csv": "csv",
+}
+_FILE_NAMES = "a file ending in .ndjson, .jsonl, .graphml or .cypher (each optionally .gz) or a folder for csv"
 
 
 class ExportSource(Protocol):
@@ -48,20 +57,58 @@ class ExportReport:
     files: tuple[str, ...] = ()
 
 
-def format_for(destination: str | os.PathLike[str] | None) -> str:
-    """Guess the export format from the destination's name: a known extension, else CSV for a folder.
+def format_for(destination: str | os.PathLike[str] | None, format: str | None = None) -> str:
+    """Choose the export format from the destination's name and the format asked for, refusing a mismatch.
 
-    :returns: ``ndjson`` for standard output and unknown extensions.
+    Standard output (None or ``"-"``) is ndjson unless a format is asked for. A name ending
+    in a slash, an existing folder, and a new name without an extension are a CSV folder. A
+    known extension (``.gz`` aside) names its format, and must agree with `format` when both
+    are given; an unknown extension needs `format`. A ``.csv`` name is refused because a CSV
+    export is two files in a folder. Nothing is written here, so a refusal comes first.
+
+    :param destination: where the export goes: a file, a folder, or None / ``"-"``.
+    :param format: the format asked for (``--format``), or None to follow the name.
+    :returns: one of EXPORT_FORMATS.
+    :raises InvalidInput: for an unknown format, or a destination the format cannot be written to,
+        with the reason and what to write instead.
     """
+    if format is not None and format not in EXPORT_FORMATS:
+        raise InvalidInput(f"unknown export format {format!r}; choose one of {', '.join(EXPORT_FORMATS)}")
     if destination is None or str(destination) == "-":
-        return "ndjson"
-    path = Path(destination)
-    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
-    if suffixes and suffixes[-1] in _EXTENSIONS:
-        return _EXTENSIONS[suffixes[-1]]
-    if path.is_dir() or not suffixes:
+        if format == "csv":
+            raise InvalidInput("a CSV export writes two files: give a folder to write them into")
+        return format or "ndjson"
+    text = os.fspath(destination)
+    path = Path(text)
+    suffixes = [s.lower() for s in path.suffixes]
+    compressed = bool(suffixes) and suffixes[-1] == ".gz"
+    extension = suffixes[-2 if compressed else -1] if len(suffixes) > compressed else None
+    named = _EXTENSIONS.get(extension or "")
+    slash = text.endswith(("/", os.sep))
+    if named is not None and format is not None and named != format:
+        raise InvalidInput(f"{text} is named as {named} ({extension}) but --format is {format}: make them agree")
+    if slash or path.is_dir():
+        one_file = format or named or "csv"
+        if one_file != "csv":
+            where = "ends in a slash, so it names a folder" if slash else "is a folder"
+            fix = f"drop the slash: {text.rstrip('/' + os.sep)}" if slash else "name a file inside it or beside it"
+            raise InvalidInput(f"{text} {where}, but {one_file} writes one file: {fix}")
         return "csv"
-    return "ndjson"
+    chosen = format or named or ("csv" if extension is None and not compressed else None)
+    if chosen is None:
+        raise InvalidInput(f"cannot tell the export format from the name {text!r}: name {_FILE_NAMES}, "
+                           "or give --format")
+    if chosen == "csv":
+        if named == "csv":
+            raise InvalidInput(
+                f"a CSV export writes two files (substrates.csv and relationships.csv) into a folder, so it cannot "
+                f"be the one file {text}: name a folder, such as {path.with_suffix('')}/"
+            )
+        if compressed:
+            raise InvalidInput(f"a CSV export writes plain files into a folder: name it without .gz, not {text}")
+        if path.exists():
+            raise InvalidInput(f"{text} is a file, but a CSV export writes a folder: name a folder")
+    return chosen
 
 
 def export(
@@ -82,14 +129,12 @@ def export(
     :param destination: a file (a folder for CSV), or None / ``"-"`` for standard output.
     :param on_progress: called now and then with (rows done, rows in all).
     :returns: an ExportReport.
-    :raises InvalidInput: for an unknown format, a CSV export without a folder, or data the
-        format cannot carry (the message says which and suggests NDJSON).
+    :raises InvalidInput: for an unknown format, a destination that does not fit it (see
+        `format_for`; refused before anything is written), or data the format cannot carry
+        (the message says which and suggests NDJSON).
     """
-    if format not in EXPORT_FORMATS:
-        raise InvalidInput(f"unknown export format {format!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+    format = format_for(destination, format)
     folder = None if destination is None or str(destination) == "-" else Path(destination)
-    if format == "csv" and folder is None:
-        raise InvalidInput("a CSV export writes two files: give a folder to write them into")
     with db.snapshot():
         substrates, relationships = db.count_substrates(), db.count_relationships()
         passes = 2 if format in ("csv", "graphml") else 1

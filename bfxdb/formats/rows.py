@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import InvalidInput
-from ..identity import ID_LIMIT
+from ..errors import InvalidId, InvalidInput
+from ..identity import parse_id
 
 #: Prefix of the bytes hashed for the identity of a non-numeric import key (see import_identity).
 IMPORT_ID_DOMAIN = b"bfxdb/import-id/v1"
 
-_DECIMAL = re.compile(r"[0-9]+")
-_HEX = re.compile(r"0[xX][0-9a-fA-F]{1,16}")
+#: Keys that look like an id must be one: 0x-prefixed, decimal digits (signed or padded), or
+#: 16 bare hex digits (a canonical id without its 0x). Other keys are names.
+_ID_LIKE = re.compile(r"\s*[+-]?(0[xX].*|[0-9]+)\s*|[0-9a-fA-F]{16}", re.DOTALL)
 
 T = TypeVar("T")
 #: A writer's way to read all substrates or relationships; called once per pass it makes.
@@ -72,19 +73,23 @@ class BadRow:
 def import_identity(key: str, space: str = "") -> int:
     """Map a CSV or GraphML key to a substrate identity, the same way on every machine.
 
-    A key in the default id space that is ``0x`` + hex or a decimal integer below 2**64 *is*
-    the identity (decimal here, as CSV ids are). Any other key, and every key in a named id
-    space such as ``:ID(Person)``, maps to the first 8 bytes (big-endian) of
+    In the default id space a key that looks like an id is read by the one id rule
+    (`bfxdb.identity.parse_id`): ``0x`` + hex and decimal digits *are* the identity, and a
+    key that looks like an id but is not one (16 bare hex digits, a sign, spaces, more than
+    64 bits) is refused rather than silently hashed. Any other key, and every key in a named
+    id space such as ``:ID(Person)``, maps to the first 8 bytes (big-endian) of
     SHA-256( ``b"bfxdb/import-id/v1"`` NUL space NUL key ), so relationships can refer to it.
 
     :param key: the key as written in the file.
     :param space: the id space (``Person`` in ``:ID(Person)``), or ``""``.
     :returns: an unsigned 64-bit identity.
+    :raises InvalidId: for a key in the default space that looks like an id but is not one.
     """
-    if not space:
-        if _HEX.fullmatch(key):
-            return int(key[2:], 16)
-        if _DECIMAL.fullmatch(key) and int(key) < ID_LIMIT:
-            return int(key)
+    if not space and _ID_LIKE.fullmatch(key):
+        try:
+            return parse_id(key)
+        except InvalidId as error:
+            hint = "to keep such keys as names, give them an id space (:ID(Space))"
+            raise InvalidId(f"{error.message}; {hint}") from None
     digest = hashlib.sha256(b"\x00".join((IMPORT_ID_DOMAIN, space.encode(), key.encode()))).digest()
     return int.from_bytes(digest[:8], "big")

@@ -104,7 +104,8 @@ class PreparedQuery:
         :raises QueryError: a subclass naming what went wrong while running.
         """
         if self.explain:
-            return Result(list(self.columns), [], None, self.plan_text + _sqlite_plans(self.plan, store))
+            plan_text = self.plan_text + _sqlite_plans(self.plan, store)
+            return Result(list(self.columns), [], None, plan_text, explained=True)
         ctx = self._context(store, parameters, memory, check_deadline)
         if self.profile and isinstance(self.plan, QueryPlan):
             rows, report = self.plan.profile(ctx)

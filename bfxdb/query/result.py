@@ -23,14 +23,15 @@ class Result:
 
     ``stats`` holds every key of STAT_KEYS (all 0 for a read). ``plan`` is the plan's text (for
     PROFILE with each operator's rows and time first); ``profile`` is None but under PROFILE, where
-    it lists per operator a dict of ``operator``, ``rows``, ``time_ms`` and ``part``.
+    it lists per operator a dict of ``operator``, ``rows``, ``time_ms`` and ``part``. ``explained``
+    is true for an EXPLAIN, which has no rows, only the plan.
 
     >>> result = Result(["x"], [(1,), (2,)])
     >>> [row["x"] for row in result], len(result), result.columns
     ([1, 2], 2, ['x'])
     """
 
-    __slots__ = ("columns", "rows", "stats", "plan", "profile")
+    __slots__ = ("columns", "rows", "stats", "plan", "profile", "explained")
 
     def __init__(
         self,
@@ -39,12 +40,14 @@ class Result:
         stats: dict[str, int] | None = None,
         plan: str | None = None,
         profile: list[dict[str, Any]] | None = None,
+        explained: bool = False,
     ) -> None:
         self.columns = columns
         self.rows = rows
         self.stats = stats if stats is not None else dict.fromkeys(STAT_KEYS, 0)
         self.plan = plan
         self.profile = profile
+        self.explained = explained
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         columns = self.columns
@@ -102,14 +105,14 @@ class Stream:
     Iterating yields one dict per row, ``tuples()`` the rows as tuples; ``row_count`` counts the
     rows handed out so far. A read holds one read transaction from the first pull until its rows
     end, an error, or close(); a query that writes has finished (and committed) before its first row.
-    ``plan`` and ``profile`` are as Result's (a PROFILE has run to its end before its first row).
+    ``plan``, ``profile`` and ``explained`` are as Result's (a PROFILE has run to its end before its first row).
 
     >>> with Stream(["x"], iter([(1,), (2,)])) as stream:
     ...     [row["x"] for row in stream], stream.row_count
     ([1, 2], 2)
     """
 
-    __slots__ = ("columns", "stats", "plan", "profile", "row_count", "_rows")
+    __slots__ = ("columns", "stats", "plan", "profile", "explained", "row_count", "_rows")
 
     def __init__(
         self,
@@ -118,11 +121,13 @@ class Stream:
         stats: dict[str, int] | None = None,
         plan: str | None = None,
         profile: list[dict[str, Any]] | None = None,
+        explained: bool = False,
     ) -> None:
         self.columns = columns
         self.stats = stats if stats is not None else dict.fromkeys(STAT_KEYS, 0)
         self.plan = plan
         self.profile = profile
+        self.explained = explained
         self.row_count = 0
         self._rows = rows
 

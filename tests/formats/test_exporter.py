@@ -120,6 +120,54 @@ def test_format_follows_the_destination_name(tmp_path):
     assert format_for(tmp_path / "g.cypher.gz") == "cypher"
     assert format_for(tmp_path / "g.jsonl") == "ndjson"
     assert format_for(tmp_path) == format_for(tmp_path / "new-folder") == "csv"
+    assert format_for(f"{tmp_path}/new/") == format_for(f"{tmp_path}/out.csv/") == "csv"
+    assert format_for(tmp_path / "g.txt", "ndjson") == "ndjson"
+    assert format_for(tmp_path / "g.jsonl", "ndjson") == "ndjson"
+    assert format_for(None, "cypher") == "cypher"
+
+
+@pytest.mark.parametrize(
+    "name, options, words",
+    [
+        ("out.csv", [], "a CSV export writes two files (substrates.csv and relationships.csv) into a folder"),
+        ("out.csv", ["--format", "csv"], "name a folder, such as"),
+        ("out.csv", ["--format", "ndjson"], "is named as csv (.csv) but --format is ndjson"),
+        ("out.graphml", ["--format", "cypher"], "is named as graphml (.graphml) but --format is cypher"),
+        ("out.txt", [], "cannot tell the export format from the name"),
+        ("out.gz", [], "cannot tell the export format from the name"),
+        ("out/", ["--format", "ndjson"], "ends in a slash, so it names a folder, but ndjson writes one file"),
+        ("out.ndjson/", [], "ends in a slash, so it names a folder, but ndjson writes one file"),
+        ("out.gz", ["--format", "csv"], "a CSV export writes plain files into a folder"),
+    ],
+)
+def test_an_out_name_that_does_not_fit_the_format_is_refused_before_writing(runner, source, tmp_path, name,
+                                                                              options, words):
+    result = runner.invoke(main, ["export", str(source), f"{tmp_path}/{name}", *options])
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == [source.name]
+
+
+def test_an_existing_folder_or_file_that_does_not_fit_the_format_is_refused(runner, source, tmp_path):
+    (tmp_path / "folder.ndjson").mkdir()
+    result = runner.invoke(main, ["export", str(source), str(tmp_path / "folder.ndjson")])
+    assert result.exit_code == 2 and "is a folder, but ndjson writes one file" in result.stderr
+    (tmp_path / "file").write_text("keep me")
+    result = runner.invoke(main, ["export", str(source), str(tmp_path / "file"), "--format", "csv"])
+    assert result.exit_code == 2 and "is a file, but a CSV export writes a folder" in result.stderr
+    assert (tmp_path / "file").read_text() == "keep me"
+
+
+def test_the_python_export_refuses_the_same_mismatches(source, tmp_path):
+    with bfxdb.connect(source) as db, pytest.raises(bfxdb.InvalidInput, match="but --format is ndjson"):
+        export(db, "ndjson", tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_folder_with_a_trailing_slash_gets_the_csv_export(runner, source, tmp_path):
+    result = runner.invoke(main, ["export", str(source), f"{tmp_path}/out/"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["relationships.csv", "substrates.csv"]
 
 
 def test_csv_to_standard_output_is_a_usage_error(runner, source):

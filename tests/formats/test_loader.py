@@ -49,9 +49,9 @@ def test_import_identity_rules_and_test_vector():
     assert import_identity("0XABC") == 0xABC
     assert import_identity("10") == 10
     assert import_identity("18446744073709551615") == 2**64 - 1
-    # Beyond 64 bits, bare hex without 0x, or inside a named id space: a fingerprint.
-    assert import_identity("18446744073709551616") != 2**64
+    # A name, even one made of hex letters, or any key inside a named id space: a fingerprint.
     assert import_identity("ff") != 255
+    assert import_identity("8000EAC3017BC915", "Person") != 0x8000EAC3017BC915
     assert import_identity("10", "Person") != 10
     assert import_identity("alice", "Person") != import_identity("alice", "Movie")
     # The documented test vectors (README): they must never change.

@@ -13,7 +13,7 @@ from bfxdb.formats import InvalidRecord, NotJson, import_files, parse_ndjson_lin
 
 def test_ndjson_in_any_order(text_file, db):
     lines = [
-        {"type": "relationship", "rel_type": "USES", "source_id": "0xA", "target_id": "b", "metadata": {"w": 1}},
+        {"type": "relationship", "rel_type": "USES", "source_id": "0xA", "target_id": "0xb", "metadata": {"w": 1}},
         {"type": "substrate", "substrate_id": "0xa", "labels": ["App"], "metadata": {"name": "a"}},
         {"type": "substrate", "identity": 11, "expression_code": "lambda x: x + 1"},
     ]
@@ -53,7 +53,7 @@ def test_expression_rejected_by_the_sandbox_is_a_bad_row(text_file, db):
         ('{"type": "substrate", "colour": 1}', InvalidRecord, "unknown field 'colour' in a substrate record"),
         ('{"type": "substrate", "labels": ["A", 1]}', InvalidRecord, '"labels" must be a list of strings'),
         ('{"type": "relationship", "source_id": "0x1"}', InvalidRecord, 'a relationship record needs "rel_type"'),
-        ('{"type": "substrate", "substrate_id": "zz"}', bfxdb.InvalidId, "invalid id 'zz': not a hex number"),
+        ('{"type": "substrate", "substrate_id": "zz"}', bfxdb.InvalidId, "invalid id 'zz': write an id as 0x"),
     ],
 )
 def test_a_bad_line_is_refused_with_the_reason(line, error, words):

@@ -101,3 +101,13 @@ def test_profile_on_the_command_line_writes_the_measured_plan_to_stderr(tmp_path
     assert result.exit_code == 0, result.output
     assert "Profile" not in result.stdout
     assert "  Match -> n: 3 rows, " in result.stderr
+
+
+def test_a_result_says_whether_its_query_only_explained(graph):
+    assert graph.query("EXPLAIN MATCH (n:Q) RETURN n").explained
+    assert not graph.query("PROFILE MATCH (n:Q) RETURN n").explained
+    assert not graph.query("// EXPLAIN\nMATCH (n:Q) RETURN n").explained
+    with graph.stream("/* a */ explain MATCH (n:Q) RETURN n") as stream:
+        assert stream.explained and list(stream) == []
+    with graph.stream("MATCH (n:Q) RETURN n") as stream:
+        assert not stream.explained

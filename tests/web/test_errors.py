@@ -20,9 +20,22 @@ def test_wrong_method_is_405_with_allow_header(api):
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
 
 
-def test_body_over_the_limit_is_413_in_the_error_shape(make_api):
+def test_body_over_the_limit_is_413_naming_the_limit_and_its_setting(make_api):
     api = make_api(MAX_CONTENT_LENGTH=1000)
-    assert_error(api.post(f"{API}/substrates", json={"metadata": {"x": "a" * 2000}}), 413, "payload_too_large")
+    response = api.post(f"{API}/substrates", json={"metadata": {"x": "a" * 2000}})
+    body = assert_error(response, 413, "payload_too_large")
+    assert "its limit of 1,000 bytes" in body["detail"]
+    assert "--max-body-bytes (BFXDB_MAX_BODY_BYTES" in body["detail"]
+    assert body["limit_bytes"] == 1000
+
+
+def test_the_site_root_redirects_to_the_api_docs(api):
+    response = api.get("/")
+    assert response.status_code == 302
+    # relative, so that a proxy serving the API under a path prefix keeps its prefix
+    assert response.headers["Location"] == "api/v1/docs"
+    followed = api.get("/", follow_redirects=True)
+    assert followed.status_code == 200 and followed.request.path == "/api/v1/docs"
 
 
 def test_unexpected_failure_is_500_without_internals(api, api_db, monkeypatch):

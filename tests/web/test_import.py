@@ -108,10 +108,13 @@ def test_import_limits(make_api):
     long_line = ndjson({"type": "substrate", "metadata": {"x": "a" * 300}}, {"type": "substrate"})
     report = api.post(f"{API}/import", data=long_line, headers=NDJSON).get_json()
     assert report["substrates"] == 1
-    assert report["errors"] == [{"line": 1, "detail": "the line is longer than the server's body limit",
-                                 "code": "line_too_long"}]
+    [error] = report["errors"]
+    assert (error["line"], error["code"]) == (1, "line_too_long")
+    assert "JSON body limit of 200 bytes; bfxdb serve --max-body-bytes" in error["detail"]
     too_big = ndjson(*({"type": "substrate"} for _ in range(100)))
-    assert_error(api.post(f"{API}/import", data=too_big, headers=NDJSON), 413, "payload_too_large")
+    body = assert_error(api.post(f"{API}/import", data=too_big, headers=NDJSON), 413, "payload_too_large")
+    assert "its limit of 1,000 bytes" in body["detail"] and "--max-import-bytes" in body["detail"]
+    assert body["limit_bytes"] == 1000
 
 
 def test_import_parameters_are_checked(api):

@@ -193,3 +193,15 @@ def test_a_small_answer_goes_in_one_body_with_its_length(api):
     response = api.post(f"{API}/query", json={"query": "UNWIND range(1, 10) AS x RETURN x"})
     assert response.content_length == len(response.get_data())
     assert response.get_json()["row_count"] == 10
+
+
+def test_explain_answers_with_the_plan_text(api):
+    create(api, labels=["N"])
+    body = run(api, "/* why */ EXPLAIN MATCH (n:N) RETURN n")
+    assert body["rows"] == [] and "SQL: SELECT" in body["plan"]
+    lines = api.post(f"{API}/query", json={"query": "explain MATCH (n:N) RETURN n"},
+                     headers={"Accept": "application/x-ndjson"}).get_data(as_text=True).splitlines()
+    assert "SQL: SELECT" in json.loads(lines[-1])["plan"]
+    assert "plan" not in run(api, "MATCH (n:N) RETURN 'EXPLAIN' AS n")
+    profiled = run(api, "PROFILE MATCH (n:N) RETURN n")
+    assert len(profiled["rows"]) == 1 and profiled["plan"].startswith("Profile")

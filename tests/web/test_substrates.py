@@ -52,7 +52,8 @@ def test_same_expression_twice_is_409_naming_the_existing_substrate(api):
 def test_explicit_id_in_any_case_is_stored_canonically(api):
     body = create(api, substrate_id="0xabc", metadata={"a": 1})
     assert body["substrate_id"] == "0x0000000000000ABC"
-    assert api.get(f"{API}/substrates/abc").get_json()["metadata"] == {"a": 1}
+    assert api.get(f"{API}/substrates/0XAbC").get_json()["metadata"] == {"a": 1}
+    assert api.get(f"{API}/substrates/2748").get_json()["substrate_id"] == "0x0000000000000ABC"
 
 
 @pytest.mark.parametrize("bad", ["xyz", "0x", "0x" + "F" * 17, "-1"])

@@ -6,9 +6,10 @@ import importlib.resources
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, send_from_directory
+from flask import Blueprint, Response, abort, current_app, redirect, send_from_directory
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..openapi import build_document
+from ..openapi import PREFIX, build_document
 from ..security import OPEN, access
 from ..serialize import json_response
 
@@ -105,6 +106,13 @@ def openapi_document() -> dict:
 def openapi() -> Response:
     """Serve the OpenAPI document."""
     return json_response(openapi_document())
+
+
+@root_blueprint.get("/")
+@access(OPEN)
+def site_root() -> WerkzeugResponse:
+    """Send a visitor of the bare address to the API documentation (302; relative, so a proxy's prefix stays)."""
+    return redirect(f"{PREFIX.lstrip('/')}/docs", 302)
 
 
 @root_blueprint.get("/openapi.json")

@@ -53,10 +53,11 @@ def import_ndjson():
 
 def _import(db: bfxdb.Database, report: dict[str, Any], batch_size: int) -> None:
     batch: list[tuple[int, str, dict]] = []
-    for number, raw in _lines(request.stream, current_app.config["MAX_CONTENT_LENGTH"]):
+    max_line = current_app.config["MAX_CONTENT_LENGTH"]
+    for number, raw in _lines(request.stream, max_line):
         report["lines"] = number
         try:
-            item = _parse_line(number, raw)
+            item = _parse_line(number, raw, max_line)
         except bfxdb.BfxError as error:
             _record(report, number, error)
             continue
@@ -87,13 +88,17 @@ def _lines(stream, max_line: int | None) -> Iterator[tuple[int, bytes | None]]:
         yield number, line
 
 
-def _parse_line(number: int, raw: bytes | None) -> tuple[int, str, dict] | None:
+def _parse_line(number: int, raw: bytes | None, max_line: int | None) -> tuple[int, str, dict] | None:
     """Check one line with the library's NDJSON parser, as `bfxdb import` does; None for a blank line.
 
+    :param raw: the line, or None for one longer than ``max_line`` bytes (the JSON body limit).
     :raises BfxError: why the line cannot be imported.
     """
     if raw is None:
-        raise LineTooLong("the line is longer than the server's body limit")
+        raise LineTooLong(
+            f"the line is longer than the server's JSON body limit of {max_line:,} bytes; bfxdb serve "
+            "--max-body-bytes (BFXDB_MAX_BODY_BYTES) raises it"
+        )
     parsed = parse_ndjson_line(raw, max_depth=MAX_NESTING)
     if parsed is None:
         return None

@@ -2,12 +2,13 @@
 
 The answer streams: rows are encoded as the query yields them, so a large result never sits in
 memory. JSON (the default) is one document ``{"columns", "rows", "stats", "row_count"}`` (and
-``"profile"`` for a PROFILE query: per operator its ``operator``, ``rows``, ``time_ms``, ``part``) written
-piece by piece; ``Accept: application/x-ndjson`` gives lines: ``{"columns"}``, one JSON array per
-row, then ``{"stats", "row_count"}``. An error before the response starts (within the first
-CHUNK_ROWS rows) answers with its own status and the error shape; an error after streaming began
-ends the stream with an ``"error"`` member (that error shape) beside ``"row_count"``, the rows
-sent before it standing.
+``"profile"`` for a PROFILE query: per operator its ``operator``, ``rows``, ``time_ms``, ``part``;
+and ``"plan"``, the plan's text, for EXPLAIN and PROFILE) written piece by piece;
+``Accept: application/x-ndjson`` gives lines: ``{"columns"}``, one JSON array per row, then
+``{"stats", "row_count"}`` (with ``"profile"`` and ``"plan"`` as above). An error before the
+response starts (within the first CHUNK_ROWS rows) answers with its own status and the error
+shape; an error after streaming began ends the stream with an ``"error"`` member (that error
+shape) beside ``"row_count"``, the rows sent before it standing.
 """
 
 from __future__ import annotations
@@ -57,15 +58,18 @@ def query() -> Response:
         raise
     ndjson = request.accept_mimetypes.best_match(["application/json", NDJSON]) == NDJSON
     mimetype = NDJSON if ndjson else "application/json"
-    chunks = _chunks(stream, chain(head, rows), ndjson)
+    chunks = _chunks(stream, chain(head, rows), ndjson, stream.explained)
     if len(head) < CHUNK_ROWS:
         # the whole answer is in hand: one body with its length, which waitress sends in one write
         return Response("".join(chunks), mimetype=mimetype)
     return Response(stream_with_context(chunks), mimetype=mimetype)
 
 
-def _chunks(stream: Any, rows: Iterator[tuple], ndjson: bool) -> Iterator[str]:
-    """Encode a result piece by piece: the head, rows in chunks of CHUNK_ROWS, then the trailer."""
+def _chunks(stream: Any, rows: Iterator[tuple], ndjson: bool, explained: bool) -> Iterator[str]:
+    """Encode a result piece by piece: the head, rows in chunks of CHUNK_ROWS, then the trailer.
+
+    :param explained: the query is an EXPLAIN, whose answer is its plan (it has no rows).
+    """
     try:
         columns = json_text(list(stream.columns))
         yield '{"columns":' + columns + ("}\n" if ndjson else ',"rows":[')
@@ -90,6 +94,8 @@ def _chunks(stream: Any, rows: Iterator[tuple], ndjson: bool) -> Iterator[str]:
         trailer: dict[str, Any] = {"stats": to_json_value(stream.stats), "row_count": sent}
         if stream.profile is not None:
             trailer["profile"] = stream.profile
+        if (explained or stream.profile is not None) and stream.plan is not None:
+            trailer["plan"] = stream.plan
         if error is not None:
             trailer["error"] = error
         text = json_text(trailer)
@@ -114,3 +120,5 @@ def query_timeout(timeout_ms: int | None) -> float | None:
         return ceiling
     asked = timeout_ms / 1000
     return asked if ceiling is None else min(asked, ceiling)
+
+
