@@ -478,3 +478,15 @@ def test_a_load_into_a_table_larger_than_it_keeps_the_indexes_up_to_date_as_it_g
             db.bulk_load((), [{"source": n + 1, "target": n, "rel_type": "T"} for n in range(1, count + 1)])
             assert {"relationships_out", "relationships_in"} <= _index_names(db)
         assert len(db.outgoing(2)) == 2
+
+
+def test_a_load_rolled_back_inside_a_transaction_leaves_no_node_numbers_behind(tmp_path):
+    with bfxdb.connect(tmp_path / "g.db") as db, db.transaction():
+        with pytest.raises(bfxdb.NotFound):
+            db.bulk_load([{"identity": 1}, {"identity": 2}], [{"source": 1, "target": 99, "rel_type": "T"}])
+        # the same node numbers now belong to other substrates
+        db.bulk_load([{"identity": 3}, {"identity": 4}])
+        with pytest.raises(bfxdb.NotFound, match="source substrate 0x0000000000000001"):
+            db.bulk_load((), [{"source": 1, "target": 3, "rel_type": "T"}])
+        db.bulk_load((), [{"source": 4, "target": 3, "rel_type": "T"}])
+        assert [(r.source, r.target) for r in db.outgoing(4)] == [(4, 3)]
