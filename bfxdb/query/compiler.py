@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-from ..storage import IDENTITY_OF, NAME_ID, NODE_OF
+from ..storage import IDENTITY_OF, NODE_OF
 from ..storage import RELATIONSHIP_COLUMNS as REL_DATA
 from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_COLUMNS as NODE_DATA
@@ -320,6 +320,8 @@ class _PatternCompiler:
         self.nodes: dict[str, _Node] = {}
         self.hops: list[_Hop] = []
         self.params: dict[str, Any] = {}
+        #: the params holding a label or type name, which bind() replaces with its id in names
+        self.names: list[str] = []
         self.sources: list[tuple[str, Evaluator]] = []
         self.filters: list[PropertyFilter] = []
         self.residual: list[Callable[[dict, Context], bool]] = []
@@ -612,8 +614,10 @@ class _PatternCompiler:
             )
 
     def label_id(self, name: str) -> str:
-        """The SQL of the id a label or relationship type is stored as: a constant subquery."""
-        return NAME_ID.format(self.const(name))
+        """The parameter of the id a label or relationship type is stored as; bind() turns the name into it."""
+        param = self.const(name)
+        self.names.append(param[1:])
+        return param
 
     def type_condition(self, alias: str, types: tuple[str, ...]) -> str | None:
         if not types:
@@ -896,6 +900,7 @@ class _PatternCompiler:
             bool(self.conditions),
             tuple(self.seeds),
             tuple(self.estimates),
+            names=tuple(self.names),
         )
 
 

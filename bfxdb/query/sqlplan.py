@@ -215,6 +215,9 @@ class MatchPlan:
     seeds: tuple[str, ...] = ()
     #: for EXPLAIN and PROFILE: each new node variable's estimated rows (empty when not asked)
     estimates: tuple[str, ...] = ()
+    #: the params that hold a label or relationship type name: bound as its id in the store's
+    #: names (None for a name never used, which equals no row), not looked up by a subquery per run
+    names: tuple[str, ...] = ()
     _rendered: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _count_selects: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     #: per filter: whether SQL can name its key, and the key's JSON path parameter (None: the path is SQL text)
@@ -281,6 +284,10 @@ class MatchPlan:
     def bind(self, row: dict, ctx: Context) -> tuple[dict, tuple[str, ...], list] | None:
         """Compute the parameters and filter kinds for one incoming row; None when nothing can match."""
         params = dict(self.params)
+        if self.names:
+            ids = ctx.store.name_ids([params[name] for name in self.names])
+            for name in self.names:
+                params[name] = ids.get(params[name])
         for name, source in self.sources:
             value = source(row, ctx)
             if value is NEVER:

@@ -194,6 +194,10 @@ class Backend(Protocol):
         """Delete one relationship; NotFound if it does not exist."""
         ...
 
+    def name_ids(self, names: list[str]) -> dict[str, int]:
+        """Return the ids the store keeps labels and relationship types under; a name never used is left out."""
+        ...
+
     def distinct_labels(self) -> list[tuple[str]]:
         """Every label in use, sorted, as one-value rows."""
         ...

@@ -127,6 +127,8 @@ class SQLiteStore(FileMaintenance):
         self._closed = False
         # Rows written by bulk_insert per analysed table since its last ANALYZE: what makes its statistics stale.
         self._bulk_written = dict.fromkeys(ANALYSED_TABLES, 0)
+        # labels' and types' ids in names, as committed: see name_ids
+        self._name_ids: dict[str, int] = {}
         self._data_version = DataVersion(private_memory=self.path == ":memory:")
         try:
             connection = self._connection()
@@ -715,6 +717,23 @@ class SQLiteStore(FileMaintenance):
     def count_relationships(self) -> int:
         """Count all relationships."""
         return self._connection().execute("SELECT count(*) FROM relationships").fetchone()[0]
+
+    def name_ids(self, names: list[str]) -> dict[str, int]:
+        """Return the ids the store keeps labels and relationship types under; a name never used is left out.
+
+        A name's id, once committed, never changes (names are only ever added), so ids read outside
+        a transaction are kept for every later call; ids read inside one may yet be rolled back.
+        """
+        known = self._name_ids
+        if all(name in known for name in names):
+            return known
+        connection = self._connection()
+        found = dict(
+            connection.execute(f"SELECT name, id FROM names WHERE name {_IN_JSON}", (json.dumps(names),)).fetchall()
+        )
+        if not connection.in_transaction:
+            known.update(found)
+        return {**known, **found}
 
     def distinct_labels(self) -> list[tuple[str]]:
         """Every label in use, sorted, as one-value rows."""

@@ -64,7 +64,7 @@ def test_a_return_of_properties_selects_only_the_metadata_column():
     assert isinstance(op, DirectReturn)
     assert op.explain_sql() == (
         "SELECT n1.metadata, n1.identity FROM substrates AS n1, substrate_labels AS l2 "
-        "WHERE l2.node = n1.node AND l2.label = (SELECT id FROM names WHERE name = :c3) LIMIT :pl OFFSET :po"
+        "WHERE l2.node = n1.node AND l2.label = :c3 LIMIT :pl OFFSET :po"
     )
 
 

@@ -490,3 +490,15 @@ def test_a_load_rolled_back_inside_a_transaction_leaves_no_node_numbers_behind(t
             db.bulk_load((), [{"source": 1, "target": 3, "rel_type": "T"}])
         db.bulk_load((), [{"source": 4, "target": 3, "rel_type": "T"}])
         assert [(r.source, r.target) for r in db.outgoing(4)] == [(4, 3)]
+
+
+def test_a_label_id_seen_in_a_rolled_back_transaction_is_not_kept(tmp_path):
+    with bfxdb.connect(tmp_path / "g.db") as db:
+        with pytest.raises(ZeroDivisionError), db.transaction():
+            db.create_substrate(labels=["A"])
+            assert db.query("MATCH (n:A) RETURN count(n)").rows == [(1,)]
+            1 / 0
+        db.create_substrate(labels=["B"])  # takes the id "A" had in the rolled-back transaction
+        assert db.query("MATCH (n:A) RETURN count(n)").rows == [(0,)]
+        assert db.query("MATCH (n:B) RETURN count(n)").rows == [(1,)]
+        assert db.query("MATCH (n:A) RETURN count(n)").rows == [(0,)]
