@@ -31,7 +31,7 @@ from pathlib import Path
 
 import orjson
 
-from .common import per_call_us, print_table
+from .common import per_call_us
 
 LABELS = ("Person", "Place", "Thing", "Idea")
 TYPES = ("KNOWS", "NEAR", "PART_OF")
@@ -85,6 +85,8 @@ RAW_TWO_HOPS = (
     "SELECT count(*) FROM relationships AS r1 JOIN relationships AS r2 "
     "ON r2.source = r1.target AND r2.rel_type = ?2 WHERE r1.source = ?1 AND r1.rel_type = ?2"
 )
+PROGRESS_EVERY = 500_000
+BFXDB_CREATED_AT = "2026-01-01T00:00:00.000000Z"  # CREATED_AT_US as bfxdb writes it
 TWO_HOPS = "MATCH (a)-[:KNOWS]->()-[:KNOWS]->(c) WHERE id(a) = $id RETURN count(c)"
 
 #: The reference's settings, chosen by --raw-sweep at 1M on this machine (benchmarks/README.md).
@@ -198,6 +200,14 @@ def raw_load(path: Path, count: int, journal: str, cache_mib: int, batch: int, t
     return phases
 
 
+def progress(what: str, items: Iterator[dict], started: float) -> Iterator[dict]:
+    """Pass items through, printing to stderr how many were taken and when, every PROGRESS_EVERY."""
+    for number, item in enumerate(items, 1):
+        if number % PROGRESS_EVERY == 0:
+            print(f"progress {what} {number} {time.perf_counter() - started:.3f}", file=sys.stderr, flush=True)
+        yield item
+
+
 def bfxdb_load(path: Path, count: int) -> dict[str, float]:
     """Load with Database.bulk_load fed from the generators; seconds to the first relationship and after."""
     import bfxdb
@@ -207,7 +217,8 @@ def bfxdb_load(path: Path, count: int) -> dict[str, float]:
 
     def relationships() -> Iterator[dict]:
         marks["substrates done"] = time.perf_counter()
-        yield from relationship_items(count)
+        print(f"progress substrates-done {count} {marks['substrates done'] - started:.3f}", file=sys.stderr, flush=True)
+        yield from progress("relationships", relationship_items(count), started)
 
     # bulk_load ends with the planner statistics (ANALYZE) after its commit: timed on its own too
     refresh = db.store.refresh_statistics
@@ -221,7 +232,7 @@ def bfxdb_load(path: Path, count: int) -> dict[str, float]:
 
     db.store.refresh_statistics = timed_refresh
     started = time.perf_counter()
-    db.bulk_load(substrates=substrate_items(count), relationships=relationships())
+    db.bulk_load(substrates=progress("substrates", substrate_items(count), started), relationships=relationships())
     loaded = time.perf_counter()
     db.close()
     closed = time.perf_counter()
@@ -256,18 +267,42 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps({"phases": phases, "rss_mib": peak_rss_mib(), "bytes": file_bytes(path)}))
 
 
-def run_child(kind: str, path: Path, count: int, settings: dict | None = None) -> dict:
-    """Load in a fresh child process; returns its report."""
+def run_child(kind: str, path: Path, count: int, settings: dict | None = None,
+              limit: float | None = None) -> dict:
+    """Load in a fresh child process; returns its report.
+
+    A child still loading after `limit` seconds is stopped (its transaction, uncommitted,
+    leaves nothing): the report then holds its peak RSS so far and its progress marks.
+    """
     for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
         stale.unlink(missing_ok=True)
     command = [sys.executable, "-m", "benchmarks.load", "--child", kind, "--path", str(path), "--count", str(count),
                "--settings", json.dumps(settings or {})]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        try:
+            output, _ = process.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            rss = int(next(line for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
+                           if line.startswith("VmHWM:")).split()[1]) / 1024
+            process.kill()
+            process.communicate()
+            errors.seek(0)
+            marks = [line.split()[1:] for line in errors if line.startswith("progress ")]
+            for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                stale.unlink(missing_ok=True)
+            return {"unfinished": limit, "rss_mib": rss,
+                    "progress": [(what, int(number), float(seconds)) for what, number, seconds in marks]}
+        if process.returncode:
+            errors.seek(0)
+            raise RuntimeError(f"{kind} load failed: {errors.read()}")
     return json.loads(output)
 
 
 def rates(report: dict, count: int) -> tuple[float, float]:
     """Substrates/s and relationships/s of a load report; relationships include commit and close."""
+    if "unfinished" in report:
+        return unfinished_rates(report, count)
     phases = report["phases"]
     if "substrates" in phases:
         substrate_seconds = phases["substrates"]
@@ -276,6 +311,27 @@ def rates(report: dict, count: int) -> tuple[float, float]:
     relationship_seconds = sum(seconds for name, seconds in phases.items() if not name.startswith("of which"))
     relationship_seconds -= substrate_seconds
     return count / substrate_seconds, 2 * count / relationship_seconds
+
+
+def unfinished_rates(report: dict, count: int) -> tuple[float, float]:
+    """Rows/s of a stopped load from its progress marks: substrates over their phase, relationships so far."""
+    marks = report["progress"]
+    done = [seconds for what, _, seconds in marks if what == "substrates-done"]
+    if not done:
+        substrates = [(number, seconds) for what, number, seconds in marks if what == "substrates"]
+        return (substrates[-1][0] / substrates[-1][1] if substrates else 0.0), 0.0
+    relationships = [(number, seconds) for what, number, seconds in marks if what == "relationships"]
+    number, seconds = relationships[-1] if relationships else (0, done[0] + 1)
+    return count / done[0], number / (seconds - done[0])
+
+
+def describe(report: dict, count: int) -> str:
+    """One stderr line about a load."""
+    substrate_rate, relationship_rate = rates(report, count)
+    text = f"{substrate_rate:,.0f} substrates/s, {relationship_rate:,.0f} relationships/s, {report['rss_mib']:.0f} MiB"
+    if "unfinished" in report:
+        return f"{text}, stopped after {report['unfinished']:.0f} s, progress {report['progress']}"
+    return f"{text}, {report['bytes'] / count:.1f} B/substrate, phases {report['phases']}"
 
 
 def size_label(count: int) -> str:
@@ -312,6 +368,49 @@ def raw_sweep(folder: Path, count: int, rounds: int) -> None:
               f"{statistics.median(v[3] for v in values) / count:6.1f} B/substrate")
 
 
+def copy_into_bfxdb(raw_path: Path, path: Path) -> float:
+    """Make a bfxdb file holding the raw file's graph by SQL, sorted, indexes after; returns seconds.
+
+    For reads at a size whose bulk_load did not finish: bfxdb's own schema (made by
+    bfxdb.connect) and rows, relationship ids as the raw file appended them.
+    """
+    import bfxdb
+
+    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        stale.unlink(missing_ok=True)
+    started = time.perf_counter()
+    bfxdb.connect(path).close()
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode = DELETE")
+    connection.execute("PRAGMA cache_size = -1048576")
+    connection.execute("ATTACH DATABASE ? AS raw", (str(raw_path),))
+    indexes = connection.execute(
+        "SELECT name, sql FROM main.sqlite_schema WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name IN ('substrate_labels', 'relationships')"
+    ).fetchall()
+    connection.execute("BEGIN IMMEDIATE")
+    for name, _ in indexes:
+        connection.execute(f'DROP INDEX main."{name}"')
+    connection.execute(
+        "INSERT INTO main.substrates (identity, expression_type, expression_code, metadata, created_at) "
+        "SELECT identity, NULL, NULL, metadata, ? FROM raw.substrates ORDER BY identity", (BFXDB_CREATED_AT,))
+    connection.execute(
+        "INSERT INTO main.substrate_labels (substrate, label) "
+        "SELECT s.identity, j.value FROM raw.substrates AS s, json_each(s.labels) AS j ORDER BY 1, 2")
+    connection.execute(
+        "INSERT INTO main.relationships (identity, source, target, rel_type, metadata, bidirectional, created_at) "
+        "SELECT identity, source, target, rel_type, metadata, 0, ? FROM raw.relationships ORDER BY identity",
+        (BFXDB_CREATED_AT,))
+    for _, sql in indexes:
+        connection.execute(sql)
+    connection.execute("COMMIT")
+    connection.execute("ANALYZE main")
+    connection.execute("DETACH DATABASE raw")
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.close()
+    return time.perf_counter() - started
+
+
 def read_figures(files: dict[tuple[str, int], Path], lookups: int, rounds: int) -> dict[tuple[str, int], float]:
     """Median µs of get_substrate / the 2-hop count and their raw twins, over every file, interleaved."""
     import bfxdb
@@ -322,7 +421,7 @@ def read_figures(files: dict[tuple[str, int], Path], lookups: int, rounds: int) 
         rng = random.Random(11)
         probes = [identity_of(rng.randrange(count)) for _ in range(lookups)]
         signed_probes = [signed(identity) for identity in probes]
-        if kind == "bfxdb":
+        if kind != "raw":
             db = bfxdb.connect(path, read_only=True)
             handles.append(db)
 
@@ -358,6 +457,41 @@ def read_figures(files: dict[tuple[str, int], Path], lookups: int, rounds: int) 
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def print_rows(title: str, header: tuple[str, str, str, str], rows: list[tuple[str, str, str, str]]) -> None:
+    """Print rows under a title and a header of four columns."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    print(f"\n{title}")
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+    sys.stdout.flush()
+
+
+def load_table(count: int, reports: dict[str, list[dict]]) -> None:
+    """Print the load figures of one size: medians of the rounds, largest peak RSS."""
+    def median(kind: str, which: int) -> float:
+        return statistics.median(rates(report, count)[which] for report in reports[kind])
+
+    def size(kind: str) -> str:
+        sizes = [report["bytes"] / count for report in reports[kind] if "bytes" in report]
+        return f"{statistics.median(sizes):,.0f}" if sizes else "unfinished"
+
+    bfx_rss, raw_rss = (max(report["rss_mib"] for report in reports[kind]) for kind in ("bfxdb", "raw"))
+    unfinished = [report["unfinished"] for report in reports["bfxdb"] if "unfinished" in report]
+    rows = [
+        ("substrates (rows/s)", f"{median('bfxdb', 0):,.0f}", f"{median('raw', 0):,.0f}",
+         f"{median('bfxdb', 0) / median('raw', 0):.2f}x"),
+        ("relationships (rows/s)" + (" so far" if unfinished else ""), f"{median('bfxdb', 1):,.0f}",
+         f"{median('raw', 1):,.0f}", f"{median('bfxdb', 1) / median('raw', 1):.2f}x"),
+        ("bytes per substrate with its 2 relationships", size("bfxdb"), size("raw"), ""),
+        ("peak RSS of the loading process (MiB)", f"{bfx_rss:,.0f}", f"{raw_rss:,.0f}", f"{bfx_rss / raw_rss:.2f}x"),
+    ]
+    title = (f"bulk load at {size_label(count)} substrates, {size_label(2 * count)} relationships, fed from "
+             f"generators, each in a fresh file and child process: median of {len(reports['raw'])} rounds")
+    if unfinished:
+        title += f"; bfxdb's load stopped unfinished after {unfinished[0]:.0f} s (rates from its progress marks)"
+    print_rows(title, ("measure", "bfxdb bulk_load", "raw sqlite3", "ratio"), rows)
+
+
 def main() -> None:
     """Load every size with both contenders, measure reads on the files, print the tables."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -365,6 +499,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="loads per contender at sizes up to 1M (larger: 1)")
     parser.add_argument("--read-rounds", type=int, default=5)
     parser.add_argument("--lookups", type=int, default=5_000)
+    parser.add_argument("--limit", type=float, default=None,
+                        help="stop a bfxdb load still running after this many seconds")
     parser.add_argument("--folder", default="/tmp")
     parser.add_argument("--raw-sweep", action="store_true", help="measure the reference's candidate settings")
     parser.add_argument("--child", choices=("raw", "bfxdb"), help=argparse.SUPPRESS)
@@ -376,75 +512,77 @@ def main() -> None:
         child(args)
         return
     sizes = [int(size) for size in args.sizes.split(",")]
+    print(f"reference settings: {json.dumps(RAW_BEST)}; load average at start {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="bfxdb-load-", dir=args.folder) as tmp:
         folder = Path(tmp)
         if args.raw_sweep:
             for count in sizes:
                 raw_sweep(folder, count, args.rounds)
             return
-        loads: dict[tuple[str, int], list[dict]] = {}
+        loads: dict[int, dict[str, list[dict]]] = {}
         files: dict[tuple[str, int], Path] = {}
         for count in sizes:
+            loads[count] = {"raw": [], "bfxdb": []}
             rounds = args.rounds if count <= 1_000_000 else 1
             for round_number in range(rounds):
                 order = ("raw", "bfxdb") if round_number % 2 == 0 else ("bfxdb", "raw")
                 for kind in order:
                     path = folder / f"{kind}-{count}.db"
                     settings = RAW_BEST if kind == "raw" else None
-                    report = run_child(kind, path, count, settings)
-                    loads.setdefault((kind, count), []).append(report)
-                    files[(kind, count)] = path
-                    print(f"  {kind} {size_label(count)} round {round_number + 1}: {rates(report, count)}, "
-                          f"{report['rss_mib']:.0f} MiB, phases {report['phases']}", file=sys.stderr)
+                    report = run_child(kind, path, count, settings, None if kind == "raw" else args.limit)
+                    loads[count][kind].append(report)
+                    if "unfinished" not in report:
+                        files[(kind, count)] = path
+                    print(f"  {kind} {size_label(count)} round {round_number + 1}: {describe(report, count)}",
+                          file=sys.stderr, flush=True)
+            load_table(count, loads[count])
+        # A size whose bulk_load did not finish gets its bfxdb file by SQL from the raw one; the
+        # smallest size too, so the scale ratio compares files made the same way.
+        if any(("bfxdb", count) not in files for count in sizes):
+            for count in sorted({sizes[0], *(c for c in sizes if ("bfxdb", c) not in files)}):
+                path = folder / f"copy-{count}.db"
+                seconds = copy_into_bfxdb(files[("raw", count)], path)
+                files[("copy", count)] = path
+                print(f"  copied the raw {size_label(count)} file into a bfxdb file in {seconds:.0f} s, "
+                      f"{file_bytes(path) / count:.1f} B/substrate", file=sys.stderr, flush=True)
         reads = read_figures(files, args.lookups, args.read_rounds)
 
-    def load_median(kind: str, count: int, which: int) -> float:
-        return statistics.median(rates(report, count)[which] for report in loads[(kind, count)])
-
+    read_header = ("measure", "bfxdb", "raw sqlite3", "ratio")
     for count in sizes:
-        rounds = len(loads[("raw", count)])
-        figures = {
-            kind: (load_median(kind, count, 0), load_median(kind, count, 1),
-                   statistics.median(r["bytes"] for r in loads[(kind, count)]) / count,
-                   max(r["rss_mib"] for r in loads[(kind, count)]))
-            for kind in ("bfxdb", "raw")
-        }
-        bfx, raw = figures["bfxdb"], figures["raw"]
-        rows = [
-            ("substrates (rows/s)", f"{bfx[0]:,.0f}", f"{raw[0]:,.0f}", f"{bfx[0] / raw[0]:.2f}x"),
-            ("relationships (rows/s)", f"{bfx[1]:,.0f}", f"{raw[1]:,.0f}", f"{bfx[1] / raw[1]:.2f}x"),
-            ("bytes per substrate with its 2 relationships", f"{bfx[2]:,.0f}", f"{raw[2]:,.0f}",
-             f"{bfx[2] / raw[2]:.2f}x"),
-            ("peak RSS of the loading process (MiB)", f"{bfx[3]:,.0f}", f"{raw[3]:,.0f}", f"{bfx[3] / raw[3]:.2f}x"),
-            ("get_substrate vs raw row (µs)", f"{reads[('bfxdb', count, 'point')]:.1f}",
-             f"{reads[('raw', count, 'point')]:.1f}",
-             f"{reads[('bfxdb', count, 'point')] / reads[('raw', count, 'point')]:.2f}x"),
-            ("2-hop count via db.query vs raw SQL (µs)", f"{reads[('bfxdb', count, '2-hop')]:.1f}",
-             f"{reads[('raw', count, '2-hop')]:.1f}",
-             f"{reads[('bfxdb', count, '2-hop')] / reads[('raw', count, '2-hop')]:.2f}x"),
-        ]
-        print_table(f"bulk load at {size_label(count)} substrates, {size_label(2 * count)} relationships: "
-                    f"median of {rounds} fresh-file loads each; reads median of {args.read_rounds} interleaved "
-                    f"rounds of {args.lookups:,}", rows)
+        rows = []
+        for kind in ("bfxdb", "copy"):
+            if (kind, count, "point") not in reads:
+                continue
+            file = "bulk_load file" if kind == "bfxdb" else "file copied by SQL"
+            for what, label in (("point", "get_substrate vs raw row (µs)"),
+                                ("2-hop", "2-hop count via db.query vs raw SQL (µs)")):
+                mine, theirs = reads[(kind, count, what)], reads[("raw", count, what)]
+                rows.append((f"{label}, {file}", f"{mine:.1f}", f"{theirs:.1f}", f"{mine / theirs:.2f}x"))
+        print_rows(f"reads at {size_label(count)}: median of {args.read_rounds} interleaved rounds of "
+                   f"{args.lookups:,} random probes, over every file at once", read_header, rows)
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
         rows = []
+
+        def load_median(kind: str, count: int, which: int) -> float:
+            return statistics.median(rates(report, count)[which] for report in loads[count][kind])
+
         for kind in ("bfxdb", "raw"):
             for which, what in ((0, "substrates/s"), (1, "relationships/s")):
-                ratio = load_median(kind, large, which) / load_median(kind, small, which)
-                rows.append((f"{kind} load {what}", f"{load_median(kind, large, which):,.0f}",
-                             f"{load_median(kind, small, which):,.0f}", f"{ratio:.2f}x"))
+                large_rate, small_rate = load_median(kind, large, which), load_median(kind, small, which)
+                rows.append((f"{kind} load {what}", f"{large_rate:,.0f}", f"{small_rate:,.0f}",
+                             f"{large_rate / small_rate:.2f}x"))
+        for kind in ("bfxdb", "copy", "raw"):
+            if (kind, large, "point") not in reads or (kind, small, "point") not in reads:
+                continue
             for what in ("point", "2-hop"):
                 ratio = reads[(kind, large, what)] / reads[(kind, small, what)]
                 rows.append((f"{kind} {what} (µs)", f"{reads[(kind, large, what)]:.1f}",
                              f"{reads[(kind, small, what)]:.1f}", f"{ratio:.2f}x"))
-        header = ("measure", size_label(large), size_label(small), "ratio")
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
-        print(f"\nscale: {size_label(large)} against {size_label(small)}, the same run")
-        for row in [header, *rows]:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+        print_rows(f"scale: {size_label(large)} against {size_label(small)}, the same run",
+                   ("measure", size_label(large), size_label(small), "ratio"), rows)
         print("\ntargets: load rate at the large size >= 0.7x the small; point and 2-hop time <= 1.5x")
-    print(f"\nload average: {os.getloadavg()}")
+    print(f"\nload average at the end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
