@@ -9,7 +9,8 @@ information (see RAW_SCHEMA and raw_load). Loads alternate raw / bfxdb, then poi
 and a 2-hop count run interleaved over every file kept, so 10M reads are compared with 1M
 reads of the same moment. Files are deleted at the end.
 
-Run: python -m benchmarks.load [--sizes 1000000,10000000] [--rounds 3] [--folder /tmp]
+Run: python -m benchmarks.load [--sizes 1000000,10000000] [--rounds 3] [--limit SECONDS] [--folder /tmp]
+     (--limit stops a bfxdb load still running; a 10M bulk_load on main takes about 40 minutes)
      python -m benchmarks.load --raw-sweep --sizes 1000000   # the reference's settings, measured
 """
 
@@ -342,12 +343,12 @@ def size_label(count: int) -> str:
 def raw_sweep(folder: Path, count: int, rounds: int) -> None:
     """Time the reference under each candidate setting, interleaved, and print the medians."""
     base = dict(RAW_BEST)
-    variants = {"best": base}
+    variants = {"RAW_BEST": base}
     variants["wal"] = {**base, "journal": "wal"}
     variants["cache 64 MiB"] = {**base, "cache_mib": 64}
     variants["batch 50k"] = {**base, "batch": 50_000}
     variants["batch 1M"] = {**base, "batch": 1_000_000}
-    variants["staging sort"] = {**base, "substrate_order": "staging"}
+    variants["sorted batches"] = {**base, "substrate_order": "batch"}
     variants["unsorted"] = {**base, "substrate_order": "none"}
     variants["threads 2"] = {**base, "threads": 2}
     samples: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in variants}
