@@ -744,6 +744,7 @@ def _signed_id(value: object) -> int:
 def _relationship_rows(items: list, created_at: str) -> list[tuple]:
     """Check relationship items and turn them into table rows with signed identities (None: the next one)."""
     rows: list[tuple] = []
+    append = rows.append  # once per row of a bulk load
     for item in items:
         if type(item) is not dict and isinstance(item, Relationship):
             rows.append(
@@ -767,14 +768,14 @@ def _relationship_rows(items: list, created_at: str) -> list[tuple]:
         except KeyError as missing:
             raise InvalidInput(f"a relationship item lacks {missing.args[0]!r}") from None
         identity = item.get("identity")
-        rows.append(
+        append(
             (
                 None if identity is None else _signed_id(identity),
                 _signed_id(source),
                 _signed_id(target),
                 check_name("rel_type", rel_type),
                 encode_metadata(item.get("metadata")),
-                int(bool(item.get("bidirectional", False))),
+                1 if item.get("bidirectional") else 0,
                 created_at,
             )
         )
