@@ -39,15 +39,15 @@ TWO_HOPS = "MATCH (a)-[:LINK]->(b)-[:LINK]->(c) WHERE id(a) = $id RETURN c.i AS 
 _ADDRESS = re.compile(r"(http://127\.0\.0\.1:\d+)")
 
 
-def build_graph(path: Path) -> tuple[list[int], int]:
-    """Fill a database with SUBSTRATES nodes, FANOUT random LINKs each, and the multiply substrate.
+def build_graph(path: Path, substrates: int = SUBSTRATES) -> tuple[list[int], int]:
+    """Fill a database with ``substrates`` nodes, FANOUT random LINKs each, and the multiply substrate.
 
     :returns: (a sample of node identities, the multiply substrate's identity).
     """
     import bfxdb
 
     rng = random.Random(7)
-    ids = list(range(1, SUBSTRATES + 1))
+    ids = list(range(1, substrates + 1))
     with bfxdb.connect(path) as db:
         db.bulk_load(
             ({"identity": i, "labels": ["Node"], "metadata": {"i": i, "name": f"node {i}"}} for i in ids),

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import re
 import resource
 import shutil
@@ -30,29 +29,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from .http import run_python, started, wrk_script
+from .http import FANOUT, build_graph, run_python, started, wrk_script
 
-FANOUT = 3
-SAMPLE_IDS = 1000
 TWO_HOPS = "MATCH (a)-[:LINK]->(b)-[:LINK]->(c) WHERE id(a) = $id RETURN count(c) AS reached"
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def build_graph(path: Path, substrates: int) -> list[int]:
-    """Fill a database with ``substrates`` nodes and FANOUT random LINKs from each.
-
-    :returns: a sample of node identities to ask for.
-    """
-    import bfxdb
-
-    rng = random.Random(7)
-    ids = list(range(1, substrates + 1))
-    with bfxdb.connect(path) as db:
-        db.bulk_load(
-            ({"identity": i, "labels": ["Node"], "metadata": {"i": i, "name": f"node {i}"}} for i in ids),
-            ({"source": i, "target": rng.choice(ids), "rel_type": "LINK"} for i in ids for _ in range(FANOUT)),
-        )
-    return rng.sample(ids, SAMPLE_IDS)
 
 
 def scenarios(sample: list[int]) -> dict[str, list[tuple[str, str, str | None]]]:
@@ -154,7 +134,7 @@ def main() -> None:
         path = folder_path / "bench.db"
         print(f"building {options.substrates:,} substrates with {FANOUT} relationships each ...", flush=True)
         started_at = time.monotonic()
-        sample = build_graph(path, options.substrates)
+        sample, _ = build_graph(path, options.substrates)
         print(f"built in {time.monotonic() - started_at:.1f} s; load average {loadavg()}", flush=True)
         print(
             f"load: {'wrk -t1' if use_wrk else 'Python http.client threads'}, {options.connections} keep-alive "
