@@ -21,6 +21,8 @@ from . import ast
 from .estimates import Estimator, NodeShape, format_rows
 from .runtime import Context
 from .sqlplan import (
+    PAGE_LIMIT,
+    PAGE_OFFSET,
     SELECT_LIST,
     MatchPlan,
     PropertyFilter,
@@ -238,6 +240,8 @@ class _Node:
     id_sql: str = ""  # the SQL of the node's number in the store, once assign_id has chosen it
     id_param: str | None = None
     joined_label: str | None = None
+    label_alias: str | None = None  # the FROM alias of the joined label row
+    label_param: str | None = None  # the parameter of the joined label's id
 
 
 @dataclass
@@ -587,13 +591,14 @@ class _PatternCompiler:
             node.id_sql = f"{node.table}.node"
         filtered = node.name in self.spec.ordered or any(node.name == filtered[0] for filtered in self.node_filters)
         if node.labels and not filtered:
-            alias = self.fresh("l")
+            alias = node.label_alias = self.fresh("l")
             self.tables.append(f"substrate_labels AS {alias}")
             if not node.id_sql:
                 node.id_sql = f"{alias}.node"
             else:
                 self.conditions.append(f"{alias}.node = {node.id_sql}")
-            self.conditions.append(f"{alias}.label = {self.label_id(node.labels[0])}")
+            node.label_param = self.label_id(node.labels[0])
+            self.conditions.append(f"{alias}.label = {node.label_param}")
             node.joined_label = node.labels[0]
         if not node.id_sql:
             node.table = self.fresh("n")
@@ -886,6 +891,7 @@ class _PatternCompiler:
         if self.conditions:
             segments.append(" WHERE ")
             segments.extend(_conjunction(self.conditions))
+        page = self.label_page()
         return MatchPlan(
             tuple(_merge_text(segments)),
             ", ".join(columns) or "1",
@@ -901,6 +907,28 @@ class _PatternCompiler:
             tuple(self.seeds),
             tuple(self.estimates),
             names=tuple(self.names),
+            page_segments=page,
+        )
+
+    def label_page(self) -> tuple[str | int, ...]:
+        """The SQL of a page of one labelled node with nothing else to test, or () for any other pattern.
+
+        SKIP then steps over the label index alone (SQLite keeps a subquery with LIMIT apart)
+        and reads the substrates rows of the page only, rather than one per skipped row.
+        """
+        if len(self.nodes) != 1 or self.hops or self.ctes or self.filters or self.residual:
+            return ()
+        (node,) = self.nodes.values()
+        alias, table = node.label_alias, node.table
+        if alias is None or table is None or node.bound:
+            return ()
+        if self.conditions != [f"{alias}.node = {table}.node", f"{alias}.label = {node.label_param}"]:
+            return ()
+        return (
+            "SELECT ", SELECT_LIST,
+            f" FROM (SELECT node FROM substrate_labels WHERE label = {node.label_param}"
+            f" LIMIT :{PAGE_LIMIT} OFFSET :{PAGE_OFFSET}) AS {alias}"
+            f" JOIN substrates AS {table} ON {table}.node = {alias}.node",
         )
 
 

@@ -218,6 +218,8 @@ class MatchPlan:
     #: the params that hold a label or relationship type name: bound as its id in the store's
     #: names (None for a name never used, which equals no row), not looked up by a subquery per run
     names: tuple[str, ...] = ()
+    #: the segments of a page (render with page=True) when a better SQL than a LIMIT at the end exists
+    page_segments: tuple[str | int, ...] = ()
     _rendered: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _count_selects: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     #: per filter: whether SQL can name its key, and the key's JSON path parameter (None: the path is SQL text)
@@ -241,14 +243,15 @@ class MatchPlan:
         text = self._rendered.get(key)
         if text is None:
             parts = []
-            for segment in self.segments:
+            paged = page and bool(self.page_segments)
+            for segment in self.page_segments if paged else self.segments:
                 if isinstance(segment, str):
                     parts.append(segment)
                 elif segment == SELECT_LIST:
                     parts.append(self.select_list if select is None else select)
                 else:
                     parts.append(_render_filter(self.filters[segment], kinds[segment], segment))
-            if page:
+            if page and not paged:
                 parts.append(f" LIMIT :{PAGE_LIMIT} OFFSET :{PAGE_OFFSET}")
             text = "".join(parts)
             # Two threads may render the same key at once; both store the same text.

@@ -59,13 +59,24 @@ def test_skip_and_limit_of_a_plain_return_go_into_sql_as_limit_and_offset():
     assert op.explain_sql() == f"SELECT {NODE_COLUMNS.format(a='n1')} FROM substrates AS n1 LIMIT :pl OFFSET :po"
 
 
-def test_a_return_of_properties_selects_only_the_metadata_column():
+def test_a_page_of_one_label_skips_over_the_label_index_and_selects_only_the_metadata_column():
     op = first_op("MATCH (n:Person) RETURN n.name, id(n), n.age SKIP $skip LIMIT 5")
     assert isinstance(op, DirectReturn)
     assert op.explain_sql() == (
-        "SELECT n1.metadata, n1.identity FROM substrates AS n1, substrate_labels AS l2 "
-        "WHERE l2.node = n1.node AND l2.label = :c3 LIMIT :pl OFFSET :po"
+        "SELECT n1.metadata, n1.identity FROM (SELECT node FROM substrate_labels WHERE label = :c3 "
+        "LIMIT :pl OFFSET :po) AS l2 JOIN substrates AS n1 ON n1.node = l2.node"
     )
+
+
+def test_the_label_page_is_read_from_the_covering_label_index(people):
+    plan = people.query("EXPLAIN MATCH (n:Person) RETURN n.name SKIP 3 LIMIT 2").plan
+    assert "SEARCH substrate_labels USING COVERING INDEX substrate_labels_by_label (label=?)" in plan
+
+
+def test_a_label_page_with_a_property_test_keeps_the_limit_at_the_end():
+    sql = first_op("MATCH (n:Person) WHERE n.age > 3 RETURN n.name SKIP 2 LIMIT 5").explain_sql()
+    assert sql.endswith("LIMIT :pl OFFSET :po")
+    assert "(SELECT node FROM substrate_labels" not in sql
 
 
 def test_an_ordered_return_of_properties_selects_only_the_metadata_column():
