@@ -1,4 +1,4 @@
-"""Cypher as the Neo4j 5 manual writes it, beyond openCypher 9: label expressions, undirected MERGE, and fixes on the way."""
+"""Cypher as the Neo4j 5 manual writes it beyond openCypher 9: label expressions, undirected MERGE, fixes."""
 
 from __future__ import annotations
 
