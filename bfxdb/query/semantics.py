@@ -585,6 +585,13 @@ class _Checker:
         self.expression(properties, scope)
 
     def bind_node(self, node: ast.NodePattern, scope: dict[str, str], mode: str, lone: bool) -> None:
+        if node.label_expr is not None and mode in ("create", "merge"):
+            raise self.fail(
+                "InvalidLabelExpression",
+                f"{mode.upper()} needs the labels to give, such as :A:B or :A&B, "
+                f"not the label expression {ast.label_text(node.label_expr)}",
+                node,
+            )
         name = node.variable
         if name is None:
             return

@@ -143,3 +143,121 @@ def test_to_integer_list_makes_an_item_too_large_for_an_integer_null(db):
 def test_to_integer_still_fails_on_a_float_too_large(db):
     with pytest.raises(QueryError, match="overflow"):
         db.query("RETURN toInteger(9.9e20)")
+
+
+# ---------------------------------------------------------------- label expressions
+
+
+@pytest.fixture
+def labelled(db):
+    db.query("CREATE (:A {n: 'a'}), (:B {n: 'b'}), (:A:B {n: 'ab'}), (:C {n: 'c'}), ({n: 'none'})")
+    db.query("MATCH (a {n: 'a'}), (b {n: 'b'}), (c {n: 'c'}) CREATE (a)-[:R]->(b), (a)-[:S]->(c), (b)-[:T]->(c)")
+    return db
+
+
+@pytest.mark.parametrize(
+    ("labels", "names"),
+    [
+        ("A|B", ["a", "b", "ab"]),
+        ("A&B", ["ab"]),
+        ("!A", ["b", "c", "none"]),
+        ("%", ["a", "b", "ab", "c"]),
+        ("!%", ["none"]),
+        ("(A|C)&!B", ["a", "c"]),
+        ("!A&!B", ["c", "none"]),
+        ("A|B&C", ["a", "ab"]),
+        ("!(A|B)", ["c", "none"]),
+        ("Missing|C", ["c"]),
+        ("!Missing&C", ["c"]),
+    ],
+)
+def test_label_expression_in_a_node_pattern_and_in_where_agree(labelled, labels, names):
+    in_pattern = [row[0] for row in rows(labelled, f"MATCH (n:{labels}) RETURN n.n")]
+    in_where = [row[0] for row in rows(labelled, f"MATCH (n) WHERE n:{labels} RETURN n.n")]
+    assert in_pattern == in_where == names
+
+
+def test_label_expression_on_both_ends_of_a_hop(labelled):
+    assert rows(labelled, "MATCH (x:A|B)-->(y:!A) RETURN x.n, y.n ORDER BY x.n, y.n") == [
+        ("a", "b"), ("a", "c"), ("b", "c"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("types", "found"),
+    [
+        ("R|S", ["R", "S"]),
+        ("!R", ["S", "T"]),
+        ("%", ["R", "S", "T"]),
+        ("R&S", []),
+        ("!(R|S)", ["T"]),
+        ("!R&!T", ["S"]),
+        ("R|!S", ["R", "T"]),
+        ("R|:S", ["R", "S"]),
+    ],
+)
+def test_relationship_type_expressions_know_a_relationship_has_one_type(labelled, types, found):
+    in_pattern = rows(labelled, f"MATCH ()-[r:{types}]->() RETURN type(r) ORDER BY type(r)")
+    in_where = rows(labelled, f"MATCH ()-[r]->() WHERE r:{types} RETURN type(r) ORDER BY type(r)")
+    assert [row[0] for row in in_pattern] == [row[0] for row in in_where] == found
+
+
+def test_relationship_type_expression_on_a_variable_length_hop(labelled):
+    query = "MATCH ({n: 'a'})-[:!S*1..2]->(end) RETURN end.n ORDER BY end.n"
+    assert [row[0] for row in rows(labelled, query)] == ["b", "c"]
+
+
+def test_label_predicate_in_a_comprehension_keeps_its_projection(labelled):
+    query = (
+        "MATCH (n) WITH collect(n) AS ns RETURN [x IN ns WHERE x:A | x.n] AS one, "
+        "[x IN ns WHERE x:A|C | x.n] AS two, [x IN ns | x.n][0] AS first"
+    )
+    assert rows(labelled, query) == [(["a", "ab"], ["a", "ab", "c"], "a")]
+
+
+def test_label_disjunction_with_properties_in_a_pattern_predicate(labelled):
+    assert rows(labelled, "MATCH (n) WHERE (n:A|B {n: 'a'})-->() RETURN n.n") == [("a",)]
+
+
+def test_label_expressions_read_back_as_values(labelled):
+    query = "MATCH (n {n: 'ab'}) RETURN n:A|C AS either, n:A&!B AS only, n:(C|B)&A AS grouped, n:% AS any"
+    assert rows(labelled, query) == [(True, False, True, True)]
+
+
+def test_label_expression_of_null_is_null(db):
+    assert rows(db, "OPTIONAL MATCH (n:Nothing) RETURN n:A|B, n:!A") == [(None, None)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["CREATE (n:A|B)", "MERGE (n:!A)", "MATCH (n) SET n:A|B", "MATCH (n) REMOVE n:%", "CREATE ()-[:A|B]->()"],
+)
+def test_writes_refuse_label_expressions(db, query):
+    with pytest.raises(QueryError):
+        db.query(query)
+
+
+def test_colons_and_label_symbols_do_not_mix(db):
+    with pytest.raises(QuerySyntaxError, match="Mixing label expression symbols"):
+        db.query("MATCH (n:A:B|C) RETURN n")
+
+
+def test_create_takes_a_conjunction_as_labels(db):
+    assert rows(db, "CREATE (n:A&B) RETURN labels(n)") == [(["A", "B"],)]
+
+
+def test_label_disjunction_scans_the_label_index_once_per_node(labelled):
+    from .test_pushdown import sqlite_plan
+
+    steps = sqlite_plan(labelled, "MATCH (n:A|B) RETURN n")
+    assert "SEARCH substrate_labels USING COVERING INDEX substrate_labels_by_label (label=?)" in steps
+    assert not any(step.startswith("SCAN") for step in steps), steps
+    # a node with both labels comes once, and the nodes come in creation order
+    assert [row[0] for row in rows(labelled, "MATCH (n:A|B) RETURN n.n")] == ["a", "b", "ab"]
+
+
+def test_label_disjunction_of_a_reached_node_probes_its_label_key(labelled):
+    from .test_pushdown import sqlite_plan
+
+    steps = sqlite_plan(labelled, "MATCH (x:A)-->(y:B|C) RETURN count(*)")
+    assert "SEARCH l USING PRIMARY KEY (node=? AND label=?)" in steps, steps
