@@ -261,3 +261,33 @@ def test_label_disjunction_of_a_reached_node_probes_its_label_key(labelled):
 
     steps = sqlite_plan(labelled, "MATCH (x:A)-->(y:B|C) RETURN count(*)")
     assert "SEARCH l USING PRIMARY KEY (node=? AND label=?)" in steps, steps
+
+
+# ---------------------------------------------------------------- MERGE with an undirected relationship
+
+
+@pytest.fixture
+def pair(db):
+    db.query("CREATE (:A {n: 'a'}), (:B {n: 'b'})")
+    return db
+
+
+def test_merge_undirected_creates_left_to_right_when_nothing_matches(pair):
+    assert rows(pair, "MATCH (a:A), (b:B) MERGE (a)-[r:Y]-(b) RETURN startNode(r).n, endNode(r).n") == [("a", "b")]
+    assert rows(pair, "MATCH (x)-[r:Y]->(y) RETURN x.n, y.n") == [("a", "b")]
+
+
+def test_merge_undirected_matches_a_relationship_either_way(pair):
+    pair.query("MATCH (a:A), (b:B) CREATE (b)-[:Y {k: 1}]->(a)")
+    assert rows(pair, "MATCH (a:A), (b:B) MERGE (a)-[r:Y]-(b) RETURN r.k") == [(1,)]
+    assert rows(pair, "MATCH ()-[r:Y]->() RETURN count(r)") == [(1,)]
+
+
+def test_merge_undirected_of_a_whole_new_pattern_creates_it_left_to_right(db):
+    assert rows(db, "MERGE (a:A {n: 'a'})-[:Y]-(b:B {n: 'b'}) RETURN a.n, b.n") == [("a", "b")]
+    assert rows(db, "MATCH (x)-[:Y]->(y) RETURN x.n, y.n") == [("a", "b")]
+
+
+def test_create_still_needs_a_direction(pair):
+    with pytest.raises(QuerySyntaxError, match="CREATE needs a direction"):
+        pair.query("MATCH (a:A), (b:B) CREATE (a)-[:Y]-(b)")
