@@ -14,6 +14,10 @@ from typing import Any, TypeAlias
 Pos = tuple[int, int]
 NO_POS: Pos = (0, 0)
 
+#: A label expression beyond a list of labels (Neo4j 5, GQL), as nested tuples: ``("label", name)``,
+#: ``("any",)`` for ``%``, ``("not", e)``, ``("and", e1, e2, ...)`` and ``("or", e1, e2, ...)``.
+LabelExpr: TypeAlias = tuple
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Node:
@@ -146,11 +150,12 @@ class IsNull(Node):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class HasLabels(Node):
-    """``subject:Label1:Label2`` used as a predicate."""
+    """``subject:Label1:Label2`` used as a predicate; ``subject:A|B`` and the like set ``label_expr`` instead."""
 
     subject: Expr
     labels: tuple[str, ...]
     pos: Pos = NO_POS
+    label_expr: LabelExpr | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -292,12 +297,17 @@ Expr: TypeAlias = (
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class NodePattern(Node):
-    """``(variable:Label1:Label2 {props})``; properties is a MapLiteral, a Parameter or None."""
+    """``(variable:Label1:Label2 {props})``; properties is a MapLiteral, a Parameter or None.
+
+    A label expression other than a conjunction (``(n:A|B)``, ``(n:!A)``, ``(n:%)``) is in
+    ``label_expr``, with ``labels`` empty.
+    """
 
     variable: str | None
     labels: tuple[str, ...] = ()
     properties: Expr | None = None
     pos: Pos = NO_POS
+    label_expr: LabelExpr | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -307,6 +317,8 @@ class RelPattern(Node):
     direction is ``"out"`` (``-->``), ``"in"`` (``<--``) or ``"both"`` (``--`` or ``<-->``).
     ``length`` is None for a single hop; for ``*`` forms it is ``(min, max)`` where
     ``*`` gives (None, None), ``*2`` gives (2, 2), ``*2..`` gives (2, None), ``*..3`` (None, 3).
+    A type expression other than a disjunction (``[:!T]``, ``[:%]``, ``[:A&B]``) is in
+    ``type_expr``, with ``types`` empty; type_set() reads either.
     """
 
     variable: str | None
@@ -315,6 +327,7 @@ class RelPattern(Node):
     length: tuple[int | None, int | None] | None = None
     properties: Expr | None = None
     pos: Pos = NO_POS
+    type_expr: LabelExpr | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -691,3 +704,64 @@ def _rewrite_value(value: Any, change: Callable[[Node], Node | None], enter: Cal
         items = tuple(_rewrite_value(item, change, enter) for item in value)
         return items if any(new is not old for new, old in zip(items, value)) else value
     return value
+
+
+def label_text(expr: LabelExpr) -> str:
+    """Write a label expression back as Cypher, e.g. ``(A|B)&!C``."""
+    op = expr[0]
+    if op == "label":
+        return expr[1]
+    if op == "any":
+        return "%"
+    if op == "not":
+        inner = label_text(expr[1])
+        return "!" + (inner if expr[1][0] in ("label", "any", "not") else f"({inner})")
+    joined = [label_text(term) if term[0] != "or" else f"({label_text(term)})" for term in expr[1:]]
+    return ("&" if op == "and" else "|").join(joined)
+
+
+def type_set(rel: RelPattern) -> tuple[bool, tuple[str, ...]]:
+    """Reduce a relationship's type test to ``(excluded, names)``: its type is in ``names``, or not.
+
+    A relationship has exactly one type, so every type expression is a set of types or the
+    types outside one: ``A|B`` is (False, (A, B)), ``!A`` (True, (A,)), ``%`` and no type at all
+    (True, ()), ``A&B`` (False, ()), which nothing matches.
+    """
+    if rel.type_expr is None:
+        return (not rel.types, rel.types)
+    excluded, names = _type_set(rel.type_expr)
+    return excluded, tuple(sorted(names))
+
+
+def _type_set(expr: LabelExpr) -> tuple[bool, frozenset[str]]:
+    op = expr[0]
+    if op == "label":
+        return False, frozenset({expr[1]})
+    if op == "any":
+        return True, frozenset()
+    if op == "not":
+        excluded, names = _type_set(expr[1])
+        return not excluded, names
+    result = _type_set(expr[1])
+    for term in expr[2:]:
+        result = _combine_type_sets(op, result, _type_set(term))
+    return result
+
+
+def _combine_type_sets(
+    op: str, left: tuple[bool, frozenset[str]], right: tuple[bool, frozenset[str]]
+) -> tuple[bool, frozenset[str]]:
+    (left_out, left_names), (right_out, right_names) = left, right
+    if op == "or":
+        if left_out and right_out:
+            return True, left_names & right_names
+        if left_out or right_out:
+            inside, outside = (right_names, left_names) if left_out else (left_names, right_names)
+            return True, outside - inside
+        return False, left_names | right_names
+    if left_out and right_out:
+        return True, left_names | right_names
+    if left_out or right_out:
+        inside, outside = (right_names, left_names) if left_out else (left_names, right_names)
+        return False, inside - outside
+    return False, left_names & right_names

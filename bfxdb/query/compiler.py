@@ -62,6 +62,13 @@ def free_variables(expr: ast.Node) -> set[str]:
 
 # ---------------------------------------------------------------- pattern compilation
 
+
+def _label_names(expr: ast.LabelExpr) -> tuple[str, ...] | None:
+    """The labels of a plain disjunction ``A|B|C``; None for any other label expression."""
+    if expr[0] == "or" and all(term[0] == "label" for term in expr[1:]):
+        return tuple(term[1] for term in expr[1:])
+    return None
+
 ANON = "\x00"  # prefix of generated names: no user variable starts with NUL
 
 
@@ -234,6 +241,8 @@ class _Node:
     name: str
     bound: bool
     labels: list = field(default_factory=list)
+    label_exprs: list = field(default_factory=list)  # label expressions beyond labels: (n:A|B), (n:!A)
+    label_in: ast.LabelExpr | None = None  # the one of them place_node tests with the label index
     pushed_id: Evaluator | None = None
     needs_table: bool = False
     table: str | None = None
@@ -403,6 +412,8 @@ class _PatternCompiler:
                     if node is None:
                         node = self.nodes[name] = _Node(name, bound=name in spec.outer)
                     node.labels.extend(label for label in element.labels if label not in node.labels)
+                    if element.label_expr is not None and element.label_expr not in node.label_exprs:
+                        node.label_exprs.append(element.label_expr)
                     for key, evaluator in self.inline_properties(name, "node", element.properties):
                         self.node_filters.append((name, key, evaluator, "="))
                         node.needs_table = True
@@ -606,8 +617,20 @@ class _PatternCompiler:
             node.id_sql = f"{node.table}.node"
         if node.id_param:
             self.conditions.append(f"{node.id_sql} = {node.id_param}")
+        elif not node.labels and not filtered:
+            # (n:A|B) alone: the label index gives the nodes, each once and in node order
+            # (SQLite reads the subquery into a sorted list and looks each number up).
+            node.label_in = next((expr for expr in node.label_exprs if _label_names(expr)), None)
+            if node.label_in is not None:
+                labels = ", ".join(self.label_id(name) for name in _label_names(node.label_in) or ())
+                self.conditions.append(
+                    f"{node.id_sql} IN (SELECT node FROM substrate_labels WHERE label IN ({labels}))"
+                )
 
     def node_conditions(self, node: _Node) -> None:
+        for expr in node.label_exprs:
+            if expr is not node.label_in:
+                self.conditions.append(self.label_sql(expr, node.id_sql))
         if node.id_sql.endswith(".start"):
             return  # a walk's start column comes from its seed, which tested the labels already
         for label in node.labels:
@@ -624,13 +647,35 @@ class _PatternCompiler:
         self.names.append(param[1:])
         return param
 
-    def type_condition(self, alias: str, types: tuple[str, ...]) -> str | None:
+    def label_sql(self, expr: ast.LabelExpr, node_sql: str) -> str:
+        """The SQL condition that the node numbered ``node_sql`` satisfies a label expression.
+
+        A disjunction of labels is one probe of the (node, label) key with ``label IN (...)``.
+        """
+        op = expr[0]
+        probe = f"EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.node = {node_sql}"
+        if op == "label":
+            return f"{probe} AND l.label = {self.label_id(expr[1])})"
+        if op == "any":
+            return probe + ")"
+        if op == "not":
+            return f"NOT {self.label_sql(expr[1], node_sql)}"
+        names = _label_names(expr)
+        if names is not None:
+            return f"{probe} AND l.label IN ({', '.join(self.label_id(name) for name in names)}))"
+        joined = (" AND " if op == "and" else " OR ").join(self.label_sql(term, node_sql) for term in expr[1:])
+        return f"({joined})"
+
+    def type_condition(self, alias: str, rel: ast.RelPattern) -> str | None:
+        """The SQL condition on a relationship's type, None for any type."""
+        excluded, types = ast.type_set(rel)
         if not types:
-            return None
-        if len(types) == 1:
+            return None if excluded else "0"  # [:A&B]: a relationship has one type
+        if len(types) == 1 and not excluded:
             return f"{alias}.rel_type = {self.label_id(types[0])}"
+        # A type name never used has no id: NOT IN over the names table stays true for it.
         names = ", ".join(self.const(t) for t in types)
-        return f"{alias}.rel_type IN (SELECT id FROM names WHERE name IN ({names}))"
+        return f"{alias}.rel_type {'NOT IN' if excluded else 'IN'} (SELECT id FROM names WHERE name IN ({names}))"
 
     # ------------------------------------------------------------ hops
 
@@ -655,7 +700,7 @@ class _PatternCompiler:
                 self.conditions.append(f"{r}.source = {source}")
             if target != f"{r}.target":
                 self.conditions.append(f"{r}.target = {target}")
-        types = self.type_condition(r, hop.rel.types)
+        types = self.type_condition(r, hop.rel)
         if types:
             self.conditions.append(types)
         if earlier is not None:
@@ -718,7 +763,7 @@ class _PatternCompiler:
         else:
             step, nxt = f"e.target = {v}.node", "e.source"
         step_where: list = [f"{v}.depth < {self.const(high)}"]
-        types = self.type_condition("e", hop.rel.types)
+        types = self.type_condition("e", hop.rel)
         if types:
             step_where.append(types)
         seed_sql = [" WHERE ", *_flattened(_joined(seed_where, " AND "))] if seed_where else []
@@ -765,7 +810,7 @@ class _PatternCompiler:
         anchor_name = hop.left if seed_name == hop.right else hop.right
         anchor = self.nodes[anchor_name]
         where: list = []
-        types = self.type_condition("s", hop.rel.types)
+        types = self.type_condition("s", hop.rel)
         if types:
             where.append(types)
         if anchor.id_param:

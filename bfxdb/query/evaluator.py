@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -367,6 +367,7 @@ def _is_null(compiler: ExpressionCompiler, expr: ast.IsNull, scope: frozenset[st
 def _has_labels(compiler: ExpressionCompiler, expr: ast.HasLabels, scope: frozenset[str]) -> Evaluator:
     subject = compiler(expr.subject, scope)
     labels = expr.labels
+    label_expr = expr.label_expr
 
     def test(row: dict, ctx: Context) -> Any:
         value = subject(row, ctx)
@@ -374,12 +375,34 @@ def _has_labels(compiler: ExpressionCompiler, expr: ast.HasLabels, scope: frozen
             return None
         if type(value) is NodeRef:
             have = ctx.node(value).labels
+            if label_expr is not None:
+                return matches_labels(label_expr, have)
             return all(label in have for label in labels)
         if type(value) is RelRef:
-            return all(label == ctx.rel(value).rel_type for label in labels)
+            rel_type = ctx.rel(value).rel_type
+            if label_expr is not None:
+                return matches_labels(label_expr, (rel_type,))
+            return all(label == rel_type for label in labels)
         raise QueryTypeError(f"cannot test labels of {type_name(value)}", "InvalidArgumentType")
 
     return test
+
+
+def matches_labels(expr: ast.LabelExpr, have: Sequence[str]) -> bool:
+    """Tell whether a node's labels (or a relationship's one type) satisfy a label expression.
+
+    ``%`` asks for at least one label, so ``!%`` matches the nodes without any (Neo4j 5).
+    """
+    op = expr[0]
+    if op == "label":
+        return expr[1] in have
+    if op == "any":
+        return bool(have)
+    if op == "not":
+        return not matches_labels(expr[1], have)
+    if op == "and":
+        return all(matches_labels(term, have) for term in expr[1:])
+    return any(matches_labels(term, have) for term in expr[1:])
 
 
 def _function(compiler: ExpressionCompiler, expr: ast.FunctionCall, scope: frozenset[str]) -> Evaluator:

@@ -220,7 +220,10 @@ def _to_integer(ctx: Context, args: list, strict: bool = True) -> Any:
     if kind is float:
         if value != value or math.isinf(value):
             return None
-        return check_int(int(value))
+        integer = int(value)
+        if not strict and not INT_MIN <= integer <= INT_MAX:
+            return None  # toIntegerOrNull and toIntegerList: what does not fit does not convert
+        return check_int(integer)
     if kind is str:
         number = _parse_number(value)
         if number is None or (type(number) is float and (number != number or math.isinf(number))):

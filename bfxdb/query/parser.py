@@ -427,6 +427,22 @@ def _pos(meta) -> ast.Pos:
     return (meta.line, meta.column) if not meta.empty else ast.NO_POS
 
 
+def _flat(op: str, left: ast.LabelExpr, right: ast.LabelExpr) -> ast.LabelExpr:
+    """Join two label expressions with ``&`` or ``|``, folding ``A|B|C`` into one level."""
+    terms = [*(left[1:] if left[0] == op else (left,)), *(right[1:] if right[0] == op else (right,))]
+    return (op, *terms)
+
+
+def _plain_labels(target: ast.HasLabels, clause: str) -> None:
+    """Fail for SET or REMOVE of a label expression: they take labels, ``n:A:B``."""
+    if target.label_expr is not None:
+        raise _fail(
+            f"{clause} takes labels such as n:A:B, not the label expression {ast.label_text(target.label_expr)}",
+            "InvalidLabelExpression",
+            target.pos,
+        )
+
+
 def _items(children) -> tuple:
     """Drop the None that an absent optional list leaves behind."""
     return tuple(c for c in children if c is not None)
@@ -544,6 +560,7 @@ class _Builder:
 
     def set_labels(self, meta, target):
         if isinstance(target, ast.HasLabels) and isinstance(target.subject, ast.Variable):
+            _plain_labels(target, "SET")
             return ast.SetLabels(target.subject.name, target.labels, _pos(meta))
         raise _fail("Expected '=', '+=' or labels after the SET target", "UnexpectedSyntax", _pos(meta))
 
@@ -554,6 +571,7 @@ class _Builder:
         if isinstance(target, ast.PropertyAccess):
             return ast.RemoveProperty(target.subject, target.key, _pos(meta))
         if isinstance(target, ast.HasLabels) and isinstance(target.subject, ast.Variable):
+            _plain_labels(target, "REMOVE")
             return ast.RemoveLabels(target.subject.name, target.labels, _pos(meta))
         raise _fail("REMOVE takes a property (n.key) or labels (n:Label)", "UnexpectedSyntax", _pos(meta))
 
@@ -647,14 +665,52 @@ class _Builder:
         return ast.PatternPart(elements, None, None, _pos(meta))
 
     def node_pattern(self, meta, variable, labels, properties):
-        return ast.NodePattern(variable, labels or (), properties, _pos(meta))
+        names, expr = labels or ((), None)
+        return ast.NodePattern(variable, names, properties, _pos(meta), expr)
 
-    def labels(self, meta, *names):
-        return names
+    def labels(self, meta, *parts):
+        """Read ``:A:B`` as the labels (A, B); ``:A|B``, ``:!A``, ``:%``... as (), the label expression.
+
+        A conjunction of names alone (``:A&B``) is the same as ``:A:B``.
+        """
+        if len(parts) > 1:
+            if any(part[0] != "label" for part in parts):
+                raise _fail(
+                    "Mixing label expression symbols (|, &, !, %) with colons between labels is not allowed; "
+                    "write :A&B for both labels",
+                    "InvalidLabelExpression",
+                    _pos(meta),
+                )
+            return tuple(part[1] for part in parts), None
+        (expr,) = parts
+        if expr[0] == "label":
+            return (expr[1],), None
+        if expr[0] == "and" and all(term[0] == "label" for term in expr[1:]):
+            return tuple(dict.fromkeys(term[1] for term in expr[1:])), None
+        return (), expr
+
+    def label_name(self, meta, name):
+        return ("label", name)
+
+    def label_any(self, meta, percent):
+        return ("any",)
+
+    def label_not(self, meta, operand):
+        return ("not", operand)
+
+    def label_and(self, meta, left, right):
+        return _flat("and", left, right)
+
+    def label_or(self, meta, left, *rest):
+        return _flat("or", left, rest[-1])  # rest ends with the right side (after the placeholder of `|:`)
+
+    type_or = label_or
+    type_and = label_and
+    type_not = label_not
 
     def _relationship(self, meta, direction, detail):
-        variable, types, length, properties = detail if detail is not None else (None, (), None, None)
-        return ast.RelPattern(variable, types, direction, length, properties, _pos(meta))
+        variable, types, length, properties, expr = detail if detail is not None else (None, (), None, None, None)
+        return ast.RelPattern(variable, types, direction, length, properties, _pos(meta), expr)
 
     def rel_out(self, meta, detail=None):
         return self._relationship(meta, "out", detail)
@@ -666,10 +722,16 @@ class _Builder:
         return self._relationship(meta, "both", detail)
 
     def rel_detail(self, meta, variable, types, length, properties):
-        return (variable, types or (), length, properties)
+        names, expr = types or ((), None)
+        return (variable, names, length, properties, expr)
 
-    def rel_types(self, meta, *names):
-        return names
+    def rel_types(self, meta, expr):
+        """Read ``:A|B`` as the types (A, B); another type expression (``:!A``, ``:%``) as itself."""
+        if expr[0] == "label":
+            return (expr[1],), None
+        if expr[0] == "or" and all(term[0] == "label" for term in expr[1:]):
+            return tuple(dict.fromkeys(term[1] for term in expr[1:])), None
+        return (), expr
 
     def range_fixed(self, meta, star, count):
         if count is None:
@@ -697,22 +759,24 @@ class _Builder:
     def cover_node(self, meta, expression, properties):
         """Read the expression written before an arrow, e.g. ``a:L {k: 1}``, as a node pattern."""
         labels: tuple[str, ...] = ()
+        label_expr = None
         subject = expression
         if isinstance(subject, ast.HasLabels):
-            labels, subject = subject.labels, subject.subject
+            labels, label_expr, subject = subject.labels, subject.label_expr, subject.subject
         if (
             isinstance(subject, ast.MapProjection)
             and properties is None
             and not labels
+            and label_expr is None
             and all(kind == "literal" for kind, _key, _value in subject.items)
         ):
             items = tuple((key, value) for _kind, key, value in subject.items if key is not None and value is not None)
             properties = ast.MapLiteral(items, subject.pos)
             subject = subject.subject
-        if isinstance(subject, ast.MapLiteral) and properties is None and not labels:
+        if isinstance(subject, ast.MapLiteral) and properties is None and not labels and label_expr is None:
             return ast.NodePattern(None, (), subject, _pos(meta))
         if isinstance(subject, ast.Variable):
-            return ast.NodePattern(subject.name, labels, properties, _pos(meta))
+            return ast.NodePattern(subject.name, labels, properties, _pos(meta), label_expr)
         raise _fail(
             "A pattern must start with a node such as (n), (n:Label) or (n {key: value})",
             "UnexpectedSyntax",
@@ -723,7 +787,8 @@ class _Builder:
         return ast.NodePattern(None, (), None, _pos(meta))
 
     def cover_labels(self, meta, labels, properties):
-        return ast.NodePattern(None, labels, properties, _pos(meta))
+        names, expr = labels
+        return ast.NodePattern(None, names, properties, _pos(meta), expr)
 
     # ------------------------------------------------------------ operators
 
@@ -791,7 +856,8 @@ class _Builder:
         return ast.Slice(subject, start, end, _pos(meta))
 
     def has_labels(self, meta, subject, labels):
-        return ast.HasLabels(subject, labels, _pos(meta))
+        names, expr = labels
+        return ast.HasLabels(subject, names, _pos(meta), expr)
 
     def namespaced_call(self, meta, subject, name, distinct, args):
         parts = [name]

@@ -730,7 +730,8 @@ def _properties(expr: Any, scope: frozenset[str]) -> Any:
     return compile_expression(expr, scope) if expr is not None else None
 
 
-def _create_part(part: ast.PatternPart, scope: frozenset[str]) -> CreatePart:
+def _create_part(part: ast.PatternPart, scope: frozenset[str], merge: bool = False) -> CreatePart:
+    """Plan the creation of one pattern part; MERGE creates an undirected relationship left to right (Neo4j)."""
     steps: list[tuple] = []
     for element in part.elements:
         if isinstance(element, ast.NodePattern):
@@ -738,13 +739,12 @@ def _create_part(part: ast.PatternPart, scope: frozenset[str]) -> CreatePart:
         else:
             if len(element.types) != 1:
                 raise QuerySemanticError("a created relationship needs exactly one type", "NoSingleRelationshipType")
-            if element.direction == "both":
+            direction = "out" if merge and element.direction == "both" else element.direction
+            if direction == "both":
                 raise QuerySemanticError("a created relationship needs a direction", "RequiresDirectedRelationship")
             if element.length is not None:
                 raise QuerySemanticError("cannot create a variable-length relationship", "CreatingVarLength")
-            steps.append(
-                ("rel", element.variable, element.types[0], element.direction, _properties(element.properties, scope))
-            )
+            steps.append(("rel", element.variable, element.types[0], direction, _properties(element.properties, scope)))
     return CreatePart(tuple(steps), part.path_variable)
 
 
@@ -753,7 +753,7 @@ def _plan_merge(clause: ast.Merge, scope: list[str]) -> MergeOp:
     spec = MatchSpec((clause.part,), outer)
     plan = compile_match(spec, compile_expression)
     names = frozenset(_pattern_variables((clause.part,))) | outer
-    creator = _create_part(clause.part, outer)
+    creator = _create_part(clause.part, outer, merge=True)
     on_create = tuple(_set_item(item, names) for item in clause.on_create)
     on_match = tuple(_set_item(item, names) for item in clause.on_match)
     new = tuple(name for name in _pattern_variables((clause.part,)) if name not in outer)

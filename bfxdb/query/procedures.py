@@ -100,15 +100,22 @@ def _fields(pairs: Iterable[tuple[str, str]], what: str) -> tuple[tuple[str, str
     return tuple(fields)
 
 
-def check_argument(procedure: Procedure, index: int, value: Any) -> None:
-    """Raise QueryTypeError unless ``value`` fits the declared type of argument ``index``."""
+def check_argument(procedure: Procedure, index: int, value: Any) -> Any:
+    """Return ``value`` as argument ``index`` of ``procedure`` takes it: an integer for a FLOAT becomes a float.
+
+    :raises QueryTypeError: unless ``value`` fits the declared type of the argument.
+    """
     field, kind = procedure.signature.inputs[index]
     if value is None:
         if kind.endswith("?"):
-            return
+            return None
         raise QueryTypeError(f"argument {field} of {procedure.name} may not be null", "InvalidArgumentType")
-    if not _ACCEPTS[kind.rstrip("?")](value):
+    declared = kind.rstrip("?")
+    if declared == "FLOAT" and _ACCEPTS["INTEGER"](value):
+        return float(value)
+    if not _ACCEPTS[declared](value):
         raise QueryTypeError(f"argument {field} of {procedure.name} must be {kind}", "InvalidArgumentType")
+    return value
 
 
 def run_procedure(procedure: Procedure, arguments: list[Any], ctx: Context) -> list[tuple]:

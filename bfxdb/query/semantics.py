@@ -82,7 +82,7 @@ class ProcedureSignature:
 # The kinds a procedure parameter of each declared type accepts.
 _PARAMETER_KINDS = {
     "INTEGER": {INTEGER},
-    "FLOAT": {FLOAT},
+    "FLOAT": {FLOAT, INTEGER},  # an integer argument is widened to a float, as in Neo4j
     "NUMBER": {INTEGER, FLOAT},
     "STRING": {STRING},
     "BOOLEAN": {BOOLEAN},
@@ -180,6 +180,10 @@ def _kind(expr: ast.Node, scope: dict[str, str]) -> str:
             return MAP
         case ast.Binary(op=op) if op in _BOOLEAN_OPERATORS or op in _PREDICATE_OPERATORS:
             return BOOLEAN
+        case ast.Binary(op=op, left=left, right=right) if op in _ARITHMETIC_OPERATORS or op == "+":
+            kinds = {_kind(left, scope), _kind(right, scope)}
+            if kinds <= {INTEGER, FLOAT}:
+                return FLOAT if FLOAT in kinds or op == "^" else INTEGER
         case ast.Unary(op="NOT") | ast.IsNull() | ast.HasLabels() | ast.Quantifier() | ast.ExistsSubquery():
             return BOOLEAN
         case ast.PatternPredicate():
@@ -237,7 +241,8 @@ class _Checker:
             if columns is not None and part_columns != columns:
                 raise self.fail(
                     "DifferentColumnsInUnion",
-                    "All parts of a UNION must return the same column names",
+                    "All parts of a UNION must return the same column names (in any order), not "
+                    f"{', '.join(sorted(columns))} and {', '.join(sorted(part_columns))}",
                     part,
                 )
             columns = part_columns
@@ -314,6 +319,7 @@ class _Checker:
         for item in clause.items:
             if isinstance(item, ast.RemoveProperty):
                 self.expression(item.subject, scope)
+                self.property_owner(item.subject, item.key, scope)
             else:
                 self.bound(item.variable, scope, item)
         return scope
@@ -376,6 +382,7 @@ class _Checker:
         """Check one item of SET, ON CREATE SET or ON MATCH SET."""
         if isinstance(item, ast.SetProperty):
             self.expression(item.subject, scope)
+            self.property_owner(item.subject, item.key, scope)
             self.expression(item.value, scope)
         elif isinstance(item, ast.SetProperties):
             self.bound(item.variable, scope, item)
@@ -429,13 +436,13 @@ class _Checker:
             visible = {**scope, **result}
             self.expression(sort.expression, visible, aggregate=_TOP_AGGREGATE if aggregates else _NO_AGGREGATE)
             if aggregates or projection.distinct:
-                self.available(sort.expression, items, result, keys, grouping, bool(aggregates))
+                self.available(sort.expression, items, result, keys, grouping, bool(aggregates), scope)
         self.page(projection.skip, "SKIP")
         self.page(projection.limit, "LIMIT")
         if where is not None:
             self.predicate(where, {**scope, **result})
             if aggregates or projection.distinct:
-                self.available(where, items, result, keys, grouping, False)
+                self.available(where, items, result, keys, grouping, False, scope)
 
         if isinstance(clause, ast.With):
             for item in items:
@@ -476,11 +483,14 @@ class _Checker:
         keys: set,
         grouping: list[ast.ProjectionItem],
         aggregating: bool,
+        before: dict[str, str],
     ) -> None:
         """Fail if ORDER BY or WHERE, after DISTINCT or aggregation, reads what the projection dropped.
 
         Follows CIP2021-07-07: allowed are constants, parameters, the projected columns, grouping keys
         (``v`` or ``v.key``), aggregates the projection computes, and anything built from those.
+        A pattern comprehension's own new variables (those not in ``before``, the scope before the
+        projection) are its to read; one that names a dropped variable still reads what was dropped.
         """
         aggregate_items = {ast.shape(item.expression) for item in items if is_aggregate(item.expression)}
         projected = keys | aggregate_items
@@ -507,6 +517,16 @@ class _Checker:
                     node,
                 )
             inner = local | _local_names(node)
+            if isinstance(node, ast.PatternComprehension):
+                named = _pattern_names(node.pattern) - local - columns.keys()
+                dropped = sorted(named & before.keys())
+                if dropped:
+                    raise self.fail(
+                        "UndefinedVariable",
+                        f"Variable `{dropped[0]}` is gone after DISTINCT or aggregation; project it to use it here",
+                        node,
+                    )
+                inner |= named
             for sub in subexpressions(node):
                 visit(sub, inside_aggregate or is_aggregate(node), inner)
 
@@ -565,6 +585,13 @@ class _Checker:
         self.expression(properties, scope)
 
     def bind_node(self, node: ast.NodePattern, scope: dict[str, str], mode: str, lone: bool) -> None:
+        if node.label_expr is not None and mode in ("create", "merge"):
+            raise self.fail(
+                "InvalidLabelExpression",
+                f"{mode.upper()} needs the labels to give, such as :A:B or :A&B, "
+                f"not the label expression {ast.label_text(node.label_expr)}",
+                node,
+            )
         name = node.variable
         if name is None:
             return
@@ -652,10 +679,18 @@ class _Checker:
 
     def _property_access(self, expr, scope, aggregate, predicate):
         self.expression(expr.subject, scope, aggregate)
-        kind = _kind(expr.subject, scope)
+        self.property_owner(expr.subject, expr.key, scope, expr)
+
+    def property_owner(self, subject: ast.Node, key: str, scope: dict[str, str], at: ast.Node | None = None) -> None:
+        """Fail when ``subject`` is certain to be a value without properties (a path, a number, ...).
+
+        :param at: the property access being read; None for the target of SET or REMOVE.
+        """
+        kind = _kind(subject, scope)
         if kind in _NOT_MAP_LIKE:
+            verb = "read" if at is not None else "write"
             raise self.fail(
-                "InvalidArgumentType", f"Cannot read property `{expr.key}` of a {kind}", expr, QueryTypeError
+                "InvalidArgumentType", f"Cannot {verb} property `{key}` of a {kind}", at or subject, QueryTypeError
             )
 
     def _subscript(self, expr, scope, aggregate, predicate):
@@ -684,6 +719,8 @@ class _Checker:
                 raise self.fail("InvalidArgumentType", f"{expr.op} needs booleans, not a {kind}", operand)
             if expr.op in _ARITHMETIC_OPERATORS and kind in _NOT_NUMBER:
                 raise self.fail("InvalidArgumentType", f"'{expr.op}' needs numbers, not a {kind}", operand)
+        if expr.op == "IN" and kinds[1] not in {LIST, RELATIONSHIPS} | _UNKNOWN:
+            raise self.fail("InvalidArgumentType", f"IN needs a list, not a {kinds[1]}", expr.right)
         if expr.op == "+" and LIST not in kinds and STRING not in kinds:
             for operand, kind in zip((expr.left, expr.right), kinds):
                 if kind in {BOOLEAN, MAP} | _ENTITY_KINDS:
@@ -827,3 +864,9 @@ def _local_names(expr: ast.Node) -> set[str]:
         case ast.Reduce(accumulator=accumulator, variable=name):
             return {accumulator, name}
     return set()
+
+
+def _pattern_names(part: ast.PatternPart) -> set[str]:
+    """Return the variables a pattern part names: its nodes', relationships' and path's."""
+    names = {element.variable for element in part.elements if element.variable is not None}
+    return names | ({part.path_variable} if part.path_variable else set())

@@ -33,9 +33,10 @@ class CallOp:
         procedure, yields, where = self.procedure, self.yields, self.where
         void = not procedure.signature.outputs
         for row in rows:
-            arguments = [to_output(evaluate(row, ctx), ctx) for evaluate in self.arguments]
-            for index, value in enumerate(arguments):
-                check_argument(procedure, index, value)
+            arguments = [
+                check_argument(procedure, index, to_output(evaluate(row, ctx), ctx))
+                for index, evaluate in enumerate(self.arguments)
+            ]
             results = run_procedure(procedure, arguments, ctx)
             if void:
                 yield row

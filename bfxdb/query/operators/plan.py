@@ -165,12 +165,16 @@ class QueryPlan:
         return (tuple([to_output(value, ctx) for value in row]) for row in self._combine(ctx))
 
     def _combine(self, ctx: Context) -> Iterator[tuple]:
-        """Yield the parts' rows as tuples of query values; a part without columns runs to its end."""
+        """Yield the parts' rows as tuples of query values; a part without columns runs to its end.
+
+        Every part's values are read by the first part's column names, so that a part returning
+        the same names in another order (``RETURN 3 AS b, 4 AS a``) lines up by name, not position.
+        """
         seen: set | None = None if all(self.union_all) else set()
+        columns = self.columns
         for pipeline in self.pipelines:
             rows = pipeline.stream_from({}, ctx)
-            columns = pipeline.columns
-            if not columns:
+            if not pipeline.columns:
                 for _ in rows:
                     pass
                 continue

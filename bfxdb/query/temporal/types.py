@@ -651,10 +651,16 @@ def _type_error(op: str, left: Any, right: Any) -> QueryTypeError:
 
 
 def shift(value: Instant, duration: Duration) -> Instant:
-    """Add a duration to an instant; the units the instant's type lacks are ignored."""
+    """Add a duration to an instant; the units the instant's type lacks are ignored.
+
+    A date takes the seconds group in whole days (toward zero), as Neo4j does: ``PT36H`` moves it
+    one day, ``PT23H`` not at all.
+    """
     kind = type(value)
     if kind is Date:
-        return Date(plus_months(value.day, duration.months) + duration.days)
+        nanos = duration.total_nanos()
+        whole_days = abs(nanos) // NANOS_PER_DAY * (1 if nanos >= 0 else -1)
+        return Date(plus_months(value.day, duration.months) + duration.days + whole_days)
     if kind is LocalTime:
         return LocalTime(value.nano + duration.total_nanos())
     if kind is Time:
