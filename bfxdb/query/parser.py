@@ -579,6 +579,29 @@ class _Builder:
     def yield_item(self, meta, field, alias):
         return (field, alias)
 
+    def call_subquery(self, meta, scope, query, in_transactions):
+        imports, import_all = scope if scope is not None else (None, False)
+        batch = in_transactions[0] if in_transactions is not None else None
+        return ast.SubqueryCall(query, imports, import_all, in_transactions is not None, batch, _pos(meta))
+
+    def scope_none(self, meta):
+        return ((), False)
+
+    def scope_all(self, meta, star):
+        return ((), True)
+
+    def scope_names(self, meta, *names):
+        return (names, False)
+
+    def in_transactions(self, meta, batch):
+        return (batch,)
+
+    def batch_size(self, meta, expression, unit):
+        return expression
+
+    def foreach(self, meta, variable, source, *clauses):
+        return ast.Foreach(variable, source, clauses, _pos(meta))
+
     # ------------------------------------------------------------ projections
 
     def projection(self, meta, distinct, items, order_by, skip, limit):
@@ -856,6 +879,26 @@ class _Builder:
 
     def exists_pattern(self, meta, keyword, pattern, where):
         return ast.ExistsSubquery(pattern, where, None, _pos(meta))
+
+    def named_subquery(self, meta, keyword, query):
+        kind = self._subquery_keyword(keyword, meta)
+        if kind == "count":
+            return ast.CountSubquery(None, None, query, _pos(meta))
+        return ast.CollectSubquery(query, _pos(meta))
+
+    def named_pattern_subquery(self, meta, keyword, pattern, where):
+        if self._subquery_keyword(keyword, meta) != "count":
+            raise _fail("COLLECT { ... } needs a query ending in RETURN", "UnexpectedSyntax", _pos(meta))
+        return ast.CountSubquery(pattern, where, None, _pos(meta))
+
+    @staticmethod
+    def _subquery_keyword(keyword: str, meta) -> str:
+        """Return which subquery expression ``keyword { ... }`` is (lower case), or fail for another word."""
+        kind = keyword.lower()
+        if kind not in ("count", "collect"):
+            message = f"'{keyword} {{ ... }}' is no subquery; write COUNT {{ ... }}, COLLECT {{ ... }} or EXISTS {{ }}"
+            raise _fail(message, "UnexpectedSyntax", _pos(meta))
+        return kind
 
     def map_projection(self, meta, subject, *items):
         return ast.MapProjection(ast.Variable(subject, _pos(meta)), _items(items), _pos(meta))

@@ -76,6 +76,10 @@ class Backend(Protocol):
         """Run a block atomically, taking the write lock first when ``write``; nested blocks are savepoints."""
         ...
 
+    def commit_batch(self, write: bool) -> None:
+        """Commit the open transaction's work and begin the next at once; TransactionNested when it is nested."""
+        ...
+
     def run_bounded(
         self,
         write: bool,

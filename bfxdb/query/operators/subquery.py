@@ -1,0 +1,194 @@
+"""The operators that run a query inside a query: CALL { ... }, its IN TRANSACTIONS batches, and FOREACH."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from ...errors import QueryArgumentError, QueryTypeError
+from ..runtime import Context
+from ..values import group_key, type_name
+from .plan import Pipeline
+
+Evaluator = Callable[[dict, Context], Any]
+
+#: Rows per transaction of ``CALL { ... } IN TRANSACTIONS`` without ``OF n ROWS``, as in Neo4j.
+DEFAULT_BATCH_ROWS = 1000
+#: How often (in rows) an eager operator checks the rows it has buffered against the memory budget.
+_CHECK_ROWS_EVERY = 256
+
+
+@dataclass(frozen=True, slots=True)
+class SubqueryBody:
+    """The parts of a subquery's UNION, run from one row of the enclosing query.
+
+    ``imports`` gives, per part, the variables it takes from that row (None: all of them, as
+    EXISTS, COUNT and COLLECT do); ``columns`` are what it returns (none for a unit subquery).
+    """
+
+    parts: tuple[Pipeline, ...]
+    imports: tuple[tuple[str, ...] | None, ...]
+    union_all: tuple[bool, ...]
+    columns: tuple[str, ...]
+
+    def stream_from(self, row: dict, ctx: Context) -> Iterator[dict]:
+        """Yield the body's rows for one enclosing row, UNION's duplicates dropped, as they are pulled."""
+        seen: set | None = None if all(self.union_all) or not self.columns else set()
+        columns = self.columns
+        for pipeline, names in zip(self.parts, self.imports):
+            inner = row if names is None else {name: row[name] for name in names}
+            for result in pipeline.stream_from(inner, ctx):
+                if seen is not None:
+                    key = tuple([group_key(result[column]) for column in columns])
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                yield result
+
+    def run_from(self, row: dict, ctx: Context, limit: int | None = None) -> list[dict]:
+        """Run from one row; at most ``limit`` result rows (the rest never computed)."""
+        return list(islice(self.stream_from(row, ctx), limit))
+
+    def describe(self) -> list[str]:
+        """Describe the parts for EXPLAIN, indented under the operator that runs them."""
+        lines: list[str] = []
+        for index, (pipeline, names) in enumerate(zip(self.parts, self.imports)):
+            if index:
+                lines.append("  UNION ALL" if self.union_all[index - 1] else "  UNION")
+            if names is not None:
+                lines.append(f"  Import {', '.join(names) or '(nothing)'}")
+            lines.extend(f"    {line}" for line in pipeline.describe())
+        return lines
+
+
+@dataclass(frozen=True, slots=True)
+class SubqueryOp:
+    """``CALL { ... }``: run the body once per incoming row.
+
+    A returning subquery extends the row by each row the body returns (none: the row is dropped);
+    a unit subquery (no RETURN) runs for its writes and passes the row on, so the row count stays.
+    A body that writes makes the operator eager, as the writing operators are: every incoming row
+    is read before the first run, and each run sees the writes of the runs before it.
+    """
+
+    body: SubqueryBody
+    writes: bool
+
+    @property
+    def returns(self) -> tuple[str, ...]:
+        """The variables the subquery adds to each row."""
+        return self.body.columns
+
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
+        """Run the body for every row: lazily for a read, eagerly when it writes."""
+        if not self.writes:
+            return (out for row in rows for out in self.apply(row, ctx))
+        incoming = list(rows)
+        out: list[dict] = []
+        for row in incoming:
+            out.extend(self.apply(row, ctx))
+            if not len(out) % _CHECK_ROWS_EVERY:
+                ctx.check_rows(out)
+        return iter(out)
+
+    def apply(self, row: dict, ctx: Context) -> Iterator[dict]:
+        """Run the body from one row; the body has run to its end before the first row is pulled from a unit call."""
+        results = self.body.stream_from(row, ctx)
+        columns = self.returns
+        if not columns:
+            for _ in results:
+                pass
+            return iter((row,))
+        return (_extended(row, result, columns) for result in results)
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN, the body's operators below it."""
+        head = f"SubqueryCall -> {', '.join(self.returns)}" if self.returns else "SubqueryCall (unit)"
+        return [head, *self.body.describe()]
+
+
+def _extended(row: dict, result: dict, columns: tuple[str, ...]) -> dict:
+    new = row.copy()
+    for column in columns:
+        new[column] = result[column]
+    return new
+
+
+@dataclass(frozen=True, slots=True)
+class InTransactionsOp:
+    """``CALL { ... } IN TRANSACTIONS [OF n ROWS]``: the subquery over batches of n incoming rows,
+    each batch committed on its own once its rows have run.
+
+    The incoming rows are all read first (the enclosing query only reads before this clause). An
+    error in batch k undoes batch k and whatever the query did after the last commit; batches 1
+    to k - 1 stay committed.
+    """
+
+    call: SubqueryOp
+    batch: Evaluator | None
+
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
+        """Run the batches, committing after each; returns the rows the subquery gave."""
+        size = self._batch_size(ctx)
+        ctx.store.commit_batch(self.call.writes)  # refuses inside an explicit transaction, before any work
+        incoming = list(rows)
+        out: list[dict] = []
+        for start in range(0, len(incoming), size):
+            for row in incoming[start : start + size]:
+                out.extend(self.call.apply(row, ctx))
+            ctx.check_rows(out)
+            ctx.store.commit_batch(self.call.writes)
+        return iter(out)
+
+    def _batch_size(self, ctx: Context) -> int:
+        if self.batch is None:
+            return DEFAULT_BATCH_ROWS
+        size = self.batch({}, ctx)
+        if type(size) is not int:
+            raise QueryTypeError(f"IN TRANSACTIONS OF needs an integer, not {type_name(size)}", "InvalidArgumentType")
+        if size < 1:
+            raise QueryArgumentError(f"IN TRANSACTIONS OF needs at least 1 row, not {size}", "InvalidArgumentValue")
+        return size
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN, the subquery below it."""
+        head, *body = self.call.describe()
+        size = "OF n ROWS" if self.batch is not None else f"OF {DEFAULT_BATCH_ROWS} ROWS"
+        return [f"{head} IN TRANSACTIONS {size}", *body]
+
+
+@dataclass(frozen=True, slots=True)
+class ForeachOp:
+    """``FOREACH (x IN list | ...)``: run the updating clauses once per element, per incoming row.
+
+    Eager like every writing operator; each element's run sees the writes of the runs before it,
+    and what the clauses bind stays inside: the rows pass on unchanged. A null list does nothing.
+    """
+
+    variable: str
+    source: Evaluator
+    body: Pipeline
+
+    def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
+        """Run the clauses for every element of every row's list; returns the rows."""
+        incoming = list(rows)
+        variable = self.variable
+        for row in incoming:
+            items = self.source(row, ctx)
+            if items is None:
+                continue
+            if type(items) is not list:
+                raise QueryTypeError(f"FOREACH needs a list, not {type_name(items)}", "InvalidArgumentType")
+            for item in items:
+                inner = row.copy()
+                inner[variable] = item
+                for _ in self.body.stream_from(inner, ctx):
+                    pass
+            ctx.tick(len(items) + 1)
+        return iter(incoming)
+
+    def describe(self) -> list[str]:
+        """Describe the operator for EXPLAIN, the clauses below it."""
+        return [f"Foreach {self.variable}", *(f"    {line}" for line in self.body.describe())]
