@@ -134,6 +134,7 @@ _OPERATORS = frozenset(
 _ARROWS = frozenset({"'-->'", "'<--'", "'--'", "'<-->'", "'-['", "'<-['"})
 _CLAUSES = frozenset(
     {"MATCH", "OPTIONAL", "UNWIND", "WITH", "RETURN", "CREATE", "MERGE", "SET", "REMOVE", "DELETE", "DETACH", "CALL"}
+    | {"FOREACH"}
 )
 def load_parser() -> None:
     """Load or build the parser now if it is not ready yet (once per process), so no query's time limit pays for it."""

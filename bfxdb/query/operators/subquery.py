@@ -38,7 +38,8 @@ class SubqueryBody:
         seen: set | None = None if all(self.union_all) or not self.columns else set()
         columns = self.columns
         for pipeline, names in zip(self.parts, self.imports):
-            inner = row if names is None else {name: row[name] for name in names}
+            # an import the body never reads may be missing: a MATCH binds only what the query reads
+            inner = row if names is None else {name: row.get(name) for name in names}
             for result in pipeline.stream_from(inner, ctx):
                 if seen is not None:
                     key = tuple([group_key(result[column]) for column in columns])
