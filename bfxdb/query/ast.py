@@ -541,11 +541,12 @@ class Call(Node):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class SubqueryCall(Node):
-    """``CALL [(imports)] { query } [IN TRANSACTIONS [OF batch ROWS]]``.
+    """``CALL [(imports)] { query } [IN TRANSACTIONS [OF batch ROWS] [ON ERROR CONTINUE|BREAK|FAIL]]``.
 
     ``imports`` is None without a scope clause (the body imports with a leading ``WITH x``), the
     names written in ``CALL (x, y)`` otherwise (``()`` gives none); ``import_all`` is ``CALL (*)``.
-    ``batch`` is the ``OF n ROWS`` expression (None: the default size) when ``in_transactions``.
+    ``batch`` is the ``OF n ROWS`` expression (None: the default size) when ``in_transactions``;
+    ``on_error`` is ``"CONTINUE"``, ``"BREAK"`` or ``"FAIL"`` (the default).
     """
 
     query: Query
@@ -553,6 +554,7 @@ class SubqueryCall(Node):
     import_all: bool = False
     in_transactions: bool = False
     batch: Expr | None = None
+    on_error: str = "FAIL"
     pos: Pos = NO_POS
 
 

@@ -582,8 +582,8 @@ class _Builder:
 
     def call_subquery(self, meta, scope, query, in_transactions):
         imports, import_all = scope if scope is not None else (None, False)
-        batch = in_transactions[0] if in_transactions is not None else None
-        return ast.SubqueryCall(query, imports, import_all, in_transactions is not None, batch, _pos(meta))
+        batch, on_error = in_transactions if in_transactions is not None else (None, "FAIL")
+        return ast.SubqueryCall(query, imports, import_all, in_transactions is not None, batch, on_error, _pos(meta))
 
     def scope_none(self, meta):
         return ((), False)
@@ -594,8 +594,11 @@ class _Builder:
     def scope_names(self, meta, *names):
         return (names, False)
 
-    def in_transactions(self, meta, batch):
-        return (batch,)
+    def in_transactions(self, meta, batch, on_error):
+        return (batch, on_error or "FAIL")
+
+    def on_error(self, meta, choice):
+        return choice.type
 
     def batch_size(self, meta, expression, unit):
         return expression

@@ -303,7 +303,7 @@ def _plan_subquery_call(
     if not clause.in_transactions:
         return call
     batch = _compile_count(clause.batch) if clause.batch is not None else None
-    return InTransactionsOp(call, batch)
+    return InTransactionsOp(call, batch, clause.on_error)
 
 
 def _plan_foreach(

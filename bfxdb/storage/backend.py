@@ -76,8 +76,8 @@ class Backend(Protocol):
         """Run a block atomically, taking the write lock first when ``write``; nested blocks are savepoints."""
         ...
 
-    def commit_batch(self, write: bool) -> None:
-        """Commit the open transaction's work and begin the next at once; TransactionNested when it is nested."""
+    def next_batch(self, write: bool, *, commit: bool = True) -> None:
+        """End the open transaction (commit, or roll back) and begin the next; TransactionNested when it is nested."""
         ...
 
     def run_bounded(

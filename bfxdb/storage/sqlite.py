@@ -268,14 +268,15 @@ class SQLiteStore(FileMaintenance):
             raise
         self._close_transaction(connection, depth, commit=True)
 
-    def commit_batch(self, write: bool) -> None:
-        """Commit what the open transaction has done and begin the next one at once: the batches of
-        ``CALL { ... } IN TRANSACTIONS``, each of which commits on its own.
+    def next_batch(self, write: bool, *, commit: bool = True) -> None:
+        """End the open transaction, committing (or rolling back) what it has done, and begin the next
+        one at once: the batches of ``CALL { ... } IN TRANSACTIONS``, each of which ends on its own.
 
-        Only a transaction nested in no other may commit; inside a ``Database.transaction()`` block
+        Only a transaction nested in no other may end; inside a ``Database.transaction()`` block
         the query's transaction is a savepoint of the block's, and this refuses before doing anything.
 
         :param write: take the write lock for the next transaction (``BEGIN IMMEDIATE``).
+        :param commit: commit; False rolls back (a failed batch under ON ERROR CONTINUE or BREAK).
         :raises TransactionNested: when the open transaction is nested in another.
         """
         if getattr(self._local, "depth", 0) != 1:
@@ -285,7 +286,7 @@ class SQLiteStore(FileMaintenance):
                 "TransactionNested",
             )
         connection = self._connection()
-        self._end(connection, 0, commit=True)
+        self._end(connection, 0, commit=commit)
         self._begin(connection, write)
 
     def run_bounded(

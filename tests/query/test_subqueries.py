@@ -75,9 +75,9 @@ def test_explain_shows_the_new_operators(db):
     assert lines.count("  Import n") == 2 and "  UNION" in lines
     assert "Foreach x" in lines
     batches = db.query("EXPLAIN UNWIND [1] AS i CALL (i) { CREATE (:T) } IN TRANSACTIONS OF 5 ROWS").plan
-    assert "SubqueryCall (unit) IN TRANSACTIONS OF n ROWS" in batches.splitlines()
+    assert "SubqueryCall (unit) IN TRANSACTIONS OF n ROWS ON ERROR FAIL" in batches.splitlines()
     default = db.query("EXPLAIN UNWIND [1] AS i CALL (i) { CREATE (:T) } IN TRANSACTIONS").plan
-    assert "SubqueryCall (unit) IN TRANSACTIONS OF 1000 ROWS" in default.splitlines()
+    assert "SubqueryCall (unit) IN TRANSACTIONS OF 1000 ROWS ON ERROR FAIL" in default.splitlines()
 
 
 @pytest.mark.parametrize(

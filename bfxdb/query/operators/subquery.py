@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from ...errors import QueryArgumentError, QueryTypeError
+from ...errors import QueryArgumentError, QueryError, QueryLimitExceeded, QueryTimeout, QueryTypeError
 from ..runtime import Context
 from ..values import group_key, type_name
 from .plan import Pipeline
@@ -119,29 +119,61 @@ def _extended(row: dict, result: dict, columns: tuple[str, ...]) -> dict:
 
 @dataclass(frozen=True, slots=True)
 class InTransactionsOp:
-    """``CALL { ... } IN TRANSACTIONS [OF n ROWS]``: the subquery over batches of n incoming rows,
-    each batch committed on its own once its rows have run.
+    """``CALL { ... } IN TRANSACTIONS [OF n ROWS] [ON ERROR ...]``: the subquery over batches of n
+    incoming rows, each batch committed on its own once its rows have run.
 
-    The incoming rows are all read first (the enclosing query only reads before this clause). An
-    error in batch k undoes batch k and whatever the query did after the last commit; batches 1
-    to k - 1 stay committed.
+    The incoming rows are all read first (the enclosing query only reads before this clause). On an
+    error in batch k, batches 1 to k - 1 stay committed and batch k is rolled back; then ``FAIL``
+    (the default) fails the query, undoing what it did after the last commit too; ``CONTINUE``
+    goes on with batch k + 1 and ``BREAK`` runs no further batch, the rows of the batches that did
+    not commit passing on with the subquery's columns null. Timeouts and the memory budget, which
+    bound the whole query, always fail it.
     """
 
     call: SubqueryOp
     batch: Evaluator | None
+    on_error: str = "FAIL"
 
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Run the batches, committing after each; returns the rows the subquery gave."""
         size = self._batch_size(ctx)
-        ctx.store.commit_batch(self.call.writes)  # refuses inside an explicit transaction, before any work
+        store, write = ctx.store, self.call.writes
+        store.next_batch(write)  # refuses inside an explicit transaction, before any work
         incoming = list(rows)
         out: list[dict] = []
+        broken = False
         for start in range(0, len(incoming), size):
-            for row in incoming[start : start + size]:
-                out.extend(self.call.apply(row, ctx))
+            batch = incoming[start : start + size]
+            if broken:
+                out.extend(self._not_run(batch))
+                continue
+            if self.on_error == "FAIL":
+                for row in batch:
+                    out.extend(self.call.apply(row, ctx))
+            else:
+                saved = _Snapshot.of(ctx)
+                try:
+                    produced = [result for row in batch for result in self.call.apply(row, ctx)]
+                except (QueryTimeout, QueryLimitExceeded):
+                    raise
+                except QueryError:
+                    saved.restore(ctx)
+                    store.next_batch(write, commit=False)
+                    out.extend(self._not_run(batch))
+                    broken = self.on_error == "BREAK"
+                    continue
+                out.extend(produced)
             ctx.check_rows(out)
-            ctx.store.commit_batch(self.call.writes)
+            store.next_batch(write)
         return iter(out)
+
+    def _not_run(self, batch: list[dict]) -> list[dict]:
+        """The rows of a batch that did not commit: as they came, with the subquery's columns null."""
+        columns = self.call.returns
+        if not columns:
+            return batch
+        nulls = dict.fromkeys(columns)
+        return [_extended(row, nulls, columns) for row in batch]
 
     def _batch_size(self, ctx: Context) -> int:
         if self.batch is None:
@@ -157,7 +189,36 @@ class InTransactionsOp:
         """Describe the operator for EXPLAIN, the subquery below it."""
         head, *body = self.call.describe()
         size = "OF n ROWS" if self.batch is not None else f"OF {DEFAULT_BATCH_ROWS} ROWS"
-        return [f"{head} IN TRANSACTIONS {size}", *body]
+        return [f"{head} IN TRANSACTIONS {size} ON ERROR {self.on_error}", *body]
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """What a batch changes in the run's context, kept so that a batch rolled back leaves no trace there."""
+
+    stats: dict
+    nodes: dict
+    rels: dict
+    deleted_nodes: set
+    deleted_rels: set
+
+    @staticmethod
+    def of(ctx: Context) -> _Snapshot:
+        return _Snapshot(
+            ctx.stats.copy(), ctx.nodes.copy(), ctx.rels.copy(), ctx.deleted_nodes.copy(), ctx.deleted_rels.copy()
+        )
+
+    def restore(self, ctx: Context) -> None:
+        """Put the context back as it was (in place: the run's operators share these objects)."""
+        for current, saved in (
+            (ctx.stats, self.stats),
+            (ctx.nodes, self.nodes),
+            (ctx.rels, self.rels),
+            (ctx.deleted_nodes, self.deleted_nodes),
+            (ctx.deleted_rels, self.deleted_rels),
+        ):
+            current.clear()
+            current.update(saved)
 
 
 @dataclass(frozen=True, slots=True)

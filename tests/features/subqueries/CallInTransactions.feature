@@ -137,3 +137,62 @@ Feature: CallInTransactions - CALL { ... } IN TRANSACTIONS commits batch by batc
       RETURN 2 AS x
       """
     Then a SyntaxError should be raised at compile time: InvalidClauseComposition
+
+  Scenario: [10] ON ERROR CONTINUE rolls back the failed batch and runs the next ones
+    Given an empty graph
+    When executing query:
+      """
+      UNWIND range(1, 6) AS i
+      CALL (i) {
+        CREATE (n:Item {share: 12 / (3 - i)})
+        RETURN n.share AS share
+      } IN TRANSACTIONS OF 2 ROWS ON ERROR CONTINUE
+      RETURN i, share
+      """
+    Then the result should be, in any order:
+      | i | share |
+      | 1 | 6     |
+      | 2 | 12    |
+      | 3 | null  |
+      | 4 | null  |
+      | 5 | -6    |
+      | 6 | -4    |
+    And the side effects should be:
+      | +nodes      | 4 |
+      | +labels     | 1 |
+      | +properties | 4 |
+
+  Scenario: [11] ON ERROR BREAK runs no batch after the failed one
+    Given an empty graph
+    When executing query:
+      """
+      UNWIND range(1, 6) AS i
+      CALL (i) {
+        CREATE (n:Item {share: 12 / (3 - i)})
+        RETURN n.share AS share
+      } IN TRANSACTIONS OF 2 ROWS ON ERROR BREAK
+      RETURN i, share
+      """
+    Then the result should be, in any order:
+      | i | share |
+      | 1 | 6     |
+      | 2 | 12    |
+      | 3 | null  |
+      | 4 | null  |
+      | 5 | null  |
+      | 6 | null  |
+    And the side effects should be:
+      | +nodes      | 2 |
+      | +labels     | 1 |
+      | +properties | 2 |
+
+  Scenario: [12] ON ERROR FAIL, the default, fails the query (here in its first batch, so nothing commits)
+    Given an empty graph
+    When executing query:
+      """
+      UNWIND range(1, 6) AS i
+      CALL (i) {
+        CREATE (:Item {share: 12 / (3 - i)})
+      } IN TRANSACTIONS OF 3 ROWS ON ERROR FAIL
+      """
+    Then an ArgumentError should be raised at runtime: *
