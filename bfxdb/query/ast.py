@@ -546,7 +546,8 @@ class SubqueryCall(Node):
     ``imports`` is None without a scope clause (the body imports with a leading ``WITH x``), the
     names written in ``CALL (x, y)`` otherwise (``()`` gives none); ``import_all`` is ``CALL (*)``.
     ``batch`` is the ``OF n ROWS`` expression (None: the default size) when ``in_transactions``;
-    ``on_error`` is ``"CONTINUE"``, ``"BREAK"`` or ``"FAIL"`` (the default).
+    ``on_error`` is ``"CONTINUE"``, ``"BREAK"`` or ``"FAIL"`` (the default); ``status`` is the
+    variable of ``REPORT STATUS AS status``, or None.
     """
 
     query: Query
@@ -555,6 +556,7 @@ class SubqueryCall(Node):
     in_transactions: bool = False
     batch: Expr | None = None
     on_error: str = "FAIL"
+    status: str | None = None
     pos: Pos = NO_POS
 
 

@@ -582,8 +582,10 @@ class _Builder:
 
     def call_subquery(self, meta, scope, query, in_transactions):
         imports, import_all = scope if scope is not None else (None, False)
-        batch, on_error = in_transactions if in_transactions is not None else (None, "FAIL")
-        return ast.SubqueryCall(query, imports, import_all, in_transactions is not None, batch, on_error, _pos(meta))
+        batch, status, on_error = in_transactions if in_transactions is not None else (None, None, "FAIL")
+        return ast.SubqueryCall(
+            query, imports, import_all, in_transactions is not None, batch, on_error, status, _pos(meta)
+        )
 
     def scope_none(self, meta):
         return ((), False)
@@ -594,8 +596,11 @@ class _Builder:
     def scope_names(self, meta, *names):
         return (names, False)
 
-    def in_transactions(self, meta, batch, on_error):
-        return (batch, on_error or "FAIL")
+    def in_transactions(self, meta, batch, status, on_error):
+        return (batch, status, on_error or "FAIL")
+
+    def report_status(self, meta, name):
+        return name
 
     def on_error(self, meta, choice):
         return choice.type

@@ -256,8 +256,7 @@ def _plan_single(
         elif isinstance(clause, ast.SubqueryCall):
             call = _plan_subquery_call(clause, scope, catalogue, estimator)
             ops.append(call)
-            returned = call.call.returns if isinstance(call, InTransactionsOp) else call.returns
-            scope += [name for name in returned if name not in scope]
+            scope += [name for name in call.bound if name not in scope]
         elif isinstance(clause, ast.Foreach):
             ops.append(_plan_foreach(clause, scope, catalogue, estimator))
         elif isinstance(clause, ast.Call):
@@ -303,7 +302,7 @@ def _plan_subquery_call(
     if not clause.in_transactions:
         return call
     batch = _compile_count(clause.batch) if clause.batch is not None else None
-    return InTransactionsOp(call, batch, clause.on_error)
+    return InTransactionsOp(call, batch, clause.on_error, clause.status)
 
 
 def _plan_foreach(

@@ -369,6 +369,13 @@ class _Checker:
                     clause,
                 )
             after[name] = ANY
+        if clause.status is not None:
+            if clause.on_error == "FAIL":
+                message = "REPORT STATUS needs ON ERROR CONTINUE or ON ERROR BREAK: under FAIL no batch reports failing"
+                raise self.fail("InvalidClauseComposition", message, clause)
+            if clause.status in after:
+                raise self.fail("VariableAlreadyBound", f"Variable `{clause.status}` is already bound", clause)
+            after[clause.status] = MAP
         return after
 
     def importing_with(self, part: ast.SingleQuery, scope: dict[str, str]) -> dict[str, str]:

@@ -82,6 +82,11 @@ class SubqueryOp:
         """The variables the subquery adds to each row."""
         return self.body.columns
 
+    @property
+    def bound(self) -> tuple[str, ...]:
+        """The variables the operator adds to each row."""
+        return self.body.columns
+
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Run the body for every row: lazily for a read, eagerly when it writes."""
         if not self.writes:
@@ -127,12 +132,19 @@ class InTransactionsOp:
     (the default) fails the query, undoing what it did after the last commit too; ``CONTINUE``
     goes on with batch k + 1 and ``BREAK`` runs no further batch, the rows of the batches that did
     not commit passing on with the subquery's columns null. Timeouts and the memory budget, which
-    bound the whole query, always fail it.
+    bound the whole query, always fail it. ``status`` names the variable of ``REPORT STATUS AS``,
+    bound on each row to its batch's ``{started, committed, transactionId, errorMessage}``.
     """
 
     call: SubqueryOp
     batch: Evaluator | None
     on_error: str = "FAIL"
+    status: str | None = None
+
+    @property
+    def bound(self) -> tuple[str, ...]:
+        """The variables the operator adds to each row."""
+        return self.call.returns + ((self.status,) if self.status is not None else ())
 
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Run the batches, committing after each; returns the rows the subquery gave."""
@@ -142,10 +154,10 @@ class InTransactionsOp:
         incoming = list(rows)
         out: list[dict] = []
         broken = False
-        for start in range(0, len(incoming), size):
+        for number, start in enumerate(range(0, len(incoming), size), 1):
             batch = incoming[start : start + size]
             if broken:
-                out.extend(self._not_run(batch))
+                out.extend(self._reported(self._not_run(batch), None, False, None))
                 continue
             if self.on_error == "FAIL":
                 for row in batch:
@@ -156,16 +168,34 @@ class InTransactionsOp:
                     produced = [result for row in batch for result in self.call.apply(row, ctx)]
                 except (QueryTimeout, QueryLimitExceeded):
                     raise
-                except QueryError:
+                except QueryError as error:
                     saved.restore(ctx)
                     store.next_batch(write, commit=False)
-                    out.extend(self._not_run(batch))
+                    out.extend(self._reported(self._not_run(batch), number, False, error.message))
                     broken = self.on_error == "BREAK"
                     continue
-                out.extend(produced)
+                out.extend(self._reported(produced, number, True, None))
             ctx.check_rows(out)
             store.next_batch(write)
         return iter(out)
+
+    def _reported(self, rows: list[dict], number: int | None, committed: bool, error: str | None) -> list[dict]:
+        """Bind REPORT STATUS's variable on the rows of batch ``number`` (None: a batch never started)."""
+        if self.status is None:
+            return rows
+        status = {
+            "started": number is not None,
+            "committed": committed,
+            "transactionId": None if number is None else f"batch-{number}",
+            "errorMessage": error,
+        }
+        variable = self.status
+        reported = []
+        for row in rows:
+            row = row.copy()
+            row[variable] = status
+            reported.append(row)
+        return reported
 
     def _not_run(self, batch: list[dict]) -> list[dict]:
         """The rows of a batch that did not commit: as they came, with the subquery's columns null."""
@@ -189,7 +219,8 @@ class InTransactionsOp:
         """Describe the operator for EXPLAIN, the subquery below it."""
         head, *body = self.call.describe()
         size = "OF n ROWS" if self.batch is not None else f"OF {DEFAULT_BATCH_ROWS} ROWS"
-        return [f"{head} IN TRANSACTIONS {size} ON ERROR {self.on_error}", *body]
+        report = f" REPORT STATUS AS {self.status}" if self.status is not None else ""
+        return [f"{head} IN TRANSACTIONS {size}{report} ON ERROR {self.on_error}", *body]
 
 
 @dataclass(frozen=True, slots=True)

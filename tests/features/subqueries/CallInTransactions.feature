@@ -196,3 +196,35 @@ Feature: CallInTransactions - CALL { ... } IN TRANSACTIONS commits batch by batc
       } IN TRANSACTIONS OF 3 ROWS ON ERROR FAIL
       """
     Then an ArgumentError should be raised at runtime: *
+
+  Scenario: [13] REPORT STATUS tells each row how its batch ended
+    Given an empty graph
+    When executing query:
+      """
+      UNWIND range(1, 3) AS i
+      CALL (i) {
+        CREATE (:Item {share: 12 / (2 - i)})
+      } IN TRANSACTIONS OF 1 ROW REPORT STATUS AS s ON ERROR BREAK
+      RETURN i, s.started AS started, s.committed AS committed, s.errorMessage IS NULL AS ok
+      """
+    Then the result should be, in any order:
+      | i | started | committed | ok    |
+      | 1 | true    | true      | true  |
+      | 2 | true    | false     | false |
+      | 3 | false   | false     | true  |
+    And the side effects should be:
+      | +nodes      | 1 |
+      | +labels     | 1 |
+      | +properties | 1 |
+
+  Scenario: [14] REPORT STATUS needs ON ERROR CONTINUE or BREAK
+    Given any graph
+    When executing query:
+      """
+      UNWIND [1] AS i
+      CALL (i) {
+        CREATE (:Item)
+      } IN TRANSACTIONS REPORT STATUS AS s
+      RETURN s
+      """
+    Then a SyntaxError should be raised at compile time: InvalidClauseComposition
