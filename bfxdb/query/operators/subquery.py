@@ -16,8 +16,6 @@ Evaluator = Callable[[dict, Context], Any]
 
 #: Rows per transaction of ``CALL { ... } IN TRANSACTIONS`` without ``OF n ROWS``, as in Neo4j.
 DEFAULT_BATCH_ROWS = 1000
-#: How often (in rows) an eager operator checks the rows it has buffered against the memory budget.
-_CHECK_ROWS_EVERY = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +93,7 @@ class SubqueryOp:
         out: list[dict] = []
         for row in incoming:
             out.extend(self.apply(row, ctx))
-            if not len(out) % _CHECK_ROWS_EVERY:
-                ctx.check_rows(out)
+            ctx.check_rows(out)
         return iter(out)
 
     def apply(self, row: dict, ctx: Context) -> Iterator[dict]:
