@@ -31,6 +31,7 @@ from .errors import (
     QueryTypeError,
     ReadOnlyError,
     StorageError,
+    TransactionNested,
 )
 from .graph import neighbours
 from .identity import fingerprint, format_id, parse_id
@@ -165,6 +166,7 @@ __all__ = [
     "Result",
     "StorageError",
     "Substrate",
+    "TransactionNested",
     "__version__",
     "backup",
     "check",

@@ -522,6 +522,11 @@ class Database:
     ) -> Result:
         """Run an openCypher query; all its writes commit together, or none on error.
 
+        The one exception is ``CALL { ... } IN TRANSACTIONS``, whose batches commit one by one: an
+        error in batch k leaves batches 1 to k - 1 committed and undoes batch k and the rest of the
+        query (ON ERROR CONTINUE or BREAK undo only the failed batch). It refuses to run inside
+        ``transaction()`` with TransactionNested.
+
         :param parameters: values for ``$name`` placeholders.
         :param read_only: refuse a query that would write.
         :param timeout: seconds before the query is stopped (default: the database's query_timeout);

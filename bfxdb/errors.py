@@ -208,6 +208,14 @@ class ProcedureFailed(ProcedureError):
     code = "procedure_failed"
 
 
+class TransactionNested(QueryError):
+    """``CALL { ... } IN TRANSACTIONS`` ran inside an explicit transaction (a ``Database.transaction()``
+    block), out of which its batches cannot commit; run the query on its own."""
+
+    code = "transaction_nested"
+    category = "TransactionError"
+
+
 class ParameterMissing(QueryError):
     """The query names a $parameter the caller did not supply."""
 

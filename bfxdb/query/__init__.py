@@ -15,7 +15,7 @@ from .estimates import Choice, Estimator, choices_hold
 from .evaluator import compile_expression, is_constant
 from .operators import DirectReturn, IndexCommand, OrderedLimit, QueryPlan, to_output
 from .parser import load_parser, parse, parse_bounded, unescape_string
-from .planner import plan_statement
+from .planner import plan_statement, writes_in
 from .procedures import BUILTINS, Catalogue, Procedure, make_procedure
 from .result import Result, Stream
 from .runtime import Context
@@ -52,7 +52,6 @@ __all__ = [
     "unescape_string",
 ]
 
-_WRITING_CLAUSES = (ast.Create, ast.Merge, ast.Set, ast.Remove, ast.Delete)
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
@@ -255,7 +254,7 @@ def _writes(statement: ast.Statement) -> bool:
     body = statement.body
     if not isinstance(body, ast.Query):
         return True
-    return any(isinstance(clause, _WRITING_CLAUSES) for part in body.parts for clause in part.clauses)
+    return writes_in(body)
 
 
 # ---------------------------------------------------------------- the "cypher" expression type

@@ -254,6 +254,27 @@ class ExistsSubquery(Node):
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CountSubquery(Node):
+    """``COUNT { query }`` or ``COUNT { pattern [WHERE ...] }``: how many rows the body gives.
+
+    ``query`` is a full Query when the body has clauses, else ``pattern`` + ``where``.
+    """
+
+    pattern: Pattern | None = None
+    where: Expr | None = None
+    query: Query | None = None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CollectSubquery(Node):
+    """``COLLECT { query }``: the list of the one column the body's RETURN gives, row by row."""
+
+    query: Query
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class MapProjection(Node):
     """``subject{.key, key: expr, variable, .*}``.
 
@@ -288,6 +309,8 @@ Expr: TypeAlias = (
     | PatternComprehension
     | PatternPredicate
     | ExistsSubquery
+    | CountSubquery
+    | CollectSubquery
     | MapProjection
 )
 
@@ -530,6 +553,37 @@ class Call(Node):
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
+class SubqueryCall(Node):
+    """``CALL [(imports)] { query } [IN TRANSACTIONS [OF batch ROWS] [ON ERROR CONTINUE|BREAK|FAIL]]``.
+
+    ``imports`` is None without a scope clause (the body imports with a leading ``WITH x``), the
+    names written in ``CALL (x, y)`` otherwise (``()`` gives none); ``import_all`` is ``CALL (*)``.
+    ``batch`` is the ``OF n ROWS`` expression (None: the default size) when ``in_transactions``;
+    ``on_error`` is ``"CONTINUE"``, ``"BREAK"`` or ``"FAIL"`` (the default); ``status`` is the
+    variable of ``REPORT STATUS AS status``, or None.
+    """
+
+    query: Query
+    imports: tuple[str, ...] | None = None
+    import_all: bool = False
+    in_transactions: bool = False
+    batch: Expr | None = None
+    on_error: str = "FAIL"
+    status: str | None = None
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Foreach(Node):
+    """``FOREACH (variable IN source | clause ...)``: run the updating clauses once per list element."""
+
+    variable: str
+    source: Expr
+    clauses: tuple[Clause, ...]
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class CreateIndex(Node):
     """``CREATE INDEX [name] FOR (v:Label) ON (v.p1, v.p2)`` or ``CREATE INDEX ON :Label(p1, p2)``."""
 
@@ -549,7 +603,9 @@ class DropIndex(Node):
     pos: Pos = NO_POS
 
 
-Clause: TypeAlias = Match | Unwind | With | Return | Create | Set | Remove | Delete | Merge | Call
+Clause: TypeAlias = (
+    Match | Unwind | With | Return | Create | Set | Remove | Delete | Merge | Call | SubqueryCall | Foreach
+)
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -44,12 +44,21 @@ _ESTIMATE_EVERY = 63
 class Subquery(Protocol):
     """A planned subquery: runs from the enclosing row."""
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns its RETURN gives (none without one)."""
+        ...
+
     def run_from(self, row: dict, ctx: Context, limit: int | None = None) -> list[dict]:
         """Run from one row; at most ``limit`` result rows."""
         ...
 
+    def stream_from(self, row: dict, ctx: Context) -> Iterator[dict]:
+        """Yield the result rows from one row as they are pulled."""
+        ...
 
-#: Plans the body of ``EXISTS { ... }`` against the variables of the enclosing row.
+
+#: Plans the query of ``EXISTS { ... }``, ``COUNT { ... }`` or ``COLLECT { ... }`` against the enclosing row.
 SubqueryPlanner = Callable[[ast.Query, frozenset[str]], Subquery]
 
 
@@ -619,9 +628,7 @@ def _pattern_predicate(compiler: ExpressionCompiler, expr: ast.PatternPredicate,
 
 def _exists(compiler: ExpressionCompiler, expr: ast.ExistsSubquery, scope: frozenset[str]) -> Evaluator:
     if expr.query is not None:
-        if compiler.plan_subquery is None:
-            raise QuerySemanticError("an EXISTS subquery cannot stand here", "UnexpectedSyntax")
-        subquery = compiler.plan_subquery(expr.query, scope)
+        subquery = _planned(compiler, expr.query, scope, "EXISTS")
         return lambda row, ctx: bool(subquery.run_from(row, ctx, limit=1))
     if expr.pattern is None:
         raise QuerySemanticError("EXISTS needs a pattern or a query", "UnexpectedSyntax")
@@ -636,6 +643,47 @@ def _exists(compiler: ExpressionCompiler, expr: ast.ExistsSubquery, scope: froze
         return any(where(inner, ctx) is True for inner in plan.run(row, ctx))
 
     return test
+
+
+def _planned(compiler: ExpressionCompiler, query: ast.Query, scope: frozenset[str], keyword: str) -> Subquery:
+    if compiler.plan_subquery is None:
+        raise QuerySemanticError(f"a {keyword} subquery cannot stand here", "UnexpectedSyntax")
+    return compiler.plan_subquery(query, scope)
+
+
+def _count_subquery(compiler: ExpressionCompiler, expr: ast.CountSubquery, scope: frozenset[str]) -> Evaluator:
+    if expr.query is not None:
+        subquery = _planned(compiler, expr.query, scope, "COUNT")
+
+        def count_rows(row: dict, ctx: Context) -> int:
+            counted = 0
+            for _ in subquery.stream_from(row, ctx):
+                counted += 1
+            ctx.tick(counted)
+            return counted
+
+        return count_rows
+    if expr.pattern is None:
+        raise QuerySemanticError("COUNT needs a pattern or a query", "UnexpectedSyntax")
+    parts = expr.pattern.parts
+    names = frozenset().union(*(_pattern_names(part) for part in parts))
+    plan = _pattern_plan(compiler, parts, scope, None if expr.where is not None else frozenset(), expr.where)
+    where = compiler(expr.where, scope | names) if expr.where is not None else None
+    if where is None:
+        return lambda row, ctx: len(plan.run(row, ctx))
+    return lambda row, ctx: sum(1 for inner in plan.run(row, ctx) if where(inner, ctx) is True)
+
+
+def _collect_subquery(compiler: ExpressionCompiler, expr: ast.CollectSubquery, scope: frozenset[str]) -> Evaluator:
+    subquery = _planned(compiler, expr.query, scope, "COLLECT")
+    column = subquery.columns[0]
+
+    def collect_rows(row: dict, ctx: Context) -> list:
+        out = [result[column] for result in subquery.stream_from(row, ctx)]
+        ctx.fits(estimate_size(out))
+        return out
+
+    return collect_rows
 
 
 def _map_projection(compiler: ExpressionCompiler, expr: ast.MapProjection, scope: frozenset[str]) -> Evaluator:
@@ -698,6 +746,8 @@ _COMPILERS: dict[type, Callable[[ExpressionCompiler, Any, frozenset[str]], Evalu
     ast.PatternComprehension: _pattern_comprehension,
     ast.PatternPredicate: _pattern_predicate,
     ast.ExistsSubquery: _exists,
+    ast.CountSubquery: _count_subquery,
+    ast.CollectSubquery: _collect_subquery,
     ast.MapProjection: _map_projection,
 }
 
@@ -705,7 +755,14 @@ _COMPILERS: dict[type, Callable[[ExpressionCompiler, Any, frozenset[str]], Evalu
 #: Compiles expressions that hold no subqueries (the planner makes its own compiler for those).
 compile_expression = ExpressionCompiler()
 
-_READS_ROWS = (ast.Variable, ast.PatternPredicate, ast.PatternComprehension, ast.ExistsSubquery)
+_READS_ROWS = (
+    ast.Variable,
+    ast.PatternPredicate,
+    ast.PatternComprehension,
+    ast.ExistsSubquery,
+    ast.CountSubquery,
+    ast.CollectSubquery,
+)
 
 
 def is_constant(expr: ast.Node) -> bool:

@@ -134,6 +134,7 @@ _OPERATORS = frozenset(
 _ARROWS = frozenset({"'-->'", "'<--'", "'--'", "'<-->'", "'-['", "'<-['"})
 _CLAUSES = frozenset(
     {"MATCH", "OPTIONAL", "UNWIND", "WITH", "RETURN", "CREATE", "MERGE", "SET", "REMOVE", "DELETE", "DETACH", "CALL"}
+    | {"FOREACH"}
 )
 def load_parser() -> None:
     """Load or build the parser now if it is not ready yet (once per process), so no query's time limit pays for it."""
@@ -597,6 +598,37 @@ class _Builder:
     def yield_item(self, meta, field, alias):
         return (field, alias)
 
+    def call_subquery(self, meta, scope, query, in_transactions):
+        imports, import_all = scope if scope is not None else (None, False)
+        batch, status, on_error = in_transactions if in_transactions is not None else (None, None, "FAIL")
+        return ast.SubqueryCall(
+            query, imports, import_all, in_transactions is not None, batch, on_error, status, _pos(meta)
+        )
+
+    def scope_none(self, meta):
+        return ((), False)
+
+    def scope_all(self, meta, star):
+        return ((), True)
+
+    def scope_names(self, meta, *names):
+        return (names, False)
+
+    def in_transactions(self, meta, batch, status, on_error):
+        return (batch, status, on_error or "FAIL")
+
+    def report_status(self, meta, name):
+        return name
+
+    def on_error(self, meta, choice):
+        return choice.type
+
+    def batch_size(self, meta, expression, unit):
+        return expression
+
+    def foreach(self, meta, variable, source, *clauses):
+        return ast.Foreach(variable, source, clauses, _pos(meta))
+
     # ------------------------------------------------------------ projections
 
     def projection(self, meta, distinct, items, order_by, skip, limit):
@@ -922,6 +954,26 @@ class _Builder:
 
     def exists_pattern(self, meta, keyword, pattern, where):
         return ast.ExistsSubquery(pattern, where, None, _pos(meta))
+
+    def named_subquery(self, meta, keyword, query):
+        kind = self._subquery_keyword(keyword, meta)
+        if kind == "count":
+            return ast.CountSubquery(None, None, query, _pos(meta))
+        return ast.CollectSubquery(query, _pos(meta))
+
+    def named_pattern_subquery(self, meta, keyword, pattern, where):
+        if self._subquery_keyword(keyword, meta) != "count":
+            raise _fail("COLLECT { ... } needs a query ending in RETURN", "UnexpectedSyntax", _pos(meta))
+        return ast.CountSubquery(pattern, where, None, _pos(meta))
+
+    @staticmethod
+    def _subquery_keyword(keyword: str, meta) -> str:
+        """Return which subquery expression ``keyword { ... }`` is (lower case), or fail for another word."""
+        kind = keyword.lower()
+        if kind not in ("count", "collect"):
+            message = f"'{keyword} {{ ... }}' is no subquery; write COUNT {{ ... }}, COLLECT {{ ... }} or EXISTS {{ }}"
+            raise _fail(message, "UnexpectedSyntax", _pos(meta))
+        return kind
 
     def map_projection(self, meta, subject, *items):
         return ast.MapProjection(ast.Variable(subject, _pos(meta)), _items(items), _pos(meta))

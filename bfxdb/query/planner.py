@@ -23,7 +23,9 @@ from .operators import (
     DeleteOp,
     DirectReturn,
     FilterOp,
+    ForeachOp,
     IndexCommand,
+    InTransactionsOp,
     MatchOp,
     MergeOp,
     OptionalOp,
@@ -35,13 +37,15 @@ from .operators import (
     SetOp,
     ShortestOp,
     ShortestPart,
+    SubqueryBody,
+    SubqueryOp,
     UnwindOp,
     decode_id,
     direct_property,
     fuse_counts,
 )
 from .procedures import Catalogue
-from .semantics import contains_aggregate, is_aggregate
+from .semantics import contains_aggregate, imports_of, is_aggregate
 from .sqlplan import NODE_METADATA, REL_METADATA, decode_node, decode_rel
 
 #: Functions whose single variable argument is read only for its identity.
@@ -70,17 +74,18 @@ def plan_statement(
     return QueryPlan(pipelines, body.union_all)
 
 
-def plan_subquery(query: ast.Query, scope: frozenset[str]) -> Pipeline:
-    """Plan the body of ``EXISTS { ... }`` against the variables of the enclosing row.
+def plan_subquery(query: ast.Query, scope: frozenset[str]) -> SubqueryBody:
+    """Plan the query of ``EXISTS { ... }``, ``COUNT { ... }`` or ``COLLECT { ... }`` against the enclosing row.
 
-    :param query: the subquery.
+    The enclosing variables stay visible through the body's WITHs: such a subquery reads them
+    without importing them.
+
+    :param query: the subquery, UNION included.
     :param scope: the variables bound in the enclosing row.
-    :returns: a Pipeline to run from that row.
-    :raises QuerySemanticError: for a UNION inside EXISTS.
+    :returns: a SubqueryBody to run from that row.
     """
-    if len(query.parts) != 1:
-        raise QuerySemanticError("UNION is not supported inside EXISTS", "UnexpectedSyntax")
-    return _plan_single(query.parts[0], scope, None)
+    parts = tuple(_plan_single(part, scope, None, carry=scope) for part in query.parts)
+    return SubqueryBody(parts, (None,) * len(parts), query.union_all, parts[0].columns)
 
 
 #: The planner's expression compiler: it plans the subqueries of EXISTS with plan_subquery.
@@ -188,8 +193,13 @@ def _pattern_variables(parts: tuple[ast.PatternPart, ...]) -> list[str]:
 
 
 def _plan_single(
-    query: ast.SingleQuery, outer: frozenset[str], catalogue: Catalogue | None, estimator: Estimator | None = None
+    query: ast.SingleQuery,
+    outer: frozenset[str],
+    catalogue: Catalogue | None,
+    estimator: Estimator | None = None,
+    carry: frozenset[str] = frozenset(),
 ) -> Pipeline:
+    """Plan one single query from the variables ``outer``; every WITH passes on those in ``carry`` too."""
     clauses = query.clauses
     usages = _usage_after(clauses)
     scope: list[str] = sorted(outer)
@@ -222,7 +232,10 @@ def _plan_single(
                 scope.append(clause.variable)
         elif isinstance(clause, (ast.With, ast.Return)):
             where = clause.where if isinstance(clause, ast.With) else None
-            op = _plan_projection(clause.projection, scope, where, final=isinstance(clause, ast.Return))
+            projection = clause.projection
+            if carry and isinstance(clause, ast.With):
+                projection = _carrying(projection, carry)
+            op = _plan_projection(projection, scope, where, final=isinstance(clause, ast.Return))
             ops.append(op)
             scope = list(op.columns)
             columns = op.columns
@@ -240,6 +253,12 @@ def _plan_single(
         elif isinstance(clause, ast.Delete):
             evaluators = tuple(compile_expression(expr, frozenset(scope)) for expr in clause.expressions)
             ops.append(DeleteOp(evaluators, clause.detach))
+        elif isinstance(clause, ast.SubqueryCall):
+            call = _plan_subquery_call(clause, scope, catalogue, estimator)
+            ops.append(call)
+            scope += [name for name in call.bound if name not in scope]
+        elif isinstance(clause, ast.Foreach):
+            ops.append(_plan_foreach(clause, scope, catalogue, estimator))
         elif isinstance(clause, ast.Call):
             op = _plan_call(clause, scope, catalogue, standalone=len(clauses) == 1)
             ops.append(op)
@@ -251,6 +270,56 @@ def _plan_single(
     if not isinstance(clauses[-1], (ast.Return, ast.Call)):
         columns = ()
     return Pipeline(fuse_counts(ops), columns)
+
+
+def _carrying(projection: ast.Projection, carry: frozenset[str]) -> ast.Projection:
+    """Add to a WITH the enclosing variables a subquery expression reads throughout (see plan_subquery)."""
+    if projection.star:
+        return projection  # the star passes on everything in scope, the carried variables included
+    named = {item.alias or item.text for item in projection.items}
+    extra = tuple(ast.ProjectionItem(ast.Variable(name), None, name) for name in sorted(carry - named))
+    return replace(projection, items=projection.items + extra)
+
+
+def _plan_subquery_call(
+    clause: ast.SubqueryCall, scope: list[str], catalogue: Catalogue | None, estimator: Estimator | None
+) -> SubqueryOp | InTransactionsOp:
+    """Plan ``CALL { ... }``: each part of the body from the variables it imports, then IN TRANSACTIONS."""
+    query = clause.query
+    parts = []
+    imports = []
+    for part in query.parts:
+        if clause.import_all:
+            names = tuple(scope)
+        elif clause.imports is not None:
+            names = clause.imports
+        else:
+            names = imports_of(part, scope)
+        imports.append(names)
+        parts.append(_plan_single(part, frozenset(names), catalogue, estimator))
+    body = SubqueryBody(tuple(parts), tuple(imports), query.union_all, parts[0].columns)
+    call = SubqueryOp(body, writes_in(query))
+    if not clause.in_transactions:
+        return call
+    batch = _compile_count(clause.batch) if clause.batch is not None else None
+    return InTransactionsOp(call, batch, clause.on_error, clause.status)
+
+
+def _plan_foreach(
+    clause: ast.Foreach, scope: list[str], catalogue: Catalogue | None, estimator: Estimator | None
+) -> ForeachOp:
+    """Plan FOREACH: its clauses as a pipeline run from each row with the list element bound."""
+    inner = frozenset(scope) | {clause.variable}
+    body = _plan_single(ast.SingleQuery(clause.clauses, clause.pos), inner, catalogue, estimator)
+    return ForeachOp(clause.variable, compile_expression(clause.source, frozenset(scope)), body)
+
+
+def writes_in(query: ast.Query) -> bool:
+    """Tell whether a query holds an updating clause anywhere, in its subqueries and FOREACH included."""
+    return any(isinstance(node, _UPDATING) for node in ast.walk(query))
+
+
+_UPDATING = (ast.Create, ast.Merge, ast.Set, ast.Remove, ast.Delete, ast.Foreach)
 
 
 def _plan_call(clause: ast.Call, scope: list[str], catalogue: Catalogue | None, standalone: bool) -> CallOp:
@@ -468,9 +537,11 @@ def _duplicate_insensitive(clause: Any) -> bool:
 
 def _may_hold_aggregates(node: ast.Node) -> bool:
     """Tell whether an aggregate below ``node`` would aggregate the projection's rows (not its own)."""
-    return not is_aggregate(node) and not isinstance(
-        node, (ast.PatternComprehension, ast.ExistsSubquery, ast.PatternPredicate)
-    )
+    return not is_aggregate(node) and not isinstance(node, _OWN_ROWS)
+
+
+#: Expressions over rows of their own, whose aggregates never aggregate the enclosing projection.
+_OWN_ROWS = (ast.PatternComprehension, ast.ExistsSubquery, ast.PatternPredicate, ast.CountSubquery, ast.CollectSubquery)
 
 
 def _variable_name(expr: Any) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 
 from ..errors import QueryError, QuerySyntaxError, QueryTypeError
 from . import ast
@@ -14,6 +14,7 @@ __all__ = [
     "ProcedureSignature",
     "check",
     "contains_aggregate",
+    "imports_of",
     "is_aggregate",
     "subexpressions",
 ]
@@ -59,7 +60,7 @@ _ARGUMENT_KINDS: dict[str, set[str]] = {
 _BOOLEAN_OPERATORS = {"AND", "OR", "XOR"}
 _ARITHMETIC_OPERATORS = {"-", "*", "/", "%", "^"}
 _PREDICATE_OPERATORS = {"=", "<>", "<", ">", "<=", ">=", "IN", "STARTS WITH", "ENDS WITH", "CONTAINS", "=~"}
-_UPDATING_CLAUSES = (ast.Create, ast.Merge, ast.Set, ast.Remove, ast.Delete)
+_UPDATING_CLAUSES = (ast.Create, ast.Merge, ast.Set, ast.Remove, ast.Delete, ast.Foreach)
 
 # Where an aggregate may appear in the expression being checked.
 _NO_AGGREGATE = "forbidden"
@@ -160,7 +161,9 @@ def check(
         RETURN x.key``), which the TCK files as a compile-time type error.
     """
     if isinstance(statement.body, ast.Query):
-        _Checker(text, procedures or {}).query(statement.body, {}, subquery=False)
+        checker = _Checker(text, procedures or {})
+        checker.union = len(statement.body.parts) > 1
+        checker.query(statement.body, {}, subquery=False)
 
 
 def _kind(expr: ast.Node, scope: dict[str, str]) -> str:
@@ -188,6 +191,10 @@ def _kind(expr: ast.Node, scope: dict[str, str]) -> str:
             return BOOLEAN
         case ast.PatternPredicate():
             return BOOLEAN
+        case ast.CountSubquery():
+            return INTEGER
+        case ast.CollectSubquery():
+            return LIST
     return ANY
 
 
@@ -221,6 +228,12 @@ class _Checker:
     def __init__(self, text: str | None, procedures: Mapping[str, ProcedureSignature]) -> None:
         self._text = text
         self._procedures = procedures
+        #: how many subqueries (CALL bodies, EXISTS, COUNT, COLLECT) enclose the clause being checked
+        self.depth = 0
+        #: how many of them are subquery expressions, which may not change the graph
+        self.expressions = 0
+        #: whether the statement is a UNION (where CALL IN TRANSACTIONS is refused)
+        self.union = False
 
     def fail(self, detail: str, message: str, node: ast.Node, error: type[QueryError] = QuerySyntaxError) -> QueryError:
         """Build the error for a fault found at ``node``; the TCK files a few faults as type errors."""
@@ -258,8 +271,9 @@ class _Checker:
             if isinstance(clause, ast.Return) and index != last:
                 raise self.fail("InvalidClauseComposition", "RETURN can only be the last clause of a query", clause)
             if isinstance(clause, _UPDATING_CLAUSES):
-                if subquery:
-                    raise self.fail("InvalidClauseComposition", "An EXISTS subquery cannot change the graph", clause)
+                if subquery or self.expressions:
+                    message = "A subquery expression (EXISTS, COUNT, COLLECT) cannot change the graph"
+                    raise self.fail("InvalidClauseComposition", message, clause)
                 updated = True
             elif isinstance(clause, ast.With):
                 updated = False
@@ -272,18 +286,171 @@ class _Checker:
                 raise self.fail("UnexpectedSyntax", "YIELD * is only allowed in a query that is just a CALL", clause)
             if isinstance(clause, ast.Return):
                 scope, columns = self.projection(clause.projection, scope, clause)
+            elif isinstance(clause, ast.With) and subquery:
+                scope = self.with_in_expression(clause, scope, outer)
+            elif isinstance(clause, ast.SubqueryCall):
+                scope = self.subquery_call(clause, scope, wrote=any(map(_writes, query.clauses[:index])))
+                updated = False
             elif isinstance(clause, ast.Call):
                 scope = self._call(clause, scope, standalone=len(query.clauses) == 1)
             else:
                 scope = getattr(self, f"_{type(clause).__name__.lower()}")(clause, scope)
         final = query.clauses[last]
-        if not subquery and not isinstance(final, (ast.Return, ast.Call) + _UPDATING_CLAUSES):
+        if isinstance(final, ast.SubqueryCall) and not subquery and _returns(final.query):
+            raise self.fail(
+                "InvalidClauseComposition",
+                "A query cannot end with a CALL subquery that returns; finish it with RETURN",
+                final,
+            )
+        if not subquery and not isinstance(final, (ast.Return, ast.Call, ast.SubqueryCall) + _UPDATING_CLAUSES):
             raise self.fail(
                 "InvalidClauseComposition",
                 f"A query cannot end with {type(final).__name__.upper()}; finish it with RETURN or an updating clause",
                 final,
             )
         return columns
+
+    # ------------------------------------------------------------ subqueries and FOREACH
+
+    def with_in_expression(self, clause: ast.With, scope: dict[str, str], outer: dict[str, str]) -> dict[str, str]:
+        """Check a WITH inside EXISTS, COUNT or COLLECT: the enclosing query's variables stay visible
+        after it (the subquery reads them without importing), so it may not name a column like one."""
+        result = self._with(clause, scope)
+        for item in clause.projection.items:
+            name = _column_name(item)
+            if name in outer and not (isinstance(item.expression, ast.Variable) and item.expression.name == name):
+                raise self.fail(
+                    "VariableAlreadyBound",
+                    f"`{name}` is a variable of the enclosing query; give this column another name",
+                    item,
+                )
+        return {**outer, **result}
+
+    def expression_query(self, query: ast.Query, scope: dict[str, str]) -> frozenset[str]:
+        """Check the query of EXISTS, COUNT or COLLECT, which reads the enclosing variables and writes nothing."""
+        self.depth += 1
+        self.expressions += 1
+        try:
+            return self.query(query, scope, subquery=True)
+        finally:
+            self.depth -= 1
+            self.expressions -= 1
+
+    def subquery_call(self, clause: ast.SubqueryCall, scope: dict[str, str], wrote: bool) -> dict[str, str]:
+        """Check ``CALL [(imports)] { ... } [IN TRANSACTIONS]``; return the scope with what it returns.
+
+        The body sees only what it imports: the names of ``CALL (x, y)``, everything for ``CALL (*)``,
+        and without a scope clause the variables of a leading importing ``WITH x, y``.
+        """
+        query = clause.query
+        if len(set(query.union_all)) > 1:
+            raise self.fail("InvalidClauseComposition", "UNION and UNION ALL cannot be mixed in one query", query)
+        if clause.in_transactions:
+            self.in_transactions(clause, wrote)
+        scoped = clause.imports is not None or clause.import_all
+        for name in clause.imports or ():
+            self.bound(name, scope, clause)
+        imported = dict(scope) if clause.import_all else {name: scope[name] for name in clause.imports or ()}
+        returned: set[tuple[bool, frozenset[str]]] = set()
+        self.depth += 1
+        try:
+            for part in query.parts:
+                outer = imported if scoped else self.importing_with(part, scope)
+                columns = self.single_query(part, outer, subquery=False)
+                returned.add((isinstance(part.clauses[-1], ast.Return), columns))
+        finally:
+            self.depth -= 1
+        if len(returned) > 1:
+            raise self.fail(
+                "DifferentColumnsInUnion", "All parts of a UNION must return the same column names", query
+            )
+        columns = returned.pop()[1]
+        after = dict(scope)
+        for name in sorted(columns):
+            if name in scope:
+                raise self.fail(
+                    "VariableAlreadyBound",
+                    f"Variable `{name}` is already bound in the enclosing query; return it under another name",
+                    clause,
+                )
+            after[name] = ANY
+        if clause.status is not None:
+            if clause.on_error == "FAIL":
+                message = "REPORT STATUS needs ON ERROR CONTINUE or ON ERROR BREAK: under FAIL no batch reports failing"
+                raise self.fail("InvalidClauseComposition", message, clause)
+            if clause.status in after:
+                raise self.fail("VariableAlreadyBound", f"Variable `{clause.status}` is already bound", clause)
+            after[clause.status] = MAP
+        return after
+
+    def importing_with(self, part: ast.SingleQuery, scope: dict[str, str]) -> dict[str, str]:
+        """Return what an unscoped CALL body imports: the variables of its leading ``WITH a, b`` (or ``WITH *``).
+
+        A leading WITH that reads none of the enclosing variables is an ordinary WITH that imports
+        nothing; one that does must be nothing but plain references to them.
+        """
+        names = imports_of(part, scope.keys())
+        first = part.clauses[0]
+        if not names or not isinstance(first, ast.With):
+            return {}
+        projection = first.projection
+        plain = all(
+            isinstance(item.expression, ast.Variable) and item.alias in (None, item.expression.name)
+            for item in projection.items
+        )
+        if (
+            not plain
+            or first.where is not None
+            or projection.distinct
+            or projection.order_by
+            or projection.skip is not None
+            or projection.limit is not None
+        ):
+            raise self.fail(
+                "InvalidImportingWith",
+                "An importing WITH at the start of CALL { ... } can only name variables of the enclosing query "
+                "(WITH a, b or WITH *); alias, filter or order them in a second WITH",
+                first,
+            )
+        return {name: scope[name] for name in names}
+
+    def in_transactions(self, clause: ast.SubqueryCall, wrote: bool) -> None:
+        """Check where ``CALL { ... } IN TRANSACTIONS`` stands and its batch size."""
+        if self.depth or self.union:
+            where = "inside another subquery" if self.depth else "in a UNION"
+            raise self.fail(
+                "InvalidClauseComposition", f"CALL {{ ... }} IN TRANSACTIONS cannot stand {where}", clause
+            )
+        if wrote:
+            raise self.fail(
+                "InvalidClauseComposition",
+                "CALL { ... } IN TRANSACTIONS cannot follow a write outside it: each batch commits on its own",
+                clause,
+            )
+        batch = clause.batch
+        if batch is None:
+            return
+        self.page(batch, "IN TRANSACTIONS OF")
+        if isinstance(batch, ast.Literal) and batch.value == 0:
+            raise self.fail("InvalidArgumentValue", "IN TRANSACTIONS OF needs at least 1 row per batch", batch)
+
+    def _foreach(self, clause: ast.Foreach, scope: dict[str, str]) -> dict[str, str]:
+        self.expression(clause.source, scope)
+        kind = _kind(clause.source, scope)
+        if kind not in _UNKNOWN | {LIST, RELATIONSHIPS}:
+            raise self.fail("InvalidArgumentType", f"FOREACH needs a list, not a {kind}", clause.source)
+        if clause.variable in scope:
+            raise self.fail("VariableAlreadyBound", f"Variable `{clause.variable}` is already bound", clause)
+        inner = {**scope, clause.variable: _element_kind(clause.source, scope)}
+        for inside in clause.clauses:
+            if not isinstance(inside, _UPDATING_CLAUSES):
+                raise self.fail(
+                    "InvalidClauseComposition",
+                    "FOREACH can only hold updating clauses: CREATE, MERGE, SET, REMOVE, DELETE, FOREACH",
+                    inside,
+                )
+            inner = getattr(self, f"_{type(inside).__name__.lower()}")(inside, inner)
+        return scope
 
     def _match(self, clause: ast.Match, scope: dict[str, str]) -> dict[str, str]:
         scope = self.bind_pattern(clause.pattern.parts, scope, "match")
@@ -469,7 +636,7 @@ class _Checker:
                     expr,
                 )
             return
-        if isinstance(expr, (ast.PatternComprehension, ast.PatternPredicate, ast.ExistsSubquery)):
+        if isinstance(expr, _NESTED_QUERIES):
             return
         inner = local | _local_names(expr)
         for sub in subexpressions(expr):
@@ -815,11 +982,27 @@ class _Checker:
 
     def _exists_subquery(self, expr, scope, aggregate, predicate):
         if expr.query is not None:
-            self.query(expr.query, scope, subquery=True)
+            self.expression_query(expr.query, scope)
             return
         inner = self.bind_pattern(expr.pattern.parts, scope, "local")
         if expr.where is not None:
             self.predicate(expr.where, inner)
+
+    def _count_subquery(self, expr, scope, aggregate, predicate):
+        if expr.query is None:
+            self._exists_subquery(expr, scope, aggregate, predicate)
+            return
+        self.expression_query(expr.query, scope)
+        if len(expr.query.parts) > 1 and not _returns(expr.query):
+            message = "Each part of a UNION inside COUNT { ... } must RETURN the rows to count"
+            raise self.fail("InvalidClauseComposition", message, expr)
+
+    def _collect_subquery(self, expr, scope, aggregate, predicate):
+        columns = self.expression_query(expr.query, scope)
+        if not _returns(expr.query) or len(columns) != 1:
+            raise self.fail(
+                "InvalidClauseComposition", "COLLECT { ... } must end with a RETURN of exactly one column", expr
+            )
 
     def _map_projection(self, expr, scope, aggregate, predicate):
         self.expression(expr.subject, scope, aggregate)
@@ -852,8 +1035,47 @@ class _Checker:
         ast.PatternComprehension: _pattern_comprehension,
         ast.PatternPredicate: _pattern_predicate,
         ast.ExistsSubquery: _exists_subquery,
+        ast.CountSubquery: _count_subquery,
+        ast.CollectSubquery: _collect_subquery,
         ast.MapProjection: _map_projection,
     }
+
+
+#: Expressions that hold a query or pattern of their own, which an aggregating projection does not group.
+_NESTED_QUERIES = (
+    ast.PatternComprehension, ast.PatternPredicate, ast.ExistsSubquery, ast.CountSubquery, ast.CollectSubquery
+)
+
+
+def imports_of(part: ast.SingleQuery, outer: Collection[str]) -> tuple[str, ...]:
+    """Return what the body of an unscoped ``CALL { ... }`` imports: the enclosing variables its leading
+    WITH reads (all of them for ``WITH *``); nothing when it does not start with WITH.
+
+    :param part: one part of the body's UNION.
+    :param outer: the variables of the enclosing query.
+    """
+    first = part.clauses[0]
+    if not isinstance(first, ast.With):
+        return ()
+    if first.projection.star:
+        return tuple(sorted(outer))
+    reads = (variable.name for item in first.projection.items for variable in _variables(item.expression))
+    return tuple(dict.fromkeys(name for name in reads if name in outer))
+
+
+def _returns(query: ast.Query) -> bool:
+    """Tell whether a (sub)query ends with RETURN, in every part of its UNION."""
+    return all(isinstance(part.clauses[-1], ast.Return) for part in query.parts)
+
+
+def _writes(clause: ast.Node) -> bool:
+    """Tell whether a clause changes the graph in the current transaction: an updating clause, or a
+    CALL subquery that holds one and does not commit it in transactions of its own."""
+    if isinstance(clause, _UPDATING_CLAUSES):
+        return True
+    if isinstance(clause, ast.SubqueryCall) and not clause.in_transactions:
+        return any(_writes(inner) for part in clause.query.parts for inner in part.clauses)
+    return False
 
 
 def _local_names(expr: ast.Node) -> set[str]:

@@ -76,6 +76,10 @@ class Backend(Protocol):
         """Run a block atomically, taking the write lock first when ``write``; nested blocks are savepoints."""
         ...
 
+    def next_batch(self, write: bool, *, commit: bool = True) -> None:
+        """End the open transaction (commit, or roll back) and begin the next; TransactionNested when it is nested."""
+        ...
+
     def run_bounded(
         self,
         write: bool,

@@ -15,7 +15,16 @@ from typing import Any
 
 import orjson
 
-from ..errors import BfxError, Conflict, DatabaseCorrupt, NotFound, QueryTimeout, ReadOnlyError, StorageError
+from ..errors import (
+    BfxError,
+    Conflict,
+    DatabaseCorrupt,
+    NotFound,
+    QueryTimeout,
+    ReadOnlyError,
+    StorageError,
+    TransactionNested,
+)
 from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
 from . import schema
@@ -258,6 +267,27 @@ class SQLiteStore(FileMaintenance):
             self._close_transaction(connection, depth, commit=False)
             raise
         self._close_transaction(connection, depth, commit=True)
+
+    def next_batch(self, write: bool, *, commit: bool = True) -> None:
+        """End the open transaction, committing (or rolling back) what it has done, and begin the next
+        one at once: the batches of ``CALL { ... } IN TRANSACTIONS``, each of which ends on its own.
+
+        Only a transaction nested in no other may end; inside a ``Database.transaction()`` block
+        the query's transaction is a savepoint of the block's, and this refuses before doing anything.
+
+        :param write: take the write lock for the next transaction (``BEGIN IMMEDIATE``).
+        :param commit: commit; False rolls back (a failed batch under ON ERROR CONTINUE or BREAK).
+        :raises TransactionNested: when the open transaction is nested in another.
+        """
+        if getattr(self._local, "depth", 0) != 1:
+            raise TransactionNested(
+                "CALL { ... } IN TRANSACTIONS commits batch by batch, so it cannot run inside an explicit "
+                "transaction; run the query on its own, outside Database.transaction()",
+                "TransactionNested",
+            )
+        connection = self._connection()
+        self._end(connection, 0, commit=commit)
+        self._begin(connection, write)
 
     def run_bounded(
         self,

@@ -1,4 +1,4 @@
-"""The operators a plan runs: reading (read, ordered), writing (write), CALL (call), shortest paths (paths), plan."""
+"""The operators a plan runs: read, ordered, write, call, paths, subquery (CALL { } and FOREACH), plan."""
 
 from .call import CallOp
 from .ordered import OrderedLimit
@@ -17,6 +17,7 @@ from .read import (
     direct_property,
     fuse_counts,
 )
+from .subquery import ForeachOp, InTransactionsOp, SubqueryBody, SubqueryOp
 from .write import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "DeleteOp",
     "DirectReturn",
     "FilterOp",
+    "ForeachOp",
+    "InTransactionsOp",
     "IndexCommand",
     "MatchOp",
     "MergeOp",
@@ -39,6 +42,8 @@ __all__ = [
     "QueryPlan",
     "RemoveOp",
     "SetOp",
+    "SubqueryBody",
+    "SubqueryOp",
     "ShortestOp",
     "ShortestPart",
     "UnwindOp",
