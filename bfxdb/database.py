@@ -54,8 +54,14 @@ def connect(
     durable: bool = False,
     query_timeout: float | None = DEFAULT_QUERY_TIMEOUT,
     query_memory: int | None = DEFAULT_QUERY_MEMORY,
+    create: bool = True,
 ) -> Database:
-    """Open (creating if needed) a bfxdb database file.
+    """Open a bfxdb database file, making a new one where the file is missing or empty.
+
+    A SQLite file of another application (tables bfxdb did not make) is refused, with or
+    without ``create``, and left exactly as it was: bfxdb never adds its tables to a file it does
+    not own, nor switches it to WAL. On read-only media, ``read_only=True`` opens the file as
+    SQLite's ``immutable`` when it must (the README's "Storage" section says when).
 
     :param path: the SQLite file, or ``":memory:"`` for a private in-memory database.
     :param read_only: open for reading only; every write raises ReadOnlyError.
@@ -63,15 +69,18 @@ def connect(
     :param durable: fsync every commit (survives power loss, not only a killed process).
     :param query_timeout: default time limit of a Cypher query, in seconds.
     :param query_memory: default memory budget of a Cypher query, in bytes (512 MiB); None for none.
+    :param create: make a new database at a missing or empty path (the default); False opens
+        only an existing bfxdb database and creates no file.
     :returns: a Database, usable as a context manager.
-    :raises StorageError: if the file cannot be opened or has a newer schema; DatabaseCorrupt
-        when it is damaged or is not a bfxdb database.
+    :raises ForeignDatabase: if the file is another application's SQLite database.
+    :raises StorageError: if the file cannot be opened, has a newer schema, or (``create=False``)
+        is missing or empty; DatabaseCorrupt when it is damaged or no database at all.
 
     >>> with connect() as db:
     ...     db.count_substrates()
     0
     """
-    store = open_store(path, read_only=read_only, timeout=timeout, durable=durable)
+    store = open_store(path, read_only=read_only, timeout=timeout, durable=durable, create=create)
     return Database(store, query_timeout, query_memory)
 
 

@@ -84,6 +84,17 @@ class DatabaseCorrupt(StorageError):
     http_status = 500
 
 
+class ForeignDatabase(StorageError):
+    """The file is a SQLite database bfxdb did not make (tables or settings of another application,
+    no bfxdb schema); bfxdb refused to open it and left it as it was.
+
+    A server error (500) rather than 503: waiting does not help, the path must change.
+    """
+
+    code = "foreign_database"
+    http_status = 500
+
+
 class ReadOnlyError(BfxError):
     """A write was attempted through a read-only connection or query."""
 

@@ -1,4 +1,4 @@
-"""The `bfxdb` commands: query, shell, stats, check, backup and demo (import and export are in transfer)."""
+"""The `bfxdb` commands: init, query, shell, stats, check, backup and demo (import and export are in transfer)."""
 
 from __future__ import annotations
 
@@ -54,6 +54,24 @@ def demo(path: str) -> None:
         dimensions = db.divide(multiply.identity, materialize=True)
         click.echo(f"divided into {len(dimensions)} dimensions: " + ", ".join(d.name for d in dimensions))
         click.echo(f"totals: {db.count_substrates()} substrates, {db.count_relationships()} relationships")
+
+
+@click.command(cls=Command, epilog=EXIT_CODES)
+@click.argument("path", type=click.Path(dir_okay=False))
+def init(path: str) -> None:
+    """Make a new bfxdb database at PATH, a missing or empty file.
+
+    A bfxdb database already at PATH is kept (and upgraded to this version's schema). Another
+    application's SQLite file is refused and left unchanged: bfxdb never adds its tables to a
+    file it does not own.
+    """
+    existed = os.path.exists(path) and os.path.getsize(path) > 0
+    with bfxdb.connect(path) as db:
+        version = db.schema_version()
+    if existed:
+        click.echo(f"{path} is already a bfxdb database (schema version {version})")
+    else:
+        click.echo(f"created bfxdb database {path} (schema version {version})")
 
 
 # ---------------------------------------------------------------- query and shell
@@ -256,4 +274,4 @@ def backup(database: str, destination: str, force: bool) -> None:
 
 
 #: Every command, in the order they are defined; the group in ``bfxdb.cli`` lists them sorted.
-COMMANDS = (demo, query, shell, stats, check, backup)
+COMMANDS = (demo, init, query, shell, stats, check, backup)

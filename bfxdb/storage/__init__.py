@@ -44,6 +44,7 @@ def open_store(
     read_only: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
     durable: bool = False,
+    create: bool = True,
 ) -> Backend:
     """Open the storage backend a target names: a file path or ``":memory:"`` is a SQLite store.
 
@@ -51,13 +52,15 @@ def open_store(
     :param read_only: refuse every write.
     :param timeout: seconds to wait for another writer's lock before giving up.
     :param durable: make every commit survive power loss, not only a killed process.
+    :param create: make a new database where the file is missing or empty; False refuses those.
     :returns: the open store.
     :raises StorageError: for a backend not built yet, or a file that cannot be opened;
-        DatabaseCorrupt when it is damaged or is not a bfxdb database.
+        DatabaseCorrupt when it is damaged or no database; ForeignDatabase when it is another
+        application's SQLite file.
     """
     if isinstance(target, str) and target.lower().startswith(_PLANNED_SCHEMES):
         raise StorageError("the PostgreSQL backend is not built yet; give a SQLite file path or ':memory:'")
-    return SQLiteStore(target, read_only=read_only, timeout=timeout, durable=durable)
+    return SQLiteStore(target, read_only=read_only, timeout=timeout, durable=durable, create=create)
 
 
 __all__ = [

@@ -211,7 +211,65 @@ def run_script(connection: sqlite3.Connection, script: str) -> None:
             connection.execute(statement)
 
 
+#: Version 3 makes the schema clean up after itself whoever deletes a substrate: the sqlite3
+#: shell and other clients run with foreign keys off (SQLite's default), so without it their
+#: ``DELETE FROM substrates`` left its relationships and labels behind, and a new substrate given
+#: the freed node number would inherit them. bfxdb deletes relationships before their substrate,
+#: so for its own deletes the trigger finds nothing: a probe of each traversal index (the OR runs
+#: as two index lookups, a tenth cheaper than two statements) and one of the label key, about
+#: 10 µs per substrate (benchmarks/deleting.py).
+CASCADE_V3 = """
+CREATE TRIGGER substrates_cascade AFTER DELETE ON substrates BEGIN
+    DELETE FROM relationships WHERE source = OLD.node OR target = OLD.node;
+    DELETE FROM substrate_labels WHERE node = OLD.node;
+END
+"""
+
+
+def migrate_v2(connection: sqlite3.Connection) -> None:
+    """Take a v2 file to v3 in the caller's transaction: the trigger that cascades substrate deletes."""
+    # one statement whose body holds ";\n": not for run_script
+    connection.execute(CASCADE_V3)
+
+
 #: MIGRATIONS[i] takes a file from user_version i to i + 1: a script, or a function of the connection.
-MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (SCHEMA_V1, migrate_v1)
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (SCHEMA_V1, migrate_v1, migrate_v2)
 
 SCHEMA_VERSION = len(MIGRATIONS)
+#: The oldest version a read-only open reads as it is: v3 only added a trigger, which reads never meet.
+OLDEST_READABLE = 2
+
+#: Tables every schema version has: with a user_version set, they tell a bfxdb file from another application's.
+SIGNATURE_TABLES = frozenset({"substrates", "relationships"})
+#: How many of a foreign file's tables a message names.
+_NAMED = 3
+
+
+def foreign_content(connection: sqlite3.Connection) -> str | None:
+    """Say what in the open file shows it is another application's; None for a bfxdb file or an empty one.
+
+    Empty means what a new file holds: no tables, views, indexes or triggers, user_version and
+    application_id 0. Reading this writes nothing.
+    """
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    application = connection.execute("PRAGMA application_id").fetchone()[0]
+    tables = [
+        name
+        for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+            "ORDER BY name"
+        )
+    ]
+    if version > 0 and SIGNATURE_TABLES <= set(tables):
+        return None
+    if tables:
+        named = ", ".join(tables[:_NAMED]) + (f" and {len(tables) - _NAMED} more" if len(tables) > _NAMED else "")
+        return f"the table{'s' if len(tables) > 1 else ''} {named}"
+    others = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if others:
+        return f"{others} schema object{'s' if others > 1 else ''} and no table"
+    if application:
+        return f"application_id {application}"
+    if version:
+        return f"user_version {version} and no table"
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sqlite3
 import threading
 import time
@@ -12,6 +13,7 @@ from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -19,6 +21,7 @@ from ..errors import (
     BfxError,
     Conflict,
     DatabaseCorrupt,
+    ForeignDatabase,
     NotFound,
     QueryTimeout,
     ReadOnlyError,
@@ -120,11 +123,15 @@ class SQLiteStore(FileMaintenance):
         read_only: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         durable: bool = False,
+        create: bool = True,
     ) -> None:
         self.path = str(path)
         self.read_only = read_only
         self.timeout = timeout
         self.durable = durable
+        self.create = create
+        #: Whether the file is opened with SQLite's ``immutable=1``: read-only media (see _connect).
+        self.immutable = False
         self.in_memory = self.path == ":memory:" or self.path.startswith("file::memory:")
         self._local = threading.local()
         # An in-memory database lives in one connection, so threads share it under a lock.
@@ -141,6 +148,7 @@ class SQLiteStore(FileMaintenance):
         self._data_version = DataVersion(private_memory=self.path == ":memory:")
         try:
             connection = self._connection()
+            self._claim(connection)
             if not read_only:
                 self._migrate(connection)
             else:
@@ -156,19 +164,9 @@ class SQLiteStore(FileMaintenance):
 
     def _open(self) -> sqlite3.Connection:
         try:
-            if self.read_only and not self.in_memory:
-                uri = "file:" + FilePath(self.path).resolve().as_posix() + "?mode=ro"
-                connection = sqlite3.connect(
-                    uri, uri=True, timeout=self.timeout, isolation_level=None, check_same_thread=False
-                )
-            else:
-                connection = sqlite3.connect(
-                    self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
-                )
+            connection = self._connect()
             connection.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             connection.execute("PRAGMA foreign_keys = ON")
-            if not self.in_memory and not self.read_only:
-                connection.execute("PRAGMA journal_mode = WAL")
             # WAL with NORMAL survives a killed process (the OS keeps the written pages);
             # FULL also survives power loss at the cost of an fsync per commit.
             connection.execute(f"PRAGMA synchronous = {'FULL' if self.durable else 'NORMAL'}")
@@ -181,6 +179,34 @@ class SQLiteStore(FileMaintenance):
         with self._connections_lock:
             self._connections.append(connection)
             self._limits[connection] = limit
+        return connection
+
+    def _connect(self) -> sqlite3.Connection:
+        """Connect to the file: created when missing unless read-only or ``create=False``.
+
+        A read-only file in WAL mode needs its ``-shm`` beside it, or a directory where SQLite can
+        make one. On a read-only mount it has neither once its last writer has checkpointed and
+        gone; it then opens ``immutable=1``, which takes SQLite's word that nothing changes the
+        file while it is open (no locks, no change detection). That holds on read-only media,
+        and only there: elsewhere another process could write, so the error stands.
+        """
+        options: dict[str, Any] = {"timeout": self.timeout, "isolation_level": None, "check_same_thread": False}
+        if self.in_memory or (self.create and not self.read_only):
+            return sqlite3.connect(self.path, **options)
+        mode = "ro" if self.read_only else "rw"
+        connection = sqlite3.connect(_file_uri(self.path, mode, self.immutable), uri=True, **options)
+        if not self.read_only or self.immutable:
+            return connection
+        try:
+            # The first read opens the WAL index: here is where a missing -shm fails.
+            connection.execute("PRAGMA schema_version")
+        except sqlite3.OperationalError as error:
+            connection.close()
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_CANTOPEN or not _on_read_only_media(self.path):
+                raise
+            _check_no_wal(self.path)
+            self.immutable = True
+            return sqlite3.connect(_file_uri(self.path, mode, True), uri=True, **options)
         return connection
 
     def _connection(self) -> sqlite3.Connection:
@@ -204,12 +230,29 @@ class SQLiteStore(FileMaintenance):
                 connection.close()
             self._connections.clear()
 
-    def _migrate(self, connection: sqlite3.Connection) -> None:
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version > schema.SCHEMA_VERSION:
-            raise StorageError(
-                f"{self.path!r} has schema version {version}; this bfxdb knows up to {schema.SCHEMA_VERSION}"
+    def _claim(self, connection: sqlite3.Connection) -> None:
+        """Refuse a file bfxdb did not make, before anything is written to it (not even WAL mode).
+
+        :raises ForeignDatabase: for another application's SQLite file, ``create`` or not.
+        :raises StorageError: for an empty file with ``create=False``.
+        """
+        foreign = schema.foreign_content(connection)
+        if foreign is not None:
+            raise ForeignDatabase(
+                f"{self.path!r} is not a bfxdb database: it holds {foreign}, which bfxdb did not make, "
+                "and bfxdb left it unchanged; give a new path for a bfxdb database (`bfxdb init NEW_PATH` makes one)",
+                path=self.path,
             )
+        if not self.create and connection.execute("PRAGMA user_version").fetchone()[0] == 0:
+            raise StorageError(
+                f"{self.path!r} is empty, not a bfxdb database; `bfxdb init PATH` or connect(PATH) makes one there"
+            )
+
+    def _migrate(self, connection: sqlite3.Connection) -> None:
+        if not self.in_memory:
+            # A setting of the file, kept by every later connection: made only once the file is known to be ours.
+            connection.execute("PRAGMA journal_mode = WAL")
+        version = self._known_version(connection)
         if version == schema.SCHEMA_VERSION:
             return
         with self.transaction():
@@ -224,11 +267,21 @@ class SQLiteStore(FileMaintenance):
                 connection.execute(f"PRAGMA user_version = {step + 1}")
 
     def _check_version(self, connection: sqlite3.Connection) -> None:
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version != schema.SCHEMA_VERSION:
+        version = self._known_version(connection)
+        if version < schema.OLDEST_READABLE:
+            raise StorageError(f"{self.path!r} has schema version {version}; open it writable once to migrate")
+
+    def _known_version(self, connection: sqlite3.Connection) -> int:
+        """Return the file's schema version.
+
+        :raises StorageError: for a version newer than this bfxdb knows.
+        """
+        version: int = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > schema.SCHEMA_VERSION:
             raise StorageError(
-                f"{self.path!r} has schema version {version}; open it writable once to migrate"
+                f"{self.path!r} has schema version {version}; this bfxdb knows up to {schema.SCHEMA_VERSION}"
             )
+        return version
 
     def data_version(self) -> Hashable | None:
         """Return the version of the data this thread reads; None inside a transaction (see DataVersion).
@@ -1015,11 +1068,44 @@ class _TimeLimit:
             raise QueryTimeout(f"the query ran past its time limit of {self.seconds:g} s")
 
 
+def _file_uri(path: str, mode: str, immutable: bool) -> str:
+    """The URI SQLite opens ``path`` by in ``mode`` (ro, rw), with ``?`` and ``#`` in the path escaped."""
+    uri = "file:" + quote(FilePath(path).resolve().as_posix()) + "?mode=" + mode
+    return uri + "&immutable=1" if immutable else uri
+
+
+def _on_read_only_media(path: str) -> bool:
+    """Whether the file system holding ``path`` is mounted read-only, so that no one can change the file."""
+    try:
+        return bool(os.statvfs(FilePath(path).resolve().parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _check_no_wal(path: str) -> None:
+    """Refuse read-only media whose ``-wal`` may hold commits: ``immutable=1`` would not read them.
+
+    :raises StorageError: when a non-empty ``-wal`` lies beside the file without its ``-shm``.
+    """
+    wal = FilePath(path + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise StorageError(
+            f"cannot open database {path!r} read-only: it is on read-only media with a write-ahead log "
+            f"({wal.name}) but no {FilePath(path).name}-shm, and its last commits are in the log; copy the "
+            "files to writable storage, or open them writable there once so SQLite moves the log into the file"
+        )
+
+
 def _open_error(path: str, error: sqlite3.Error) -> StorageError:
     """The bfxdb error for a file that cannot be opened: DatabaseCorrupt when it is damaged or no database."""
     what = damage(error)
     if what is not None:
         return DatabaseCorrupt(f"cannot open database {path!r}: it is {what} ({error})")
+    if not path.startswith("file:") and path != ":memory:" and _on_read_only_media(path):
+        return StorageError(
+            f"cannot open database {path!r}: {error}; it is on a read-only file system: "
+            "open it read-only (--read-only, read_only=True)"
+        )
     return StorageError(f"cannot open database {path!r}: {error}")
 
 

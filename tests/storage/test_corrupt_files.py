@@ -15,6 +15,7 @@ from click.testing import CliRunner
 import bfxdb
 from bfxdb import maintenance
 from bfxdb.cli import main
+from bfxdb.storage import SCHEMA_VERSION
 
 API = "/api/v1"
 
@@ -144,7 +145,7 @@ def test_the_database_still_works_after_meeting_the_damage(damaged):
         assert db.count_relationships() == 1999
         with pytest.raises(bfxdb.DatabaseCorrupt), db.transaction():
             db.count_substrates()
-        assert db.schema_version() == 2
+        assert db.schema_version() == SCHEMA_VERSION
 
 
 def test_a_postgresql_url_names_the_backend_that_is_not_built_yet():

@@ -16,6 +16,7 @@ import pytest
 
 import bfxdb
 from bfxdb import maintenance
+from bfxdb.storage import SCHEMA_VERSION
 
 from ..conftest import REPO
 
@@ -52,7 +53,7 @@ def test_the_fixture_is_a_v1_file(v1_file):
 def test_a_v1_file_is_migrated_with_everything_it_held(v1_file):
     expected = _expected()
     with bfxdb.connect(v1_file) as db:
-        assert db.schema_version() == 2
+        assert db.schema_version() == SCHEMA_VERSION
         assert [s.to_dict() for s in db.iter_substrates()] == expected["substrates"]
         assert [r.to_dict() for r in db.iter_relationships()] == expected["relationships"]
         substrate_id, parameters, result = expected["invoke"]
@@ -139,7 +140,7 @@ def test_a_migration_killed_half_way_leaves_the_v1_file_as_it_was(v1_file):
     child.wait()
     assert _counts(v1_file) == before
     with bfxdb.connect(v1_file) as db:
-        assert db.schema_version() == 2
+        assert db.schema_version() == SCHEMA_VERSION
         assert db.count_substrates() == before[1]
         assert db.count_relationships() == before[2]
         assert maintenance.check(db).ok
