@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import pytest
 from bfxdb.web import create_app
@@ -16,39 +13,13 @@ from bfxdb.web.writers import QUEUE_PATIENCE, WriterLimit, writer_slots
 
 import bfxdb
 
+from ..storage.foreign import write_lock_held
 from .helpers import API, SEED_CREATE_BODY, assert_error, http, live_server
 
 JSON = {"Content-Type": "application/json"}
 #: The write wait the live server is given, and how long past it an answer may take on a busy machine.
 WAIT = 1.5
 MARGIN = 1.5
-
-#: A foreign process: the sqlite3 module, not bfxdb, holding a write transaction until told to stop.
-_HOLDER = """
-import sqlite3, sys
-connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-connection.execute("BEGIN IMMEDIATE")
-connection.execute("CREATE TABLE held_by_another_process (x)")
-print("held", flush=True)
-sys.stdin.readline()
-connection.execute("ROLLBACK")
-"""
-
-
-@contextmanager
-def write_lock_held(path):
-    """Hold ``path``'s write lock (``BEGIN IMMEDIATE``) in another process for the block."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        yield
-    finally:
-        if holder.poll() is None:
-            holder.stdin.write("\n")
-            holder.stdin.flush()
-        holder.wait(15)
 
 
 def timed(method: str, url: str, body=None, headers=None):
