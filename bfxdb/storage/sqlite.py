@@ -31,7 +31,7 @@ from . import schema
 from .changes import DataVersion
 from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
 from .maintenance import FileMaintenance
-from .quoting import json_path, json_path_literal, quote_identifier
+from .quoting import has_json_path, json_path, json_path_literal, quote_identifier
 from .rows import (
     NAME_ID,
     NODE_OF,
@@ -558,12 +558,19 @@ class SQLiteStore(FileMaintenance):
             )
             params.append(label)
         for key, value in (metadata or {}).items():
-            # Types must match too: json_extract alone makes true equal 1 and 1.0 equal 1.
-            where.append(
-                "json_type(s.metadata, ?) = json_type(?) AND json_extract(s.metadata, ?) IS json_extract(?, '$')"
-            )
             path, encoded = json_path(key), json.dumps(value, separators=(",", ":"))
-            params.extend((path, encoded, path, encoded))
+            # Types must match too: json_extract alone makes true equal 1 and 1.0 equal 1.
+            if has_json_path(key):
+                where.append(
+                    "json_type(s.metadata, ?) = json_type(?) AND json_extract(s.metadata, ?) IS json_extract(?, '$')"
+                )
+                params.extend((path, encoded, path, encoded))
+            else:
+                where.append(
+                    "EXISTS (SELECT 1 FROM json_each(s.metadata) AS m WHERE m.fullkey = ? "
+                    "AND m.type = json_type(?) AND m.value IS json_extract(?, '$'))"
+                )
+                params.extend((path, encoded, encoded))
         sql = f"SELECT {_SUBSTRATE_COLUMNS} FROM substrates AS s"
         if where:
             sql += " WHERE " + " AND ".join(where)
