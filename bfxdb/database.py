@@ -603,7 +603,7 @@ class Database:
             return Stream(
                 result.columns, iter(result.rows), result.stats, result.plan, result.profile, result.explained
             )
-        rows = self._store.stream_bounded(remaining, prepared.stream, self._store, parameters, budget)
+        rows = self._store.stream_bounded(remaining, prepared.stream, self._store, parameters, budget, limit=limit)
         return Stream(list(prepared.columns), _guarded(self._guard, rows), None, prepared.plan_text)
 
     def _prepare_query(

@@ -74,6 +74,15 @@ class StorageError(BfxError):
     http_status = 503
 
 
+class DatabaseBusy(StorageError):
+    """Another connection or process held the database's write lock for longer than this one may wait.
+
+    503 over HTTP, with ``Retry-After``: nothing was written, and the same write may succeed later.
+    """
+
+    code = "database_busy"
+
+
 class DatabaseCorrupt(StorageError):
     """The database file is damaged, or is not a bfxdb database at all; restore it from a backup.
 

@@ -29,7 +29,9 @@ def create_app(
     :param config: settings over the defaults of ``web.settings.ServeSettings``: ``API_KEYS``,
         ``READ_ONLY_KEYS``, ``CORS_ORIGINS``, ``CORS_ALLOW_CREDENTIALS``, ``MAX_CONTENT_LENGTH``,
         ``MAX_IMPORT_BYTES``, ``RATE_LIMIT`` (e.g. ``"100/s"``), ``QUERY_TIMEOUT`` (seconds),
-        ``QUERY_MEMORY`` (MiB), ``READ_ONLY``; other keys go to Flask's config as they are.
+        ``QUERY_MEMORY`` (MiB), ``READ_ONLY``, ``WRITE_WAIT`` (seconds a write waits for the write
+        lock, then 503), ``THREADS`` (the server's request threads: writes take all but one at
+        most); other keys go to Flask's config as they are.
     :returns: the Flask app; its WSGI callable can be served by waitress or any WSGI server.
     :raises ValueError: for contradictory settings (CORS ``*`` with credentials, a bad rate limit).
     :raises bfxdb.StorageError: if the database cannot be opened.

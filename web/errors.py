@@ -10,6 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 import bfxdb
 
+from .writers import retry_after
+
 #: Codes for the HTTP errors Flask and Werkzeug raise themselves (routing, body size, methods).
 HTTP_CODES = {
     400: "bad_request",
@@ -116,11 +118,16 @@ def handle_bfx_error(error: bfxdb.BfxError) -> Response:
     :returns: the JSON error response.
     """
     headers = {}
+    extra = _error_extra(error)
     if isinstance(error, Unauthorized):
         headers["WWW-Authenticate"] = 'Bearer realm="bfxdb"'
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.details.get("retry_after", 1))
-    return error_response(error.http_status, error.message, error.code, headers, **_error_extra(error))
+    if isinstance(error, bfxdb.DatabaseBusy):
+        # the lock may be free by then: a write waits this long for it
+        extra["retry_after"] = retry_after(current_app.extensions["bfxdb"].writers.wait)
+        headers["Retry-After"] = str(extra["retry_after"])
+    return error_response(error.http_status, error.message, error.code, headers, **extra)
 
 
 def bfx_error_body(error: bfxdb.BfxError) -> dict[str, Any]:

@@ -148,7 +148,8 @@ _RESPONSE_SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": True,
         "description": "The one error shape. Some errors add fields: `substrate_id` (409), "
-        "`line`/`column`/`context` (query syntax), `location` (422), `retry_after` (429).",
+        "`line`/`column`/`context` (query syntax), `location` (422), `retry_after` (429, and 503 "
+        "`database_busy`).",
     },
     "Substrate": {
         "type": "object",
@@ -381,7 +382,8 @@ _ERRORS = {
     "422": "The body or query string does not fit the schema (`location` says where), or a query "
     "needed more than its limits allow (`query_limit`: its memory budget or the size cap).",
     "429": "Rate limited; retry after `Retry-After` seconds.",
-    "503": "The database cannot be reached.",
+    "503": "The database cannot be reached; for a write, `database_busy`: another writer held the write lock "
+    "past the server's wait (`--write-wait`), nothing was written, retry after `Retry-After` seconds.",
     "504": "The query ran past its time limit; nothing was written.",
 }
 _ALWAYS = ("401", "429", "503")

@@ -168,6 +168,10 @@ def _option(*names: str, setting: str, **kwargs: Any) -> Callable[[FC], FC]:
          type=click.FloatRange(0, min_open=True), help="Longest a Cypher query may run, in seconds (then 504).")
 @_option("--query-memory", setting="query_memory", show_default=True, type=click.IntRange(1),
          help="Memory budget of one Cypher query, in MiB (then 422).")
+@_option("--write-wait", setting="write_wait", show_default=True,
+         type=click.FloatRange(0, min_open=True),
+         help="Longest a write waits for the database's write lock, held by another process or "
+              "writer, in seconds (then 503 with Retry-After).")
 @_option("--read-only", setting="read_only", is_flag=True,
          help="Open the database read-only: every write answers 403.")
 @_option("--cpus", setting="cpus", metavar="LIST",

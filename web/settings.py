@@ -18,13 +18,14 @@ class ServeSettings:
     """Every setting of `bfxdb serve`; the defaults are those of the command, the app and the README.
 
     Settings with a config key are the app's (``create_app(config=...)``); the rest (address,
-    threads, worker processes, CPUs, ``insecure``) belong to the server alone.
+    worker processes, CPUs, ``insecure``) belong to the server alone. The app reads ``threads``
+    to keep one of them for reads (see ``web.writers``).
     """
 
     path: str = field(default="bfxdb.db", metadata=_names("BFXDB_DATABASE", "DATABASE"))
     host: str = field(default="127.0.0.1", metadata=_names("BFXDB_HOST"))
     port: int = field(default=8000, metadata=_names("BFXDB_PORT"))
-    threads: int = field(default=4, metadata=_names("BFXDB_THREADS"))
+    threads: int = field(default=4, metadata=_names("BFXDB_THREADS", "THREADS"))
     workers: int = field(default=1, metadata=_names("BFXDB_WORKERS"))
     api_keys: tuple[str, ...] = field(default=(), metadata=_names("BFXDB_API_KEY", "API_KEYS"))
     read_only_keys: tuple[str, ...] = field(default=(), metadata=_names("BFXDB_READ_ONLY_KEY", "READ_ONLY_KEYS"))
@@ -42,6 +43,8 @@ class ServeSettings:
     rate_limit: str | None = field(default=None, metadata=_names("BFXDB_RATE_LIMIT", "RATE_LIMIT"))
     query_timeout: float = field(default=30.0, metadata=_names("BFXDB_QUERY_TIMEOUT", "QUERY_TIMEOUT"))
     query_memory: int = field(default=DEFAULT_QUERY_MEMORY >> 20, metadata=_names("BFXDB_QUERY_MEMORY", "QUERY_MEMORY"))
+    #: Seconds a write waits for the database's write lock (and for a writer slot) before a 503.
+    write_wait: float = field(default=5.0, metadata=_names("BFXDB_WRITE_WAIT", "WRITE_WAIT"))
     read_only: bool = field(default=False, metadata=_names("BFXDB_READ_ONLY", "READ_ONLY"))
     cpus: str | None = field(default=None, metadata=_names("BFXDB_CPUS"))
 

@@ -14,6 +14,7 @@ import bfxdb
 from .metrics import RequestMetrics
 from .security import KeyRing, RateLimiter, parse_rate
 from .settings import DEFAULTS
+from .writers import WriterLimit, writer_slots
 
 
 @dataclass
@@ -30,6 +31,8 @@ class AppState:
     #: the memory budget of one query, in bytes (None: the database's own)
     query_memory: int | None
     max_import_bytes: int
+    #: the writes running at once, so that a thread stays free for reads
+    writers: WriterLimit
     metrics: RequestMetrics = field(default_factory=RequestMetrics)
 
 
@@ -62,6 +65,7 @@ def build_state(
     """
     timeout = settings["QUERY_TIMEOUT"]
     memory = settings["QUERY_MEMORY"]
+    write_wait = float(settings["WRITE_WAIT"])
     if isinstance(database, bfxdb.Database):
         db, owns = database, False
     else:
@@ -69,6 +73,7 @@ def build_state(
         db = bfxdb.connect(
             os.fspath(path),
             read_only=bool(settings["READ_ONLY"]),
+            timeout=write_wait,
             query_timeout=timeout,
             query_memory=None if memory is None else int(memory) << 20,
         )
@@ -83,6 +88,7 @@ def build_state(
         query_timeout=None if timeout is None else float(timeout),
         query_memory=None if memory is None else int(memory) << 20,
         max_import_bytes=int(settings["MAX_IMPORT_BYTES"]),
+        writers=WriterLimit(writer_slots(int(settings["THREADS"])), write_wait),
     )
 
 

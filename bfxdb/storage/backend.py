@@ -87,12 +87,19 @@ class Backend(Protocol):
         function: Callable[..., Any],
         *args: Any,
         transactional: bool = True,
+        limit: float | None = None,
     ) -> Any:
-        """Call ``function(*args, check)`` in one transaction under a time limit, committing its work."""
+        """Call ``function(*args, check)`` in one transaction under a time limit, committing its work.
+
+        ``limit`` is the limit the caller set, when ``seconds`` is what is left of it: a timeout names it.
+        """
         ...
 
-    def stream_bounded(self, seconds: float | None, function: Callable[..., Iterator], *args: Any) -> Iterator:
-        """Yield what ``function(*args, check)`` yields inside one read transaction under a time limit."""
+    def stream_bounded(
+        self, seconds: float | None, function: Callable[..., Iterator], *args: Any, limit: float | None = None
+    ) -> Iterator:
+        """Yield what ``function(*args, check)`` yields inside one read transaction under a time limit (``limit``
+        as in run_bounded)."""
         ...
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Cursor:

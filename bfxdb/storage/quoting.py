@@ -28,32 +28,27 @@ def quote_identifier(name: str) -> str:
 
 
 def has_json_path(key: str) -> bool:
-    """Tell whether SQLite's JSON path syntax can name this top-level key (see json_path).
+    """Tell whether a JSON path names this top-level key in every SQLite: unless it holds a double quote.
 
-    Only a key holding a double quote together with a ``.`` or ``[`` cannot be named.
+    A quoted path label ends at the first double quote, with no escape; SQLite up to 3.44
+    also read a key like ``a"b`` from the unquoted label ``a\\"b``, but 3.45's JSON rewrite reads
+    no label for it at all, so a path with one silently matches nothing. Such keys are
+    compared with the ``fullkey`` of ``json_each`` instead (see json_path).
     """
-    stored = _stored_key(key)
-    return '"' not in stored or ("." not in stored and "[" not in stored)
+    return '"' not in key
 
 
 def json_path(key: str) -> str:
-    """Build the SQLite JSON path of a top-level key, to pass as a parameter; any text but a few can be named.
+    """Build the SQLite JSON path of a top-level key, to pass as a parameter.
 
     SQLite compares a path's label with the key as the stored JSON text spells it, escapes
     and all, so the label is that spelling: ``a\\u0000b`` for a NUL, ``a\\\\b`` for a backslash.
-    A quoted label ends at the first double quote, so a key holding one goes unquoted, which
-    works unless it also holds a ``.`` or ``[`` (where an unquoted label ends).
-
-    :raises InvalidInput: for a key has_json_path refuses.
+    For a key has_json_path refuses the text is no usable path, but it is the ``fullkey``
+    that ``json_each`` gives the key (SQLite 3.40 to 3.51 alike), so comparing with it
+    matches the key exactly, a NUL in it included (``json_each``'s ``key`` column ends at a
+    NUL before SQLite 3.45).
     """
-    stored = _stored_key(key)
-    if '"' not in stored:
-        return '$."' + stored + '"'
-    if "." not in stored and "[" not in stored:
-        return "$." + stored
-    raise InvalidInput(
-        f"property key {key!r} holds a double quote and a '.' or '[', which SQLite's JSON paths cannot name"
-    )
+    return '$."' + _stored_key(key) + '"'
 
 
 def _stored_key(key: str) -> str:

@@ -20,6 +20,7 @@ import orjson
 from ..errors import (
     BfxError,
     Conflict,
+    DatabaseBusy,
     DatabaseCorrupt,
     ForeignDatabase,
     NotFound,
@@ -34,7 +35,7 @@ from . import schema
 from .changes import DataVersion
 from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
 from .maintenance import FileMaintenance
-from .quoting import json_path, json_path_literal, quote_identifier
+from .quoting import has_json_path, json_path, json_path_literal, quote_identifier
 from .rows import (
     NAME_ID,
     NODE_OF,
@@ -349,11 +350,13 @@ class SQLiteStore(FileMaintenance):
         function: Callable[..., Any],
         *args: Any,
         transactional: bool = True,
+        limit: float | None = None,
     ) -> Any:
         """Call ``function(*args, check)`` in one transaction under a time limit, and commit its work.
 
         With ``transactional=False`` no transaction is opened: for a read of one SQL statement,
-        which SQLite runs on one snapshot by itself.
+        which SQLite runs on one snapshot by itself. ``limit`` is the time limit the caller set,
+        when ``seconds`` is what is left of it (planning took the rest): a timeout names it.
 
         ``check`` raises QueryTimeout once the limit has passed, for Python loops; SQL is stopped
         by the connection's progress handler. A plain method rather than two context managers
@@ -362,24 +365,26 @@ class SQLiteStore(FileMaintenance):
         :raises QueryTimeout: when the limit passes; nothing is written.
         """
         if not transactional:
-            return self._run_statement(seconds, function, args)
+            return self._run_statement(seconds, limit, function, args)
         connection, depth = self._open_transaction(write)
-        limit = self._limits[connection]
-        previous = limit.tighten(seconds)
+        clock = self._limits[connection]
+        previous = clock.tighten(seconds, limit)
         try:
-            result = function(*args, limit.check)
+            result = function(*args, clock.check)
         except sqlite3.Error as error:
             self._close_transaction(connection, depth, commit=False)
-            raise limit.translate(error) from None
+            raise clock.translate(error) from None
         except BaseException:
             self._close_transaction(connection, depth, commit=False)
             raise
         finally:
-            limit.at, limit.seconds = previous
+            clock.at, clock.seconds = previous
         self._close_transaction(connection, depth, commit=True)
         return result
 
-    def stream_bounded(self, seconds: float | None, function: Callable[..., Iterator], *args: Any) -> Iterator:
+    def stream_bounded(
+        self, seconds: float | None, function: Callable[..., Iterator], *args: Any, limit: float | None = None
+    ) -> Iterator:
         """Yield what ``function(*args, check)`` yields, inside one read transaction under a time limit.
 
         The transaction opens at the first pull and ends when the rows do, on an error, or when the
@@ -387,29 +392,29 @@ class SQLiteStore(FileMaintenance):
         between pulls (nested in it as savepoints) must not be lost. The limit's clock runs from
         the first pull, slow consumers included; between pulls the connection's own limit is
         back, so other work on this thread is not cut short. In WAL mode the read transaction
-        blocks no writer.
+        blocks no writer. ``limit`` is as in run_bounded: the limit a timeout names.
 
         :raises QueryTimeout: on a pull after the limit has passed.
         """
         connection, depth = self._open_transaction(False)
-        limit = self._limits[connection]
-        outer = limit.at, limit.seconds
-        limit.tighten(seconds)
-        mine = limit.at, limit.seconds
+        clock = self._limits[connection]
+        outer = clock.at, clock.seconds
+        clock.tighten(seconds, limit)
+        mine = clock.at, clock.seconds
         rows: Iterator | None = None
         try:
             while True:
-                limit.at, limit.seconds = mine
+                clock.at, clock.seconds = mine
                 try:
                     if rows is None:
-                        rows = function(*args, limit.check)
+                        rows = function(*args, clock.check)
                     row = next(rows)
                 except StopIteration:
                     break
                 except sqlite3.Error as error:
-                    raise limit.translate(error) from None
+                    raise clock.translate(error) from None
                 finally:
-                    limit.at, limit.seconds = outer
+                    clock.at, clock.seconds = outer
                 yield row
         finally:
             close = getattr(rows, "close", None)
@@ -418,18 +423,20 @@ class SQLiteStore(FileMaintenance):
             # an error may have made SQLite roll back by itself already
             self._close_transaction(connection, depth, commit=connection.in_transaction)
 
-    def _run_statement(self, seconds: float | None, function: Callable[..., Any], args: tuple) -> Any:
+    def _run_statement(
+        self, seconds: float | None, limit: float | None, function: Callable[..., Any], args: tuple
+    ) -> Any:
         if self.in_memory:
             self._shared_lock.acquire()
         try:
-            limit = self._limits[self._connection()]
-            previous = limit.tighten(seconds)
+            clock = self._limits[self._connection()]
+            previous = clock.tighten(seconds, limit)
             try:
-                return function(*args, limit.check)
+                return function(*args, clock.check)
             except sqlite3.Error as error:
-                raise limit.translate(error) from None
+                raise clock.translate(error) from None
             finally:
-                limit.at, limit.seconds = previous
+                clock.at, clock.seconds = previous
         finally:
             if self.in_memory:
                 self._shared_lock.release()
@@ -470,7 +477,12 @@ class SQLiteStore(FileMaintenance):
             except sqlite3.Error as error:
                 # The busy timeout covers ordinary contention; a lock held past it is an outage.
                 locked = isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
-                if not locked or time.monotonic() > deadline:
+                if locked and time.monotonic() > deadline:
+                    raise DatabaseBusy(
+                        f"another connection or process has held the database's write lock for over "
+                        f"{self.timeout:g} s; nothing was written, try again later"
+                    ) from None
+                if not locked:
                     raise translate_error(error, "cannot start a transaction") from None
                 time.sleep(0.01)
 
@@ -621,12 +633,19 @@ class SQLiteStore(FileMaintenance):
             )
             params.append(label)
         for key, value in (metadata or {}).items():
-            # Types must match too: json_extract alone makes true equal 1 and 1.0 equal 1.
-            where.append(
-                "json_type(s.metadata, ?) = json_type(?) AND json_extract(s.metadata, ?) IS json_extract(?, '$')"
-            )
             path, encoded = json_path(key), json.dumps(value, separators=(",", ":"))
-            params.extend((path, encoded, path, encoded))
+            # Types must match too: json_extract alone makes true equal 1 and 1.0 equal 1.
+            if has_json_path(key):
+                where.append(
+                    "json_type(s.metadata, ?) = json_type(?) AND json_extract(s.metadata, ?) IS json_extract(?, '$')"
+                )
+                params.extend((path, encoded, path, encoded))
+            else:
+                where.append(
+                    "EXISTS (SELECT 1 FROM json_each(s.metadata) AS m WHERE m.fullkey = ? "
+                    "AND m.type = json_type(?) AND m.value IS json_extract(?, '$'))"
+                )
+                params.extend((path, encoded, encoded))
         sql = f"SELECT {_SUBSTRATE_COLUMNS} FROM substrates AS s"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -1035,7 +1054,11 @@ class _Bulk:
 
 
 class _TimeLimit:
-    """The time limit of whatever a connection runs now; its progress handler reads it."""
+    """The time limit of whatever a connection runs now; its progress handler reads it.
+
+    ``seconds`` is the limit as the caller set it, which a timeout's message names: the clock
+    may have started after part of it was spent (on planning a query).
+    """
 
     __slots__ = ("at", "seconds")
 
@@ -1047,13 +1070,16 @@ class _TimeLimit:
         """Tell SQLite to interrupt (non-zero) once the limit has passed."""
         return 1 if time.monotonic() > self.at else 0
 
-    def tighten(self, seconds: float | None) -> tuple[float, float]:
-        """Bring the limit forward to ``seconds`` from now (never later); returns the previous one to restore."""
+    def tighten(self, seconds: float | None, limit: float | None = None) -> tuple[float, float]:
+        """Bring the limit forward to ``seconds`` from now (never later); returns the previous one to restore.
+
+        :param limit: the limit the caller set, of which ``seconds`` is what is left (default: ``seconds``).
+        """
         previous = self.at, self.seconds
         if seconds is not None:
             until = time.monotonic() + seconds
             if until < self.at:
-                self.at, self.seconds = until, seconds
+                self.at, self.seconds = until, seconds if limit is None else limit
         return previous
 
     def translate(self, error: sqlite3.Error) -> BfxError:

@@ -9,6 +9,8 @@ from bfxdb.web import create_app
 from bfxdb.web.serve import serve
 from bfxdb.web.settings import DEFAULTS, ENVIRONMENT, ServeSettings
 
+from ..conftest import REPO
+
 
 def test_every_option_defaults_to_its_setting():
     params = {param.name: param for param in serve.params}
@@ -36,3 +38,10 @@ def test_app_config_names_only_what_the_app_reads():
     assert not {"host", "HOST", "cpus", "CPUS", "threads", "port", "insecure"} & set(config)
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.port = 1  # type: ignore[misc]
+
+
+def test_every_setting_is_in_the_readme_settings_table():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for param in serve.params:
+        option = "PATH" if param.name == "path" else param.opts[0]
+        assert f"| `{option}` | `{ENVIRONMENT[param.name]}` |" in readme, option

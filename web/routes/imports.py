@@ -15,6 +15,7 @@ from ..errors import ImportRejected
 from ..serialize import json_response
 from ..state import get_db, get_state
 from ..validation import MAX_NESTING, query_bool, query_int
+from ..writers import writes
 
 blueprint = Blueprint("import", __name__)
 
@@ -29,6 +30,7 @@ class LineTooLong(bfxdb.InvalidInput):
 
 
 @blueprint.post("/import")
+@writes
 def import_ndjson():
     """Import substrates and relationships from NDJSON, ``batch_size`` lines per transaction."""
     batch_size = query_int("batch_size", 1000, 1, 50_000)

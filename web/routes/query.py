@@ -28,6 +28,7 @@ from ..security import READ, access, can_write
 from ..serialize import json_text
 from ..state import get_db, get_state
 from ..validation import json_body
+from ..writers import writer_slot
 
 blueprint = Blueprint("query", __name__)
 
@@ -39,16 +40,29 @@ CHUNK_ROWS = 256
 @blueprint.post("/query")
 @access(READ)
 def query() -> Response:
-    """Run a query; a read-only key (or ``"read_only": true``) makes any write a 403."""
+    """Run a query; a read-only key (or ``"read_only": true``) makes any write a 403.
+
+    A query is first run read-only, which refuses one that writes before it starts; that one
+    runs again in a writer slot (the plan is cached by then), so a read never takes a slot.
+    """
     body = json_body(QUERY_REQUEST)
     read_only = bool(body.get("read_only", False)) or not can_write()
-    stream = get_db().stream(
-        body["query"],
-        body.get("parameters") or {},
-        read_only=read_only,
-        timeout=query_timeout(body.get("timeout_ms")),
-        memory=get_state().query_memory,
-    )
+    timeout = query_timeout(body.get("timeout_ms"))
+
+    def run(reading: bool) -> Any:
+        return get_db().stream(
+            body["query"], body.get("parameters") or {}, read_only=reading, timeout=timeout,
+            memory=get_state().query_memory,
+        )
+
+    try:
+        stream = run(True)
+    except bfxdb.ReadOnlyError:
+        if read_only:
+            raise
+        with writer_slot():
+            # a query that writes runs to its end here, in its transaction: the rows are in hand
+            stream = run(False)
     rows = stream.tuples()
     try:
         # Pulled before the response starts, so an error here still gets its own status.

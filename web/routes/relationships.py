@@ -12,11 +12,13 @@ from ..openapi import DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE, PREFIX, RELATIONSHIP_C
 from ..serialize import json_response
 from ..state import get_db
 from ..validation import json_body, query_int, query_str
+from ..writers import writes
 
 blueprint = Blueprint("relationships", __name__)
 
 
 @blueprint.post("/relationships")
+@writes
 def create_relationship() -> Response:
     """Create a relationship: 201 with Location; 404 naming a missing endpoint."""
     body = json_body(RELATIONSHIP_CREATE)
@@ -39,6 +41,7 @@ def get_relationship(relationship_id: str) -> Response:
 
 
 @blueprint.delete("/relationships/<relationship_id>")
+@writes
 def delete_relationship(relationship_id: str) -> tuple[str, int]:
     """Delete one relationship."""
     get_db().delete_relationship(relationship_id)

@@ -24,11 +24,13 @@ from ..security import READ, access, require_write
 from ..serialize import json_response
 from ..state import get_db
 from ..validation import json_body, query_int, query_json_object, query_str
+from ..writers import writer_slot, writes
 
 blueprint = Blueprint("substrates", __name__)
 
 
 @blueprint.post("/substrates")
+@writes
 def create_substrate() -> Response:
     """Create a substrate: 201 with Location; 409 naming the existing one on a duplicate identity."""
     body = json_body(SUBSTRATE_CREATE)
@@ -64,6 +66,7 @@ def get_substrate(substrate_id: str) -> Response:
 
 
 @blueprint.patch("/substrates/<substrate_id>")
+@writes
 def update_substrate(substrate_id: str) -> Response:
     """Replace a substrate's metadata and/or labels; fields left out stay as they are."""
     body = json_body(SUBSTRATE_UPDATE, optional=True)
@@ -72,6 +75,7 @@ def update_substrate(substrate_id: str) -> Response:
 
 
 @blueprint.delete("/substrates/<substrate_id>")
+@writes
 def delete_substrate(substrate_id: str) -> tuple[str, int]:
     """Delete a substrate with every relationship touching it."""
     get_db().delete_substrate(substrate_id)
@@ -85,7 +89,10 @@ def divide_substrate(substrate_id: str) -> Response:
     materialize = json_body(DIVIDE_REQUEST, optional=True).get("materialize", False)
     if materialize:
         require_write("materialize")
-    dimensions = get_db().divide(substrate_id, materialize=materialize)
+        with writer_slot():
+            dimensions = get_db().divide(substrate_id, materialize=True)
+    else:
+        dimensions = get_db().divide(substrate_id)
     return json_response(
         {
             "substrate_id": _canonical(substrate_id),
