@@ -1,7 +1,9 @@
 """A Locust load profile for a running `bfxdb serve`: reads, invokes, 2-hop queries and a few writes.
 
 Run: locust -f benchmarks/locustfile.py --host http://127.0.0.1:8000
-(set BFXDB_API_KEY in the environment when the server has keys).
+(set BFXDB_API_KEY in the environment when the server has keys). For a long run that checks
+every acknowledged write afterwards, use benchmarks/soak.py: its Python client holds about twice
+the load Locust does on two cores.
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ class GraphUser(HttpUser):
         self.client.get(
             f"{API}/relationships/outgoing/{random.choice(self.nodes)}", name=f"{API}/relationships/outgoing/[id]"
         )
+
+    @task(1)
+    def query_write(self) -> None:
+        self.client.post(f"{API}/query", json={"query": "CREATE (n:Scratch {k: $k}) RETURN id(n) AS id",
+                                               "parameters": {"k": random.randint(0, 99)}})
 
     @task(1)
     def create_and_delete(self) -> None:

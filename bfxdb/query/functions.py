@@ -13,10 +13,13 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+import regex
+
 from .. import sandbox
-from ..errors import QueryArgumentError
+from ..errors import QueryArgumentError, QueryLimitExceeded
 from ..identity import format_id
 from .aggregates import AGGREGATES, Accumulator
 from .runtime import Context
@@ -753,14 +756,33 @@ CATALOGUE: tuple[Function, ...] = (
 #: Every function a query may call, by lower-case name (Cypher's function names ignore case).
 FUNCTIONS: dict[str, Function] = {function.name.lower(): function for function in CATALOGUE}
 
+#: CPU seconds one ``=~`` may spend on one string. A match cannot check the query's deadline as it
+#: goes, and a pattern that backtracks catastrophically (``(a|aa)+$``) would run for hours.
+REGEX_SECONDS = 0.25
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> regex.Pattern[str]:
+    return regex.compile(pattern)
+
+
 def regex_match(text: Any, pattern: Any) -> bool | None:
-    """Apply ``=~``: the whole string must match the (Java-style) regular expression."""
+    """Apply ``=~``: the whole string must match the (Java-style) regular expression.
+
+    :raises QueryArgumentError: for a pattern that is no regular expression.
+    :raises QueryLimitExceeded: when one match takes more than REGEX_SECONDS.
+    """
     if text is None or pattern is None:
         return None
     if type(text) is not str or type(pattern) is not str:
         return None
     try:
-        return re.fullmatch(pattern, text) is not None
-    except re.error as error:
+        return _compiled(pattern).fullmatch(text, timeout=REGEX_SECONDS) is not None
+    except regex.error as error:
         raise QueryArgumentError(f"invalid regular expression: {error}", "InvalidArgumentValue") from None
-
+    except TimeoutError:
+        raise QueryLimitExceeded(
+            f"the regular expression {pattern!r} took more than {REGEX_SECONDS:g} s on one string of "
+            f"{len(text):,} characters (it backtracks too much: avoid nested repetition like (a|aa)+)",
+            "RegexTimeLimit",
+        ) from None

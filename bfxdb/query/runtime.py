@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 from ..errors import EntityNotFound, ParameterMissing, QueryLimitExceeded
 from ..model import Relationship, Substrate
@@ -16,7 +17,17 @@ from .values import DEFAULT_QUERY_MEMORY, NodeRef, RelRef
 #: How many Python-side row steps pass between two calls of the deadline check.
 DEADLINE_STRIDE = 2048
 
+#: Rows a buffer grows by between two checks of its size against the memory budget.
+BUFFER_STRIDE = 1024
+
 _ZERO_STATS = dict.fromkeys(STAT_KEYS, 0)
+
+T = TypeVar("T")
+
+
+def row_size(row: dict) -> int:
+    """The bytes a buffered row takes itself: its dict and one slot per value."""
+    return sys.getsizeof(row) + 8 * len(row)
 
 
 class Context:
@@ -98,16 +109,24 @@ class Context:
             raise self.over_budget()
         self.tick(steps)
 
-    def check_rows(self, rows: list[dict]) -> None:
-        """Check a growing buffer of rows against the budget; call it once every few hundred rows.
+    def buffer(self, rows: Iterable[T], size: Callable[[Any], int] = row_size) -> list[T]:
+        """Gather rows into a list (a write clause's input, a sort), checking it against the budget as it grows.
 
+        Every BUFFER_STRIDE rows the list is checked as that many rows the size of its last one.
         A row counts its own dict and slots, not the values it shares with other rows (those
         were charged where they were built).
 
+        :param size: the bytes of one buffered item; by default row_size.
         :raises QueryLimitExceeded: when the buffer would not fit.
         """
-        if rows and self.memory is not None:
-            self.fits(len(rows) * (sys.getsizeof(rows[-1]) + 8 * len(rows[-1])))
+        if self.memory is None:
+            return list(rows)
+        out: list[T] = []
+        items = iter(rows)
+        while chunk := list(islice(items, BUFFER_STRIDE)):
+            out.extend(chunk)
+            self.fits(len(out) * size(out[-1]))
+        return out
 
     def over_budget(self) -> QueryLimitExceeded:
         """The error for a run that needs more memory than its budget."""

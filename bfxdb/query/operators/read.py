@@ -12,7 +12,7 @@ from ...errors import QueryArgumentError, QuerySyntaxError
 from ...identity import to_unsigned
 from ...storage import is_simple_key
 from ..aggregates import Accumulator, Distinct
-from ..runtime import Context
+from ..runtime import Context, row_size
 from ..sqlplan import PAGE_LIMIT, PAGE_OFFSET, MatchPlan, property_value
 from ..values import Descending, estimate_size, group_key, order_key
 
@@ -273,6 +273,7 @@ class ProjectionOp:
             group = tuple(group_key(value) for value in key_values.values())
             entry = groups.get(group)
             if entry is None:
+                ctx.hold(row_size(key_values) + estimate_size(group) + _GROUP_SIZE)
                 entry = groups[group] = (key_values, row, [_new_accumulator(spec, ctx) for spec in specs])
             for spec, accumulator in zip(specs, entry[2]):
                 _feed(spec, accumulator, row, ctx)
@@ -337,7 +338,7 @@ class ProjectionOp:
             )
 
         if stop is None:
-            return sorted(pairs, key=sort_key)
+            return sorted(ctx.buffer(pairs, _pair_size), key=sort_key)
         if stop == 0:
             return []
         # nsmallest is documented as sorted(...)[:stop], ties in input order included
@@ -361,6 +362,16 @@ class ProjectionOp:
             extras.append("where")
         suffix = f" ({'; '.join(extras)})" if extras else ""
         return [f"{head} {', '.join(self.columns)}{suffix}"]
+
+
+#: The bytes a sort buffer's (projected, scope) pair adds beside its two rows: the pair and its sort key.
+_PAIR_SIZE = 120
+#: The bytes a group adds beside its key values: its entry, the dict slot and its accumulators' list.
+_GROUP_SIZE = 200
+
+
+def _pair_size(pair: tuple[dict, dict]) -> int:
+    return _PAIR_SIZE + row_size(pair[0]) + row_size(pair[1])
 
 
 def _feed(spec: AggregateSpec, accumulator: Any, row: dict, ctx: Context) -> None:

@@ -134,7 +134,7 @@ class CreateOp:
 
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Create for every row; returns the rows with the new variables bound."""
-        incoming = list(rows)
+        incoming = ctx.buffer(rows)
         out = []
         for row in incoming:
             new = row.copy()
@@ -165,7 +165,7 @@ class MergeOp:
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Merge for every row, in order, so later rows see what earlier rows created."""
         out = []
-        for row in list(rows):
+        for row in ctx.buffer(rows):
             matches = self.plan.run(row, ctx)
             if matches:
                 for match in matches:
@@ -301,7 +301,7 @@ def _apply_items(
     apply: Callable[[tuple, dict, Context], None], items: tuple[tuple, ...], rows: Iterator[dict], ctx: Context
 ) -> Iterator[dict]:
     """Apply SET or REMOVE items, in order, to every row; the rows pass through."""
-    incoming = list(rows)
+    incoming = ctx.buffer(rows)
     for row in incoming:
         for item in items:
             apply(item, row, ctx)
@@ -356,7 +356,7 @@ class DeleteOp:
         """
         nodes: dict[int, NodeRef] = {}
         rels: dict[int, RelRef] = {}
-        incoming = list(rows)
+        incoming = ctx.buffer(rows)
         for row in incoming:
             for expression in self.expressions:
                 _collect_targets(expression(row, ctx), nodes, rels)
