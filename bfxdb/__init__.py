@@ -31,6 +31,7 @@ from .errors import (
     QueryTypeError,
     ReadOnlyError,
     StorageError,
+    StorageFull,
 )
 from .graph import neighbours
 from .identity import fingerprint, format_id, parse_id
@@ -53,6 +54,7 @@ _ON_FIRST_USE = {
     "ExportReport": ("formats", "ExportReport"),
     "ImportOptions": ("formats", "ImportOptions"),
     "ImportReport": ("formats", "ImportReport"),
+    "ends_import": ("formats", "ends_import"),
     "export": ("formats", "export"),
     "export_format_for": ("formats", "format_for"),
     "import_sources": ("formats", "import_sources"),
@@ -76,6 +78,7 @@ if TYPE_CHECKING:
         ExportReport,
         ImportOptions,
         ImportReport,
+        ends_import,
         export,
         import_sources,
         parse_group,
@@ -164,12 +167,14 @@ __all__ = [
     "Relationship",
     "Result",
     "StorageError",
+    "StorageFull",
     "Substrate",
     "__version__",
     "backup",
     "check",
     "connect",
     "decode_json",
+    "ends_import",
     "export",
     "export_format_for",
     "fingerprint",
