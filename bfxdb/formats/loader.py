@@ -10,6 +10,8 @@ they wait for the end.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -430,13 +432,49 @@ def import_sources(
     limit = options.batch_size if options.commit_batches else None
     done = False
     while not done:
-        with db.transaction():
-            done = loader.load(rows, limit)
-        loader.committed()
+        with _HeldInterrupt() as held:
+            with db.transaction():
+                done = loader.load(rows, limit)
+                # Ctrl-C between the COMMIT and its counting would make the report miss a batch
+                held.hold()
+            loader.committed()
     report.seconds = time.perf_counter() - started
     if on_progress is not None:
         on_progress(report.bytes, report.bytes, report.rows)
     return report
+
+
+class _HeldInterrupt:
+    """Hold back a SIGINT from `hold` to the end of the block, then hand it to the handler it was meant for.
+
+    Only in the main thread (the only one Python runs signal handlers in), and only over the
+    default handler or a Python one; its previous handler is back when the block ends.
+    """
+
+    def __init__(self) -> None:
+        self.previous: Any = None
+        self.came = False
+
+    def __enter__(self) -> _HeldInterrupt:
+        return self
+
+    def hold(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        previous = signal.getsignal(signal.SIGINT)
+        if callable(previous):
+            self.previous = previous
+            signal.signal(signal.SIGINT, self._note)
+
+    def _note(self, signum: int, frame: object) -> None:
+        self.came = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.previous is None:
+            return
+        signal.signal(signal.SIGINT, self.previous)
+        if self.came:
+            self.previous(signal.SIGINT, None)
 
 
 def import_files(
