@@ -83,6 +83,7 @@ def import_(
 
     report = bfxdb.ImportReport()
     ctrl_c = CtrlC()
+    loading = False  # what the database holds is worth saying only once loading has begun
     try:
         with ctrl_c, bfxdb.connect(database) as db:
             sources = bfxdb.plan_sources(
@@ -93,15 +94,17 @@ def import_(
                 delimiter=delimiter,
             )
             with ProgressBar(False if quiet else progress, "importing", "rows") as bar:
+                loading = True
                 bfxdb.import_sources(db, sources, options, on_bad=report_bad, on_progress=bar.update, report=report)
     except (bfxdb.BfxError, KeyboardInterrupt) as error:
+        said = f"; {_committed(report, options)}" if loading else ""
         if ctrl_c.pressed:
-            click.echo(f"Error: interrupted (Ctrl-C)\n{_committed(report, options)}", err=True)
+            click.echo(f"Error: interrupted (Ctrl-C){said}", err=True)
             sys.exit(EXIT_INTERRUPTED)
         if not isinstance(error, bfxdb.BfxError):
             raise
         hint = " (--skip-bad skips bad rows instead)" if isinstance(error, bfxdb.BadRowError) else ""
-        raise click.ClickException(f"{error_text(error)}\n{_committed(report, options)}{hint}") from None
+        raise click.ClickException(f"{error_text(error)}{said}{hint}") from None
     if not quiet:
         parts = [f"{report.substrates:,} substrates", f"{report.relationships:,} relationships"]
         if report.statements:
