@@ -83,6 +83,17 @@ class DatabaseBusy(StorageError):
     code = "database_busy"
 
 
+class StorageFull(StorageError):
+    """The disk holding the database (or SQLite's size limit for it) is full; the write that met it was undone.
+
+    507 Insufficient Storage rather than 503: the server is up and reads still work; writes
+    work again once space is freed.
+    """
+
+    code = "storage_full"
+    http_status = 507
+
+
 class DatabaseCorrupt(StorageError):
     """The database file is damaged, or is not a bfxdb database at all; restore it from a backup.
 

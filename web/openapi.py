@@ -385,6 +385,8 @@ _ERRORS = {
     "503": "The database cannot be reached; for a write, `database_busy`: another writer held the write lock "
     "past the server's wait (`--write-wait`), nothing was written, retry after `Retry-After` seconds.",
     "504": "The query ran past its time limit; nothing was written.",
+    "507": "The disk holding the database is full; the write that met it was undone. POST /import adds "
+    "`batches_committed`, `substrates`, `relationships` and `lines_committed`: what committed before it.",
 }
 _ALWAYS = ("401", "429", "503")
 
@@ -686,12 +688,12 @@ def build_document() -> dict[str, Any]:
                 "import",
                 "Bulk-import NDJSON: one substrate or relationship object per line",
                 ("200", _json(_ref("ImportResult"), "Counts, and the bad lines that were skipped.")),
-                ("403",),
+                ("403", "507"),
                 parameters=[
                     {
                         "name": "batch_size",
                         "in": "query",
-                        "description": "Lines per transaction.",
+                        "description": "Lines per transaction; each batch commits as a whole or not at all.",
                         "schema": {"type": "integer", "minimum": 1, "maximum": 50000, "default": 1000},
                     },
                     {

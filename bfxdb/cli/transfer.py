@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 import bfxdb
 
-from .commands import EXISTING_DATABASE, EXIT_CODES, Command
+from .commands import EXISTING_DATABASE, EXIT_CODES, EXIT_INTERRUPTED, Command
+from .output import CtrlC, error_text
 from .progress import ProgressBar
 
 
@@ -24,7 +27,10 @@ from .progress import ProgressBar
 @click.option("--array-delimiter", default=bfxdb.DEFAULT_ARRAY_DELIMITER, show_default=True, metavar="CHAR",
               help="Separator of values in array columns and :LABEL.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=bfxdb.DEFAULT_IMPORT_BATCH, show_default=True,
-              help="Rows per bulk_load call (all of them commit together at the end).")
+              help="Rows per bulk_load call (all of them commit together at the end, unless --commit-batches).")
+@click.option("--commit-batches", is_flag=True,
+              help="Commit each batch of --batch-size rows by itself: a failure keeps the batches before it "
+              "and says how many and up to which FILE:LINE, instead of importing nothing.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when standard error is a terminal).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but bad rows and errors.")
@@ -38,6 +44,7 @@ def import_(
     delimiter: str | None,
     array_delimiter: str,
     batch_size: int,
+    commit_batches: bool,
     progress: bool | None,
     quiet: bool,
 ) -> None:
@@ -47,7 +54,8 @@ def import_(
     optionally .gz) or content; a CSV file is a node or relationship file by its header.
     Folders stand for the files in them, so a CSV export folder imports as it is.
     Everything is loaded in one transaction: a bad row is reported as FILE:LINE and, without
-    --skip-bad, nothing at all is imported.
+    --skip-bad, nothing at all is imported; so is a full disk or Ctrl-C. With
+    --commit-batches each batch commits by itself, and a failure says which batches did.
 
     \b
     CSV headers follow neo4j-admin import:
@@ -63,27 +71,40 @@ def import_(
     if not files and not nodes and not relationships:
         raise click.UsageError("name at least one file to import (FILES, --nodes or --relationships)")
     options = bfxdb.ImportOptions(
-        skip_bad=skip_bad, batch_size=batch_size, delimiter=delimiter, array_delimiter=array_delimiter
+        skip_bad=skip_bad,
+        batch_size=batch_size,
+        delimiter=delimiter,
+        array_delimiter=array_delimiter,
+        commit_batches=commit_batches,
     )
 
     def report_bad(where: str, reason: str) -> None:
         click.echo(f"skipped {where}: {reason}", err=True)
 
-    with bfxdb.connect(database) as db:
-        sources = bfxdb.plan_sources(
-            files,
-            [bfxdb.parse_group(spec) for spec in nodes],
-            [bfxdb.parse_group(spec) for spec in relationships],
-            format=input_format,
-            delimiter=delimiter,
-        )
-        with ProgressBar(False if quiet else progress, "importing", "rows") as bar:
-            try:
-                report = bfxdb.import_sources(db, sources, options, on_bad=report_bad, on_progress=bar.update)
-            except bfxdb.BadRowError as error:
-                raise click.ClickException(
-                    f"{error}\nnothing was imported (--skip-bad skips bad rows instead)"
-                ) from None
+    report = bfxdb.ImportReport()
+    ctrl_c = CtrlC()
+    loading = False  # what the database holds is worth saying only once loading has begun
+    try:
+        with ctrl_c, bfxdb.connect(database) as db:
+            sources = bfxdb.plan_sources(
+                files,
+                [bfxdb.parse_group(spec) for spec in nodes],
+                [bfxdb.parse_group(spec) for spec in relationships],
+                format=input_format,
+                delimiter=delimiter,
+            )
+            with ProgressBar(False if quiet else progress, "importing", "rows") as bar:
+                loading = True
+                bfxdb.import_sources(db, sources, options, on_bad=report_bad, on_progress=bar.update, report=report)
+    except (bfxdb.BfxError, KeyboardInterrupt) as error:
+        said = f"; {_committed(report, options)}" if loading else ""
+        if ctrl_c.pressed:
+            click.echo(f"Error: interrupted (Ctrl-C){said}", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        if not isinstance(error, bfxdb.BfxError):
+            raise
+        hint = " (--skip-bad skips bad rows instead)" if isinstance(error, bfxdb.BadRowError) else ""
+        raise click.ClickException(f"{error_text(error)}{said}{hint}") from None
     if not quiet:
         parts = [f"{report.substrates:,} substrates", f"{report.relationships:,} relationships"]
         if report.statements:
@@ -92,9 +113,28 @@ def import_(
             f"imported {', '.join(parts)} from {report.files} file{'s' if report.files != 1 else ''} "
             f"in {report.seconds:.2f} s ({report.rows_per_second:,.0f} rows/s)"
         )
+        if commit_batches:
+            line += f" in {_batches(report.batches)}"
         if report.bad:
             line += f"; skipped {report.bad:,} bad row{'s' if report.bad != 1 else ''}"
         click.echo(line, err=True)
+
+
+def _committed(report: bfxdb.ImportReport, options: bfxdb.ImportOptions) -> str:
+    """Say what a failed import left in the database: nothing, or the batches committed before the failure."""
+    if not report.batches:
+        return "nothing was imported"
+    parts = f"{report.substrates:,} substrates, {report.relationships:,} relationships"
+    if report.statements:
+        parts += f", {report.statements:,} statements"
+    return (
+        f"{_batches(report.batches)} of up to {options.batch_size:,} rows committed ({parts}): every row "
+        f"through {report.committed_through}; nothing after it was imported"
+    )
+
+
+def _batches(count: int) -> str:
+    return f"{count:,} batch{'es' if count != 1 else ''}"
 
 
 @click.command(cls=Command, epilog=EXIT_CODES)

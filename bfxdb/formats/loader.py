@@ -1,12 +1,17 @@
 """Load graph files into a database: plan the inputs, read each in its format, batch rows into bulk_load.
 
-Everything is loaded in one transaction. Every row is checked as it is read; a bad row is
-reported as ``file:line: reason`` and either skipped or aborts the whole import, which then
-writes nothing. Relationships may come before the substrates they join: they wait for the end.
+Everything is loaded in one transaction, or with ``commit_batches`` one transaction per batch.
+Every row is checked as it is read; a bad row is reported as ``file:line: reason`` and either
+skipped or aborts the import, which then writes nothing (nothing after the last committed
+batch). A failure of the database itself (a full disk, an interrupt) always aborts: the
+report counts committed rows only. Relationships may come before the substrates they join:
+they wait for the end.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import BfxError, Conflict, InvalidInput, NotFound
+from ..errors import BfxError, Conflict, InvalidInput, NotFound, QueryTimeout, ReadOnlyError, StorageError
 from ..identity import assign_identity, format_id
 from ..model import Substrate
 from . import csv, cypher_dump, graphml, ndjson
@@ -143,17 +148,24 @@ def _expand(files: Iterable[str | Path]) -> Iterator[Path]:
 
 @dataclass
 class ImportOptions:
-    """How to read and load: bad-row policy, batch size and CSV dialect."""
+    """How to read and load: bad-row policy, batch size, whether each batch commits, and CSV dialect."""
 
     skip_bad: bool = False
     batch_size: int = DEFAULT_BATCH
     delimiter: str | None = None
     array_delimiter: str = DEFAULT_ARRAY_DELIMITER
+    commit_batches: bool = False
 
 
 @dataclass
 class ImportReport:
-    """What an import did."""
+    """What an import did; the counts are of committed rows only, so after a failure they say what the file holds.
+
+    ``batches`` counts the commits (one for an import in one transaction) and ``committed_through``
+    is the ``file:line`` of the last row read when the last commit was made: every row up to it
+    is in the database, was reported bad or is a relationship waiting for a later endpoint
+    (those load at the end); none after it is.
+    """
 
     substrates: int = 0
     relationships: int = 0
@@ -163,6 +175,8 @@ class ImportReport:
     files: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    batches: int = 0
+    committed_through: str | None = None
 
     @property
     def rows_per_second(self) -> float:
@@ -170,8 +184,28 @@ class ImportReport:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
+#: Errors that end an import whatever the bad-row policy: the database failed, not the row.
+#: SQLite may answer them (a full disk, an I/O error, an interrupt) by rolling back the whole
+#: transaction, so nothing may be loaded after them as if the earlier rows were still pending.
+_FATAL = (StorageError, QueryTimeout, ReadOnlyError)
+
+
+def ends_import(error: BfxError) -> bool:
+    """Tell whether an error met while loading ends the whole import rather than refusing one row.
+
+    True for a full disk, an I/O error, a damaged file, a timeout or an interrupt, and a
+    read-only database: after them the rows loaded so far in the transaction may already be
+    rolled back, so loading on would commit a part while reporting the whole.
+    """
+    return isinstance(error, _FATAL)
+
+
 class _Loader:
-    """Batches rows into bulk_load; finds the file:line of whatever a failed batch refused."""
+    """Batches rows into bulk_load; finds the file:line of whatever a failed batch refused.
+
+    Counts go to ``pending`` until `committed` moves them into the report, so the report only
+    ever counts rows a commit has made durable.
+    """
 
     def __init__(
         self,
@@ -190,6 +224,34 @@ class _Loader:
         self.substrates: list[Row] = []
         self.relationships: list[Row] = []
         self.deferred: list[Row] = []
+        self.pending = ImportReport()
+        self.added = 0
+        #: the file:line of the last row read from the inputs
+        self.where: str | None = None
+
+    def load(self, rows: Iterator[Row | BadRow], limit: int | None) -> bool:
+        """Add rows until ``limit`` of them are in (None: all), then flush; True when the rows have run out."""
+        self.added = 0
+        for row in rows:
+            self.add(row)
+            self.added += 1
+            if limit is not None and self.added >= limit:
+                self.flush()
+                return False
+        self.flush()
+        return True
+
+    def committed(self) -> None:
+        """Count what the commit just made as imported."""
+        pending, report = self.pending, self.report
+        if not self.added:
+            return
+        report.substrates += pending.substrates
+        report.relationships += pending.relationships
+        report.statements += pending.statements
+        report.batches += 1
+        report.committed_through = self.where
+        self.pending = ImportReport()
 
     def add(self, row: Row | BadRow) -> None:
         if isinstance(row, BadRow):
@@ -208,21 +270,18 @@ class _Loader:
         if len(self.substrates) + len(self.relationships) >= self.options.batch_size:
             self.flush()
 
-    def finish(self) -> None:
-        self.flush()
-        for row in self.deferred:
+    def deferred_rows(self) -> Iterator[Row | BadRow]:
+        """The relationships that waited for the end: each now loads, or is bad for its missing endpoint."""
+        deferred, self.deferred = self.deferred, []
+        for row in deferred:
             ends = zip(("source", "target"), row.refs or ("", ""), (row.item["source"], row.item["target"]))
             missing = [(role, ref, end) for role, ref, end in ends if not self._exists(end)]
             if missing:
                 role, ref, end = missing[0]
                 named = f" ({ref})" if ref and ref != format_id(end) else ""
-                self.bad(row.where, f"{role} substrate {format_id(end)}{named} not found")
+                yield BadRow(row.where, f"{role} substrate {format_id(end)}{named} not found")
             else:
-                self.relationships.append(row)
-                if len(self.relationships) >= self.options.batch_size:
-                    self.flush()
-        self.deferred.clear()
-        self.flush()
+                yield row
 
     def bad(self, where: str, reason: str) -> None:
         self.report.bad += 1
@@ -238,27 +297,31 @@ class _Loader:
         relationships, self.relationships = self.relationships, []
         try:
             self.db.bulk_load([row.item for row in substrates], [row.item for row in relationships])
-        except BfxError:
+        except BfxError as error:
+            if ends_import(error):
+                raise
             # The batch was rolled back as a whole; load it row by row to name the culprits.
             self._one_by_one(substrates, relationships)
             return
-        self.report.substrates += len(substrates)
-        self.report.relationships += len(relationships)
+        self.pending.substrates += len(substrates)
+        self.pending.relationships += len(relationships)
 
     def _one_by_one(self, substrates: list[Row], relationships: list[Row]) -> None:
         for row in substrates:
             try:
                 self.db.bulk_load([row.item], ())
-                self.report.substrates += 1
+                self.pending.substrates += 1
             except Conflict:
                 self.bad(row.where, f"substrate {format_id(row.item['identity'])} already exists")
             except BfxError as error:
+                if ends_import(error):
+                    raise
                 self.known.discard(row.item["identity"])
                 self.bad(row.where, str(error))
         for row in relationships:
             try:
                 self.db.bulk_load((), [row.item])
-                self.report.relationships += 1
+                self.pending.relationships += 1
             except NotFound:
                 item = row.item
                 missing = [
@@ -272,6 +335,8 @@ class _Loader:
                 named = "" if identity is None else f" {format_id(identity)}"
                 self.bad(row.where, f"relationship{named} already exists")
             except BfxError as error:
+                if ends_import(error):
+                    raise
                 self.bad(row.where, str(error))
 
     def _add_substrate(self, row: Row) -> None:
@@ -306,9 +371,11 @@ class _Loader:
         try:
             self.db.query(row.item["text"])
         except BfxError as error:
+            if ends_import(error):
+                raise
             self.bad(row.where, str(error))
             return
-        self.report.statements += 1
+        self.pending.statements += 1
         # A statement may have created or deleted anything: forget what was learned.
         self.absent.clear()
         self.had_substrates = True
@@ -321,38 +388,93 @@ def import_sources(
     *,
     on_bad: Callable[[str, str], None] | None = None,
     on_progress: Callable[[int, int, int], None] | None = None,
+    report: ImportReport | None = None,
 ) -> ImportReport:
-    """Load every source into the database in one transaction: all of it, or nothing on an error.
+    """Load every source into the database in one transaction (all of it, or nothing on an error), or batch by batch.
+
+    With ``options.commit_batches`` each batch of ``batch_size`` rows commits by itself, so a
+    failure keeps the batches before it; `report` then says how many and up to which row.
 
     :param db: the database to load into (a ``bfxdb.Database``).
     :param sources: from `plan_sources`, in that order.
-    :param options: the bad-row policy, batch size and CSV dialect; the defaults when None.
+    :param options: the bad-row policy, batch size, commit policy and CSV dialect; the defaults when None.
     :param on_bad: called with (``file:line``, reason) for each skipped row when ``skip_bad``.
     :param on_progress: called now and then with (bytes read, bytes in all, rows read).
-    :returns: an ImportReport.
-    :raises BadRowError: at the first bad row unless ``options.skip_bad``; nothing is written.
+    :param report: the report to fill in as the import goes, for a caller that wants to know what
+        was committed when the import fails; a new one when None.
+    :returns: the ImportReport.
+    :raises BadRowError: at the first bad row unless ``options.skip_bad``; the rows of its batch
+        (of the whole import, without ``commit_batches``) are not written.
     :raises InvalidInput: for an unreadable file or header.
+    :raises StorageFull: when the disk fills; likewise nothing of the failed batch is written.
     """
     options = options or ImportOptions()
     if options.batch_size < 1:
         raise InvalidInput("the batch size must be at least 1")
-    report = ImportReport(files=sum(len(source.paths) for source in sources))
+    report = report if report is not None else ImportReport()
+    report.files = sum(len(source.paths) for source in sources)
     report.bytes = sum(path.stat().st_size for source in sources for path in source.paths)
     meter = Meter()
     started = time.perf_counter()
-    with db.transaction():
-        loader = _Loader(db, options, report, on_bad)
+    loader = _Loader(db, options, report, on_bad)
+
+    def read() -> Iterator[Row | BadRow]:
         for source in sources:
             for row in _rows(source, meter, options):
                 report.rows += 1
-                loader.add(row)
+                loader.where = row.where
+                yield row
                 if on_progress is not None and report.rows % 1024 == 0:
                     on_progress(meter.position, report.bytes, report.rows)
-        loader.finish()
+        yield from loader.deferred_rows()
+
+    rows = read()
+    limit = options.batch_size if options.commit_batches else None
+    done = False
+    while not done:
+        with _HeldInterrupt() as held:
+            with db.transaction():
+                done = loader.load(rows, limit)
+                # Ctrl-C between the COMMIT and its counting would make the report miss a batch
+                held.hold()
+            loader.committed()
     report.seconds = time.perf_counter() - started
     if on_progress is not None:
         on_progress(report.bytes, report.bytes, report.rows)
     return report
+
+
+class _HeldInterrupt:
+    """Hold back a SIGINT from `hold` to the end of the block, then hand it to the handler it was meant for.
+
+    Only in the main thread (the only one Python runs signal handlers in), and only over the
+    default handler or a Python one; its previous handler is back when the block ends.
+    """
+
+    def __init__(self) -> None:
+        self.previous: Any = None
+        self.came = False
+
+    def __enter__(self) -> _HeldInterrupt:
+        return self
+
+    def hold(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        previous = signal.getsignal(signal.SIGINT)
+        if callable(previous):
+            self.previous = previous
+            signal.signal(signal.SIGINT, self._note)
+
+    def _note(self, signum: int, frame: object) -> None:
+        self.came = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.previous is None:
+            return
+        signal.signal(signal.SIGINT, self.previous)
+        if self.came:
+            self.previous(signal.SIGINT, None)
 
 
 def import_files(

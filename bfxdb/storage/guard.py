@@ -13,6 +13,7 @@ from ..errors import (
     QueryLimitExceeded,
     QueryTooComplex,
     StorageError,
+    StorageFull,
 )
 
 #: What a file is when SQLite answers with these primary result codes.
@@ -45,12 +46,14 @@ def translate_error(error: sqlite3.Error, context: str = "database error") -> Bf
     :param context: what was being done, to open the message of an ordinary storage error.
     :returns: DatabaseCorrupt for a damaged file or one that is no database; QueryTooComplex for
         a statement SQLite cannot plan; QueryLimitExceeded for a value past SQLite's size limit;
-        else StorageError.
+        StorageFull for a full disk; else StorageError.
     """
     what = damage(error)
     if what is not None:
         return DatabaseCorrupt(f"the database file is {what} ({error})")
     code = getattr(error, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF == sqlite3.SQLITE_FULL:
+        return StorageFull(f"{context}: the disk holding the database is full ({error}); free some space and retry")
     if code is not None and code & 0xFF == sqlite3.SQLITE_TOOBIG:
         return QueryLimitExceeded(f"a value is larger than SQLite can hold ({error})", "TooBig")
     text = str(error)

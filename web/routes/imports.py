@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, request
 import bfxdb
 from bfxdb import parse_ndjson_line
 
-from ..errors import ImportRejected
+from ..errors import ImportRejected, error_response
 from ..serialize import json_response
 from ..state import get_db, get_state
 from ..validation import MAX_NESTING, query_bool, query_int
@@ -37,23 +37,62 @@ def import_ndjson():
     atomic = query_bool("atomic", False)
     request.max_content_length = get_state().max_import_bytes
     report = {"substrates": 0, "relationships": 0, "lines": 0, "error_count": 0, "errors": []}
+    progress = _Progress()
     db = get_db()
-    if atomic:
-        with db.transaction():
-            _import(db, report, batch_size)
-            if report["error_count"]:
-                raise ImportRejected(
-                    f"{report['error_count']} bad line(s); nothing was imported",
-                    errors=report["errors"],
-                    error_count=report["error_count"],
-                    lines=report["lines"],
-                )
-    else:
-        _import(db, report, batch_size)
+    try:
+        if atomic:
+            with db.transaction():
+                # the batches are savepoints of this one transaction: none is committed before its end
+                _import(db, report, batch_size, _Progress())
+                if report["error_count"]:
+                    raise ImportRejected(
+                        f"{report['error_count']} bad line(s); nothing was imported",
+                        errors=report["errors"],
+                        error_count=report["error_count"],
+                        lines=report["lines"],
+                    )
+        else:
+            _import(db, report, batch_size, progress)
+    except bfxdb.BfxError as error:
+        if not bfxdb.ends_import(error):
+            raise
+        # Batches committed before the failure stay: say exactly which, in the error shape.
+        extra: dict[str, Any] = {**error.details, **progress.counts()}
+        extra.update(error_count=report["error_count"], errors=report["errors"])
+        return error_response(error.http_status, f"{error.message}; {progress.said()}", error.code, None, **extra)
     return json_response(report)
 
 
-def _import(db: bfxdb.Database, report: dict[str, Any], batch_size: int) -> None:
+class _Progress:
+    """What an import has committed: batches, rows and the last line they cover."""
+
+    def __init__(self) -> None:
+        self.batches = self.substrates = self.relationships = self.through = 0
+
+    def committed(self, substrates: int, relationships: int, through: int) -> None:
+        self.batches += 1
+        self.substrates += substrates
+        self.relationships += relationships
+        self.through = through
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "batches_committed": self.batches,
+            "substrates": self.substrates,
+            "relationships": self.relationships,
+            "lines_committed": self.through,
+        }
+
+    def said(self) -> str:
+        if not self.batches:
+            return "nothing was imported"
+        return (
+            f"{self.batches} batch(es) committed before it ({self.substrates} substrates, {self.relationships} "
+            f"relationships): lines 1 to {self.through} are imported or reported bad, nothing after them"
+        )
+
+
+def _import(db: bfxdb.Database, report: dict[str, Any], batch_size: int, progress: _Progress) -> None:
     batch: list[tuple[int, str, dict]] = []
     max_line = current_app.config["MAX_CONTENT_LENGTH"]
     for number, raw in _lines(request.stream, max_line):
@@ -66,10 +105,10 @@ def _import(db: bfxdb.Database, report: dict[str, Any], batch_size: int) -> None
         if item is not None:
             batch.append(item)
         if len(batch) >= batch_size:
-            _load(db, batch, report)
+            _load(db, batch, report, progress, number)
             batch = []
     if batch:
-        _load(db, batch, report)
+        _load(db, batch, report, progress, report["lines"])
 
 
 def _lines(stream, max_line: int | None) -> Iterator[tuple[int, bytes | None]]:
@@ -108,28 +147,41 @@ def _parse_line(number: int, raw: bytes | None, max_line: int | None) -> tuple[i
     return number, kind, item
 
 
-def _load(db: bfxdb.Database, batch: list[tuple[int, str, dict]], report: dict[str, Any]) -> None:
-    """Load a batch in one transaction; if it fails, load line by line to find the bad ones."""
-    try:
-        _bulk(db, batch, report)
-        return
-    except bfxdb.BfxError:
-        pass
-    # Substrates first, as bulk_load does, so a relationship may follow the substrates it joins.
-    for item in sorted(batch, key=lambda entry: entry[1] != "substrate"):
+def _load(
+    db: bfxdb.Database, batch: list[tuple[int, str, dict]], report: dict[str, Any], progress: _Progress, through: int
+) -> None:
+    """Load a batch in one transaction; if it fails, load line by line within it to find the bad ones.
+
+    The batch commits as a whole (inside an atomic import, as a savepoint of it); an error that
+    ends the import (a full disk) propagates, and nothing of the batch is counted.
+    """
+    counts = {"substrates": 0, "relationships": 0}
+    with db.transaction():
         try:
-            _bulk(db, [item], report)
+            _bulk(db, batch, counts)
         except bfxdb.BfxError as error:
-            _record(report, item[0], error)
+            if bfxdb.ends_import(error):
+                raise
+            # Substrates first, as bulk_load does, so a relationship may follow the substrates it joins.
+            for item in sorted(batch, key=lambda entry: entry[1] != "substrate"):
+                try:
+                    _bulk(db, [item], counts)
+                except bfxdb.BfxError as error:
+                    if bfxdb.ends_import(error):
+                        raise
+                    _record(report, item[0], error)
+    report["substrates"] += counts["substrates"]
+    report["relationships"] += counts["relationships"]
+    progress.committed(counts["substrates"], counts["relationships"], through)
 
 
-def _bulk(db: bfxdb.Database, items: list[tuple[int, str, dict]], report: dict[str, Any]) -> None:
-    counts = db.bulk_load(
+def _bulk(db: bfxdb.Database, items: list[tuple[int, str, dict]], counts: dict[str, int]) -> None:
+    loaded = db.bulk_load(
         [item for _, kind, item in items if kind == "substrate"],
         [item for _, kind, item in items if kind == "relationship"],
     )
-    report["substrates"] += counts["substrates"]
-    report["relationships"] += counts["relationships"]
+    counts["substrates"] += loaded["substrates"]
+    counts["relationships"] += loaded["relationships"]
 
 
 def _record(report: dict[str, Any], number: int, error: bfxdb.BfxError) -> None:
