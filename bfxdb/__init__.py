@@ -34,6 +34,7 @@ from .errors import (
     ReadOnlyError,
     StorageError,
     StorageFull,
+    TransactionAborted,
     TransactionNested,
 )
 from .graph import neighbours
@@ -174,6 +175,7 @@ __all__ = [
     "StorageError",
     "StorageFull",
     "Substrate",
+    "TransactionAborted",
     "TransactionNested",
     "__version__",
     "backup",

@@ -115,6 +115,19 @@ class ForeignDatabase(StorageError):
     http_status = 500
 
 
+class TransactionAborted(StorageError):
+    """SQLite ended the enclosing transaction by itself after an error in it (a full disk, an
+    interrupt, a damaged page); nothing of that transaction was kept, and nothing more may be
+    written in it. Begin a new transaction.
+
+    A server error (500) rather than 503: the database is reachable, the caller carried on
+    inside a transaction that no longer exists.
+    """
+
+    code = "transaction_aborted"
+    http_status = 500
+
+
 class ReadOnlyError(BfxError):
     """A write was attempted through a read-only connection or query."""
 

@@ -125,8 +125,16 @@ class Context:
         items = iter(rows)
         while chunk := list(islice(items, BUFFER_STRIDE)):
             out.extend(chunk)
-            self.fits(len(out) * size(out[-1]))
+            self.holds(out, size)
         return out
+
+    def holds(self, rows: list, size: Callable[[Any], int] = row_size) -> None:
+        """Check a list of rows an operator fills itself against the budget, as rows the size of its last one.
+
+        :raises QueryLimitExceeded: when the rows do not fit.
+        """
+        if self.memory is not None and rows:
+            self.fits(len(rows) * size(rows[-1]))
 
     def over_budget(self) -> QueryLimitExceeded:
         """The error for a run that needs more memory than its budget."""

@@ -27,6 +27,7 @@ from ..errors import (
     QueryTimeout,
     ReadOnlyError,
     StorageError,
+    TransactionAborted,
     TransactionNested,
 )
 from ..identity import format_id, to_signed, to_unsigned
@@ -451,6 +452,13 @@ class SQLiteStore(FileMaintenance):
             depth = getattr(self._local, "depth", 0)
             if depth == 0:
                 self._begin(connection, write)
+            elif not connection.in_transaction:
+                # A SAVEPOINT outside a transaction begins one, and its RELEASE would commit
+                # the block's writes on their own, after the enclosing ones were undone.
+                raise TransactionAborted(
+                    "SQLite ended the enclosing transaction after an error in it, undoing all of it; "
+                    "nothing more can be written in it: end the block and begin a new transaction"
+                )
             else:
                 connection.execute(f"SAVEPOINT bfx_{depth}")
         except BaseException:

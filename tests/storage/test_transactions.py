@@ -65,3 +65,18 @@ def test_a_query_past_its_limit_over_http_names_the_limit_set(db):
     response = client.post("/api/v1/query", json={"query": query, "timeout_ms": 300})
     assert response.status_code == 504
     assert response.get_json()["detail"] == "the query ran past its time limit of 0.3 s"
+
+
+def test_a_write_after_sqlite_ended_the_enclosing_transaction_is_refused_not_committed_alone(tmp_path):
+    path = tmp_path / "g.db"
+    with bfxdb.connect(path) as db:
+        with pytest.raises(bfxdb.TransactionAborted, match="begin a new transaction"):
+            with db.transaction():
+                db.create_substrate(identity=1)
+                # what SQLite does by itself on a full disk or an interrupt inside a statement
+                db.store.execute("ROLLBACK")
+                db.create_substrate(identity=2)
+        assert db.count_substrates() == 0
+        db.create_substrate(identity=3)  # the next transaction is a fresh one
+    with bfxdb.connect(path) as db:
+        assert [s.identity for s in db.find_substrates()] == [3]

@@ -89,11 +89,11 @@ class SubqueryOp:
         """Run the body for every row: lazily for a read, eagerly when it writes."""
         if not self.writes:
             return (out for row in rows for out in self.apply(row, ctx))
-        incoming = list(rows)
+        incoming = ctx.buffer(rows)
         out: list[dict] = []
         for row in incoming:
             out.extend(self.apply(row, ctx))
-            ctx.check_rows(out)
+            ctx.holds(out)
         return iter(out)
 
     def apply(self, row: dict, ctx: Context) -> Iterator[dict]:
@@ -148,7 +148,7 @@ class InTransactionsOp:
         size = self._batch_size(ctx)
         store, write = ctx.store, self.call.writes
         store.next_batch(write)  # refuses inside an explicit transaction, before any work
-        incoming = list(rows)
+        incoming = ctx.buffer(rows)
         out: list[dict] = []
         broken = False
         for number, start in enumerate(range(0, len(incoming), size), 1):
@@ -172,7 +172,7 @@ class InTransactionsOp:
                     broken = self.on_error == "BREAK"
                     continue
                 out.extend(self._reported(produced, number, True, None))
-            ctx.check_rows(out)
+            ctx.holds(out)
             store.next_batch(write)
         return iter(out)
 
@@ -263,7 +263,7 @@ class ForeachOp:
 
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Run the clauses for every element of every row's list; returns the rows."""
-        incoming = list(rows)
+        incoming = ctx.buffer(rows)
         variable = self.variable
         for row in incoming:
             items = self.source(row, ctx)
