@@ -12,6 +12,7 @@ from ..errors import (
     NotFound,
     QueryLimitExceeded,
     QueryTooComplex,
+    ReadOnlyError,
     StorageError,
     StorageFull,
 )
@@ -46,7 +47,8 @@ def translate_error(error: sqlite3.Error, context: str = "database error") -> Bf
     :param context: what was being done, to open the message of an ordinary storage error.
     :returns: DatabaseCorrupt for a damaged file or one that is no database; QueryTooComplex for
         a statement SQLite cannot plan; QueryLimitExceeded for a value past SQLite's size limit;
-        StorageFull for a full disk; else StorageError.
+        StorageFull for a full disk; ReadOnlyError for a file SQLite cannot write (a read-only
+        file, folder or mount); else StorageError.
     """
     what = damage(error)
     if what is not None:
@@ -54,6 +56,11 @@ def translate_error(error: sqlite3.Error, context: str = "database error") -> Bf
     code = getattr(error, "sqlite_errorcode", None)
     if code is not None and code & 0xFF == sqlite3.SQLITE_FULL:
         return StorageFull(f"{context}: the disk holding the database is full ({error}); free some space and retry")
+    if code is not None and code & 0xFF == sqlite3.SQLITE_READONLY:
+        return ReadOnlyError(
+            f"{context}: the database file, its -wal or -shm, or their folder cannot be written ({error}); "
+            "open it read-only (--read-only, read_only=True) or move it to writable storage"
+        )
     if code is not None and code & 0xFF == sqlite3.SQLITE_TOOBIG:
         return QueryLimitExceeded(f"a value is larger than SQLite can hold ({error})", "TooBig")
     text = str(error)

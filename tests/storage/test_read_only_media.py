@@ -126,3 +126,16 @@ def test_a_writable_open_on_a_read_only_mount_says_to_open_it_read_only(mount):
     remount_read_only()
     with pytest.raises(bfxdb.StorageError, match=r"read-only file system: open it read-only \(--read-only"):
         bfxdb.connect(path)
+
+
+def test_a_write_through_a_writable_open_of_read_only_media_is_a_read_only_error_that_says_what_to_do(mount):
+    point, remount_read_only = mount
+    path = point / "graph.db"
+    _write(path, NAMES[:1])
+    _write_and_die(path, NAMES[1:])  # its -wal and -shm stay, so SQLite opens the file (read-only)
+    remount_read_only()
+    with bfxdb.connect(path) as db:
+        assert _names(db) == sorted(NAMES)
+        with pytest.raises(bfxdb.ReadOnlyError, match=r"open it read-only \(--read-only, read_only=True\)"):
+            db.create_substrate(labels=["Person"], metadata={"name": "barbara"})
+        assert _names(db) == sorted(NAMES)
