@@ -12,6 +12,7 @@ import base64
 import fcntl
 import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -78,6 +79,7 @@ class Browser:
         self._next_id = 0
         self.events: list[dict] = []
         self.requests: list[str] = []
+        self._loaded = False
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self._session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         self.send("Page.enable")
@@ -104,8 +106,10 @@ class Browser:
                 return answer.get("result", {})
             self._event(answer)
 
-    def _read(self) -> dict:
+    def _read(self, timeout: float | None = None) -> dict:
         while b"\0" not in self._buffer:
+            if timeout is not None and not select.select([self._from_chrome], [], [], max(0.0, timeout))[0]:
+                raise BrowserError(f"Chromium said nothing for {timeout} s")
             chunk = os.read(self._from_chrome, 1 << 20)
             if not chunk:
                 raise BrowserError("Chromium closed the DevTools pipe")
@@ -115,6 +119,8 @@ class Browser:
 
     def _event(self, event: dict) -> None:
         self.events.append(event)
+        if event.get("method") == "Page.loadEventFired":
+            self._loaded = True
         if event.get("method") == "Network.requestWillBeSent":
             self.requests.append(event["params"]["request"]["url"])
 
@@ -124,11 +130,15 @@ class Browser:
 
     # ------------------------------------------------------------------ page
 
-    def goto(self, url: str) -> None:
-        """Navigate and return once the navigation is committed (scripts may still be running)."""
+    def goto(self, url: str, timeout: float = 60) -> None:
+        """Navigate and return once the new document has loaded (its scripts may still be fetching)."""
+        self._loaded = False
         result = self.send("Page.navigate", {"url": url})
         if result.get("errorText"):
             raise BrowserError(f"navigation to {url} failed: {result['errorText']}")
+        deadline = time.monotonic() + timeout
+        while not self._loaded:
+            self._event(self._read(deadline - time.monotonic()))
 
     def evaluate(self, expression: str) -> Any:
         """Evaluate JavaScript in the page (awaiting a promise) and return its value as JSON data."""
@@ -173,7 +183,8 @@ class Browser:
     def click_element(self, selector: str) -> None:
         """Click the middle of the first element matching a CSS selector."""
         box = self.evaluate(
-            f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.scrollIntoView({{block: 'center'}});"
+            " const r = e.getBoundingClientRect();"
             " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
         )
         self.click(*box)
@@ -185,17 +196,11 @@ class Browser:
     def press_enter(self, ctrl: bool = False) -> None:
         """Press Enter (with Ctrl held, when asked) in whatever has the focus."""
         modifiers = 2 if ctrl else 0
-        for kind in ("rawKeyDown", "keyUp"):
-            self.send(
-                "Input.dispatchKeyEvent",
-                {
-                    "type": kind,
-                    "modifiers": modifiers,
-                    "key": "Enter",
-                    "code": "Enter",
-                    "windowsVirtualKeyCode": 13,
-                },
-            )
+        for kind in ("keyDown", "keyUp"):
+            event = {"type": kind, "modifiers": modifiers, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
+            if kind == "keyDown":
+                event["text"] = "\r"  # what makes Enter submit a form, as a real key press does
+            self.send("Input.dispatchKeyEvent", event)
 
     def screenshot(self, path: str | os.PathLike[str]) -> None:
         """Save what the viewport shows as a PNG."""

@@ -279,13 +279,17 @@
       nodes: { shape: "dot", size: 14, font: { size: 12, color: "#1d2329" }, borderWidth: 1 },
       edges: { color: { color: "#8a939e", highlight: "#1d2329" }, font: { size: 10, align: "middle", color: "#4a535e" }, arrows: { to: { scaleFactor: 0.5 } }, smooth: { type: "dynamic" } },
     });
+    // What is under the pointer, not the selection: a second click on a selected node deselects it.
     state.network.on("click", (p) => {
-      if (p.nodes.length) showNode(p.nodes[0]);
-      else if (p.edges.length) showRel(p.edges[0]);
+      const node = state.network.getNodeAt(p.pointer.DOM);
+      const edge = node === undefined ? state.network.getEdgeAt(p.pointer.DOM) : undefined;
+      if (node !== undefined) showNode(node);
+      else if (edge !== undefined) showRel(edge);
       else $("details").hidden = true;
     });
     state.network.on("doubleClick", (p) => {
-      if (p.nodes.length) expand(p.nodes[0], "both", "");
+      const node = state.network.getNodeAt(p.pointer.DOM);
+      if (node !== undefined) expand(node, "both", "");
     });
     state.network.on("stabilized", () => { graphBox.dataset.settled = "true"; });
   }
@@ -327,10 +331,13 @@
       $("notice").hidden = false;
     }
     delete graphBox.dataset.settled;
-    await new Promise((resolve) => {
-      state.network.once("afterDrawing", resolve);
-      state.network.redraw();
-    });
+    // A hidden canvas is not drawn; it is drawn, all in view, when its tab is opened.
+    if (!$("view-graph").hidden) {
+      await new Promise((resolve) => {
+        state.network.once("afterDrawing", resolve);
+        state.network.redraw();
+      });
+    }
     if (replace && state.nodes.size) state.network.fit();
     setCounts();
     setStatus("done");
@@ -549,6 +556,7 @@
     for (const button of $("tabs").querySelectorAll("button[data-view]")) button.classList.toggle("active", button.dataset.view === name);
     for (const view of ["graph", "table", "json", "plan"]) $("view-" + view).hidden = view !== name;
     if (name === "json") renderJson();
+    if (name === "graph" && state.network) state.network.fit();
   }
 
   // ------------------------------------------------------------------ schema sidebar
@@ -708,5 +716,8 @@
     await loadSchema();
   }
 
+  // For scripts driving the page (the repo's browser tests, screenshots and benchmark): the network
+  // (to find where a node is drawn) and run().
+  window.bfxdbExplorer = { run, get network() { return state.network; } };
   start();
 })();
