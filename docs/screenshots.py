@@ -91,7 +91,8 @@ def main() -> None:
             time.sleep(0.3)
             browser.screenshot(out / "explorer-node.png")
 
-            browser.goto(f"{server.url}/explorer?query={urllib.parse.quote('MATCH (p:Person)-[r:WORKS_AT]->(c) RETURN p.name AS name, p, r, c ORDER BY name')}")
+            table = "MATCH (p:Person)-[r:WORKS_AT]->(c) RETURN p.name AS name, p, r, c ORDER BY name"
+            browser.goto(f"{server.url}/explorer?query={urllib.parse.quote(table)}")
             browser.wait_drawn()
             browser.click_element("#tabs button[data-view=table]")
             time.sleep(0.3)

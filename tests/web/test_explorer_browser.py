@@ -223,9 +223,8 @@ def test_a_large_result_draws_a_capped_part_and_says_how_much_was_left_out(brows
 def test_a_running_query_can_be_cancelled(browser, server):
     browser.goto(f"{server.url}/explorer")
     browser.wait_for("document.getElementById('schema-labels').children.length > 0")
-    browser.evaluate(
-        "document.getElementById('editor').value = 'UNWIND range(1, 9000000) AS i UNWIND range(1, 9000000) AS j RETURN count(*)'"
-    )
+    slow = "UNWIND range(1, 9000000) AS i UNWIND range(1, 9000000) AS j RETURN count(*)"
+    browser.evaluate(f"document.getElementById('editor').value = {json.dumps(slow)}")
     browser.click_element("#run")
     browser.wait_for("document.getElementById('graph').dataset.status === 'running'")
     browser.click_element("#cancel")

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, redirect, send_from_directory
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..openapi import PREFIX, build_document
+from ..openapi import build_document
 from ..security import OPEN, access
 from ..serialize import json_response
 
