@@ -10,7 +10,7 @@ import pytest
 import bfxdb
 
 from .chromium import CHROMIUM, Browser
-from .helpers import live_server
+from .helpers import http, live_server
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
@@ -45,7 +45,7 @@ def build_graph(path) -> None:
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("explorer") / "graph.db"
     build_graph(path)
-    with live_server(path, "--query-timeout", "20") as live:
+    with live_server(path, "--query-timeout", "5") as live:
         yield live
         live.stop()
 
@@ -165,6 +165,46 @@ def test_expand_by_type_and_direction_from_the_panel(browser, server):
     ]
 
 
+def test_a_substrate_with_an_expression_can_be_invoked_from_its_panel(browser, server):
+    open_query(browser, server, "MATCH (f:Function) RETURN f")
+    settle(browser)
+    browser.click(*node_point(browser, "multiply"))
+    browser.wait_for("!document.getElementById('details-expression').hidden")
+    assert text(browser, "details-expression-type") == "lambda"
+    assert 'kw.get("x", 0)' in text(browser, "details-expression-code")
+    browser.evaluate("document.getElementById('invoke-params').value = '{\"x\": 5, \"y\": 7}'")
+    browser.click_element("#invoke button")
+    assert browser.wait_for("document.getElementById('invoke-result').textContent").startswith("35  (")
+
+
+def test_the_schema_sidebar_counts_and_runs_a_sample_query(browser, server):
+    browser.goto(f"{server.url}/explorer")
+    browser.wait_for("document.getElementById('schema-keys').children.length > 0")
+    chips = browser.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('#schema-labels li, #schema-types li')]"
+        ".map(li => [li.firstChild.textContent, li.querySelector('.count').textContent]))"
+    )
+    assert chips == {
+        "Bulk": f"{BULK:,}",
+        "Company": "1",
+        "Dev": "1",
+        "Function": "1",
+        "Person": "3",
+        "KNOWS": "2",
+        "WORKS_AT": "2",
+    }
+    keys = browser.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('#schema-keys li')]"
+        ".map(li => [li.firstChild.textContent, li.querySelector('.count').textContent]))"
+    )
+    assert keys == {"age": "1", "i": f"{BULK:,}", "name": "5", "since": "1"}
+    assert "no procedure" in text(browser, "schema-indexes")
+    browser.click_element("#schema-labels li:nth-child(2)")  # Company
+    drawn = browser.wait_drawn()
+    assert drawn["renderedNodes"] == "1"
+    assert browser.evaluate("document.getElementById('editor').value") == "MATCH (n:`Company`) RETURN n LIMIT 25"
+
+
 def test_the_search_box_finds_nodes_by_label_and_property(browser, server):
     browser.goto(f"{server.url}/explorer")
     browser.wait_for("document.getElementById('search-label').options.length > 1")
@@ -273,3 +313,16 @@ def test_a_wrong_key_is_asked_for_again(browser, keyed_server):
     drawn = browser.wait_drawn()
     assert drawn["status"] == "done" and drawn["renderedNodes"] == "0"
     assert text(browser, "table").replace(" ", "") == "one1"
+
+
+def test_a_read_only_server_says_so_and_refuses_writes_with_its_message(browser, tmp_path_factory):
+    path = tmp_path_factory.mktemp("explorer-read-only") / "graph.db"
+    build_graph(path)
+    with live_server(path, "--read-only") as read_only:
+        drawn = open_query(browser, read_only, "CREATE (:Intruder)")
+        browser.wait_for("!document.getElementById('mode').hidden")
+        assert text(browser, "mode") == "read-only server"
+        status, _, answer = http("POST", f"{read_only.api}/query", {"query": "CREATE (:Intruder)"})
+        assert status == 403 and drawn["status"] == "error"
+        assert drawn["error"] == answer["detail"] and answer["detail"] in text(browser, "error-detail")
+        read_only.stop()
