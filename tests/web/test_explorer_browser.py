@@ -82,6 +82,13 @@ def settle(browser: Browser) -> None:
     browser.evaluate("window.bfxdbExplorer.network.stopSimulation()")
 
 
+def open_panel(browser: Browser, caption: str) -> None:
+    """Click the node drawn with this caption, as a mouse would, and wait for its details panel."""
+    settle(browser)
+    browser.click(*node_point(browser, caption))
+    browser.wait_for("document.getElementById('details-id').textContent && !document.getElementById('details').hidden")
+
+
 def test_a_query_in_the_url_runs_on_load_offline_and_within_the_policy(browser, server):
     drawn = open_query(browser, server, "MATCH (n)-[r]->(m) RETURN n, r, m")
     assert drawn["status"] == "done", drawn
@@ -111,9 +118,7 @@ def test_a_query_typed_in_the_editor_runs_with_ctrl_enter(browser, server):
 
 def test_clicking_a_node_shows_its_properties_and_markup_stays_text(browser, server):
     open_query(browser, server, "MATCH (n:Person) RETURN n")
-    settle(browser)
-    browser.click(*node_point(browser, "Ann"))
-    browser.wait_for("!document.getElementById('details').hidden")
+    open_panel(browser, "Ann")
     assert text(browser, "details-title") == "Node"
     assert text(browser, "details-labels") == "Person"
     assert text(browser, "details-id").startswith("0x")
@@ -138,9 +143,7 @@ def test_double_click_expands_neighbours_and_remove_takes_a_node_out(browser, se
     browser.click(*node_point(browser, "Acme"), count=2)
     browser.wait_for("document.getElementById('graph').dataset.renderedNodes === '3'")
     assert browser.evaluate("document.getElementById('graph').dataset.renderedRelationships") == "2"
-    settle(browser)
-    browser.click(*node_point(browser, "Bob"))
-    browser.wait_for("!document.getElementById('details').hidden")
+    open_panel(browser, "Bob")
     browser.click_element("#remove")
     after = browser.evaluate("Object.assign({}, document.getElementById('graph').dataset)")
     assert (after["status"], after["renderedNodes"], after["renderedRelationships"]) == ("done", "2", "1")
@@ -149,8 +152,7 @@ def test_double_click_expands_neighbours_and_remove_takes_a_node_out(browser, se
 
 def test_expand_by_type_and_direction_from_the_panel(browser, server):
     open_query(browser, server, "MATCH (n:Person {name: 'Ann'}) RETURN n")
-    settle(browser)
-    browser.click(*node_point(browser, "Ann"))
+    open_panel(browser, "Ann")
     browser.wait_for("document.getElementById('expand-type').options.length > 1")
     browser.evaluate(
         "document.getElementById('expand-direction').value = 'out';"
@@ -167,9 +169,8 @@ def test_expand_by_type_and_direction_from_the_panel(browser, server):
 
 def test_a_substrate_with_an_expression_can_be_invoked_from_its_panel(browser, server):
     open_query(browser, server, "MATCH (f:Function) RETURN f")
-    settle(browser)
-    browser.click(*node_point(browser, "multiply"))
-    browser.wait_for("!document.getElementById('details-expression').hidden")
+    open_panel(browser, "multiply")
+    assert not browser.evaluate("document.getElementById('details-expression').hidden")
     assert text(browser, "details-expression-type") == "lambda"
     assert 'kw.get("x", 0)' in text(browser, "details-expression-code")
     browser.evaluate("document.getElementById('invoke-params').value = '{\"x\": 5, \"y\": 7}'")
