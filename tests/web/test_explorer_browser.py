@@ -9,7 +9,7 @@ import pytest
 
 import bfxdb
 
-from .chromium import CHROMIUM, Browser
+from .chromium import CHROMIUM, Browser, BrowserError
 from .helpers import http, live_server
 
 pytestmark = pytest.mark.skipif(
@@ -78,7 +78,11 @@ def node_point(browser: Browser, name: str) -> list[float]:
 
 
 def settle(browser: Browser) -> None:
-    """Stop the layout's motion, so a node is still where it was found when it is clicked."""
+    """Let the layout spread the nodes (10 s at most), then stop it, so a click lands where a node was found."""
+    try:
+        browser.wait_for("document.getElementById('graph').dataset.settled === 'true'", timeout=10)
+    except BrowserError:
+        pass  # still moving: stopped where it is, the nodes apart enough after 10 s
     browser.evaluate("window.bfxdbExplorer.network.stopSimulation()")
 
 
