@@ -85,11 +85,13 @@ class Browser:
         self._next_id = 0
         self.events: list[dict] = []
         self.requests: list[str] = []
+        self.exceptions: list[str] = []
         self._loaded = False
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self._session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         self.send("Page.enable")
         self.send("Network.enable")
+        self.send("Runtime.enable")
         self.send("Page.addScriptToEvaluateOnNewDocument", {"source": _CSP_WATCH})
         self.send(
             "Emulation.setDeviceMetricsOverride",
@@ -127,6 +129,8 @@ class Browser:
         self.events.append(event)
         if event.get("method") == "Page.loadEventFired":
             self._loaded = True
+        if event.get("method") == "Runtime.exceptionThrown":
+            self.exceptions.append(event["params"]["exceptionDetails"].get("exception", {}).get("description", ""))
         if event.get("method") == "Network.requestWillBeSent":
             self.requests.append(event["params"]["request"]["url"])
 

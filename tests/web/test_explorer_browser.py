@@ -100,6 +100,7 @@ def test_a_query_in_the_url_runs_on_load_offline_and_within_the_policy(browser, 
     assert browser.csp_violations() == []
     # every request went to the server itself: no CDN, no font host
     assert browser.requests and all(url.startswith(server.url + "/") for url in browser.requests), browser.requests
+    assert browser.exceptions == []
     assert "4 rows" in text(browser, "summary")
 
 
@@ -263,6 +264,7 @@ def test_a_large_result_draws_a_capped_part_and_says_how_much_was_left_out(brows
     assert browser.evaluate("document.querySelectorAll('#table tbody tr').length") == 1001  # and a "more" row
     browser.click_element("#table tbody tr:last-child button")
     assert browser.evaluate("document.querySelectorAll('#table tbody tr').length") == BULK
+    assert browser.exceptions == []  # none in any page of the module's tests so far
 
 
 def test_a_running_query_can_be_cancelled(browser, server):
