@@ -15,7 +15,7 @@ import bfxdb
 from . import metrics, security
 from .errors import handle_bfx_error, handle_http_exception, handle_unexpected
 from .openapi import PREFIX
-from .routes import docs, imports, query, relationships, substrates, system
+from .routes import docs, explorer, imports, query, relationships, substrates, system
 from .state import build_state, settings_from
 
 
@@ -61,4 +61,5 @@ def create_app(
     for resource in (system, docs, substrates, relationships, query, imports):
         app.register_blueprint(resource.blueprint, url_prefix=PREFIX)
     app.register_blueprint(docs.root_blueprint)
+    app.register_blueprint(explorer.blueprint)
     return app

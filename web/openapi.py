@@ -745,8 +745,11 @@ def build_document() -> dict[str, Any]:
     }
     root = _operation("openapiRoot", "docs", "This document, at the site root", ("200", openapi_ok), secured=False)
     document["paths"]["/openapi.json"] = {"get": root}
-    location = {"schema": {"type": "string"}, "description": f"{PREFIX.lstrip('/')}/docs, relative to the site root."}
-    found = {"description": f"The API documentation is at {PREFIX}/docs.", "headers": {"Location": location}}
-    site = _operation("siteRoot", "docs", "Redirect to the API documentation", ("302", found), secured=False)
+    location = {"schema": {"type": "string"}, "description": "explorer, relative to the site root."}
+    found = {"description": "The explorer is at /explorer.", "headers": {"Location": location}}
+    site = _operation("siteRoot", "docs", "Redirect to the explorer", ("302", found), secured=False)
     document["paths"]["/"] = {"get": site}
+    page = _html("The page, or without vis-network installed what to install.")
+    explorer = _operation("explorer", "docs", "The explorer, a page over this API", ("200", page), secured=False)
+    document["paths"]["/explorer"] = {"get": explorer}
     return document

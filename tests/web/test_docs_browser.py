@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 
 import pytest
 from bfxdb.web.openapi import build_document
 
+from .chromium import CHROMIUM, HEADLESS_FLAGS
 from .helpers import live_server
 
-CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser") if shutil.which(name)), None)
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="Chromium is not installed (apt-get install -y chromium chromium-driver) - docs pages not checked",
 )
 FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Any host but the loopback server fails to resolve, so the pages must render from local files only.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    *HEADLESS_FLAGS,
     # Run page timers and fetches until the network is idle (or 20 s of virtual time pass).
     "--virtual-time-budget=20000",
 ]

@@ -29,13 +29,13 @@ def test_body_over_the_limit_is_413_naming_the_limit_and_its_setting(make_api):
     assert body["limit_bytes"] == 1000
 
 
-def test_the_site_root_redirects_to_the_api_docs(api):
+def test_the_site_root_redirects_to_the_explorer(api):
     response = api.get("/")
     assert response.status_code == 302
     # relative, so that a proxy serving the API under a path prefix keeps its prefix
-    assert response.headers["Location"] == "api/v1/docs"
+    assert response.headers["Location"] == "explorer"
     followed = api.get("/", follow_redirects=True)
-    assert followed.status_code == 200 and followed.request.path == "/api/v1/docs"
+    assert followed.status_code == 200 and followed.request.path == "/explorer"
 
 
 def test_unexpected_failure_is_500_without_internals(api, api_db, monkeypatch):

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, redirect, send_from_directory
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..openapi import PREFIX, build_document
+from ..openapi import build_document
 from ..security import OPEN, access
 from ..serialize import json_response
 
@@ -111,8 +111,8 @@ def openapi() -> Response:
 @root_blueprint.get("/")
 @access(OPEN)
 def site_root() -> WerkzeugResponse:
-    """Send a visitor of the bare address to the API documentation (302; relative, so a proxy's prefix stays)."""
-    return redirect(f"{PREFIX.lstrip('/')}/docs", 302)
+    """Send a visitor of the bare address to the explorer (302; relative, so a proxy's prefix stays)."""
+    return redirect("explorer", 302)
 
 
 @root_blueprint.get("/openapi.json")
