@@ -10,7 +10,7 @@ and a 2-hop count run interleaved over every file kept, so 10M reads are compare
 reads of the same moment. Files are deleted at the end.
 
 Run: python -m benchmarks.load [--sizes 1000000,10000000] [--rounds 3] [--limit SECONDS] [--folder /tmp]
-     (--limit stops a bfxdb load still running; a 10M bulk_load on main takes about 40 minutes)
+     (--limit stops a bfxdb load still running)
      python -m benchmarks.load --raw-sweep --sizes 1000000   # the reference's settings, measured
 """
 
@@ -21,6 +21,7 @@ import itertools
 import json
 import os
 import random
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -265,7 +266,9 @@ def child(args: argparse.Namespace) -> None:
         phases = bfxdb_load(path, args.count)
     else:
         phases = raw_load(path, args.count, **json.loads(args.settings))
-    print(json.dumps({"phases": phases, "rss_mib": peak_rss_mib(), "bytes": file_bytes(path)}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"phases": phases, "rss_mib": peak_rss_mib(), "bytes": file_bytes(path),
+                      "cpu_seconds": usage.ru_utime + usage.ru_stime}))
 
 
 def run_child(kind: str, path: Path, count: int, settings: dict | None = None,
@@ -332,7 +335,8 @@ def describe(report: dict, count: int) -> str:
     text = f"{substrate_rate:,.0f} substrates/s, {relationship_rate:,.0f} relationships/s, {report['rss_mib']:.0f} MiB"
     if "unfinished" in report:
         return f"{text}, stopped after {report['unfinished']:.0f} s, progress {report['progress']}"
-    return f"{text}, {report['bytes'] / count:.1f} B/substrate, phases {report['phases']}"
+    return (f"{text}, {report['bytes'] / count:.1f} B/substrate, {report['cpu_seconds']:.1f} CPU s, "
+            f"phases {report['phases']}")
 
 
 def size_label(count: int) -> str:
@@ -486,6 +490,12 @@ def load_table(count: int, reports: dict[str, list[dict]]) -> None:
         ("bytes per substrate with its 2 relationships", size("bfxdb"), size("raw"), ""),
         ("peak RSS of the loading process (MiB)", f"{bfx_rss:,.0f}", f"{raw_rss:,.0f}", f"{bfx_rss / raw_rss:.2f}x"),
     ]
+    if not unfinished:
+        # on a shared machine the CPU time of a load varies less than its wall time
+        bfx_cpu, raw_cpu = (statistics.median(report["cpu_seconds"] for report in reports[kind])
+                            for kind in ("bfxdb", "raw"))
+        rows.append(("CPU seconds of the whole load (user + system)", f"{bfx_cpu:,.1f}", f"{raw_cpu:,.1f}",
+                     f"{bfx_cpu / raw_cpu:.2f}x"))
     title = (f"bulk load at {size_label(count)} substrates, {size_label(2 * count)} relationships, fed from "
              f"generators, each in a fresh file and child process: median of {len(reports['raw'])} rounds")
     if unfinished:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
@@ -33,6 +34,7 @@ from .storage import (
     check_name,
     encode_metadata,
     open_store,
+    time_micros,
     utc_now,
 )
 
@@ -469,8 +471,8 @@ class Database:
         :raises NotFound: for a relationship whose endpoint does not exist; nothing is written.
         """
         counts = {"substrates": 0, "relationships": 0}
-        created_at = utc_now()
-        with self._guard, self._store.transaction():
+        created_at = time_micros(utc_now())
+        with self._guard, self._store.transaction(), _no_cycle_collection():
             for batch in _batches(substrates):
                 substrate_rows, label_rows = _substrate_rows(batch, created_at)
                 self._store.bulk_insert(substrate_rows, label_rows, ())
@@ -707,6 +709,24 @@ def _check_page(limit: int | None, offset: int) -> None:
         raise InvalidInput(f"offset must be a non-negative integer, not {offset!r}")
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector for a bulk load, as it was before once done.
+
+    A load allocates millions of tuples and dicts that hold no cycles; each batch kept alive
+    makes the collector walk it again and again: a fifth of the CPU time of loading 300k
+    substrates. Paused for the whole process while the load runs (other threads' cycles wait
+    for the next collection); overlapping loads in threads never leave it paused.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _batches(items: Iterable) -> Iterator[list]:
     batch = []
     for item in items:
@@ -718,31 +738,44 @@ def _batches(items: Iterable) -> Iterator[list]:
         yield batch
 
 
-def _substrate_rows(items: list, created_at: str) -> tuple[list[tuple], list[tuple]]:
+def _substrate_rows(items: list, created_at: int) -> tuple[list[tuple], list[tuple]]:
     """Check substrate items and turn them into table rows with signed identities."""
     rows: list[tuple] = []
     label_rows: list[tuple] = []
+    append, add_label = rows.append, label_rows.append  # once per row of a bulk load
     for item in items:
-        if isinstance(item, Substrate):
-            item = {
-                "identity": item.identity,
-                "labels": item.labels,
-                "metadata": dict(item.metadata),
-                "expression_type": item.expression_type,
-                "expression_code": item.expression_code,
-            }
-        elif type(item) is not dict and not isinstance(item, Mapping):
-            raise InvalidInput(f"a substrate item must be a mapping or a Substrate, not {type(item).__name__}")
+        if type(item) is not dict:
+            item = _substrate_item(item)
         expression_type, expression_code = item.get("expression_type"), item.get("expression_code")
         if expression_code is not None or expression_type is not None:
             expression_type, expression_code = _check_expression(expression_type, expression_code)
-        signed = to_signed(assign_identity(item.get("identity"), expression_type, expression_code))
-        metadata = item.get("metadata")
-        rows.append((signed, expression_type, expression_code, encode_metadata(metadata), created_at))
+        given = item.get("identity")
+        signed = (
+            _signed_id(given)
+            if given is not None
+            else to_signed(assign_identity(None, expression_type, expression_code))
+        )
+        append((signed, expression_type, expression_code, encode_metadata(item.get("metadata")), created_at))
         labels = item.get("labels")
         if labels:
-            label_rows.extend((signed, label) for label in check_labels(labels))
+            for label in check_labels(labels):
+                add_label((signed, label))
     return rows, label_rows
+
+
+def _substrate_item(item: object) -> Mapping:
+    """A bulk substrate item that is no dict as a mapping: a Substrate's fields, or the mapping itself."""
+    if isinstance(item, Substrate):
+        return {
+            "identity": item.identity,
+            "labels": item.labels,
+            "metadata": dict(item.metadata),
+            "expression_type": item.expression_type,
+            "expression_code": item.expression_code,
+        }
+    if not isinstance(item, Mapping):
+        raise InvalidInput(f"a substrate item must be a mapping or a Substrate, not {type(item).__name__}")
+    return item
 
 
 _SIGN_BIT = ID_LIMIT >> 1
@@ -755,7 +788,7 @@ def _signed_id(value: object) -> int:
     return to_signed(parse_id(value))
 
 
-def _relationship_rows(items: list, created_at: str) -> list[tuple]:
+def _relationship_rows(items: list, created_at: int) -> list[tuple]:
     """Check relationship items and turn them into table rows with signed identities (None: the next one)."""
     rows: list[tuple] = []
     append = rows.append  # once per row of a bulk load

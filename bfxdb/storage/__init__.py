@@ -28,6 +28,7 @@ from .rows import (
     encode_metadata,
     iso_time,
     split_labels,
+    time_micros,
     utc_now,
 )
 from .schema import SCHEMA_VERSION
@@ -98,5 +99,6 @@ __all__ = [
     "open_store",
     "quote_identifier",
     "split_labels",
+    "time_micros",
     "utc_now",
 ]

@@ -223,11 +223,11 @@ class Backend(Protocol):
 
     def bulk_insert(
         self,
-        substrate_rows: Iterable[tuple[int, str | None, str | None, str, str]],
+        substrate_rows: Iterable[tuple[int, str | None, str | None, str, int]],
         label_rows: Iterable[tuple[int, str]],
         relationship_rows: Iterable[tuple],
     ) -> None:
-        """Insert prepared, checked rows with signed identities in the caller's transaction."""
+        """Insert prepared, checked rows with signed identities and times as time_micros gives them."""
         ...
 
     def refresh_statistics(self) -> list[str]:

@@ -164,6 +164,10 @@ def check_labels(labels: Iterable[str]) -> tuple[str, ...]:
     """
     if isinstance(labels, str):
         labels = (labels,)
+    elif isinstance(labels, (list, tuple)) and len(labels) == 1 and type(labels[0]) is str:
+        if labels[0] in _CHECKED_NAMES:
+            # one label, seen before: what almost every row of a bulk load has
+            return (labels[0],)
     checked = tuple(dict.fromkeys(check_name("label", label) for label in labels))
     if len(checked) > MAX_LABELS:
         raise InvalidInput(f"{len(checked)} labels; the limit is {MAX_LABELS}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import sqlite3
@@ -338,6 +339,44 @@ def test_bulk_load_is_all_or_nothing(db, substrates, relationships, error):
         db.bulk_load(substrates=[{"identity": 100}] + substrates, relationships=relationships)
     assert db.count_substrates() == 1
     assert db.count_relationships() == 0
+
+
+def test_a_bulk_conflict_names_the_stored_substrate_not_one_loaded_before_it_in_the_batch(db):
+    db.create_substrate(identity=5)
+    with pytest.raises(bfxdb.Conflict, match="substrate 0x0000000000000005 already exists"):
+        db.bulk_load([{"identity": n} for n in (1, 2, 3, 5, 6)])
+
+
+def test_a_bulk_conflict_names_the_substrate_repeated_in_the_load(db):
+    with pytest.raises(bfxdb.Conflict, match="substrate 0x0000000000000003 appears twice in the load"):
+        db.bulk_load([{"identity": n} for n in (9, 3, 4, 3)])
+    assert db.count_substrates() == 0
+
+
+def test_a_bulk_load_gets_node_numbers_in_the_order_given(db):
+    db.bulk_load([{"identity": n} for n in (30, 10, 20)])
+    nodes = db.store.execute("SELECT identity FROM substrates ORDER BY node").fetchall()
+    assert [identity for (identity,) in nodes] == [30, 10, 20]
+
+
+def test_a_bulk_load_pauses_the_cycle_collector_and_restores_it(db):
+    seen = []
+
+    def items():
+        seen.append(gc.isenabled())
+        yield {"identity": 1}
+        yield {"identity": 1}
+
+    assert gc.isenabled()
+    with pytest.raises(bfxdb.Conflict):
+        db.bulk_load(items())
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        db.bulk_load([{"identity": 2}])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_read_only_database_refuses_writes(db_path):
