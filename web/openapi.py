@@ -385,7 +385,8 @@ _ERRORS = {
     "503": "The database cannot be reached; for a write, `database_busy`: another writer held the write lock "
     "past the server's wait (`--write-wait`), nothing was written, retry after `Retry-After` seconds.",
     "504": "The query ran past its time limit; nothing was written.",
-    "507": "The disk holding the database is full; the write that met it was undone. POST /import adds "
+    "507": "The disk holding the database is full (`storage_full`); the write that met it was undone, reads "
+    "still work. POST /import adds "
     "`batches_committed`, `substrates`, `relationships` and `lines_committed`: what committed before it.",
 }
 _ALWAYS = ("401", "429", "503")
@@ -435,6 +436,8 @@ def _operation(
     """Build one operation with its success response and every error status it can answer."""
     responses = {ok[0]: ok[1]}
     codes = set(errors) | (set(_ALWAYS) if secured else set())
+    if "403" in codes:
+        codes.add("507")  # whatever may write may meet a full disk
     if body is not None or raw_body is not None:
         codes |= {"400", "413", "422"}
     for code in sorted(codes):

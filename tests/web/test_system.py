@@ -137,3 +137,14 @@ def test_docs_pages_and_their_assets_come_from_installed_packages(api, page, ass
 def test_unknown_docs_assets_are_404(api):
     assert_error(api.get(f"{API}/docs/static/../../app.py"), 404)
     assert_error(api.get(f"{API}/docs/static/index.html"), 404)
+
+
+def test_every_operation_that_may_write_documents_the_full_disk():
+    writing = [
+        (path, method, operation["responses"])
+        for path, item in build_document()["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters" and "403" in operation["responses"]
+    ]
+    assert ("/api/v1/substrates", "post") in {(path, method) for path, method, _ in writing}
+    assert all("507" in responses for _, _, responses in writing)
