@@ -234,3 +234,30 @@ def test_constraints_survive_reopening(db_path):
         with pytest.raises(SchemaConstraintViolation):
             db.query("CREATE (:Person {name: 'Ann'})")
         assert db.query("SHOW CONSTRAINTS YIELD name").scalar() == "person_name"
+
+
+def test_show_reads_a_read_only_database_and_create_is_refused_there(db_path):
+    with bfxdb.connect(db_path) as db:
+        db.query(UNIQUE_NAME)
+    with bfxdb.connect(db_path, read_only=True) as db:
+        assert db.query("SHOW CONSTRAINTS YIELD name").rows == [("person_name",)]
+        assert list(db.stream("SHOW INDEXES YIELD name, owningConstraint")) == [
+            {"name": "person_name", "owningConstraint": "person_name"}
+        ]
+        with pytest.raises(bfxdb.ReadOnlyError):
+            db.query("DROP CONSTRAINT person_name")
+
+
+def test_yield_star_gives_every_column_and_plain_show_neo4js_defaults(db):
+    db.query(UNIQUE_NAME)
+    assert db.query("SHOW CONSTRAINTS YIELD *").columns == [
+        "id", "name", "type", "entityType", "labelsOrTypes", "properties", "ownedIndex", "propertyType",
+        "options", "createStatement",
+    ]  # fmt: skip
+    assert db.query("SHOW INDEXES").columns == [
+        "id", "name", "state", "populationPercent", "type", "entityType", "labelsOrTypes", "properties",
+        "indexProvider", "owningConstraint", "lastRead", "readCount",
+    ]  # fmt: skip
+    assert db.query("SHOW INDEXES YIELD *").rows[0][-1] == (
+        "CREATE RANGE INDEX `person_name` FOR (n:`Person`) ON (n.`name`)"
+    )
