@@ -205,6 +205,20 @@ class ConstraintViolation(QueryError):
     http_status = 409
 
 
+class SchemaConstraintViolation(ConstraintViolation):
+    """A write would break a property constraint of the schema (CREATE CONSTRAINT): a second entity
+    with the same unique values, or a required property missing or of another type; the statement
+    that made the write was undone. Creating a constraint the stored data already breaks fails the
+    same way. ``details`` name the constraint and, where known, the offending entity.
+
+    409 over HTTP, as for any conflict with the graph's state: the same write succeeds once the
+    entity it collides with changes, or the constraint is dropped.
+    """
+
+    code = "schema_constraint_violation"
+    category = "ConstraintValidationFailed"
+
+
 class QueryLimitExceeded(QueryError):
     """The query needed more than its limits allow: a list or string past the size cap, or more
     memory than its budget (``query_memory``). Nothing was written.

@@ -603,6 +603,50 @@ class DropIndex(Node):
     pos: Pos = NO_POS
 
 
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CreateConstraint(Node):
+    """``CREATE CONSTRAINT [name] [IF NOT EXISTS] FOR (n:L) REQUIRE n.p IS UNIQUE`` and its kinds.
+
+    ``kind`` is UNIQUENESS, KEY, PROPERTY_EXISTENCE or PROPERTY_TYPE; ``entity_type`` NODE or
+    RELATIONSHIP (``FOR ()-[r:T]-()``), ``label`` the label or type; ``property_type`` the types
+    of ``IS :: T`` as SHOW CONSTRAINTS spells them, alternatives joined by `` | ``.
+    """
+
+    kind: str
+    entity_type: str
+    label: str
+    properties: tuple[str, ...]
+    property_type: str | None = None
+    name: str | None = None
+    if_not_exists: bool = False
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class DropConstraint(Node):
+    """``DROP CONSTRAINT name [IF EXISTS]``."""
+
+    name: str
+    if_exists: bool = False
+    pos: Pos = NO_POS
+
+
+#: The columns of SHOW INDEXES and SHOW CONSTRAINTS (Neo4j 5's), all of them and those shown without YIELD;
+#: the statements are read as a CALL of the procedure giving them (see the parser's show_schema).
+_INDEX_COLUMNS = (
+    "id", "name", "state", "populationPercent", "type", "entityType", "labelsOrTypes", "properties",
+    "indexProvider", "owningConstraint", "lastRead", "readCount",
+)  # fmt: skip
+_CONSTRAINT_COLUMNS = ("id", "name", "type", "entityType", "labelsOrTypes", "properties", "ownedIndex", "propertyType")
+SHOW_COLUMNS = {
+    "db.indexes": (
+        (*_INDEX_COLUMNS, "trackedSince", "options", "failureMessage", "createStatement"),
+        _INDEX_COLUMNS,
+    ),
+    "db.constraints": ((*_CONSTRAINT_COLUMNS, "options", "createStatement"), _CONSTRAINT_COLUMNS),
+}
+
+
 Clause: TypeAlias = (
     Match | Unwind | With | Return | Create | Set | Remove | Delete | Merge | Call | SubqueryCall | Foreach
 )
@@ -629,7 +673,7 @@ class Query(Node):
 class Statement(Node):
     """What the parser returns: a query or a schema command, possibly under EXPLAIN or PROFILE."""
 
-    body: Query | CreateIndex | DropIndex
+    body: Query | CreateIndex | DropIndex | CreateConstraint | DropConstraint
     explain: bool = False
     profile: bool = False
     pos: Pos = NO_POS

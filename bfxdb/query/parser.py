@@ -424,6 +424,67 @@ def _unquote_name(text: str) -> str:
 # ---------------------------------------------------------------- the tree builder
 
 
+#: The words of IS NODE KEY, IS REL UNIQUE, ... and the entity type each names.
+_ENTITY_WORDS = {"NODE": "NODE", "REL": "RELATIONSHIP", "RELATIONSHIP": "RELATIONSHIP"}
+
+#: Property types as IS :: may write them, and as SHOW CONSTRAINTS spells them (Neo4j 5's names).
+_TYPE_SYNONYMS = {
+    **{word: "BOOLEAN" for word in ("BOOL", "BOOLEAN")},
+    **{word: "STRING" for word in ("STRING", "VARCHAR")},
+    **{word: "INTEGER" for word in ("INT", "INTEGER", "SIGNED INTEGER", "INT64", "INTEGER64")},
+    **{word: "FLOAT" for word in ("FLOAT", "FLOAT64")},
+    "DATE": "DATE",
+    **{word: "LOCAL TIME" for word in ("LOCAL TIME", "TIME WITHOUT TIME ZONE")},
+    **{word: "ZONED TIME" for word in ("ZONED TIME", "TIME WITH TIME ZONE")},
+    **{word: "LOCAL DATETIME" for word in ("LOCAL DATETIME", "TIMESTAMP WITHOUT TIME ZONE")},
+    **{word: "ZONED DATETIME" for word in ("ZONED DATETIME", "TIMESTAMP WITH TIME ZONE")},
+    "DURATION": "DURATION",
+}
+
+#: SHOW ... CONSTRAINTS: the words naming a kind, and the types (without the entity) they keep.
+_CONSTRAINT_KINDS = {
+    "UNIQUE": ("UNIQUENESS",),
+    "UNIQUENESS": ("UNIQUENESS",),
+    "KEY": ("KEY",),
+    "EXIST": ("PROPERTY_EXISTENCE",),
+    "EXISTS": ("PROPERTY_EXISTENCE",),
+    "EXISTENCE": ("PROPERTY_EXISTENCE",),
+    "PROPERTY EXIST": ("PROPERTY_EXISTENCE",),
+    "PROPERTY EXISTENCE": ("PROPERTY_EXISTENCE",),
+    "PROPERTY TYPE": ("PROPERTY_TYPE",),
+}
+
+
+def _show_filter(procedure: str, words: list[str], pos: ast.Pos) -> tuple[str, ...] | None:
+    """The types SHOW [words] INDEXES / CONSTRAINTS lists, or None for all of them.
+
+    :raises QuerySyntaxError: for words naming no kind of index or constraint.
+    """
+    if words in ([], ["ALL"]):
+        return None
+    if procedure == "db.indexes":
+        if len(words) == 1 and words[0] in ("RANGE", "TEXT", "POINT", "LOOKUP", "FULLTEXT", "VECTOR"):
+            return (words[0],)
+        raise _fail(f"SHOW {' '.join(words)} INDEXES names no kind of index", "InvalidShowCommand", pos)
+    entities = ["NODE", "RELATIONSHIP"]
+    if words[0] in _ENTITY_WORDS:
+        entities = [_ENTITY_WORDS[words[0]]]
+        words = words[1:]
+    kinds = _CONSTRAINT_KINDS.get(" ".join(words))
+    if kinds is None:
+        raise _fail(f"SHOW ... {' '.join(words)} CONSTRAINTS names no kind of constraint", "InvalidShowCommand", pos)
+    return tuple(
+        "UNIQUENESS" if (entity, kind) == ("NODE", "UNIQUENESS") else f"{entity}_{kind}"
+        for entity in entities
+        for kind in kinds
+    )
+
+
+def _columns_projection(columns: tuple[str, ...], pos: ast.Pos) -> ast.Projection:
+    """The projection of the named variables, each under its own name."""
+    return ast.Projection(tuple(ast.ProjectionItem(ast.Variable(c, pos), c, c, pos) for c in columns), pos=pos)
+
+
 def _pos(meta) -> ast.Pos:
     return (meta.line, meta.column) if not meta.empty else ast.NO_POS
 
@@ -680,6 +741,115 @@ class _Builder:
 
     def drop_index_named(self, meta, name):
         return ast.DropIndex(name, None, (), _pos(meta))
+
+    # ------------------------------------------------------------ constraints and SHOW
+
+    def create_constraint(self, meta, name, if_not_exists, target, *rest):
+        *properties, (kind, entity_word, property_type) = rest
+        entity_type, variable, label = target
+        if entity_word is not None and _ENTITY_WORDS.get(entity_word.upper()) != entity_type:
+            message = f"IS {entity_word} does not fit a constraint on a {entity_type.lower()}"
+            raise _fail(message, "InvalidConstraint", _pos(meta))
+        for owner, _key in properties:
+            if owner != variable:
+                message = f"The constraint's properties must belong to {variable}, not {owner}"
+                raise _fail(message, "UndefinedVariable", _pos(meta))
+        keys = tuple(key for _owner, key in properties)
+        if kind in ("PROPERTY_EXISTENCE", "PROPERTY_TYPE") and len(keys) != 1:
+            raise _fail("IS NOT NULL and IS :: take one property", "InvalidConstraint", _pos(meta))
+        exists = if_not_exists is not None
+        return ast.CreateConstraint(kind, entity_type, label, keys, property_type, name, exists, _pos(meta))
+
+    def if_not_exists(self, meta):
+        return True
+
+    def if_exists(self, meta):
+        return True
+
+    def constraint_node(self, meta, variable, label):
+        return ("NODE", variable, label)
+
+    def constraint_rel(self, meta, variable, rel_type):
+        return ("RELATIONSHIP", variable, rel_type)
+
+    def require_unique(self, meta, word):
+        return ("UNIQUENESS", word, None)
+
+    def require_key(self, meta, word):
+        return ("KEY", word, None)
+
+    def require_not_null(self, meta):
+        return ("PROPERTY_EXISTENCE", None, None)
+
+    def require_type(self, meta, property_type):
+        return ("PROPERTY_TYPE", None, property_type)
+
+    def property_type(self, meta, *alternatives):
+        return " | ".join(dict.fromkeys(alternatives))
+
+    def type_words(self, meta, *words):
+        written = " ".join(word.upper() for word in words)
+        canonical = _TYPE_SYNONYMS.get(written)
+        if canonical is None:
+            message = f"{written} is not a property type a constraint can require"
+            raise _fail(message, "InvalidPropertyType", _pos(meta))
+        return canonical
+
+    def type_list(self, meta, word, _open, element, _close):
+        if word.upper() not in ("LIST", "ARRAY") or " | " in element:
+            raise _fail("a list type is written LIST<INTEGER NOT NULL>", "InvalidPropertyType", _pos(meta))
+        return f"LIST<{element} NOT NULL>"
+
+    def drop_constraint(self, meta, name, if_exists):
+        return ast.DropConstraint(name, if_exists is not None, _pos(meta))
+
+    def show_schema(self, meta, *children):
+        *words, what, tail = children
+        procedure = "db.indexes" if what.type == "INDEX_WORD" else "db.constraints"
+        every, shown = ast.SHOW_COLUMNS[procedure]
+        pos = _pos(meta)
+        kept = _show_filter(procedure, [word.upper() for word in words], pos)
+        items: tuple[tuple[str, str | None], ...] = ()
+        star, order_by, skip, limit, where, returned = False, (), None, None, None, None
+        if tail is not None and tail[0] == "where":
+            where = tail[1]
+        elif tail is not None:
+            (star, items, order_by, skip, limit, where), returned = tail
+        if kept is not None:
+            types = ast.ListLiteral(tuple(ast.Literal(kind, pos) for kind in kept), pos)
+            condition: ast.Expr = ast.Binary("IN", ast.Variable("type", pos), types, pos)
+        yields = tuple((column, None) for column in every)
+        call = ast.Call(procedure, (), yields, False, condition if kept is not None else None, pos)
+        clauses: list[ast.Clause] = [call]
+        if tail is None or tail[0] == "where":
+            columns = shown
+            if where is not None:
+                clauses.append(ast.With(_columns_projection(every, pos), where, pos))
+        else:
+            pairs: list[tuple[str, str]] = [(c, c) for c in every]
+            if not star:
+                pairs = [(field, alias or field) for field, alias in items]
+            projected = tuple(ast.ProjectionItem(ast.Variable(field, pos), alias, alias, pos) for field, alias in pairs)
+            projection = ast.Projection(projected, False, False, order_by or (), skip, limit, pos)
+            clauses.append(ast.With(projection, where, pos))
+            columns = tuple(alias for _field, alias in pairs)
+        clauses.append(returned if returned is not None else ast.Return(_columns_projection(columns, pos), pos))
+        return ast.Query((ast.SingleQuery(tuple(clauses), pos),), (), pos)
+
+    def show_keyword(self, meta, token):
+        return str(token)
+
+    def show_where(self, meta, expression):
+        return ("where", expression)
+
+    def show_tail(self, meta, yielded, returned):
+        return (yielded, returned)
+
+    def show_yield(self, meta, *children):
+        *items, order_by, skip, limit, where = children
+        if isinstance(items[0], Token):
+            return (True, (), order_by, skip, limit, where)
+        return (False, tuple(items), order_by, skip, limit, where)
 
     # ------------------------------------------------------------ patterns
 

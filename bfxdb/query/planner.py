@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import ProcedureNotFound, QuerySemanticError
-from ..storage import is_simple_key
+from ..storage import Constraint, is_simple_key
 from . import ast
 from .aggregates import AGGREGATES, DUPLICATE_INSENSITIVE
 from .compiler import ANON, MatchSpec, compile_match, compile_stages
@@ -17,6 +17,7 @@ from .functions import FUNCTIONS
 from .operators import (
     AggregateSpec,
     CallOp,
+    ConstraintCommand,
     CountPushdown,
     CreateOp,
     CreatePart,
@@ -54,14 +55,15 @@ _IDENTITY_READERS = frozenset({"id", "count"})
 
 def plan_statement(
     statement: ast.Statement, catalogue: Catalogue | None = None, estimator: Estimator | None = None
-) -> QueryPlan | IndexCommand:
+) -> QueryPlan | IndexCommand | ConstraintCommand:
     """Plan a parsed and checked statement.
 
     :param statement: what the parser returned.
     :param catalogue: the procedures CALL may run (None: CALL is refused).
     :param estimator: row estimates from the store's statistics, which choose where walks start
         (None: fixed ranks); it records the choices, which the plan cache checks before reuse.
-    :returns: a QueryPlan for queries, an IndexCommand for CREATE/DROP INDEX.
+    :returns: a QueryPlan for queries, an IndexCommand for CREATE/DROP INDEX, a ConstraintCommand
+        for CREATE/DROP CONSTRAINT.
     :raises QuerySemanticError: for constructs the engine does not support.
     :raises ProcedureNotFound: for CALL of a procedure the catalogue lacks.
     """
@@ -70,6 +72,13 @@ def plan_statement(
         return IndexCommand("create", body.name, body.label, body.properties)
     if isinstance(body, ast.DropIndex):
         return IndexCommand("drop", body.name, body.label, body.properties)
+    if isinstance(body, ast.CreateConstraint):
+        constraint = Constraint(
+            body.name or "", body.kind, body.entity_type, body.label, body.properties, body.property_type
+        )
+        return ConstraintCommand(constraint, None, body.if_not_exists)
+    if isinstance(body, ast.DropConstraint):
+        return ConstraintCommand(None, body.name, body.if_exists)
     pipelines = tuple(_plan_single(part, frozenset(), catalogue, estimator) for part in body.parts)
     return QueryPlan(pipelines, body.union_all)
 

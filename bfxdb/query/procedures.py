@@ -13,6 +13,7 @@ from ..errors import BfxError, InvalidInput, ProcedureFailed, QueryTypeError
 from ..model import Path, Relationship, Substrate
 from .plancache import PLAN_CACHE_SIZE, PlanCache
 from .runtime import Context
+from .schema_rows import CONSTRAINT_OUTPUTS, INDEX_OUTPUTS, constraint_rows, index_rows
 from .semantics import ProcedureSignature
 from .values import to_input
 
@@ -195,6 +196,18 @@ _LISTINGS = (
 _BUILTINS = tuple(
     Procedure(name, ProcedureSignature((), ((output, "STRING"),)), methodcaller(method), text, needs_store=True)
     for name, output, method, text in _LISTINGS
+) + (
+    # what SHOW INDEXES and SHOW CONSTRAINTS read (Neo4j 4 had procedures of these names)
+    Procedure(
+        "db.indexes", ProcedureSignature((), INDEX_OUTPUTS), index_rows, "Every index, as SHOW INDEXES.", True
+    ),
+    Procedure(
+        "db.constraints",
+        ProcedureSignature((), CONSTRAINT_OUTPUTS),
+        constraint_rows,
+        "Every constraint, as SHOW CONSTRAINTS.",
+        True,
+    ),
 )
 
 

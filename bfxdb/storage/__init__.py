@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import StorageError
 from .backend import Backend, Cursor
+from .constraints import PROPERTY_TYPES, Constraint
 from .maintenance import FileCheck, GraphStats
 from .quoting import has_json_path, is_simple_key, json_path, json_path_literal, quote_identifier
 from .rows import (
@@ -73,6 +74,7 @@ __all__ = [
     "MAX_METADATA_BYTES",
     "NAME_ID",
     "NODE_OF",
+    "PROPERTY_TYPES",
     "PLANNER_MIN_ROWS",
     "RELATIONSHIP_COLUMNS",
     "RELATIONSHIP_WIDTH",
@@ -81,6 +83,7 @@ __all__ = [
     "SUBSTRATE_COLUMNS",
     "SUBSTRATE_WIDTH",
     "Backend",
+    "Constraint",
     "Cursor",
     "FileCheck",
     "GraphStats",

@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from ..model import Relationship, Substrate
+from .constraints import Constraint
 from .maintenance import FileCheck, GraphStats
 from .statistics import Statistics
 
@@ -244,6 +245,22 @@ class Backend(Protocol):
 
     def drop_property_index(self, name: str | None, label: str | None, keys: Sequence[str]) -> bool:
         """Drop the property index named, or else the one on label and keys; False if there is none."""
+        ...
+
+    def property_indexes(self) -> list[tuple[int, str, str, tuple[str, ...]]]:
+        """Every property index CREATE INDEX made, by name: (id, name, label, keys)."""
+        ...
+
+    def constraints(self) -> list[Constraint]:
+        """Every property constraint, by name."""
+        ...
+
+    def create_constraint(self, constraint: Constraint) -> Constraint:
+        """Store and enforce a constraint (returned with its id); SchemaConstraintViolation if the data breaks it."""
+        ...
+
+    def drop_constraint(self, constraint: Constraint) -> None:
+        """Stop enforcing a constraint and forget it, with the indexes only it needed."""
         ...
 
     def backup_to(self, path: str) -> None:

@@ -16,6 +16,7 @@ from ..errors import (
     StorageError,
     StorageFull,
 )
+from .constraints import violation
 
 #: What a file is when SQLite answers with these primary result codes.
 _DAMAGE = {sqlite3.SQLITE_CORRUPT: "damaged", sqlite3.SQLITE_NOTADB: "not a bfxdb database"}
@@ -45,7 +46,8 @@ def translate_error(error: sqlite3.Error, context: str = "database error") -> Bf
     """Turn an error sqlite3 raised into the bfxdb error that says what it means.
 
     :param context: what was being done, to open the message of an ordinary storage error.
-    :returns: DatabaseCorrupt for a damaged file or one that is no database; QueryTooComplex for
+    :returns: DatabaseCorrupt for a damaged file or one that is no database; SchemaConstraintViolation
+        for a write a constraint's trigger refused; QueryTooComplex for
         a statement SQLite cannot plan; QueryLimitExceeded for a value past SQLite's size limit;
         StorageFull for a full disk; ReadOnlyError for a file SQLite cannot write (a read-only
         file, folder or mount); else StorageError.
@@ -53,6 +55,9 @@ def translate_error(error: sqlite3.Error, context: str = "database error") -> Bf
     what = damage(error)
     if what is not None:
         return DatabaseCorrupt(f"the database file is {what} ({error})")
+    broken = violation(error)
+    if broken is not None:
+        return broken
     code = getattr(error, "sqlite_errorcode", None)
     if code is not None and code & 0xFF == sqlite3.SQLITE_FULL:
         return StorageFull(f"{context}: the disk holding the database is full ({error}); free some space and retry")
@@ -75,6 +80,9 @@ def translate_error(error: sqlite3.Error, context: str = "database error") -> Bf
 
 def translate_integrity_error(error: sqlite3.IntegrityError) -> BfxError:
     """Turn a constraint failure from a bulk write into the bfxdb error a user can act on."""
+    broken = violation(error)
+    if broken is not None:
+        return broken
     text = str(error)
     if "UNIQUE" in text or "PRIMARY KEY" in text:
         return Conflict(f"duplicate identity in the load: {text}")

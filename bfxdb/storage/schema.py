@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from .constraints import CONSTRAINTS_V4
 from .quoting import quote_identifier
 from .statistics import analyse, has_statistics
 
@@ -233,10 +234,17 @@ def migrate_v2(connection: sqlite3.Connection) -> None:
 
 
 #: MIGRATIONS[i] takes a file from user_version i to i + 1: a script, or a function of the connection.
-MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (SCHEMA_V1, migrate_v1, migrate_v2)
+#: Version 4 adds the table of property constraints (CREATE CONSTRAINT), empty at first.
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
+    SCHEMA_V1,
+    migrate_v1,
+    migrate_v2,
+    CONSTRAINTS_V4,
+)
 
 SCHEMA_VERSION = len(MIGRATIONS)
-#: The oldest version a read-only open reads as it is: v3 only added a trigger, which reads never meet.
+#: The oldest version a read-only open reads as it is: v3 only added a trigger, which reads never meet,
+#: and a v3 file has no constraints, which is what a missing constraints table reads as.
 OLDEST_READABLE = 2
 
 #: Tables every schema version has: with a user_version set, they tell a bfxdb file from another application's.

@@ -32,8 +32,9 @@ from ..errors import (
 )
 from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
-from . import schema
+from . import constraints, schema
 from .changes import DataVersion
+from .constraints import Constraint
 from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
 from .maintenance import FileMaintenance
 from .quoting import has_json_path, json_path, json_path_literal, quote_identifier
@@ -594,7 +595,8 @@ class SQLiteStore(FileMaintenance):
                 ) from None
             if labels:
                 ids = _intern(connection, labels)
-                connection.executemany(_INSERT_LABEL, [(node, ids[label]) for label in labels])
+                with _naming("substrate", identity):
+                    connection.executemany(_INSERT_LABEL, [(node, ids[label]) for label in labels])
         return Substrate(
             identity,
             tuple(sorted(labels)),
@@ -672,9 +674,10 @@ class SQLiteStore(FileMaintenance):
         :raises NotFound: if it does not exist.
         """
         table = {"substrate": "substrates", "relationship": "relationships"}[kind]
-        cursor = self._connection().execute(
-            f"UPDATE {table} SET metadata = ? WHERE identity = ?", (encode_metadata(metadata), to_signed(identity))
-        )
+        with _naming(kind, identity):
+            cursor = self._connection().execute(
+                f"UPDATE {table} SET metadata = ? WHERE identity = ?", (encode_metadata(metadata), to_signed(identity))
+            )
         if cursor.rowcount == 0:
             raise NotFound(f"{kind} {format_id(identity)} not found")
 
@@ -684,10 +687,12 @@ class SQLiteStore(FileMaintenance):
         connection = self._connection()
         labels = check_labels(labels)
         ids = _intern(connection, labels)
-        cursor = connection.executemany(
-            "INSERT OR IGNORE INTO substrate_labels (node, label) SELECT node, ? FROM substrates WHERE identity = ?",
-            [(ids[label], signed) for label in labels],
-        )
+        with _naming("substrate", identity):
+            cursor = connection.executemany(
+                "INSERT OR IGNORE INTO substrate_labels (node, label) "
+                "SELECT node, ? FROM substrates WHERE identity = ?",
+                [(ids[label], signed) for label in labels],
+            )
         return max(cursor.rowcount, 0)
 
     def remove_labels(self, identity: int, labels: Iterable[str]) -> int:
@@ -764,7 +769,10 @@ class SQLiteStore(FileMaintenance):
                         time_micros(created_at),
                     ),
                 )
-            except sqlite3.IntegrityError:
+            except sqlite3.IntegrityError as error:
+                named = constraints.violation(error, "the new relationship" if identity is None else None)
+                if named is not None:
+                    raise named from None
                 raise Conflict(f"relationship {format_id(identity or 0)} already exists") from None
         return Relationship(
             to_unsigned(cursor.lastrowid or 0),
@@ -1006,7 +1014,8 @@ class SQLiteStore(FileMaintenance):
         :returns: False, changing nothing, when an index of that name exists already.
         :raises InvalidInput: for a key ``is_simple_key`` refuses.
         """
-        paths = [json_path_literal(key) for key in keys]
+        for key in keys:
+            json_path_literal(key)
         with self.transaction():
             if self.execute("SELECT 1 FROM property_indexes WHERE name = ?", (name,)).fetchone():
                 return False
@@ -1014,13 +1023,8 @@ class SQLiteStore(FileMaintenance):
                 "INSERT INTO property_indexes (name, label, properties) VALUES (?, ?, ?)",
                 (name, label, json.dumps(list(keys))),
             )
-            for key, path in zip(keys, paths):
-                self.execute(
-                    f"CREATE INDEX IF NOT EXISTS {quote_identifier('property_' + key)} "
-                    f"ON substrates(json_extract(metadata, {path}))"
-                )
-                # the new index has no statistics: SQLite and the estimator would guess its selectivity
-                analyse(self._connection(), "property_" + key)
+            for key in keys:
+                constraints.ensure_index(self._connection(), "NODE", key)
         return True
 
     def drop_property_index(self, name: str | None, label: str | None, keys: Sequence[str]) -> bool:
@@ -1043,13 +1047,68 @@ class SQLiteStore(FileMaintenance):
             if row is None:
                 return False
             self.execute("DELETE FROM property_indexes WHERE name = ?", (row[0],))
-            still_used = {
-                key for (text,) in self.execute("SELECT properties FROM property_indexes") for key in json.loads(text)
-            }
+            still_used = self._indexed_keys() | constraints.unique_keys(self._connection(), "NODE")
             for key in json.loads(row[1]):
                 if key not in still_used:
                     self.execute(f"DROP INDEX IF EXISTS {quote_identifier('property_' + key)}")
         return True
+
+
+    def _indexed_keys(self) -> set[str]:
+        """The keys property indexes (CREATE INDEX) keep an expression index on."""
+        return {key for (text,) in self.execute("SELECT properties FROM property_indexes") for key in json.loads(text)}
+
+    def property_indexes(self) -> list[tuple[int, str, str, tuple[str, ...]]]:
+        """Every property index CREATE INDEX made, by name: (id, name, label, keys)."""
+        rows = self.execute("SELECT rowid, name, label, properties FROM property_indexes ORDER BY name").fetchall()
+        return [(row[0], row[1], row[2], tuple(json.loads(row[3]))) for row in rows]
+
+    # ------------------------------------------------------------ constraints
+
+    def constraints(self) -> list[Constraint]:
+        """Every property constraint, by name (none in a v3 file opened read-only, which has no table for them)."""
+        with self.guard:
+            if not self.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'constraints'").fetchone():
+                return []
+            return constraints.load_constraints(self._connection())
+
+    def create_constraint(self, constraint: Constraint) -> Constraint:
+        """Store a constraint, with the triggers that enforce it and the index a unique one owns.
+
+        :returns: the constraint with its id.
+        :raises SchemaConstraintViolation: naming an entity the stored data has that breaks it.
+        :raises InvalidInput: for a property key that cannot be indexed, or an unknown property type.
+        """
+        self._indexes_back()
+        with self.transaction(), self.guard:
+            return constraints.create(self._connection(), constraint)
+
+    def drop_constraint(self, constraint: Constraint) -> None:
+        """Drop a constraint, its triggers, and the indexes of its that no property index needs."""
+        with self.transaction(), self.guard:
+            constraints.drop(self._connection(), constraint, self._indexed_keys())
+
+
+class _naming:  # noqa: N801 - used as a function, like contextlib's
+    """Turn a constraint trigger's abort in the block into the error naming the entity written.
+
+    A class rather than a generator context manager: it wraps every SET of a query.
+    """
+
+    __slots__ = ("kind", "identity")
+
+    def __init__(self, kind: str, identity: int) -> None:
+        self.kind = kind
+        self.identity = identity
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: object) -> None:
+        if isinstance(error, sqlite3.IntegrityError):
+            named = constraints.violation(error, f"{self.kind} {format_id(self.identity)}")
+            if named is not None:
+                raise named from None
 
 
 class _Bulk:

@@ -27,7 +27,14 @@ def test_builtin_procedures_list_labels_types_and_keys(db):
         (["born", "name", "since"],)
     ]
     names = [row[0] for row in db.query("CALL dbms.procedures()").rows]
-    assert names == ["db.labels", "db.propertyKeys", "db.relationshipTypes", "dbms.procedures"]
+    assert names == [
+        "db.constraints",
+        "db.indexes",
+        "db.labels",
+        "db.propertyKeys",
+        "db.relationshipTypes",
+        "dbms.procedures",
+    ]
 
 
 def test_in_query_call_runs_once_per_row_and_filters_with_where(db):

@@ -45,7 +45,7 @@ def test_the_fixture_is_a_v2_file_without_the_trigger(v2_file):
 
 def test_a_v2_file_is_migrated_to_v3_with_its_rows_and_the_trigger(v2_file):
     with bfxdb.connect(v2_file) as db:
-        assert SCHEMA_VERSION == 3 and db.schema_version() == 3
+        assert db.schema_version() == SCHEMA_VERSION
         assert db.count_substrates() == 30 and db.count_relationships() == 60
         assert db.query("MATCH (:Person {pid: 'p1'})-[:KNOWS]->(m) RETURN m.pid").rows == [("p2",)]
         assert maintenance.check(db).ok

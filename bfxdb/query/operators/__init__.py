@@ -17,12 +17,14 @@ from .read import (
     direct_property,
     fuse_counts,
 )
+from .schema import ConstraintCommand
 from .subquery import ForeachOp, InTransactionsOp, SubqueryBody, SubqueryOp
 from .write import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
 
 __all__ = [
     "AggregateSpec",
     "CallOp",
+    "ConstraintCommand",
     "CountPushdown",
     "CountedUnwind",
     "CreateOp",
