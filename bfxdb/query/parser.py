@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -18,6 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ..errors import QuerySyntaxError
 from . import ast, tablecache
+from .show import resolve as resolve_show
 
 __all__ = ["build_parser", "caret_context", "load_parser", "parse", "parse_bounded", "tables_key"]
 
@@ -283,6 +285,12 @@ def _from_lark_error(error: UnexpectedInput, text: str) -> QuerySyntaxError:
         message = str(error)
     message = f"{message} (line {line}, column {column})"
     return QuerySyntaxError(message, detail, line=line, column=column, context=caret_context(text, line, column))
+
+
+def _column_projection(columns: tuple[str, ...], pos: ast.Pos) -> ast.Projection:
+    """The projection of the named columns as they are, as a SHOW command's YIELD or RETURN."""
+    return ast.Projection(tuple(ast.ProjectionItem(ast.Variable(name, pos), None, name, pos) for name in columns),
+                          False, False, (), None, None, pos)
 
 
 def _fail(message: str, detail: str, pos: ast.Pos) -> QuerySyntaxError:
@@ -628,6 +636,57 @@ class _Builder:
 
     def foreach(self, meta, variable, source, *clauses):
         return ast.Foreach(variable, source, clauses, _pos(meta))
+
+    # ------------------------------------------------------------ LOAD CSV and SHOW
+
+    def load_csv(self, meta, headers, source, variable, terminator):
+        return ast.LoadCsv(source, variable, headers is not None, terminator or ",", _pos(meta))
+
+    def csv_headers(self, meta):
+        return True
+
+    def csv_terminator(self, meta, token):
+        terminator = _string(token)
+        if len(terminator) != 1 or terminator in "\r\n\"":
+            message = f"FIELDTERMINATOR takes one character other than a quote or a line break, not {terminator!r}"
+            raise _fail(message, "InvalidArgumentValue", _pos(meta))
+        return terminator
+
+    def show(self, meta, *children):
+        *words, shown, returned = children
+        pos = _pos(meta)
+        try:
+            target, argument = resolve_show(words)
+        except QuerySyntaxError as error:
+            raise _fail(error.message, "UnexpectedSyntax", pos) from None
+        kind, projection, where = shown if shown is not None else ("where", None, None)
+        if projection is None:
+            # WHERE alone filters on every column; the default ones are shown
+            projection = _column_projection(target.columns, pos)
+            if returned is None:
+                returned = _column_projection(target.defaults, pos)
+        else:
+            for item in projection.items:
+                if not isinstance(item.expression, ast.Variable) or item.expression.name not in target.columns:
+                    message = f"YIELD takes columns of SHOW {target.name}: {', '.join(target.columns)}"
+                    raise _fail(message, "UndefinedVariable", item.pos)
+            if projection.star:
+                named = _column_projection(target.columns, pos)
+                projection = dataclasses.replace(projection, items=named.items + projection.items, star=False)
+        if returned is None:
+            returned = _column_projection(tuple(item.alias or item.text for item in projection.items), pos)
+        clauses = (ast.Show(target.name, argument, target.columns, pos), ast.With(projection, where, pos),
+                   ast.Return(returned, pos))
+        return ast.Query((ast.SingleQuery(clauses, pos),), (), pos)
+
+    def show_yield(self, meta, projection, where):
+        return ("yield", projection, where)
+
+    def show_where(self, meta, where):
+        return ("where", None, where)
+
+    def show_return(self, meta, projection):
+        return projection
 
     # ------------------------------------------------------------ projections
 

@@ -1,4 +1,4 @@
-"""The operators a plan runs: read, ordered, write, call, paths, subquery (CALL { } and FOREACH), plan."""
+"""The operators a plan runs: read, ordered, write, call, paths, subquery, sources (LOAD CSV, SHOW), plan."""
 
 from .call import CallOp
 from .ordered import OrderedLimit
@@ -17,6 +17,7 @@ from .read import (
     direct_property,
     fuse_counts,
 )
+from .sources import LoadCsvOp, ShowOp
 from .subquery import ForeachOp, InTransactionsOp, SubqueryBody, SubqueryOp
 from .write import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
 
@@ -33,6 +34,7 @@ __all__ = [
     "ForeachOp",
     "InTransactionsOp",
     "IndexCommand",
+    "LoadCsvOp",
     "MatchOp",
     "MergeOp",
     "OptionalOp",
@@ -42,6 +44,7 @@ __all__ = [
     "QueryPlan",
     "RemoveOp",
     "SetOp",
+    "ShowOp",
     "SubqueryBody",
     "SubqueryOp",
     "ShortestOp",
