@@ -27,7 +27,10 @@ def test_builtin_procedures_list_labels_types_and_keys(db):
         (["born", "name", "since"],)
     ]
     names = [row[0] for row in db.query("CALL dbms.procedures()").rows]
-    assert names == ["db.labels", "db.propertyKeys", "db.relationshipTypes", "dbms.procedures"]
+    assert names == [
+        "db.labels", "db.propertyKeys", "db.relationshipTypes", "db.schema.nodeTypeProperties",
+        "db.schema.relTypeProperties", "db.schema.visualization", "dbms.components", "dbms.procedures",
+    ]
 
 
 def test_in_query_call_runs_once_per_row_and_filters_with_where(db):
