@@ -6,7 +6,6 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from itertools import islice
 from operator import methodcaller
 from typing import Any
@@ -208,6 +207,9 @@ _SCHEMA_BATCH = 1000
 
 
 def _components(store: Any) -> Iterable[tuple]:
+    # imported here: importlib.metadata loads zipfile and importlib.resources, which `bfxdb query` never needs
+    from importlib import metadata
+
     try:
         version = metadata.version("bfxdb")
     except metadata.PackageNotFoundError:  # run from a source tree that was never installed

@@ -44,7 +44,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .features import Scenario, Step
+from .features import Scenario, Step, load_features
 from .values import TckValueError, compare_table, from_engine, key, parse_value
 
 SIDE_EFFECTS = tuple(sign + kind for kind in ("nodes", "relationships", "labels", "properties") for sign in "+-")
@@ -84,6 +84,16 @@ class Outcome:
     detail_mismatch: bool = False
     category_mismatch: bool = False
     seconds: float = 0.0
+
+
+def folder_failures(folder: Path) -> tuple[int, list[str]]:
+    """Run every scenario of a folder of our own feature files (its named graphs beside them).
+
+    :returns: how many scenarios there are, and "key: reason" for each that did not pass.
+    """
+    scenarios = load_features(folder)
+    outcomes = run_scenarios(scenarios, load_engine(), graphs_dir=folder)
+    return len(scenarios), [f"{o.scenario.key}: {o.reason}" for o in outcomes if o.status != "passed"]
 
 
 def run_scenarios(
