@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -212,6 +213,25 @@ def test_in_transactions_imports_a_file_larger_than_the_memory_budget(folder, db
                            memory=2 << 20)
         assert database.query(query, memory=2 << 20).stats["nodes_created"] == 20_000
         assert database.query("MATCH (n:N) RETURN count(n)").scalar() == 20_000
+
+
+def test_a_streamed_import_keeps_no_entity_of_a_committed_batch(folder, db_path):
+    url = _numbers(folder, 8000)
+    query = (
+        f"LOAD CSV WITH HEADERS FROM '{url}' AS row "
+        "CALL (row) { CREATE (:N {n: row.n}) } IN TRANSACTIONS OF 500 ROWS"
+    )
+    with bfxdb.connect(db_path, import_dir=folder) as database:
+        database.query(f"LOAD CSV FROM '{url}' AS row RETURN row LIMIT 1")  # the parser is built before measuring
+        tracemalloc.start()
+        try:
+            database.query(query)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert database.query("MATCH (n:N) RETURN count(n)").scalar() == 8000
+    # what the run's entity cache would hold of 8000 created nodes is about 4 MiB
+    assert peak < 2 << 20
 
 
 def test_in_transactions_commits_each_batch_of_a_file(folder, db_path):

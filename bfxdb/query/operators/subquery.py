@@ -165,6 +165,9 @@ class InTransactionsOp:
         batches = iter(lambda: list(islice(rows, size)), [])
         for produced in self._batches(batches, ctx):
             yield from produced
+            # nothing after the clause reads the entities a batch wrote: the run's cache need not keep them
+            ctx.nodes.clear()
+            ctx.rels.clear()
 
     def _batches(self, batches: Iterator[list[dict]], ctx: Context) -> Iterator[list[dict]]:
         """Run each batch, yielding the rows it gave; a batch that ran commits when the next is asked for."""
