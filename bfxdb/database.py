@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import threading
 import time
@@ -57,6 +58,7 @@ def connect(
     query_timeout: float | None = DEFAULT_QUERY_TIMEOUT,
     query_memory: int | None = DEFAULT_QUERY_MEMORY,
     create: bool = True,
+    import_dir: str | FilePath | None = None,
 ) -> Database:
     """Open a bfxdb database file, making a new one where the file is missing or empty.
 
@@ -73,6 +75,8 @@ def connect(
     :param query_memory: default memory budget of a Cypher query, in bytes (512 MiB); None for none.
     :param create: make a new database at a missing or empty path (the default); False opens
         only an existing bfxdb database and creates no file.
+    :param import_dir: the folder Cypher's ``LOAD CSV`` reads ``file:///`` URLs from; None (the
+        default) refuses LOAD CSV. It reads nothing outside the folder and nothing from the network.
     :returns: a Database, usable as a context manager.
     :raises ForeignDatabase: if the file is another application's SQLite database.
     :raises StorageError: if the file cannot be opened, has a newer schema, or (``create=False``)
@@ -82,8 +86,11 @@ def connect(
     ...     db.count_substrates()
     0
     """
+    folder = _check_import_dir(import_dir)
     store = open_store(path, read_only=read_only, timeout=timeout, durable=durable, create=create)
-    return Database(store, query_timeout, query_memory)
+    database = Database(store, query_timeout, query_memory)
+    database.import_dir = folder
+    return database
 
 
 class Database:
@@ -99,6 +106,8 @@ class Database:
         self._guard = store.guard
         self.query_timeout = query_timeout
         self.query_memory = _check_memory(query_memory)
+        #: the folder LOAD CSV reads from (None: LOAD CSV is refused)
+        self.import_dir: str | None = None
         self._catalogue = BUILTINS
         self._expressions = _ExpressionCache()
         # The composition root: the query engine's Cypher expressions are the sandbox's "cypher" type.
@@ -562,7 +571,8 @@ class Database:
                         return result
                     # what the direct attempt took counts against the limit of the run in a transaction
                     remaining = _remaining(started, remaining)
-                return self._store.run_bounded(writes, remaining, prepared.run, self._store, parameters, budget)
+                run = functools.partial(prepared.run, import_dir=self.import_dir)
+                return self._store.run_bounded(writes, remaining, run, self._store, parameters, budget)
         except QueryTimeout:
             # the store counts from when it started; the caller's limit counts from the call
             raise QueryTimeout(f"the query ran past its time limit of {limit:g} s") from None
@@ -605,7 +615,8 @@ class Database:
             return Stream(
                 result.columns, iter(result.rows), result.stats, result.plan, result.profile, result.explained
             )
-        rows = self._store.stream_bounded(remaining, prepared.stream, self._store, parameters, budget, limit=limit)
+        stream = functools.partial(prepared.stream, import_dir=self.import_dir)
+        rows = self._store.stream_bounded(remaining, stream, self._store, parameters, budget, limit=limit)
         return Stream(list(prepared.columns), _guarded(self._guard, rows), None, prepared.plan_text)
 
     def _prepare_query(
@@ -676,6 +687,18 @@ def _deadline(started: float, limit: float | None) -> Callable[[], None] | None:
 def _remaining(started: float, limit: float | None) -> float | None:
     """What is left of the time limit after preparing the query: the store counts from its own start."""
     return None if limit is None else max(limit - (time.monotonic() - started), 0.0)
+
+
+def _check_import_dir(folder: str | FilePath | None) -> str | None:
+    """The import folder as an absolute path, checked to be a directory.
+
+    :raises InvalidInput: when it is not an existing directory.
+    """
+    if folder is None:
+        return None
+    if not isinstance(folder, (str, FilePath)) or not FilePath(folder).is_dir():
+        raise InvalidInput(f"the import folder {folder!s} is not a directory")
+    return str(FilePath(folder).resolve())
 
 
 def _check_memory(memory: int | None) -> int | None:

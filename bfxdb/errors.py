@@ -266,6 +266,21 @@ class ProcedureFailed(ProcedureError):
     code = "procedure_failed"
 
 
+class CsvFileError(QueryError):
+    """LOAD CSV could not read its file: missing, not UTF-8 text, a line past the length limit, or malformed CSV."""
+
+    code = "csv_file_error"
+    category = "LoadCsvError"
+
+
+class CsvFileRefused(CsvFileError):
+    """LOAD CSV may not read that URL: no import folder is configured, it names the network, or it leads
+    out of the import folder."""
+
+    code = "csv_file_refused"
+    http_status = 403
+
+
 class TransactionNested(QueryError):
     """``CALL { ... } IN TRANSACTIONS`` ran inside an explicit transaction (a ``Database.transaction()``
     block), out of which its batches cannot commit; run the query on its own."""

@@ -174,6 +174,8 @@ def _option(*names: str, setting: str, **kwargs: Any) -> Callable[[FC], FC]:
               "writer, in seconds (then 503 with Retry-After).")
 @_option("--read-only", setting="read_only", is_flag=True,
          help="Open the database read-only: every write answers 403.")
+@_option("--import-dir", setting="import_dir", type=click.Path(exists=True, file_okay=False),
+         help="The folder Cypher's LOAD CSV reads file:/// URLs from; without it LOAD CSV answers 403.")
 @_option("--cpus", setting="cpus", metavar="LIST",
          help="Run only on these CPUs, e.g. 0 or 0-1,3 (Linux). One CPU avoids costly cross-core "
               "handoffs of Python's GIL; see the README.")

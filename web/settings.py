@@ -46,6 +46,8 @@ class ServeSettings:
     #: Seconds a write waits for the database's write lock (and for a writer slot) before a 503.
     write_wait: float = field(default=5.0, metadata=_names("BFXDB_WRITE_WAIT", "WRITE_WAIT"))
     read_only: bool = field(default=False, metadata=_names("BFXDB_READ_ONLY", "READ_ONLY"))
+    #: The folder LOAD CSV reads from; None (the default) refuses LOAD CSV over HTTP.
+    import_dir: str | None = field(default=None, metadata=_names("BFXDB_IMPORT_DIR", "IMPORT_DIR"))
     cpus: str | None = field(default=None, metadata=_names("BFXDB_CPUS"))
 
     def app_config(self) -> dict[str, Any]:

@@ -76,6 +76,7 @@ def build_state(
             timeout=write_wait,
             query_timeout=timeout,
             query_memory=None if memory is None else int(memory) << 20,
+            import_dir=settings["IMPORT_DIR"],
         )
         owns = True
     return AppState(

@@ -101,6 +101,10 @@ _MEMORY_OPTION = click.option(
     "--query-memory", type=click.IntRange(min=1), default=bfxdb.DEFAULT_QUERY_MEMORY >> 20, show_default=True,
     help="Memory budget of one query, in MiB; past it the query stops with QueryLimitExceeded.",
 )
+_IMPORT_DIR_OPTION = click.option(
+    "--import-dir", type=click.Path(exists=True, file_okay=False), default=None,
+    help="The folder LOAD CSV reads file:/// URLs from; without it LOAD CSV is refused.",
+)
 _PARAM_HELP = (
     "A query parameter: $NAME gets VALUE, read as JSON when it is JSON (42, true, [1,2]) and as text otherwise."
 )
@@ -118,6 +122,7 @@ _PARAM_HELP = (
 @click.option("--read-only", is_flag=True, help="Refuse a query that writes.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Stop the query after this many seconds.")
 @_MEMORY_OPTION
+@_IMPORT_DIR_OPTION
 def query(
     database: str,
     cypher: str,
@@ -127,6 +132,7 @@ def query(
     read_only: bool,
     timeout: float | None,
     query_memory: int,
+    import_dir: str | None,
 ) -> None:
     """Run one openCypher query on DATABASE and print its result.
 
@@ -147,7 +153,9 @@ def query(
     text = sys.stdin.read() if cypher == "-" else cypher
     ctrl_c = CtrlC()
     try:
-        with ctrl_c, bfxdb.connect(database, read_only=read_only, query_memory=query_memory << 20) as db:
+        with ctrl_c, bfxdb.connect(
+            database, read_only=read_only, query_memory=query_memory << 20, import_dir=import_dir
+        ) as db:
             started = time.perf_counter()
             with db.stream(text, parameters, read_only=read_only, timeout=timeout) as result:
                 if result.explained:
@@ -173,7 +181,11 @@ def query(
 @click.option("--format", "-f", "output_format", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True)
 @click.option("--read-only", is_flag=True, help="Open the database read-only.")
 @_MEMORY_OPTION
-def shell(database: str, params: tuple[str, ...], output_format: str, read_only: bool, query_memory: int) -> None:
+@_IMPORT_DIR_OPTION
+def shell(
+    database: str, params: tuple[str, ...], output_format: str, read_only: bool, query_memory: int,
+    import_dir: str | None,
+) -> None:
     """Open an interactive Cypher shell on DATABASE (created if missing).
 
     End each statement with ';'; a statement may span lines. :help lists the commands
@@ -184,7 +196,7 @@ def shell(database: str, params: tuple[str, ...], output_format: str, read_only:
     the statements in order and stops with exit code 1 at the first error.
     """
     parameters = _parameters(params, None)
-    with bfxdb.connect(database, read_only=read_only, query_memory=query_memory << 20) as db:
+    with bfxdb.connect(database, read_only=read_only, query_memory=query_memory << 20, import_dir=import_dir) as db:
         status = Shell(
             db, interactive=sys.stdin.isatty(), output_format=output_format, parameters=parameters
         ).run()

@@ -92,20 +92,29 @@ class PreparedQuery:
             direct = plan.pipelines[0].direct
         object.__setattr__(self, "direct", direct)
 
-    def run(self, store: Any, parameters: dict, memory: int | None, check_deadline: Callable[[], None]) -> Result:
+    def run(
+        self,
+        store: Any,
+        parameters: dict,
+        memory: int | None,
+        check_deadline: Callable[[], None],
+        *,
+        import_dir: str | None = None,
+    ) -> Result:
         """Run inside the caller's transaction.
 
         :param store: the Store of the open transaction.
         :param parameters: values of ``$name`` placeholders.
         :param memory: the memory budget in bytes, or None for none.
         :param check_deadline: raises QueryTimeout once the time limit has passed.
+        :param import_dir: the folder LOAD CSV reads from (None: LOAD CSV is refused).
         :returns: the Result; for EXPLAIN no rows, only the plan.
         :raises QueryError: a subclass naming what went wrong while running.
         """
         if self.explain:
             plan_text = self.plan_text + _sqlite_plans(self.plan, store)
             return Result(list(self.columns), [], None, plan_text, explained=True)
-        ctx = self._context(store, parameters, memory, check_deadline)
+        ctx = self._context(store, parameters, memory, check_deadline, import_dir)
         if self.profile and isinstance(self.plan, QueryPlan):
             rows, report = self.plan.profile(ctx)
             text = _profile_text(report) + "\n" + self.plan_text + _sqlite_plans(self.plan, store)
@@ -124,26 +133,40 @@ class PreparedQuery:
         return last[1]
 
     def stream(
-        self, store: Any, parameters: dict, memory: int | None, check_deadline: Callable[[], None]
+        self,
+        store: Any,
+        parameters: dict,
+        memory: int | None,
+        check_deadline: Callable[[], None],
+        *,
+        import_dir: str | None = None,
     ) -> Iterator[tuple]:
         """Run a read inside the caller's transaction, yielding result rows as they are pulled.
 
         Work stops where the pulling stops: a consumer that takes five rows runs the query for five.
+        ``import_dir`` is as for run.
 
         :raises QueryError: a subclass naming what went wrong, when the row that hit it is pulled.
         """
         plan = self.plan
         if self.writes or self.explain or self.profile or isinstance(plan, (IndexCommand, ConstraintCommand)):
             raise QueryArgumentError("only a read query streams; writes, EXPLAIN and PROFILE run with run()")
-        return plan.stream(self._context(store, parameters, memory, check_deadline))
+        return plan.stream(self._context(store, parameters, memory, check_deadline, import_dir))
 
     def _context(
-        self, store: Any, parameters: dict, memory: int | None, check_deadline: Callable[[], None]
+        self,
+        store: Any,
+        parameters: dict,
+        memory: int | None,
+        check_deadline: Callable[[], None],
+        import_dir: str | None = None,
     ) -> Context:
         if self.parameters and not self.parameters <= parameters.keys():
             missing = ", ".join(f"${name}" for name in sorted(self.parameters - parameters.keys()))
             raise ParameterMissing(f"missing parameters: {missing}", "MissingParameter")
-        return Context(store, _convert_parameters(parameters), check_deadline, memory)
+        ctx = Context(store, _convert_parameters(parameters), check_deadline, memory)
+        ctx.import_dir = import_dir
+        return ctx
 
     def run_direct(
         self, store: Any, parameters: dict, memory: int | None, check_deadline: Callable[[], None]

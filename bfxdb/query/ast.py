@@ -584,6 +584,30 @@ class Foreach(Node):
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
+class LoadCsv(Node):
+    """``LOAD CSV [WITH HEADERS] FROM source AS variable [FIELDTERMINATOR 'c']``: one row per line of a file."""
+
+    source: Expr
+    variable: str
+    headers: bool = False
+    terminator: str = ","
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Show(Node):
+    """The first clause of ``SHOW <target> ...``: binds every column of the target's rows (see show.py).
+
+    The parser turns the command's YIELD, WHERE and RETURN into the WITH and RETURN after it.
+    """
+
+    target: str
+    argument: str | None
+    columns: tuple[str, ...]
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class CreateIndex(Node):
     """``CREATE INDEX [name] FOR (v:Label) ON (v.p1, v.p2)`` or ``CREATE INDEX ON :Label(p1, p2)``."""
 
@@ -649,6 +673,7 @@ SHOW_COLUMNS = {
 
 Clause: TypeAlias = (
     Match | Unwind | With | Return | Create | Set | Remove | Delete | Merge | Call | SubqueryCall | Foreach
+    | LoadCsv | Show
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -18,6 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ..errors import QuerySyntaxError
 from . import ast, tablecache
+from .show import resolve as resolve_show
 
 __all__ = ["build_parser", "caret_context", "load_parser", "parse", "parse_bounded", "tables_key"]
 
@@ -285,6 +287,12 @@ def _from_lark_error(error: UnexpectedInput, text: str) -> QuerySyntaxError:
     return QuerySyntaxError(message, detail, line=line, column=column, context=caret_context(text, line, column))
 
 
+def _column_projection(columns: tuple[str, ...], pos: ast.Pos) -> ast.Projection:
+    """The projection of the named columns as they are, as a SHOW command's YIELD or RETURN."""
+    return ast.Projection(tuple(ast.ProjectionItem(ast.Variable(name, pos), None, name, pos) for name in columns),
+                          False, False, (), None, None, pos)
+
+
 def _fail(message: str, detail: str, pos: ast.Pos) -> QuerySyntaxError:
     """Build a syntax error found while building the tree; parse() adds the caret context."""
     line, column = pos
@@ -440,50 +448,6 @@ _TYPE_SYNONYMS = {
     **{word: "ZONED DATETIME" for word in ("ZONED DATETIME", "TIMESTAMP WITH TIME ZONE")},
     "DURATION": "DURATION",
 }
-
-#: SHOW ... CONSTRAINTS: the words naming a kind, and the types (without the entity) they keep.
-_CONSTRAINT_KINDS = {
-    "UNIQUE": ("UNIQUENESS",),
-    "UNIQUENESS": ("UNIQUENESS",),
-    "KEY": ("KEY",),
-    "EXIST": ("PROPERTY_EXISTENCE",),
-    "EXISTS": ("PROPERTY_EXISTENCE",),
-    "EXISTENCE": ("PROPERTY_EXISTENCE",),
-    "PROPERTY EXIST": ("PROPERTY_EXISTENCE",),
-    "PROPERTY EXISTENCE": ("PROPERTY_EXISTENCE",),
-    "PROPERTY TYPE": ("PROPERTY_TYPE",),
-}
-
-
-def _show_filter(procedure: str, words: list[str], pos: ast.Pos) -> tuple[str, ...] | None:
-    """The types SHOW [words] INDEXES / CONSTRAINTS lists, or None for all of them.
-
-    :raises QuerySyntaxError: for words naming no kind of index or constraint.
-    """
-    if words in ([], ["ALL"]):
-        return None
-    if procedure == "db.indexes":
-        if len(words) == 1 and words[0] in ("RANGE", "TEXT", "POINT", "LOOKUP", "FULLTEXT", "VECTOR"):
-            return (words[0],)
-        raise _fail(f"SHOW {' '.join(words)} INDEXES names no kind of index", "InvalidShowCommand", pos)
-    entities = ["NODE", "RELATIONSHIP"]
-    if words[0] in _ENTITY_WORDS:
-        entities = [_ENTITY_WORDS[words[0]]]
-        words = words[1:]
-    kinds = _CONSTRAINT_KINDS.get(" ".join(words))
-    if kinds is None:
-        raise _fail(f"SHOW ... {' '.join(words)} CONSTRAINTS names no kind of constraint", "InvalidShowCommand", pos)
-    return tuple(
-        "UNIQUENESS" if (entity, kind) == ("NODE", "UNIQUENESS") else f"{entity}_{kind}"
-        for entity in entities
-        for kind in kinds
-    )
-
-
-def _columns_projection(columns: tuple[str, ...], pos: ast.Pos) -> ast.Projection:
-    """The projection of the named variables, each under its own name."""
-    return ast.Projection(tuple(ast.ProjectionItem(ast.Variable(c, pos), c, c, pos) for c in columns), pos=pos)
-
 
 def _pos(meta) -> ast.Pos:
     return (meta.line, meta.column) if not meta.empty else ast.NO_POS
@@ -690,6 +654,57 @@ class _Builder:
     def foreach(self, meta, variable, source, *clauses):
         return ast.Foreach(variable, source, clauses, _pos(meta))
 
+    # ------------------------------------------------------------ LOAD CSV and SHOW
+
+    def load_csv(self, meta, headers, source, variable, terminator):
+        return ast.LoadCsv(source, variable, headers is not None, terminator or ",", _pos(meta))
+
+    def csv_headers(self, meta):
+        return True
+
+    def csv_terminator(self, meta, token):
+        terminator = _string(token)
+        if len(terminator) != 1 or terminator in "\r\n\"":
+            message = f"FIELDTERMINATOR takes one character other than a quote or a line break, not {terminator!r}"
+            raise _fail(message, "InvalidArgumentValue", _pos(meta))
+        return terminator
+
+    def show(self, meta, *children):
+        *words, shown, returned = children
+        pos = _pos(meta)
+        try:
+            target, argument = resolve_show(words)
+        except QuerySyntaxError as error:
+            raise _fail(error.message, "UnexpectedSyntax", pos) from None
+        kind, projection, where = shown if shown is not None else ("where", None, None)
+        if projection is None:
+            # WHERE alone filters on every column; the default ones are shown
+            projection = _column_projection(target.columns, pos)
+            if returned is None:
+                returned = _column_projection(target.defaults, pos)
+        else:
+            for item in projection.items:
+                if not isinstance(item.expression, ast.Variable) or item.expression.name not in target.columns:
+                    message = f"YIELD takes columns of SHOW {target.name}: {', '.join(target.columns)}"
+                    raise _fail(message, "UndefinedVariable", item.pos)
+            if projection.star:
+                named = _column_projection(target.columns, pos)
+                projection = dataclasses.replace(projection, items=named.items + projection.items, star=False)
+        if returned is None:
+            returned = _column_projection(tuple(item.alias or item.text for item in projection.items), pos)
+        clauses = (ast.Show(target.name, argument, target.columns, pos), ast.With(projection, where, pos),
+                   ast.Return(returned, pos))
+        return ast.Query((ast.SingleQuery(clauses, pos),), (), pos)
+
+    def show_yield(self, meta, projection, where):
+        return ("yield", projection, where)
+
+    def show_where(self, meta, where):
+        return ("where", None, where)
+
+    def show_return(self, meta, projection):
+        return projection
+
     # ------------------------------------------------------------ projections
 
     def projection(self, meta, distinct, items, order_by, skip, limit):
@@ -803,55 +818,8 @@ class _Builder:
     def drop_constraint(self, meta, name, if_exists):
         return ast.DropConstraint(name, if_exists is not None, _pos(meta))
 
-    def show_schema(self, meta, *children):
-        *words, what, tail = children
-        procedure = "db.indexes" if what.type == "INDEX_WORD" else "db.constraints"
-        every, shown = ast.SHOW_COLUMNS[procedure]
-        pos = _pos(meta)
-        kept = _show_filter(procedure, [word.upper() for word in words], pos)
-        items: tuple[tuple[str, str | None], ...] = ()
-        star, order_by, skip, limit, where, returned = False, (), None, None, None, None
-        if tail is not None and tail[0] == "where":
-            where = tail[1]
-        elif tail is not None:
-            (star, items, order_by, skip, limit, where), returned = tail
-        if kept is not None:
-            types = ast.ListLiteral(tuple(ast.Literal(kind, pos) for kind in kept), pos)
-            condition: ast.Expr = ast.Binary("IN", ast.Variable("type", pos), types, pos)
-        yields = tuple((column, None) for column in every)
-        call = ast.Call(procedure, (), yields, False, condition if kept is not None else None, pos)
-        clauses: list[ast.Clause] = [call]
-        if tail is None or tail[0] == "where":
-            columns = shown
-            if where is not None:
-                clauses.append(ast.With(_columns_projection(every, pos), where, pos))
-        else:
-            pairs: list[tuple[str, str]] = [(c, c) for c in every]
-            if not star:
-                pairs = [(field, alias or field) for field, alias in items]
-            projected = tuple(ast.ProjectionItem(ast.Variable(field, pos), alias, alias, pos) for field, alias in pairs)
-            projection = ast.Projection(projected, False, False, order_by or (), skip, limit, pos)
-            clauses.append(ast.With(projection, where, pos))
-            columns = tuple(alias for _field, alias in pairs)
-        clauses.append(returned if returned is not None else ast.Return(_columns_projection(columns, pos), pos))
-        return ast.Query((ast.SingleQuery(tuple(clauses), pos),), (), pos)
-
     def show_keyword(self, meta, token):
         return str(token)
-
-    def show_where(self, meta, expression):
-        return ("where", expression)
-
-    def show_tail(self, meta, yielded, returned):
-        return (yielded, returned)
-
-    def show_yield(self, meta, *children):
-        *items, order_by, skip, limit, where = children
-        if isinstance(items[0], Token):
-            return (True, (), order_by, skip, limit, where)
-        return (False, tuple(items), order_by, skip, limit, where)
-
-    # ------------------------------------------------------------ patterns
 
     def pattern(self, meta, *parts):
         return ast.Pattern(parts, _pos(meta))

@@ -27,6 +27,7 @@ from .operators import (
     ForeachOp,
     IndexCommand,
     InTransactionsOp,
+    LoadCsvOp,
     MatchOp,
     MergeOp,
     OptionalOp,
@@ -38,6 +39,7 @@ from .operators import (
     SetOp,
     ShortestOp,
     ShortestPart,
+    ShowOp,
     SubqueryBody,
     SubqueryOp,
     UnwindOp,
@@ -47,6 +49,7 @@ from .operators import (
 )
 from .procedures import Catalogue
 from .semantics import contains_aggregate, imports_of, is_aggregate
+from .show import resolve as resolve_show
 from .sqlplan import NODE_METADATA, REL_METADATA, decode_node, decode_rel
 
 #: Functions whose single variable argument is read only for its identity.
@@ -264,10 +267,20 @@ def _plan_single(
             ops.append(DeleteOp(evaluators, clause.detach))
         elif isinstance(clause, ast.SubqueryCall):
             call = _plan_subquery_call(clause, scope, catalogue, estimator)
+            if isinstance(call, InTransactionsOp) and _streams_into(ops, index == len(clauses) - 1):
+                call = replace(call, streamed=True)
             ops.append(call)
             scope += [name for name in call.bound if name not in scope]
         elif isinstance(clause, ast.Foreach):
             ops.append(_plan_foreach(clause, scope, catalogue, estimator))
+        elif isinstance(clause, ast.LoadCsv):
+            source = compile_expression(clause.source, frozenset(scope))
+            ops.append(LoadCsvOp(source, clause.variable, clause.headers, clause.terminator))
+            scope.append(clause.variable)
+        elif isinstance(clause, ast.Show):
+            target, _ = resolve_show(clause.target.split())
+            ops.append(ShowOp(target, clause.argument, catalogue))
+            scope += [name for name in clause.columns if name not in scope]
         elif isinstance(clause, ast.Call):
             op = _plan_call(clause, scope, catalogue, standalone=len(clauses) == 1)
             ops.append(op)
@@ -279,6 +292,12 @@ def _plan_single(
     if not isinstance(clauses[-1], (ast.Return, ast.Call)):
         columns = ()
     return Pipeline(fuse_counts(ops), columns)
+
+
+def _streams_into(before: list, last: bool) -> bool:
+    """Tell whether ``CALL { } IN TRANSACTIONS`` may pull its rows batch by batch: when they come from
+    LOAD CSV alone (no write changes a file's records) and no clause after it would see the import half done."""
+    return last and bool(before) and all(isinstance(op, LoadCsvOp) for op in before)
 
 
 def _carrying(projection: ast.Projection, carry: frozenset[str]) -> ast.Projection:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from operator import methodcaller
 from typing import Any
 
@@ -15,6 +16,7 @@ from .plancache import PLAN_CACHE_SIZE, PlanCache
 from .runtime import Context
 from .schema_rows import CONSTRAINT_OUTPUTS, INDEX_OUTPUTS, constraint_rows, index_rows
 from .semantics import ProcedureSignature
+from .temporal import TEMPORAL_TYPES, decode_properties
 from .values import to_input
 
 #: The types a signature may declare, as openCypher writes them; a trailing ``?`` admits null.
@@ -211,6 +213,132 @@ _BUILTINS = tuple(
 )
 
 
+# ---------------------------------------------------------------- what tools call when they connect
+
+#: Relationships read per batch while db.schema.visualization looks up their endpoints' labels.
+_SCHEMA_BATCH = 1000
+
+
+def _components(store: Any) -> Iterable[tuple]:
+    # imported here: importlib.metadata loads zipfile and importlib.resources, which `bfxdb query` never needs
+    from importlib import metadata
+
+    try:
+        version = metadata.version("bfxdb")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        version = "unknown"
+    return [("bfxdb", [version], "community")]
+
+
+def _type_name(value: Any) -> str:
+    """Neo4j's name of a property value's type, as db.schema.*TypeProperties report it."""
+    if isinstance(value, list):
+        kinds = {_type_name(item) for item in value}
+        if len(kinds) == 1 and (kind := kinds.pop()) in _ARRAYS:
+            return f"{kind}Array"
+        return "List"
+    if isinstance(value, TEMPORAL_TYPES):
+        return type(value).__name__
+    return _SCALAR_NAMES.get(type(value), "Map" if isinstance(value, dict) else "Any")
+
+
+_SCALAR_NAMES = {str: "String", bool: "Boolean", int: "Long", float: "Double"}
+_ARRAYS = frozenset({"String", "Boolean", "Long", "Double"})
+
+
+class _PropertyTypes:
+    """What one label combination or relationship type holds: how many entities, and per key its types and count."""
+
+    __slots__ = ("count", "keys")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.keys: dict[str, tuple[set[str], list[int]]] = {}
+
+    def add(self, properties: dict) -> None:
+        self.count += 1
+        for key, value in decode_properties(properties).items():
+            types, seen = self.keys.setdefault(key, (set(), [0]))
+            types.add(_type_name(value))
+            seen[0] += 1
+
+    def rows(self, head: tuple) -> Iterator[tuple]:
+        """One row per key, ``head`` first: (*head, key, types, mandatory); one of nulls without keys."""
+        if not self.keys:
+            yield (*head, None, None, False)
+        for key in sorted(self.keys):
+            types, seen = self.keys[key]
+            yield (*head, key, sorted(types), seen[0] == self.count)
+
+
+def _node_type(labels: Iterable[str]) -> str:
+    return "".join(f":`{label.replace('`', '``')}`" for label in labels)
+
+
+def _node_type_properties(store: Any) -> Iterable[tuple]:
+    found: dict[tuple[str, ...], _PropertyTypes] = {}
+    for node in store.iter_substrates():
+        found.setdefault(tuple(sorted(node.labels)), _PropertyTypes()).add(node.metadata)
+    for labels in sorted(found):
+        yield from found[labels].rows((_node_type(labels), list(labels)))
+
+
+def _rel_type_properties(store: Any) -> Iterable[tuple]:
+    found: dict[str, _PropertyTypes] = {}
+    for rel in store.iter_relationships():
+        found.setdefault(rel.rel_type, _PropertyTypes()).add(rel.metadata)
+    for rel_type in sorted(found):
+        yield from found[rel_type].rows((_node_type((rel_type,)),))
+
+
+def _schema_visualization(store: Any) -> Iterable[tuple]:
+    """One row: a map per label ({name}) and one per (start label, type, end label) a relationship joins."""
+    labels = [label for (label,) in store.distinct_labels()]
+    joined: set[tuple[str, str, str]] = set()
+    rels = store.iter_relationships()
+    while batch := list(islice(rels, _SCHEMA_BATCH)):
+        ends = store.get_substrates({identity for rel in batch for identity in (rel.source, rel.target)})
+        for rel in batch:
+            source, target = ends.get(rel.source), ends.get(rel.target)
+            if source is None or target is None:
+                continue
+            joined.update((start, rel.rel_type, end) for start in source.labels for end in target.labels)
+    nodes = [{"name": label} for label in labels]
+    relationships = [{"type": kind, "start": start, "end": end} for start, kind, end in sorted(joined)]
+    return [(nodes, relationships)]
+
+
+def _store_procedure(name: str, inputs: tuple, outputs: tuple, function: Callable, text: str) -> Procedure:
+    return Procedure(name, ProcedureSignature(inputs, outputs), function, text, needs_store=True)
+
+
+_CONNECTING = (
+    _store_procedure(
+        "dbms.components", (), (("name", "STRING"), ("versions", "LIST"), ("edition", "STRING")), _components,
+        "The database software: its name, version and edition.",
+    ),
+    _store_procedure(
+        "db.schema.visualization", (), (("nodes", "LIST"), ("relationships", "LIST")), _schema_visualization,
+        "The labels as maps {name}, and as maps {type, start, end} which labels each relationship type joins.",
+    ),
+    _store_procedure(
+        "db.schema.nodeTypeProperties",
+        (),
+        (("nodeType", "STRING"), ("nodeLabels", "LIST"), ("propertyName", "STRING"), ("propertyTypes", "LIST"),
+         ("mandatory", "BOOLEAN")),
+        _node_type_properties,
+        "Per label combination, each property key, the types of its values and whether every node has it.",
+    ),
+    _store_procedure(
+        "db.schema.relTypeProperties",
+        (),
+        (("relType", "STRING"), ("propertyName", "STRING"), ("propertyTypes", "LIST"), ("mandatory", "BOOLEAN")),
+        _rel_type_properties,
+        "Per relationship type, each property key, the types of its values and whether every relationship has it.",
+    ),
+)
+
+
 # ---------------------------------------------------------------- catalogues
 
 
@@ -221,7 +349,7 @@ class Catalogue:
     a procedure empties it. Databases that register nothing share the built-in catalogue.
     """
 
-    def __init__(self, procedures: Iterable[Procedure] = _BUILTINS) -> None:
+    def __init__(self, procedures: Iterable[Procedure] = _BUILTINS + _CONNECTING) -> None:
         self.procedures: dict[str, Procedure] = {}
         self.plans = PlanCache(PLAN_CACHE_SIZE)
         self._lock = threading.Lock()

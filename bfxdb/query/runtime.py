@@ -48,6 +48,7 @@ class Context:
         "held",
         "room_total",
         "outside_transaction",
+        "import_dir",
     )
 
     def __init__(
@@ -77,6 +78,8 @@ class Context:
         self.room_total = math.inf if memory is None else memory
         #: whether the run has no transaction around it, so only its one statement sees one snapshot
         self.outside_transaction = False
+        #: the folder LOAD CSV reads from, or None: LOAD CSV is refused
+        self.import_dir: str | None = None
 
     def tick(self, steps: int = 1) -> None:
         """Count Python-side work and check the deadline every DEADLINE_STRIDE steps."""

@@ -464,6 +464,15 @@ class _Checker:
             raise self.fail("VariableAlreadyBound", f"Variable `{clause.variable}` is already bound", clause)
         return {**scope, clause.variable: _element_kind(clause.expression, scope)}
 
+    def _loadcsv(self, clause: ast.LoadCsv, scope: dict[str, str]) -> dict[str, str]:
+        self.expression(clause.source, scope)
+        if clause.variable in scope:
+            raise self.fail("VariableAlreadyBound", f"Variable `{clause.variable}` is already bound", clause)
+        return {**scope, clause.variable: MAP if clause.headers else LIST}
+
+    def _show(self, clause: ast.Show, scope: dict[str, str]) -> dict[str, str]:
+        return {**scope, **dict.fromkeys(clause.columns, ANY)}
+
     def _with(self, clause: ast.With, scope: dict[str, str]) -> dict[str, str]:
         scope, _columns = self.projection(clause.projection, scope, clause, clause.where)
         return scope

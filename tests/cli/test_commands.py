@@ -319,3 +319,17 @@ def test_backup_while_another_connection_writes(graph, tmp_path):
 def test_backup_of_the_file_onto_itself_is_refused(runner, graph):
     result = runner.invoke(main, ["backup", str(graph), str(graph), "--force"])
     assert result.exit_code == 1 and "itself" in result.stderr
+
+
+def test_the_cli_reads_csv_from_import_dir(runner, tmp_path):
+    folder = tmp_path / "import"
+    folder.mkdir()
+    (folder / "people.csv").write_text("name\nAnn\n")
+    graph = tmp_path / "graph.db"
+    bfxdb.connect(graph).close()
+    text = "LOAD CSV WITH HEADERS FROM 'file:///people.csv' AS row RETURN row.name AS name"
+    result = runner.invoke(main, ["query", str(graph), text, "-f", "csv", "--import-dir", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["name", "Ann"]
+    refused = runner.invoke(main, ["query", str(graph), text])
+    assert refused.exit_code == 1 and "LOAD CSV is off" in refused.stderr

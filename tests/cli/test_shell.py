@@ -155,3 +155,14 @@ def test_interactive_session_keeps_history_in_the_named_file(db, tmp_path, monke
     monkeypatch.setattr("builtins.input", Keyboard("RETURN 1;"))
     Shell(db, interactive=True, out=io.StringIO(), err=io.StringIO()).run()
     assert history.exists()
+
+
+def test_piped_shell_reads_csv_from_import_dir(runner, db_path, tmp_path):
+    folder = tmp_path / "import"
+    folder.mkdir()
+    (folder / "people.csv").write_text("name\nAnn\nBob\n")
+    script = "LOAD CSV WITH HEADERS FROM 'file:///people.csv' AS row CREATE (:P {name: row.name});\n" \
+             "MATCH (p:P) RETURN count(p) AS n;\n"
+    result = runner.invoke(main, ["shell", str(db_path), "-f", "csv", "--import-dir", str(folder)], input=script)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-2:] == ["n", "2"]

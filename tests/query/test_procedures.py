@@ -28,11 +28,8 @@ def test_builtin_procedures_list_labels_types_and_keys(db):
     ]
     names = [row[0] for row in db.query("CALL dbms.procedures()").rows]
     assert names == [
-        "db.constraints",
-        "db.indexes",
-        "db.labels",
-        "db.propertyKeys",
-        "db.relationshipTypes",
+        "db.constraints", "db.indexes", "db.labels", "db.propertyKeys", "db.relationshipTypes",
+        "db.schema.nodeTypeProperties", "db.schema.relTypeProperties", "db.schema.visualization", "dbms.components",
         "dbms.procedures",
     ]
 

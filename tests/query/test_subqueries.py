@@ -14,17 +14,14 @@ import pytest
 import bfxdb
 from bfxdb.errors import QueryArgumentError, QuerySyntaxError, ReadOnlyError, TransactionNested
 from bfxdb.query import prepare
-from tests.tck.features import load_features
-from tests.tck.runner import load_engine, run_scenarios
+from tests.tck.runner import folder_failures
 
 FEATURES = Path(__file__).resolve().parents[1] / "features" / "subqueries"
 
 
 def test_the_subquery_feature_files_pass():
-    scenarios = load_features(FEATURES)
-    assert len(scenarios) >= 50
-    outcomes = run_scenarios(scenarios, load_engine(), graphs_dir=FEATURES)
-    failed = [f"{o.scenario.key}: {o.reason}" for o in outcomes if o.status != "passed"]
+    count, failed = folder_failures(FEATURES)
+    assert count >= 50
     assert not failed, "\n".join(failed)
 
 

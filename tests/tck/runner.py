@@ -7,7 +7,10 @@ optional control query, the expected result table, the side effects, or an
 expected error, and test procedures ("there exists a procedure NAME(inputs)
 :: (outputs)" with a table of rows), which are registered through
 ``Database.register_procedure`` as a function giving the table's rows whose
-input columns equal the arguments. Any other step text fails the scenario,
+input columns equal the arguments, and files for LOAD CSV ("there exists a CSV file with URL as
+$param, with rows:" with a table of fields, or "there exists a file NAME in the import folder:" with
+the text as a doc string), written to a temporary import folder of the scenario's database. Any
+other step text fails the scenario,
 so nothing passes unchecked. Scenarios tagged ``@ignore`` are skipped.
 
 Side effects are counted the way the README defines their observability,
@@ -25,9 +28,12 @@ checked: bfxdb does not report when an error was found.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
+import shutil
 import signal
+import tempfile
 import threading
 import time
 import traceback
@@ -38,7 +44,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .features import Scenario, Step
+from .features import Scenario, Step, load_features
 from .values import TckValueError, compare_table, from_engine, key, parse_value
 
 SIDE_EFFECTS = tuple(sign + kind for kind in ("nodes", "relationships", "labels", "properties") for sign in "+-")
@@ -78,6 +84,16 @@ class Outcome:
     detail_mismatch: bool = False
     category_mismatch: bool = False
     seconds: float = 0.0
+
+
+def folder_failures(folder: Path) -> tuple[int, list[str]]:
+    """Run every scenario of a folder of our own feature files (its named graphs beside them).
+
+    :returns: how many scenarios there are, and "key: reason" for each that did not pass.
+    """
+    scenarios = load_features(folder)
+    outcomes = run_scenarios(scenarios, load_engine(), graphs_dir=folder)
+    return len(scenarios), [f"{o.scenario.key}: {o.reason}" for o in outcomes if o.status != "passed"]
 
 
 def run_scenarios(
@@ -124,13 +140,14 @@ def run_scenario(
                 db = engine.connect()
             except Exception as exc:
                 raise _Failure(f"cannot open a database: {_crash(exc)}") from None
+            run = _Run(db, engine, graphs_dir, timeout, strict_details)
             try:
-                run = _Run(db, engine, graphs_dir, timeout, strict_details)
                 for step in scenario.steps:
                     run.perform(step)
                 run.finish()
             finally:
                 _close(db)
+                run.remove_files()
     except _Failure as failure:
         return Outcome(
             scenario,
@@ -277,6 +294,7 @@ class _Run:
         self.before: Snapshot | None = None
         self.after: Snapshot | None = None
         self.detail_mismatch = False
+        self.import_dir: Path | None = None
 
     def perform(self, step: Step) -> None:
         for pattern, handler in _HANDLERS:
@@ -372,6 +390,33 @@ class _Run:
             return [row[width:] for row in table if [key(value) for value in row[:width]] == wanted]
 
         self.db.register_procedure(name, procedure, inputs=input_fields, outputs=output_fields)
+
+    def import_file(self, name: str) -> Path:
+        """The path of a file in the scenario's import folder, made (and given to the database) on first use."""
+        if self.import_dir is None:
+            self.import_dir = Path(tempfile.mkdtemp(prefix="bfxdb-tck-import-"))
+            self.db.import_dir = str(self.import_dir)
+        return self.import_dir / name
+
+    def remove_files(self) -> None:
+        if self.import_dir is not None:
+            shutil.rmtree(self.import_dir, ignore_errors=True)
+
+    @_step(r"there exists a CSV file with URL as \$(?P<param>\w+), with rows:")
+    def csv_file_exists(self, step: Step, param: str) -> None:
+        """Write the table as a CSV file, one line per row, its cells' values as fields (null: empty)."""
+        name = f"{param}.csv"
+        try:
+            rows = [[parse_value(cell) for cell in row] for row in step.table or ()]
+        except TckValueError as exc:
+            raise _Failure(str(exc)) from None
+        with self.import_file(name).open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([["" if value is None else value for value in row] for row in rows])
+        self.parameters[param] = f"file:///{name}"
+
+    @_step(r"there exists a file (?P<name>[\w.-]+) in the import folder:")
+    def file_exists(self, step: Step, name: str) -> None:
+        self.import_file(name).write_text(step.doc_string or "", encoding="utf-8")
 
     @_step(r"parameters are:|parameter values are:")
     def parameters_are(self, step: Step) -> None:

@@ -205,3 +205,17 @@ def test_explain_answers_with_the_plan_text(api):
     assert "plan" not in run(api, "MATCH (n:N) RETURN 'EXPLAIN' AS n")
     profiled = run(api, "PROFILE MATCH (n:N) RETURN n")
     assert len(profiled["rows"]) == 1 and profiled["plan"].startswith("Profile")
+
+
+def test_http_refuses_load_csv_unless_an_import_dir_is_set(tmp_path):
+    folder = tmp_path / "import"
+    folder.mkdir()
+    (folder / "people.csv").write_text("name\nAnn\n")
+    query = {"query": "LOAD CSV WITH HEADERS FROM 'file:///people.csv' AS row RETURN row.name AS name"}
+    refused = create_app(str(tmp_path / "a.db")).test_client().post("/api/v1/query", json=query)
+    assert refused.status_code == 403
+    assert refused.get_json()["code"] == "csv_file_refused"
+    allowed = create_app(str(tmp_path / "b.db"), {"IMPORT_DIR": str(folder)}).test_client()
+    answer = allowed.post("/api/v1/query", json=query)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json()["rows"] == [["Ann"]]

@@ -1,4 +1,4 @@
-"""The operators a plan runs: read, ordered, write, call, paths, subquery (CALL { } and FOREACH), plan."""
+"""The operators a plan runs: read, ordered, write, call, paths, subquery, sources (LOAD CSV, SHOW), plan."""
 
 from .call import CallOp
 from .ordered import OrderedLimit
@@ -18,6 +18,7 @@ from .read import (
     fuse_counts,
 )
 from .schema import ConstraintCommand
+from .sources import LoadCsvOp, ShowOp
 from .subquery import ForeachOp, InTransactionsOp, SubqueryBody, SubqueryOp
 from .write import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
 
@@ -35,6 +36,7 @@ __all__ = [
     "ForeachOp",
     "InTransactionsOp",
     "IndexCommand",
+    "LoadCsvOp",
     "MatchOp",
     "MergeOp",
     "OptionalOp",
@@ -44,6 +46,7 @@ __all__ = [
     "QueryPlan",
     "RemoveOp",
     "SetOp",
+    "ShowOp",
     "SubqueryBody",
     "SubqueryOp",
     "ShortestOp",

@@ -124,8 +124,8 @@ class InTransactionsOp:
     """``CALL { ... } IN TRANSACTIONS [OF n ROWS] [ON ERROR ...]``: the subquery over batches of n
     incoming rows, each batch committed on its own once its rows have run.
 
-    The incoming rows are all read first (the enclosing query only reads before this clause). On an
-    error in batch k, batches 1 to k - 1 stay committed and batch k is rolled back; then ``FAIL``
+    The incoming rows are all read first (the enclosing query only reads before this clause), unless
+    ``streamed``. On an error in batch k, batches 1 to k - 1 stay committed and batch k is rolled back; then ``FAIL``
     (the default) fails the query, undoing what it did after the last commit too; ``CONTINUE``
     goes on with batch k + 1 and ``BREAK`` runs no further batch, the rows of the batches that did
     not commit passing on with the subquery's columns null. Timeouts and the memory budget, which
@@ -137,6 +137,9 @@ class InTransactionsOp:
     batch: Evaluator | None
     on_error: str = "FAIL"
     status: str | None = None
+    #: pull the incoming rows batch by batch instead of all first: only for rows that no write of
+    #: the subquery can change (LOAD CSV's) and nothing after it to see a half-done import
+    streamed: bool = False
 
     @property
     def bound(self) -> tuple[str, ...]:
@@ -146,19 +149,36 @@ class InTransactionsOp:
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Run the batches, committing after each; returns the rows the subquery gave."""
         size = self._batch_size(ctx)
-        store, write = ctx.store, self.call.writes
-        store.next_batch(write)  # refuses inside an explicit transaction, before any work
+        ctx.store.next_batch(self.call.writes)  # refuses inside an explicit transaction, before any work
+        if self.streamed:
+            return self._streamed(rows, size, ctx)
         incoming = ctx.buffer(rows)
+        batches = (incoming[start : start + size] for start in range(0, len(incoming), size))
         out: list[dict] = []
+        for produced in self._batches(batches, ctx):
+            out.extend(produced)
+            ctx.holds(out)
+        return iter(out)
+
+    def _streamed(self, rows: Iterator[dict], size: int, ctx: Context) -> Iterator[dict]:
+        """Pull the incoming rows a batch at a time, so that a whole file never sits in memory."""
+        batches = iter(lambda: list(islice(rows, size)), [])
+        for produced in self._batches(batches, ctx):
+            yield from produced
+            # nothing after the clause reads the entities a batch wrote: the run's cache need not keep them
+            ctx.nodes.clear()
+            ctx.rels.clear()
+
+    def _batches(self, batches: Iterator[list[dict]], ctx: Context) -> Iterator[list[dict]]:
+        """Run each batch, yielding the rows it gave; a batch that ran commits when the next is asked for."""
+        store, write = ctx.store, self.call.writes
         broken = False
-        for number, start in enumerate(range(0, len(incoming), size), 1):
-            batch = incoming[start : start + size]
+        for number, batch in enumerate(batches, 1):
             if broken:
-                out.extend(self._reported(self._not_run(batch), None, False, None))
+                yield self._reported(self._not_run(batch), None, False, None)
                 continue
             if self.on_error == "FAIL":
-                for row in batch:
-                    out.extend(self.call.apply(row, ctx))
+                yield [result for row in batch for result in self.call.apply(row, ctx)]
             else:
                 saved = _Snapshot.of(ctx)
                 try:
@@ -168,13 +188,11 @@ class InTransactionsOp:
                 except QueryError as error:
                     saved.restore(ctx)
                     store.next_batch(write, commit=False)
-                    out.extend(self._reported(self._not_run(batch), number, False, error.message))
                     broken = self.on_error == "BREAK"
+                    yield self._reported(self._not_run(batch), number, False, error.message)
                     continue
-                out.extend(self._reported(produced, number, True, None))
-            ctx.holds(out)
+                yield self._reported(produced, number, True, None)
             store.next_batch(write)
-        return iter(out)
 
     def _reported(self, rows: list[dict], number: int | None, committed: bool, error: str | None) -> list[dict]:
         """Bind REPORT STATUS's variable on the rows of batch ``number`` (None: a batch never started)."""
