@@ -28,7 +28,7 @@ from .conftest import assert_sound, write_ndjson
 #: Each test starts a process and kills it: together 20 s or more, so they run with -m slow.
 pytestmark = pytest.mark.slow
 
-ROWS = 30_000
+ROWS = 60_000
 BATCH = 1_000
 
 
@@ -158,7 +158,7 @@ def _until_busy_importing(pid: int, database: Path, connection: socket.socket, a
     started = _cpu_seconds(pid)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if (_cpu_seconds(pid) - started > 0.3) if atomic else (_count(database) >= 2 * BATCH):
+        if (_cpu_seconds(pid) - started > 0.15) if atomic else (_count(database) >= 2 * BATCH):
             break
         time.sleep(0.01)
     connection.setblocking(False)
