@@ -21,7 +21,8 @@ BULK = 1200
 
 
 def build_graph(path) -> None:
-    """Ann KNOWS Bob, both WORK_AT Acme, a node whose name is markup, a lambda, and BULK loose nodes."""
+    """Ann KNOWS Bob, both WORK_AT Acme, a node whose name is markup, a lambda, BULK loose nodes, an index
+    and a constraint."""
     db = bfxdb.connect(path)
     try:
         db.query(
@@ -37,6 +38,8 @@ def build_graph(path) -> None:
             labels=["Function"],
         )
         db.query("UNWIND range(1, $n) AS i CREATE (:Bulk {i: i})", {"n": BULK})
+        db.query("CREATE INDEX person_name FOR (n:Person) ON (n.name)")
+        db.query("CREATE CONSTRAINT company_name FOR (c:Company) REQUIRE c.name IS UNIQUE")
     finally:
         db.close()
 
@@ -214,7 +217,10 @@ def test_the_schema_sidebar_counts_and_runs_a_sample_query(browser, server):
         ".map(li => [li.firstChild.textContent, li.querySelector('.count').textContent]))"
     )
     assert keys == {"age": "1", "i": f"{BULK:,}", "name": "5", "since": "1"}
-    assert "no procedure" in text(browser, "schema-indexes")
+    browser.wait_for("document.querySelectorAll('#schema-indexes li').length > 0")
+    listed = browser.evaluate("[...document.querySelectorAll('#schema-indexes li')].map(li => li.textContent)")
+    assert "person_name: RANGE :Person(name)" in listed
+    assert "company_name: UNIQUENESS :Company(name)" in listed
     browser.click_element("#schema-labels li:nth-child(2)")  # Company
     drawn = browser.wait_drawn()
     assert drawn["renderedNodes"] == "1"

@@ -592,8 +592,8 @@
 
   async function loadSchema() {
     try {
-      const [labels, types, keys, procedures] = (await Promise.all(
-        ["CALL db.labels()", "CALL db.relationshipTypes()", "CALL db.propertyKeys()", "CALL dbms.procedures()"].map((q) => cypher(q)),
+      const [labels, types, keys] = (await Promise.all(
+        ["CALL db.labels()", "CALL db.relationshipTypes()", "CALL db.propertyKeys()"].map((q) => cypher(q)),
       )).map((b) => b.rows);
       const labelNames = labels.map((r) => r[0]);
       const typeNames = types.map((r) => r[0]);
@@ -605,13 +605,16 @@
       $("schema-labels").replaceChildren(...labelNames.map((l, i) => chip(l, labelCounts[i], `MATCH (n:${quoteName(l)}) RETURN n LIMIT 25`)));
       $("schema-types").replaceChildren(...typeNames.map((t, i) => chip(t, typeCounts[i], `MATCH p = ()-[r:${quoteName(t)}]->() RETURN p LIMIT 25`)));
       $("schema-keys").replaceChildren(...keys.map(([k]) => chip(k, keyCount ? keyCount.get(k) || 0 : null, `MATCH (n) WHERE n.${quoteName(k)} IS NOT NULL RETURN n LIMIT 25`)));
-      const listing = procedures.map((r) => r[0]).filter((name) => /index|constraint/i.test(name));
+      // "name: TYPE :Label(key, ...)" for every index and constraint, as SHOW lists them
       const found = [];
-      for (const name of listing) {
-        const body = await cypher(`CALL ${name}()`).catch(() => null);
-        if (body) body.rows.forEach((row) => found.push(el("li", "", compact(row))));
+      for (const what of ["INDEXES", "CONSTRAINTS"]) {
+        const body = await cypher(`SHOW ${what} YIELD name, type, labelsOrTypes, properties`).catch(() => null);
+        if (body) {
+          body.rows.forEach(([name, type, on, keys]) => found.push(el("li", "",
+            `${name}: ${type} ${(on || []).map((l) => ":" + l).join("")}(${(keys || []).join(", ")})`)));
+        }
       }
-      $("schema-indexes").replaceChildren(...(found.length ? found : [el("li", "", listing.length ? "none" : "none listed: this server has no procedure that lists them")]));
+      $("schema-indexes").replaceChildren(...(found.length ? found : [el("li", "", "none")]));
       const fill = (select, names, first) => {
         const none = el("option", "", first);
         none.value = "";
