@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
@@ -12,6 +11,7 @@ from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
 
 from . import sandbox
+from .collector import collector_paused
 from .dimensions import PART_TO_WHOLE, Dimension, divide
 from .errors import ExpressionError, InvalidInput, NotFound, QueryTimeout, ReadOnlyError
 from .identity import ID_LIMIT, assign_identity, format_id, parse_id, to_signed
@@ -481,7 +481,7 @@ class Database:
         """
         counts = {"substrates": 0, "relationships": 0}
         created_at = time_micros(utc_now())
-        with self._guard, self._store.transaction(), _no_cycle_collection():
+        with self._guard, self._store.transaction(), collector_paused():
             for batch in _batches(substrates):
                 substrate_rows, label_rows = _substrate_rows(batch, created_at)
                 self._store.bulk_insert(substrate_rows, label_rows, ())
@@ -730,24 +730,6 @@ def _check_page(limit: int | None, offset: int) -> None:
         raise InvalidInput(f"limit must be a non-negative integer, not {limit!r}")
     if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= _MAX_PAGE:
         raise InvalidInput(f"offset must be a non-negative integer, not {offset!r}")
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector for a bulk load, as it was before once done.
-
-    A load allocates millions of tuples and dicts that hold no cycles; each batch kept alive
-    makes the collector walk it again and again: a fifth of the CPU time of loading 300k
-    substrates. Paused for the whole process while the load runs (other threads' cycles wait
-    for the next collection); overlapping loads in threads never leave it paused.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _batches(items: Iterable) -> Iterator[list]:

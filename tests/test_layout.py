@@ -29,6 +29,7 @@ GROUND = (
     "bfxdb.graph",
     "bfxdb.interop",
     "bfxdb.jsontext",
+    "bfxdb.collector",
 )
 #: What each room below the public API must never import: data flows one way, downwards
 #: (the query engine may use the sandbox, for Cypher's invoke(); never the other way round).

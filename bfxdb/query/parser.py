@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
-import gc
 import hashlib
 import importlib.util
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from ..collector import collector_paused
 from ..errors import QuerySyntaxError
 from . import ast, tablecache
 from .show import resolve as resolve_show
@@ -79,31 +78,17 @@ def build_parser(grammar: str, directory: Path | None) -> Lark:
     stored = None if directory is None else tablecache.read(directory, "cypher", key)
     if stored is not None:
         try:
-            with _collector_paused():
+            with collector_paused():
                 return Lark.load(io.BytesIO(stored))
         except Exception:  # a damaged file of any kind means building afresh, never an error
             pass
-    with _collector_paused():
+    with collector_paused():
         built = Lark(grammar, **_OPTIONS)
     if directory is not None:
         buffer = io.BytesIO()
         built.save(buffer)
         tablecache.write(directory, "cypher", key, buffer.getvalue())
     return built
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the garbage collector: loading the tables makes tens of thousands of objects, none of
-    them garbage, and the collections they would trigger walk every object the process holds
-    (loading takes 25 ms with it paused, 40-60 ms without, once bfxdb is imported)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @functools.cache
