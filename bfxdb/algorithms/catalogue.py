@@ -13,8 +13,8 @@ from ..errors import InvalidInput
 from .library import build, weights
 from .snapshot import Snapshot
 
-#: A computed result: node index -> value, in the order rows are yielded.
-Values = dict[int, Any]
+#: A computed result: a value for every node index, or {node index: value} for the nodes it reached, in row order.
+Values = list[Any] | dict[int, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ def _directed(snapshot: Snapshot) -> bool:
 
 
 def _dense(values: Any) -> Values:
-    return dict(enumerate(values))
+    return values if isinstance(values, list) else list(values)
 
 
 def _pagerank(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int]) -> Values:
@@ -154,7 +154,7 @@ def _check_weights(snapshot: Snapshot) -> None:
 
 def _along(graph: Any, source: int, edges: list[int]) -> Values:
     """Each node of a path given by its edges, with the distance walked to reach it."""
-    reached = {source: 0.0}
+    reached: Values = {source: 0.0}
     node, walked = source, 0.0
     attribute = weights(graph)
     for edge in edges:

@@ -57,11 +57,14 @@ def run(
         options["heuristic"] = _property(store, snapshot, config["heuristicProperty"])
     values = algorithm.compute(snapshot, options, sources)
     check()
-    written = 0
-    if prop is not None:
-        written = write_property(store, snapshot, prop, [values.get(index) for index in range(snapshot.size)])
     identities = snapshot.identities
-    return {identities[index]: value for index, value in values.items()}, written
+    if isinstance(values, dict):
+        dense = [values.get(index) for index in range(snapshot.size)]
+        result = {identities[index]: value for index, value in values.items()}
+    else:
+        dense, result = values, dict(zip(identities, values))
+    written = 0 if prop is None else write_property(store, snapshot, prop, dense)
+    return result, written
 
 
 def _sources(config: Mapping[str, Any]) -> list[Any]:
