@@ -15,10 +15,10 @@ from ..identity import ID_LIMIT
 from ..storage import json_path
 from .projection import Projection
 
-#: Bytes one node and one relationship of a snapshot take, its graph library's copy included
-#: (measured with igraph at 1M nodes and 2M relationships: about 100 bytes a relationship).
-NODE_BYTES = 48
-RELATIONSHIP_BYTES = 120
+#: Bytes one node and one relationship of a snapshot take at most, its graph library's copy
+#: included: Python lists of ints (about 36 bytes an item) for the columns, 16 to 32 bytes in igraph.
+NODE_BYTES = 100
+RELATIONSHIP_BYTES = 150
 
 _IN_NAMES = "(SELECT id FROM names WHERE name IN (SELECT value FROM json_each(?)))"
 _ANY_LABEL = f"EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.node = s.node AND l.label IN {_IN_NAMES})"
@@ -40,16 +40,6 @@ class Snapshot:
     def size(self) -> int:
         """The number of nodes."""
         return len(self.identities)
-
-    def index_of(self, identity: int) -> int:
-        """The dense index of the node with ``identity``.
-
-        :raises InvalidInput: when the node is not in the projection.
-        """
-        for index, candidate in enumerate(self.identities):
-            if candidate == identity:
-                return index
-        raise InvalidInput(f"node 0x{identity:016X} is not in the projected graph")
 
 
 def take_snapshot(

@@ -91,6 +91,8 @@ def test_unknown_and_malformed_options_are_refused_by_name(graph):
         graph.algorithms.wcc(direction="SIDEWAYS")
     with pytest.raises(bfxdb.InvalidInput, match="not in the projected graph"):
         graph.algorithms.bfs(source_node=12345)
+    with pytest.raises(bfxdb.InvalidInput, match="write must name a property"):
+        graph.algorithms.degree(write="")
     with pytest.raises(AttributeError, match="no algorithm"):
         graph.algorithms.pagerankk()
 
