@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
 
-from . import sandbox
+from . import algorithms, sandbox
 from .collector import collector_paused
 from .dimensions import PART_TO_WHOLE, Dimension, divide
 from .errors import ExpressionError, InvalidInput, NotFound, QueryTimeout, ReadOnlyError
@@ -137,6 +137,15 @@ class Database:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    @property
+    def algorithms(self) -> algorithms.Algorithms:
+        """The graph algorithms (needs the ``algorithms`` extra): ``db.algorithms.pagerank(...)`` and the
+        rest of the ``algo.*`` procedures, each returning {identity: value} in one transaction."""
+        return algorithms.Algorithms(self._store, self._guard, self._limits)
+
+    def _limits(self) -> tuple[float | None, int | None]:
+        return self.query_timeout, self.query_memory
 
     def to_networkx(self) -> networkx.MultiDiGraph:
         """Build a networkx MultiDiGraph of the whole database (extra ``networkx``)."""

@@ -289,6 +289,13 @@ class TransactionNested(QueryError):
     category = "TransactionError"
 
 
+class ExtraMissing(BfxError):
+    """A feature needs an optional extra that is not installed; ``extra`` names it (``pip install 'bfxdb[extra]'``)."""
+
+    code = "extra_missing"
+    http_status = 501
+
+
 class ParameterMissing(QueryError):
     """The query names a $parameter the caller did not supply."""
 

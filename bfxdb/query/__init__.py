@@ -256,7 +256,7 @@ def prepare(
         prepared = PreparedQuery(
             text,
             plan,
-            _writes(statement),
+            _writes(statement, catalogue),
             statement.explain,
             _parameter_names(statement),
             statement.profile,
@@ -273,11 +273,18 @@ def _parameter_names(statement: ast.Statement) -> frozenset[str]:
     return frozenset(node.name for node in ast.walk(statement) if isinstance(node, ast.Parameter))
 
 
-def _writes(statement: ast.Statement) -> bool:
+def _writes(statement: ast.Statement, catalogue: Catalogue) -> bool:
     body = statement.body
     if not isinstance(body, ast.Query):
         return True
-    return writes_in(body)
+    if writes_in(body):
+        return True
+    # a CALL of a procedure that writes (algo.*.write) makes the query a write, whatever its clauses
+    procedures = catalogue.procedures
+    return any(
+        isinstance(node, ast.Call) and node.procedure in procedures and procedures[node.procedure].writes
+        for node in ast.walk(statement)
+    )
 
 
 # ---------------------------------------------------------------- the "cypher" expression type

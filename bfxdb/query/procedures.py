@@ -10,6 +10,7 @@ from itertools import islice
 from operator import methodcaller
 from typing import Any
 
+from .. import algorithms
 from ..errors import BfxError, InvalidInput, ProcedureFailed, QueryTypeError
 from ..model import Path, Relationship, Substrate
 from .plancache import PLAN_CACHE_SIZE, PlanCache
@@ -17,7 +18,7 @@ from .runtime import Context
 from .schema_rows import CONSTRAINT_OUTPUTS, INDEX_OUTPUTS, constraint_rows, index_rows
 from .semantics import ProcedureSignature
 from .temporal import TEMPORAL_TYPES, decode_properties
-from .values import to_input
+from .values import NodeRef, to_input
 
 #: The types a signature may declare, as openCypher writes them; a trailing ``?`` admits null.
 PARAMETER_TYPES = frozenset(
@@ -51,7 +52,9 @@ class Procedure:
 
     ``function`` gets the arguments in signature order (entities as Substrate, Relationship and
     Path objects) and returns an iterable of rows, each a mapping keyed by output name or a
-    sequence in output order. Built-in procedures also get the store, first.
+    sequence in output order. Built-in procedures also get the store, first, or with ``needs_context``
+    the run's Context (its store, time limit and memory budget); ``writes`` marks one that changes the
+    graph, so the query holding it takes the write lock and a read-only run refuses it.
     """
 
     name: str
@@ -59,6 +62,8 @@ class Procedure:
     function: Callable[..., Iterable[Any]]
     description: str = ""
     needs_store: bool = False
+    needs_context: bool = False
+    writes: bool = False
 
     def describe(self) -> str:
         """The signature as openCypher writes it, e.g. ``db.labels() :: (label :: STRING)``."""
@@ -130,7 +135,10 @@ def run_procedure(procedure: Procedure, arguments: list[Any], ctx: Context) -> l
     outputs = [field for field, _ in procedure.signature.outputs]
     try:
         function = procedure.function
-        produced = function(ctx.store, *arguments) if procedure.needs_store else function(*arguments)
+        if procedure.needs_context:
+            produced = function(ctx, *arguments)
+        else:
+            produced = function(ctx.store, *arguments) if procedure.needs_store else function(*arguments)
         rows: list[tuple] = []
         for row in produced or ():
             rows.append(_row(procedure, outputs, row))
@@ -142,7 +150,7 @@ def run_procedure(procedure: Procedure, arguments: list[Any], ctx: Context) -> l
     except BfxError:
         raise
     except Exception as error:  # the user's function may raise anything; the query reports it
-        if procedure.needs_store:
+        if procedure.needs_store or procedure.needs_context:
             # A built-in reading the store: its storage errors and time-limit interrupts keep their meaning.
             raise
         raise ProcedureFailed(
@@ -195,7 +203,7 @@ _LISTINGS = (
     ("db.relationshipTypes", "relationshipType", "distinct_relationship_types", "Every relationship type in use."),
     ("db.propertyKeys", "propertyKey", "distinct_property_keys", "Every metadata key of substrates and relationships."),
 )
-_BUILTINS = tuple(
+_LISTED = tuple(
     Procedure(name, ProcedureSignature((), ((output, "STRING"),)), methodcaller(method), text, needs_store=True)
     for name, output, method, text in _LISTINGS
 ) + (
@@ -337,6 +345,53 @@ _CONNECTING = (
         "Per relationship type, each property key, the types of its values and whether every relationship has it.",
     ),
 )
+
+
+def _streamed(algorithm: algorithms.Algorithm) -> Callable[[Context, Any], Iterable[tuple]]:
+    def call(ctx: Context, config: Any) -> Iterable[tuple]:
+        values, _ = algorithms.run(algorithm, ctx.store, config, ctx.check_deadline, ctx.room_total - ctx.held)
+        return [(NodeRef(identity), value) for identity, value in values.items()]
+
+    return call
+
+
+def _written(algorithm: algorithms.Algorithm) -> Callable[[Context, Any], Iterable[tuple]]:
+    def call(ctx: Context, config: Any) -> Iterable[tuple]:
+        if not isinstance(config, dict) or config.get(algorithms.WRITE_KEY) is None:
+            raise InvalidInput(f"{algorithm.procedure}.write needs {algorithms.WRITE_KEY}: the property to store")
+        _, written = algorithms.run(
+            algorithm, ctx.store, config, ctx.check_deadline, ctx.room_total - ctx.held, writes=True
+        )
+        return [(written,)]
+
+    return call
+
+
+# Each algorithm as algo.NAME(config) streaming (node, value) rows, and algo.NAME.write(config)
+# storing the value as the node property config.write and yielding how many nodes it set.
+_CONFIG = (("config", "MAP?"),)
+_ALGORITHMS = tuple(
+    procedure
+    for algorithm in algorithms.ALGORITHMS
+    for procedure in (
+        Procedure(
+            algorithm.procedure,
+            ProcedureSignature(_CONFIG, (("node", "NODE"), (algorithm.column, algorithm.kind))),
+            _streamed(algorithm),
+            algorithm.description,
+            needs_context=True,
+        ),
+        Procedure(
+            f"{algorithm.procedure}.write",
+            ProcedureSignature(_CONFIG, (("nodePropertiesWritten", "INTEGER"),)),
+            _written(algorithm),
+            f"{algorithm.description} Stores it as the node property named by write.",
+            needs_context=True,
+            writes=True,
+        ),
+    )
+)
+_BUILTINS = _LISTED + _ALGORITHMS
 
 
 # ---------------------------------------------------------------- catalogues

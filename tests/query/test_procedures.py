@@ -27,11 +27,12 @@ def test_builtin_procedures_list_labels_types_and_keys(db):
         (["born", "name", "since"],)
     ]
     names = [row[0] for row in db.query("CALL dbms.procedures()").rows]
-    assert names == [
+    assert [name for name in names if not name.startswith("algo.")] == [
         "db.constraints", "db.indexes", "db.labels", "db.propertyKeys", "db.relationshipTypes",
         "db.schema.nodeTypeProperties", "db.schema.relTypeProperties", "db.schema.visualization", "dbms.components",
         "dbms.procedures",
     ]
+    assert {"algo.pageRank", "algo.pageRank.write", "algo.leiden", "algo.bfs"} <= set(names)
 
 
 def test_in_query_call_runs_once_per_row_and_filters_with_where(db):

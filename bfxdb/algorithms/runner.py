@@ -1,0 +1,110 @@
+"""Running one algorithm: read its configuration, snapshot the projection, compute, and write back if asked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import InvalidInput
+from ..identity import parse_id
+from ..model import Substrate
+from ..storage import json_path
+from .catalogue import Algorithm
+from .library import igraph
+from .projection import PROJECTION_KEYS, read_projection
+from .snapshot import Snapshot, take_snapshot, write_property
+
+#: The key naming the node property a result is written to.
+WRITE_KEY = "write"
+
+
+def run(
+    algorithm: Algorithm,
+    store: Any,
+    config: Mapping[str, Any] | None,
+    check: Callable[[], None],
+    memory: float | None,
+    *,
+    writes: bool = False,
+) -> tuple[dict[int, Any], int]:
+    """Run ``algorithm`` on the projection ``config`` describes, inside the caller's one transaction.
+
+    :param check: raises QueryTimeout once the time limit has passed.
+    :param memory: the bytes the snapshot may take, or None for no limit.
+    :param writes: whether the caller's transaction may write: ``config["write"]`` is refused otherwise.
+    :returns: the result as {identity: value}, in row order, and how many nodes were written.
+    :raises InvalidInput: for an unknown or malformed option, or a source node outside the projection.
+    :raises ExtraMissing: when the graph library is not installed.
+    """
+    config = dict(config or {})
+    unknown = sorted(set(config) - PROJECTION_KEYS - algorithm.options - {WRITE_KEY})
+    if unknown:
+        known = ", ".join(sorted(PROJECTION_KEYS | algorithm.options | {WRITE_KEY}))
+        raise InvalidInput(f"{algorithm.procedure} has no option {', '.join(unknown)}; it takes {known}")
+    prop = config.get(WRITE_KEY)
+    if prop is not None and not writes:
+        raise InvalidInput(
+            f"{algorithm.procedure} only reads; CALL {algorithm.procedure}.write to store its results as a property"
+        )
+    igraph()  # fail for a missing extra before reading the graph
+    snapshot = take_snapshot(store, read_projection(config), check, memory)
+    options = dict(config)
+    sources = _indices(snapshot, _sources(config))
+    if "targetNode" in config:
+        options["target"] = _indices(snapshot, [config["targetNode"]])[0]
+    if config.get("heuristicProperty") is not None:
+        options["heuristic"] = _property(store, snapshot, config["heuristicProperty"])
+    values = algorithm.compute(snapshot, options, sources)
+    check()
+    identities = snapshot.identities
+    if isinstance(values, dict):
+        dense = [values.get(index) for index in range(snapshot.size)]
+        result = {identities[index]: value for index, value in values.items()}
+    else:
+        dense, result = values, dict(zip(identities, values))
+    written = 0 if prop is None else write_property(store, snapshot, prop, dense)
+    return result, written
+
+
+def _sources(config: Mapping[str, Any]) -> list[Any]:
+    if config.get("sourceNode") is not None:
+        return [config["sourceNode"]]
+    nodes = config.get("sourceNodes")
+    if nodes is None:
+        return []
+    if not isinstance(nodes, (list, tuple)):
+        raise InvalidInput("sourceNodes must be a list of nodes")
+    return list(nodes)
+
+
+def _identity(node: Any) -> int:
+    return node.identity if isinstance(node, Substrate) else parse_id(node)
+
+
+def _indices(snapshot: Snapshot, nodes: list[Any]) -> list[int]:
+    """The dense indices of nodes given as Substrates or ids, in one pass over the snapshot."""
+    wanted = [_identity(node) for node in nodes]
+    found: dict[int, int] = {}
+    if wanted:
+        lookup = set(wanted)
+        for index, identity in enumerate(snapshot.identities):
+            if identity in lookup:
+                found[identity] = index
+    missing = [identity for identity in wanted if identity not in found]
+    if missing:
+        raise InvalidInput(f"node 0x{missing[0]:016X} is not in the projected graph")
+    return [found[identity] for identity in wanted]
+
+
+def _property(store: Any, snapshot: Snapshot, key: Any) -> list[float]:
+    """A numeric node property for every projected node (0 where missing), read in the caller's transaction."""
+    if not isinstance(key, str):
+        raise InvalidInput("heuristicProperty must be a property name")
+    rows = store.execute(
+        "SELECT s.node, json_extract(s.metadata, ?) FROM substrates AS s "
+        "WHERE s.node IN (SELECT value FROM json_each(?))",
+        (json_path(key), json.dumps(list(snapshot.nodes))),
+    )
+    by_node = {node: value for node, value in rows if type(value) in (int, float)}
+    return [float(by_node.get(node, 0.0)) for node in snapshot.nodes]

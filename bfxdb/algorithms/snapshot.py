@@ -1,0 +1,130 @@
+"""The compact snapshot of a projection, read in one transaction, and writing results back as a property."""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ..errors import InvalidInput, QueryLimitExceeded
+from ..identity import ID_LIMIT
+from ..storage import json_path
+from .projection import Projection
+
+#: Bytes one node and one relationship of a snapshot take at most, its graph library's copy
+#: included: Python lists of ints (about 36 bytes an item) for the columns, 16 to 32 bytes in igraph.
+NODE_BYTES = 100
+RELATIONSHIP_BYTES = 150
+
+_IN_NAMES = "(SELECT id FROM names WHERE name IN (SELECT value FROM json_each(?)))"
+_ANY_LABEL = f"EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.node = s.node AND l.label IN {_IN_NAMES})"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A projection's graph as dense indices 0..n-1: ``identities[i]`` is node i's identity, ``nodes[i]``
+    its row in the store; relationship k runs from ``sources[k]`` to ``targets[k]`` with ``weights[k]``."""
+
+    projection: Projection
+    identities: Sequence[int]
+    nodes: Sequence[int]
+    sources: Sequence[int]
+    targets: Sequence[int]
+    weights: Sequence[float] | None
+
+    @property
+    def size(self) -> int:
+        """The number of nodes."""
+        return len(self.identities)
+
+
+def take_snapshot(
+    store: Any, projection: Projection, check: Callable[[], None], memory: float | None
+) -> Snapshot:
+    """Read a projection from ``store``; call it inside one read transaction, so it sees one state.
+
+    Each column comes out of SQLite as one JSON array (json_group_array, which the time limit
+    interrupts like any SQL) and is parsed by orjson at once: about ten times faster than
+    fetching the rows one by one into Python.
+
+    :param check: raises QueryTimeout once the time limit has passed.
+    :param memory: the bytes the snapshot may take, or None for no limit.
+    :raises QueryLimitExceeded: when the graph would take more than ``memory``, before it is read.
+    """
+    if memory is not None:
+        count = store.execute("SELECT (SELECT count(*) FROM substrates), (SELECT count(*) FROM relationships)")
+        nodes, relationships = count.fetchone()
+        needed = nodes * NODE_BYTES + relationships * RELATIONSHIP_BYTES
+        if needed > memory:
+            raise QueryLimitExceeded(
+                f"the graph snapshot needs about {needed >> 20} MiB, past the memory budget of "
+                f"{int(memory) >> 20} MiB (set query_memory to allow more)",
+                "MemoryLimitExceeded",
+            )
+    node_filter, node_params = "", []
+    if projection.labels:
+        node_filter = f" WHERE {_ANY_LABEL}"
+        node_params.append(json.dumps(projection.labels))
+    node_rows = store.execute(
+        "SELECT json_group_array(node), json_group_array(identity) "
+        f"FROM (SELECT s.node, s.identity FROM substrates AS s{node_filter} ORDER BY s.node)",
+        node_params,
+    ).fetchone()
+    node_numbers, signed = orjson.loads(node_rows[0]), orjson.loads(node_rows[1])
+    check()
+    identities = [identity % ID_LIMIT for identity in signed]
+    where, rel_params = [], []
+    if projection.types:
+        where.append(f"r.rel_type IN {_IN_NAMES}")
+        rel_params.append(json.dumps(projection.types))
+    if projection.labels:
+        # both ends in the projection: the same test as for the nodes, on each end
+        for end in ("source", "target"):
+            where.append(_ANY_LABEL.replace("s.node", f"r.{end}"))
+            rel_params.append(json.dumps(projection.labels))
+    weight_column = "NULL"
+    if projection.weight is not None:
+        weight_column = "json_extract(r.metadata, ?)"
+        rel_params.insert(0, json_path(projection.weight))
+    rel_rows = store.execute(
+        f"SELECT json_group_array(r.source), json_group_array(r.target), json_group_array({weight_column}) "
+        f"FROM relationships AS r{' WHERE ' + ' AND '.join(where) if where else ''}",
+        rel_params,
+    ).fetchone()
+    check()
+    index = array("q", [-1]) * ((node_numbers[-1] + 1) if node_numbers else 0)
+    for position, node in enumerate(node_numbers):
+        index[node] = position
+    sources = [index[node] for node in orjson.loads(rel_rows[0])]
+    targets = [index[node] for node in orjson.loads(rel_rows[1])]
+    if projection.direction == "REVERSE":
+        sources, targets = targets, sources
+    weights = None
+    if projection.weight is not None:
+        default = projection.default_weight
+        weights = [float(w) if type(w) in (int, float) else default for w in orjson.loads(rel_rows[2])]
+    check()
+    return Snapshot(projection, identities, node_numbers, sources, targets, weights)
+
+
+def write_property(store: Any, snapshot: Snapshot, key: str, values: Sequence[Any]) -> int:
+    """Set property ``key`` of every projected node to its value (null values are skipped), in one statement.
+
+    :returns: how many nodes were written.
+    :raises InvalidInput: for an empty property name.
+    """
+    if not isinstance(key, str) or not key:
+        raise InvalidInput("write must name a property")
+    # Each value travels as its JSON text: SQLite would print a REAL with 15 digits, losing the last ones.
+    pairs = [[node, json.dumps(value)] for node, value in zip(snapshot.nodes, values) if value is not None]
+    store.execute(
+        "WITH v AS (SELECT json_extract(value, '$[0]') AS node, json_extract(value, '$[1]') AS x "
+        "FROM json_each(?)) "
+        "UPDATE substrates SET metadata = json_set(metadata, ?, json(v.x)) FROM v WHERE substrates.node = v.node",
+        (json.dumps(pairs), json_path(key)),
+    )
+    return len(pairs)
