@@ -296,6 +296,14 @@ def _payload(constraint: Constraint, reason: str) -> dict:
     }
 
 
+def _checks(constraint: Constraint, metadata: str, entity: str, name_id: int) -> str:
+    """A trigger body's statements: one SELECT RAISE(...) per way the written entity may break the constraint."""
+    return " ".join(
+        f"SELECT {_raise(constraint, reason)} WHERE {condition};"
+        for reason, condition in _violations(constraint, metadata, entity, name_id)
+    )
+
+
 def _triggers(constraint: Constraint, name_id: int) -> list[str]:
     """The two triggers of a constraint: when an entity gains the label (or is made with the type), and
     when its metadata changes."""
@@ -303,24 +311,15 @@ def _triggers(constraint: Constraint, name_id: int) -> list[str]:
     updated = quote_identifier(f"constraint_{constraint.id}_updated")
     if constraint.entity_type == "NODE":
         row = "(SELECT metadata FROM substrates WHERE node = NEW.node)"
-        on_add = " ".join(
-            f"SELECT {_raise(constraint, reason)} WHERE {condition};"
-            for reason, condition in _violations(constraint, row, "NEW.node", name_id)
-        )
-        on_update = " ".join(
-            f"SELECT {_raise(constraint, reason)} WHERE {condition};"
-            for reason, condition in _violations(constraint, "NEW.metadata", "NEW.node", name_id)
-        )
+        on_add = _checks(constraint, row, "NEW.node", name_id)
+        on_update = _checks(constraint, "NEW.metadata", "NEW.node", name_id)
         return [
             f"CREATE TRIGGER {added} AFTER INSERT ON substrate_labels WHEN NEW.label = {name_id} BEGIN {on_add} END",
             f"CREATE TRIGGER {updated} AFTER UPDATE OF metadata ON substrates "
             f"WHEN EXISTS (SELECT 1 FROM substrate_labels WHERE node = NEW.node AND label = {name_id}) "
             f"BEGIN {on_update} END",
         ]
-    body = " ".join(
-        f"SELECT {_raise(constraint, reason)} WHERE {condition};"
-        for reason, condition in _violations(constraint, "NEW.metadata", "NEW.identity", name_id)
-    )
+    body = _checks(constraint, "NEW.metadata", "NEW.identity", name_id)
     return [
         f"CREATE TRIGGER {added} AFTER INSERT ON relationships WHEN NEW.rel_type = {name_id} BEGIN {body} END",
         f"CREATE TRIGGER {updated} AFTER UPDATE OF metadata, rel_type ON relationships "
