@@ -806,6 +806,7 @@ def _relationship_rows(items: list, created_at: int) -> list[tuple]:
     """Check relationship items and turn them into table rows with signed identities (None: the next one)."""
     rows: list[tuple] = []
     append = rows.append  # once per row of a bulk load
+    checked_type = None  # the last type checked: a load names few types, most rows the one before's
     for item in items:
         if type(item) is not dict and isinstance(item, Relationship):
             rows.append(
@@ -829,12 +830,23 @@ def _relationship_rows(items: list, created_at: int) -> list[tuple]:
         except KeyError as missing:
             raise InvalidInput(f"a relationship item lacks {missing.args[0]!r}") from None
         identity = item.get("identity")
+        # _signed_id's common case inline: two ends on every row of millions
+        if type(source) is int and 0 <= source < ID_LIMIT:
+            source = source - ID_LIMIT if source >= _SIGN_BIT else source
+        else:
+            source = _signed_id(source)
+        if type(target) is int and 0 <= target < ID_LIMIT:
+            target = target - ID_LIMIT if target >= _SIGN_BIT else target
+        else:
+            target = _signed_id(target)
+        if rel_type is not checked_type:
+            checked_type = check_name("rel_type", rel_type)
         append(
             (
                 None if identity is None else _signed_id(identity),
-                _signed_id(source),
-                _signed_id(target),
-                check_name("rel_type", rel_type),
+                source,
+                target,
+                rel_type,
                 encode_metadata(item.get("metadata")),
                 1 if item.get("bidirectional") else 0,
                 created_at,
