@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,15 +11,11 @@ import bfxdb
 from bfxdb import maintenance
 from bfxdb.storage import SCHEMA_VERSION
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
 
 @pytest.fixture
-def v3_file(tmp_path: Path) -> Path:
+def v3_file(release_file) -> Path:
     """A copy of the committed v3 fixture file."""
-    path = tmp_path / "v3.db"
-    shutil.copy(FIXTURES / "v3.db", path)
-    return path
+    return release_file("v3.db")
 
 
 def _tables(path: Path) -> set[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,15 +11,11 @@ import bfxdb
 from bfxdb import maintenance
 from bfxdb.storage import SCHEMA_VERSION
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
 
 @pytest.fixture
-def v2_file(tmp_path: Path) -> Path:
+def v2_file(release_file) -> Path:
     """A copy of the committed v2 fixture: 30 people, a KNOWS ring and a LIKES ring, no trigger."""
-    path = tmp_path / "v2.db"
-    shutil.copyfile(FIXTURES / "v2.db", path)
-    return path
+    return release_file("v2.db")
 
 
 def _plain(path: Path | str) -> sqlite3.Connection:

@@ -37,11 +37,9 @@ def _expected() -> dict:
 
 
 @pytest.fixture
-def v1_file(tmp_path: Path) -> Path:
+def v1_file(release_file) -> Path:
     """A copy of the committed v1 fixture file."""
-    path = tmp_path / "v1.db"
-    shutil.copyfile(FIXTURES / "v1.db", path)
-    return path
+    return release_file("v1.db")
 
 
 def test_the_fixture_is_a_v1_file(v1_file):
