@@ -33,6 +33,8 @@ from .rows import (
     utc_now,
 )
 from .schema import SCHEMA_VERSION
+from .searchindexes import KINDS as SEARCH_INDEX_KINDS
+from .searchindexes import SearchIndex
 from .sqlite import BULK_BATCH, BULK_DEFER_ROWS, DEFAULT_TIMEOUT, SQLITE_VERSION, SQLiteStore
 from .statistics import PLANNER_MIN_ROWS, STALE_FRACTION, Statistics
 
@@ -79,6 +81,7 @@ __all__ = [
     "RELATIONSHIP_COLUMNS",
     "RELATIONSHIP_WIDTH",
     "SCHEMA_VERSION",
+    "SEARCH_INDEX_KINDS",
     "SQLITE_VERSION",
     "SUBSTRATE_COLUMNS",
     "SUBSTRATE_WIDTH",
@@ -88,6 +91,7 @@ __all__ = [
     "FileCheck",
     "GraphStats",
     "SQLiteStore",
+    "SearchIndex",
     "STALE_FRACTION",
     "Statistics",
     "check_labels",

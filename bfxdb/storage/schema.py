@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from .constraints import CONSTRAINTS_V4
 from .quoting import quote_identifier
+from .searchindexes import SEARCH_INDEXES_V5
 from .statistics import analyse, has_statistics
 
 # Identities are unsigned 64-bit numbers stored as SQLite's signed INTEGER PRIMARY KEY
@@ -234,17 +235,20 @@ def migrate_v2(connection: sqlite3.Connection) -> None:
 
 
 #: MIGRATIONS[i] takes a file from user_version i to i + 1: a script, or a function of the connection.
-#: Version 4 adds the table of property constraints (CREATE CONSTRAINT), empty at first.
+#: Version 4 adds the table of property constraints (CREATE CONSTRAINT), empty at first;
+#: version 5 the catalogue of search indexes (full-text and vector), empty at first.
 MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     SCHEMA_V1,
     migrate_v1,
     migrate_v2,
     CONSTRAINTS_V4,
+    SEARCH_INDEXES_V5,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The oldest version a read-only open reads as it is: v3 only added a trigger, which reads never meet,
-#: and a v3 file has no constraints, which is what a missing constraints table reads as.
+#: a v3 file has no constraints, which is what a missing constraints table reads as, and a v4 file
+#: no search indexes, which is what a missing catalogue reads as.
 OLDEST_READABLE = 2
 
 #: Tables every schema version has: with a user_version set, they tell a bfxdb file from another application's.

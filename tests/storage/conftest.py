@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,3 +22,17 @@ def release_file(tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return copy
+
+
+@pytest.fixture
+def table_names() -> Callable[[Path], set[str]]:
+    """A function giving the names of the tables a file holds, read with plain sqlite3."""
+
+    def names(path: Path) -> set[str]:
+        connection = sqlite3.connect(path)
+        try:
+            return {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            connection.close()
+
+    return names
