@@ -618,6 +618,22 @@ class CreateIndex(Node):
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CreateVectorIndex(Node):
+    """``CREATE VECTOR INDEX [name] [IF NOT EXISTS] FOR (n:Label) ON n.key [OPTIONS {...}]`` (or ``()-[r:T]-()``).
+
+    ``options`` is the OPTIONS map as Python values (constants only).
+    """
+
+    entity_type: str
+    label: str
+    key: str
+    options: dict[str, Any]
+    name: str | None = None
+    if_not_exists: bool = False
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class DropIndex(Node):
     """``DROP INDEX name`` or ``DROP INDEX ON :Label(p1, ...)``."""
 

@@ -284,6 +284,17 @@ def _fail(message: str, detail: str, pos: ast.Pos) -> QuerySyntaxError:
     return QuerySyntaxError(f"{message} (line {line}, column {column})", detail, line=line, column=column)
 
 
+def _constant(expression: ast.Expr, meta) -> object:
+    """The Python value of a constant expression (literals, lists and maps of them), as OPTIONS takes it."""
+    if isinstance(expression, ast.Literal):
+        return expression.value
+    if isinstance(expression, ast.ListLiteral):
+        return [_constant(item, meta) for item in expression.items]
+    if isinstance(expression, ast.MapLiteral):
+        return {key: _constant(value, meta) for key, value in expression.items}
+    raise _fail("OPTIONS must be a map of constants", "InvalidOptions", _pos(meta))
+
+
 def _token_pos(token: Token) -> ast.Pos:
     # a token the lexer made always has a position; one made by hand has NO_POS
     return (token.line or 0, token.column or 0)
@@ -735,6 +746,17 @@ class _Builder:
 
     def index_property(self, meta, variable, key):
         return (variable, key)
+
+    def create_vector_index(self, meta, name, if_not_exists, target, key, options):
+        entity_type, variable, label = target
+        owner, prop = key
+        if owner != variable:
+            raise _fail(f"The index property must belong to {variable}, not {owner}", "UndefinedVariable", _pos(meta))
+        exists = if_not_exists is not None
+        return ast.CreateVectorIndex(entity_type, label, prop, options or {}, name, exists, _pos(meta))
+
+    def index_options(self, meta, options):
+        return _constant(options, meta)
 
     def drop_index_on(self, meta, label, *properties):
         return ast.DropIndex(None, label, properties, _pos(meta))

@@ -6,6 +6,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import replace
 from typing import Any
 
+from .. import search
 from ..errors import ProcedureNotFound, QuerySemanticError
 from ..storage import Constraint, is_simple_key
 from . import ast
@@ -43,6 +44,7 @@ from .operators import (
     SubqueryBody,
     SubqueryOp,
     UnwindOp,
+    VectorIndexCommand,
     decode_id,
     direct_property,
     fuse_counts,
@@ -58,7 +60,7 @@ _IDENTITY_READERS = frozenset({"id", "count"})
 
 def plan_statement(
     statement: ast.Statement, catalogue: Catalogue | None = None, estimator: Estimator | None = None
-) -> QueryPlan | IndexCommand | ConstraintCommand:
+) -> QueryPlan | IndexCommand | ConstraintCommand | VectorIndexCommand:
     """Plan a parsed and checked statement.
 
     :param statement: what the parser returned.
@@ -66,7 +68,7 @@ def plan_statement(
     :param estimator: row estimates from the store's statistics, which choose where walks start
         (None: fixed ranks); it records the choices, which the plan cache checks before reuse.
     :returns: a QueryPlan for queries, an IndexCommand for CREATE/DROP INDEX, a ConstraintCommand
-        for CREATE/DROP CONSTRAINT.
+        for CREATE/DROP CONSTRAINT, a VectorIndexCommand for CREATE VECTOR INDEX.
     :raises QuerySemanticError: for constructs the engine does not support.
     :raises ProcedureNotFound: for CALL of a procedure the catalogue lacks.
     """
@@ -82,6 +84,9 @@ def plan_statement(
         return ConstraintCommand(constraint, None, body.if_not_exists)
     if isinstance(body, ast.DropConstraint):
         return ConstraintCommand(None, body.name, body.if_exists)
+    if isinstance(body, ast.CreateVectorIndex):
+        index = search.vector_index(body.name or "", body.entity_type, body.label, body.key, body.options)
+        return VectorIndexCommand(index, body.if_not_exists)
     pipelines = tuple(_plan_single(part, frozenset(), catalogue, estimator) for part in body.parts)
     return QueryPlan(pipelines, body.union_all)
 

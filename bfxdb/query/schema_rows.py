@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .. import search
+from ..storage import VECTOR_SIMILARITY_KEY
+
 #: What SHOW INDEXES says of every index: SQLite builds an index in the statement that makes it.
 _RANGE = {"state": "ONLINE", "populationPercent": 100.0, "type": "RANGE", "indexProvider": "range-1.0"}
 #: Indexes a unique constraint owns are numbered from here, after the property indexes' own ids.
 OWNED_INDEX_IDS = 1 << 31
+#: Search indexes (search_indexes rows) are numbered from here, between the two.
+SEARCH_INDEX_IDS = 1 << 30
 
 #: The outputs of db.indexes and db.constraints, in SHOW's column order (see ast.SHOW_COLUMNS).
 INDEX_OUTPUTS = (
@@ -85,7 +90,33 @@ def index_rows(store: Any) -> Iterable[dict]:
                     "createStatement": f"CREATE RANGE INDEX {_name(constraint.name)} FOR {pattern} ON ({on})",
                 }
             )
+    rows.extend(vector_index_rows(store))
     return sorted(rows, key=lambda row: row["name"])
+
+
+def vector_index_rows(store: Any) -> list[dict]:
+    """The rows of the vector indexes, as Neo4j shows them: the similarity in capitals, provider vector-1.0."""
+    rows = []
+    for index in store.search_indexes("VECTOR"):
+        config = dict(index.options["indexConfig"])
+        config[VECTOR_SIMILARITY_KEY] = str(config[VECTOR_SIMILARITY_KEY]).upper()
+        rows.append(
+            {
+                "id": SEARCH_INDEX_IDS + index.id,
+                "name": index.name,
+                "state": "ONLINE",
+                "populationPercent": 100.0,
+                "type": "VECTOR",
+                "entityType": index.entity_type,
+                "labelsOrTypes": list(index.labels),
+                "properties": list(index.properties),
+                "indexProvider": search.PROVIDERS[0],
+                "options": {"indexProvider": search.PROVIDERS[0], "indexConfig": config},
+                "failureMessage": "",
+                "createStatement": search.describe(index),
+            }
+        )
+    return rows
 
 
 def constraint_rows(store: Any) -> Iterable[dict]:

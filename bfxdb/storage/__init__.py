@@ -37,6 +37,13 @@ from .searchindexes import KINDS as SEARCH_INDEX_KINDS
 from .searchindexes import SearchIndex
 from .sqlite import BULK_BATCH, BULK_DEFER_ROWS, DEFAULT_TIMEOUT, SQLITE_VERSION, SQLiteStore
 from .statistics import PLANNER_MIN_ROWS, STALE_FRACTION, Statistics
+from .vectors import DIMENSIONS_KEY as VECTOR_DIMENSIONS_KEY
+from .vectors import MAX_DIMENSIONS as MAX_VECTOR_DIMENSIONS
+from .vectors import SIMILARITIES as VECTOR_SIMILARITIES
+from .vectors import SIMILARITY_KEY as VECTOR_SIMILARITY_KEY
+from .vectors import dimensions as vector_dimensions
+from .vectors import similarity as vector_similarity
+from .vectors import with_config as with_vector_config
 
 #: URL schemes of backends that are planned but not built.
 _PLANNED_SCHEMES = ("postgresql://", "postgres://")
@@ -74,6 +81,7 @@ __all__ = [
     "BULK_DEFER_ROWS",
     "DEFAULT_TIMEOUT",
     "MAX_METADATA_BYTES",
+    "MAX_VECTOR_DIMENSIONS",
     "NAME_ID",
     "NODE_OF",
     "PROPERTY_TYPES",
@@ -85,6 +93,9 @@ __all__ = [
     "SQLITE_VERSION",
     "SUBSTRATE_COLUMNS",
     "SUBSTRATE_WIDTH",
+    "VECTOR_DIMENSIONS_KEY",
+    "VECTOR_SIMILARITIES",
+    "VECTOR_SIMILARITY_KEY",
     "Backend",
     "Constraint",
     "Cursor",
@@ -108,4 +119,7 @@ __all__ = [
     "split_labels",
     "time_micros",
     "utc_now",
+    "vector_dimensions",
+    "vector_similarity",
+    "with_vector_config",
 ]

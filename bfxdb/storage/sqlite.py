@@ -32,7 +32,7 @@ from ..errors import (
 )
 from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
-from . import constraints, schema
+from . import constraints, schema, vectors
 from .changes import DataVersion
 from .constraints import Constraint
 from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
@@ -53,6 +53,7 @@ from .rows import (
     time_micros,
     utc_now,
 )
+from .searchindexes import SearchIndex, load_search_indexes
 from .statistics import ANALYSED_TABLES, Statistics, analyse, is_stale
 
 DEFAULT_TIMEOUT = 30.0
@@ -483,6 +484,7 @@ class SQLiteStore(FileMaintenance):
         while True:
             try:
                 connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                self._local.writing = write
                 return
             except sqlite3.Error as error:
                 # The busy timeout covers ordinary contention; a lock held past it is an outage.
@@ -511,6 +513,8 @@ class SQLiteStore(FileMaintenance):
                 if getattr(self._local, "bulk", None) is not None:
                     # the indexes a bulk load left are built in its transaction, so they commit with it
                     self._finish_bulk(connection, build=commit)
+                if commit:
+                    self._fold_vectors(connection)
                 connection.execute("COMMIT" if commit else "ROLLBACK")
             elif commit:
                 connection.execute(f"RELEASE bfx_{depth}")
@@ -523,6 +527,21 @@ class SQLiteStore(FileMaintenance):
                 with suppress(sqlite3.Error):
                     connection.execute("ROLLBACK")
             raise translate_error(error, f"cannot {'commit' if commit else 'roll back'}") from None
+
+    def _fold_vectors(self, connection: sqlite3.Connection) -> None:
+        """Fold what a write transaction made pending in the vector indexes into their BLOBs, before it commits.
+
+        The indexes are read again only when the schema changed (PRAGMA schema_version, about 1 µs):
+        a file without vector indexes pays that alone per commit.
+        """
+        if not getattr(self._local, "writing", False):
+            return
+        version = connection.execute("PRAGMA schema_version").fetchone()[0]
+        cached = getattr(self._local, "vector_indexes", None)
+        if cached is None or cached[0] != version or cached[1] is not connection:
+            cached = self._local.vector_indexes = (version, connection, vectors.load(connection))
+        for index in cached[2]:
+            vectors.fold(connection, index)
 
     def backup_to(self, path: str) -> None:
         """Copy the database into the file at ``path`` with SQLite's online backup, in one step.
@@ -770,7 +789,8 @@ class SQLiteStore(FileMaintenance):
                     ),
                 )
             except sqlite3.IntegrityError as error:
-                named = constraints.violation(error, "the new relationship" if identity is None else None)
+                entity = "the new relationship" if identity is None else None
+                named = constraints.violation(error, entity) or vectors.refusal(error, entity)
                 if named is not None:
                     raise named from None
                 raise Conflict(f"relationship {format_id(identity or 0)} already exists") from None
@@ -1089,6 +1109,57 @@ class SQLiteStore(FileMaintenance):
             constraints.drop(self._connection(), constraint, self._indexed_keys())
 
 
+    # ------------------------------------------------------------ vector indexes
+
+    def search_indexes(self, kind: str | None = None) -> list[SearchIndex]:
+        """Every search index, or those of one kind (FULLTEXT, VECTOR), by name; none in a v4 file opened read-only."""
+        with self.guard:
+            return load_search_indexes(self._connection(), kind)
+
+    def create_vector_index(self, index: SearchIndex) -> SearchIndex:
+        """Record a vector index, make its tables and triggers and fill it from the stored data, in one transaction.
+
+        :returns: the index with its id.
+        :raises InvalidInput: naming a covered entity whose property is no vector the index can hold.
+        """
+        self._indexes_back()
+        with self.transaction(), self.guard:
+            return vectors.create(self._connection(), index)
+
+    def drop_search_index(self, name: str) -> bool:
+        """Drop the search index of that name with its data, whatever its kind.
+
+        :returns: False, changing nothing, when there is no search index of that name.
+        """
+        with self.transaction(), self.guard:
+            connection = self._connection()
+            for index in load_search_indexes(connection):
+                if index.name == name and index.kind == "VECTOR":
+                    vectors.drop(connection, index)
+                    return True
+        return False
+
+    def vector_generation(self, index: SearchIndex) -> int:
+        """The generation of an index's stored vectors in the caller's transaction; it changes when they do."""
+        with self.guard:
+            return vectors.generation(self._connection(), index)
+
+    def count_vectors(self, index: SearchIndex) -> int:
+        """How many stored (folded) vectors an index holds."""
+        with self.guard:
+            return vectors.count(self._connection(), index)
+
+    def read_vectors(self, index: SearchIndex) -> tuple[list[int], list[int], bytes]:
+        """An index's stored vectors: their keys in order, the entities' identities, their float32 BLOBs joined."""
+        with self.guard:
+            return vectors.read(self._connection(), index)
+
+    def pending_vectors(self, index: SearchIndex) -> list[tuple[int, int, list[float] | None]]:
+        """The entities written since the index's last fold: (key, identity, vector now or None if it has none)."""
+        with self.guard:
+            return vectors.pending(self._connection(), index)
+
+
 class _naming:  # noqa: N801 - used as a function, like contextlib's
     """Turn a constraint trigger's abort in the block into the error naming the entity written.
 
@@ -1106,7 +1177,8 @@ class _naming:  # noqa: N801 - used as a function, like contextlib's
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: object) -> None:
         if isinstance(error, sqlite3.IntegrityError):
-            named = constraints.violation(error, f"{self.kind} {format_id(self.identity)}")
+            entity = f"{self.kind} {format_id(self.identity)}"
+            named = constraints.violation(error, entity) or vectors.refusal(error, entity)
             if named is not None:
                 raise named from None
 

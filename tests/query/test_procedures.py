@@ -28,7 +28,8 @@ def test_builtin_procedures_list_labels_types_and_keys(db):
     ]
     names = [row[0] for row in db.query("CALL dbms.procedures()").rows]
     assert [name for name in names if not name.startswith("algo.")] == [
-        "db.constraints", "db.indexes", "db.labels", "db.propertyKeys", "db.relationshipTypes",
+        "db.constraints", "db.index.vector.createNodeIndex", "db.index.vector.queryNodes",
+        "db.index.vector.queryRelationships", "db.indexes", "db.labels", "db.propertyKeys", "db.relationshipTypes",
         "db.schema.nodeTypeProperties", "db.schema.relTypeProperties", "db.schema.visualization", "dbms.components",
         "dbms.procedures",
     ]

@@ -17,7 +17,7 @@ from .read import (
     direct_property,
     fuse_counts,
 )
-from .schema import ConstraintCommand
+from .schema import ConstraintCommand, VectorIndexCommand
 from .sources import LoadCsvOp, ShowOp
 from .subquery import ForeachOp, InTransactionsOp, SubqueryBody, SubqueryOp
 from .write import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
@@ -52,6 +52,7 @@ __all__ = [
     "ShortestOp",
     "ShortestPart",
     "UnwindOp",
+    "VectorIndexCommand",
     "decode_id",
     "direct_property",
     "fuse_counts",

@@ -539,7 +539,10 @@ def decode_id(row: tuple, column: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class IndexCommand:
-    """CREATE INDEX / DROP INDEX on a node property: a property_indexes row plus SQLite expression indexes."""
+    """CREATE INDEX / DROP INDEX on a node property: a property_indexes row plus SQLite expression indexes.
+
+    DROP INDEX by name drops a search index (full-text, vector) of that name too.
+    """
 
     action: str
     name: str | None
@@ -568,6 +571,8 @@ class IndexCommand:
                         "InvalidArgumentValue",
                     )
             ctx.store.create_property_index(name, self.label, self.properties)
+            return []
+        if self.name and ctx.store.drop_search_index(self.name):
             return []
         if not ctx.store.drop_property_index(self.name, self.label, self.properties):
             raise QueryArgumentError(f"no index named {name!r}", "IndexNotFound")

@@ -1,4 +1,4 @@
-"""The constraint commands: CREATE CONSTRAINT and DROP CONSTRAINT, as Neo4j 5 treats names and IF [NOT] EXISTS."""
+"""The schema commands: CREATE / DROP CONSTRAINT (Neo4j 5's names and IF [NOT] EXISTS), CREATE VECTOR INDEX."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from ... import search
 from ...errors import QueryArgumentError
-from ...storage import Constraint
+from ...storage import Constraint, SearchIndex
 from ..runtime import Context
 
 
@@ -78,3 +79,30 @@ class ConstraintCommand:
         if self.constraint is None:
             return f"DropConstraint {self.name}"
         return "CreateConstraint " + self.named().describe().removeprefix("CREATE CONSTRAINT ")
+
+
+@dataclass(frozen=True, slots=True)
+class VectorIndexCommand:
+    """CREATE VECTOR INDEX: a search index of kind VECTOR, its table of vectors and its triggers.
+
+    ``index`` has an empty name when the statement gave none (Neo4j's name is made from the rest).
+    ``if_not_exists`` makes the command do nothing where an equivalent or same-named index exists.
+    """
+
+    index: SearchIndex
+    if_not_exists: bool
+
+    columns: ClassVar[tuple[str, ...]] = ()
+
+    def execute(self, ctx: Context) -> list[tuple]:
+        """Create the index in the current transaction; returns no rows.
+
+        :raises QueryArgumentError: for a name in use, or a vector index on the same label and key.
+        :raises InvalidInput: for stored data the index cannot hold.
+        """
+        search.create_index(ctx.store, self.index, self.if_not_exists)
+        return []
+
+    def describe(self) -> str:
+        """Describe the command for EXPLAIN."""
+        return "CreateVectorIndex " + search.describe(search.named(self.index)).removeprefix("CREATE VECTOR INDEX ")
