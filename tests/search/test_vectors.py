@@ -472,3 +472,45 @@ def test_similarity_functions_null_and_errors(db):
         db.query("RETURN vector.similarity.cosine([1, 'a'], [1, 2])")
     with pytest.raises(bfxdb.QueryTypeError, match="lists of numbers"):
         db.query("RETURN vector.similarity.cosine([], [])")
+
+
+# ---------------------------------------------------------------- hybrid search
+
+
+FUSED = """
+CALL db.index.vector.queryNodes('first', $k, $q) YIELD node
+WITH collect(node) AS one
+CALL db.index.vector.queryNodes('second', $k, $q) YIELD node
+WITH one, collect(node) AS two
+UNWIND one + two AS chunk
+WITH DISTINCT chunk, one, two
+WITH chunk,
+     [i IN range(0, size(one) - 1) WHERE one[i] = chunk] AS a,
+     [i IN range(0, size(two) - 1) WHERE two[i] = chunk] AS b
+WITH chunk, coalesce(1.0 / (61 + a[0]), 0.0) + coalesce(1.0 / (61 + b[0]), 0.0) AS rrf
+ORDER BY rrf DESC, id(chunk) LIMIT 3
+MATCH (chunk)-[:MENTIONS]->(entity)
+RETURN id(chunk) AS chunk, rrf, collect(entity.name) AS entities
+ORDER BY rrf DESC, chunk
+"""
+
+
+def test_two_searches_fuse_by_reciprocal_rank_and_expand_through_relationships(db):
+    db.query(
+        "UNWIND range(0, 39) AS i CREATE (c:Chunk {e: $e[i], f: $f[i]})-[:MENTIONS]->(:Entity {name: 'e' + i})",
+        {"e": _vectors(40, 70), "f": _vectors(40, 71)},
+    )
+    db.query(f"CREATE VECTOR INDEX first FOR (n:Chunk) ON n.e {COSINE}")
+    db.query(f"CREATE VECTOR INDEX second FOR (n:Chunk) ON n.f {COSINE}")
+    query = _vectors(1, 72)[0]
+    one = [identity for identity, _ in _search(db, query, 10, "first")]
+    two = [identity for identity, _ in _search(db, query, 10, "second")]
+    fused: dict[int, float] = {}
+    for ranking in (one, two):
+        for rank, identity in enumerate(ranking, start=1):
+            fused[identity] = fused.get(identity, 0.0) + 1 / (60 + rank)
+    expected = sorted(fused, key=lambda identity: (-fused[identity], identity))[:3]
+    rows = db.query(FUSED, {"k": 10, "q": query}).rows
+    assert [chunk for chunk, _, _ in rows] == expected
+    assert [rrf for _, rrf, _ in rows] == [pytest.approx(fused[identity]) for identity in expected]
+    assert all(len(entities) == 1 and entities[0].startswith("e") for _, _, entities in rows)
