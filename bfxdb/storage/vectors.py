@@ -200,11 +200,10 @@ def generation(connection: sqlite3.Connection, index: SearchIndex) -> int:
     return 0 if row is None else int(row[0])
 
 
-def _pending_values(connection: sqlite3.Connection, index: SearchIndex) -> list[tuple[int, str | None]]:
-    """(key, the property's JSON text, or None when the entity no longer has a vector there) of each pending key."""
+def _pending_values(connection: sqlite3.Connection, index: SearchIndex) -> list[tuple[int, int, str | None]]:
+    """(key, signed identity, the property's JSON text or None when the entity has no vector there) per pending key."""
     _, pending = table_names(index)
     path = json_path_literal(index.properties[0])
-    name = index.labels[0]
     if index.entity_type == "NODE":
         source = (
             "LEFT JOIN substrates AS s ON s.node = p.key AND EXISTS (SELECT 1 FROM substrate_labels AS l "
@@ -216,11 +215,12 @@ def _pending_values(connection: sqlite3.Connection, index: SearchIndex) -> list[
             "AND s.rel_type = (SELECT id FROM names WHERE name = ?)"
         )
     rows = connection.execute(
-        f"SELECT p.key, CASE json_type(s.metadata, {path}) WHEN 'array' THEN json_extract(s.metadata, {path}) END "
+        f"SELECT p.key, coalesce(s.identity, p.key), "
+        f"CASE json_type(s.metadata, {path}) WHEN 'array' THEN json_extract(s.metadata, {path}) END "
         f"FROM {pending} AS p {source} ORDER BY p.key",
-        (name,),
+        (index.labels[0],),
     ).fetchall()
-    return [(row[0], row[1]) for row in rows]
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
 def encode(values: list[float]) -> bytes:
@@ -240,8 +240,8 @@ def fold(connection: sqlite3.Connection, index: SearchIndex) -> int:
     rows = _pending_values(connection, index)
     if not rows:
         return 0
-    gone = [(key,) for key, text in rows if text is None]
-    kept = [(key, encode(orjson.loads(text))) for key, text in rows if text is not None]
+    gone = [(key,) for key, _, text in rows if text is None]
+    kept = [(key, encode(orjson.loads(text))) for key, _, text in rows if text is not None]
     connection.executemany(f"DELETE FROM {vectors} WHERE key = ?", gone)
     connection.executemany(f"INSERT OR REPLACE INTO {vectors} (key, vector) VALUES (?, ?)", kept)
     connection.execute(f"DELETE FROM {pending}")
@@ -275,21 +275,9 @@ def count(connection: sqlite3.Connection, index: SearchIndex) -> int:
 
 def pending(connection: sqlite3.Connection, index: SearchIndex) -> list[tuple[int, int, list[float] | None]]:
     """Each pending key of an index as (key, unsigned identity, its vector now or None), read from the metadata."""
-    rows = _pending_values(connection, index)
-    if not rows:
-        return []
-    keys = [key for key, _ in rows]
-    if index.entity_type == "NODE":
-        found = dict(
-            connection.execute(
-                "SELECT node, identity FROM substrates WHERE node IN (SELECT value FROM json_each(?))",
-                (json.dumps(keys),),
-            ).fetchall()
-        )
-    else:
-        found = {key: key for key in keys}
     return [
-        (key, to_unsigned(found.get(key, key)), None if text is None else orjson.loads(text)) for key, text in rows
+        (key, to_unsigned(identity), None if text is None else orjson.loads(text))
+        for key, identity, text in _pending_values(connection, index)
     ]
 
 
