@@ -43,7 +43,7 @@ def _options(dimensions: int) -> str:
 def build(path: str, vectors: np.ndarray) -> dict[str, float]:
     """Load the vectors as node properties, then make the index over them; the times and sizes of each step."""
     figures: dict[str, float] = {}
-    with bfxdb.connect(path) as db:
+    with bfxdb.connect(path, query_timeout=None) as db:
         rows = vectors.tolist()  # what a program storing float32 embeddings hands over: Python floats
         seconds, _ = _timed(lambda: db.bulk_load({"labels": ["Chunk"], "metadata": {"e": row}} for row in rows))
         figures["bulk_load s"] = seconds

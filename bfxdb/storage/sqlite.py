@@ -1123,7 +1123,8 @@ class SQLiteStore(FileMaintenance):
         :raises InvalidInput: naming a covered entity whose property is no vector the index can hold.
         """
         self._indexes_back()
-        with self.transaction(), self.guard:
+        # no guard: an interrupt of the time limit reaches run_bounded, which makes it QueryTimeout
+        with self.transaction():
             return vectors.create(self._connection(), index)
 
     def drop_search_index(self, name: str) -> bool:
@@ -1131,7 +1132,7 @@ class SQLiteStore(FileMaintenance):
 
         :returns: False, changing nothing, when there is no search index of that name.
         """
-        with self.transaction(), self.guard:
+        with self.transaction():
             connection = self._connection()
             for index in load_search_indexes(connection):
                 if index.name == name and index.kind == "VECTOR":

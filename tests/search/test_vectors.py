@@ -366,6 +366,16 @@ def test_names_and_if_not_exists(db):
     assert names[0] == "docs" and names[1].startswith("index_") and len(names) == 2
 
 
+def test_making_an_index_past_the_time_limit_is_a_timeout_and_makes_nothing(db):
+    db.query("UNWIND $rows AS row CREATE (:Doc {e: row})", {"rows": _vectors(3000, 3)})
+    text = f"CREATE VECTOR INDEX docs FOR (n:Doc) ON n.e {COSINE}"
+    db.query(text)
+    db.query("DROP INDEX docs")
+    with pytest.raises(bfxdb.QueryTimeout):
+        db.query(text, timeout=1e-6)  # planned already: the limit runs out while the index is made
+    assert db.query("SHOW INDEXES").rows == []
+
+
 def test_the_create_node_index_procedure_makes_the_same_index(db):
     db.query("CALL db.index.vector.createNodeIndex('docs', 'Doc', 'e', $d, 'euclidean')", {"d": DIMS})
     options = db.query("SHOW INDEXES YIELD options").scalar()
