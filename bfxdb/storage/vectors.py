@@ -325,6 +325,6 @@ def refusal(error: sqlite3.Error, entity: str | None = None) -> InvalidInput | N
     )
 
 
-def with_config(index: SearchIndex, dimensions: int, similarity: str) -> SearchIndex:
-    """The index with Neo4j's options map: ``{indexConfig: {vector.dimensions, vector.similarity_function}}``."""
-    return replace(index, options={"indexConfig": {DIMENSIONS_KEY: dimensions, SIMILARITY_KEY: similarity}})
+def with_config(index: SearchIndex, size: int, function: str) -> SearchIndex:
+    """The index with Neo4j's options map: ``{indexConfig: {vector.dimensions: size, vector.similarity_function}}``."""
+    return replace(index, options={"indexConfig": {DIMENSIONS_KEY: size, SIMILARITY_KEY: function}})
