@@ -31,6 +31,7 @@ from .values import NodeRef, PathRef, RelRef, compare, equals
 
 Evaluator = Callable[[dict, Context], Any]
 ID_LIMIT = 1 << 64
+_new_tuple = tuple.__new__
 
 
 class Never:
@@ -68,28 +69,29 @@ def property_value(metadata: str, key: str) -> Any:
 def decode_node(row: tuple, start: int) -> Substrate:
     """Build a Substrate from NODE_WIDTH columns selected with the node data columns."""
     identity, expression_type, expression_code, metadata, created_at, labels = row[start : start + NODE_WIDTH]
-    return Substrate(
-        to_unsigned(identity),
+    # tuple.__new__ with every field: the named tuple's own __new__ is Python code, a third of the cost
+    return _new_tuple(Substrate, (
+        identity + ID_LIMIT if identity < 0 else identity,
         split_labels(labels),
         _properties(metadata),
         expression_type,
         expression_code,
         iso_time(created_at),
-    )
+    ))
 
 
 def decode_rel(row: tuple, start: int) -> Relationship:
     """Build a Relationship from REL_WIDTH columns selected with the relationship data columns."""
     identity, source, target, rel_type, metadata, bidirectional, created_at = row[start : start + REL_WIDTH]
-    return Relationship(
-        to_unsigned(identity),
-        to_unsigned(source),
-        to_unsigned(target),
+    return _new_tuple(Relationship, (
+        identity + ID_LIMIT if identity < 0 else identity,
+        source + ID_LIMIT if source < 0 else source,
+        target + ID_LIMIT if target < 0 else target,
         rel_type,
         _properties(metadata),
-        bool(bidirectional),
+        bidirectional == 1,
         iso_time(created_at),
-    )
+    ))
 
 
 def node_param(value: Any) -> Any:
@@ -222,16 +224,23 @@ class MatchPlan:
     page_segments: tuple[str | int, ...] = ()
     _rendered: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _count_selects: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
-    #: per filter: whether SQL can name its key, and the key's JSON path parameter (None: the path is SQL text)
-    _key_paths: tuple[tuple[bool, str | None], ...] = field(init=False, repr=False, compare=False)
+    #: per filter: the filter, whether SQL can name its key, the key's JSON path parameter (None:
+    #: the path is SQL text), and the names of its value's and its path's parameters
+    _filter_specs: tuple[tuple[PropertyFilter, bool, str | None, str, str], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    #: the label and type names that ``names`` binds, in order (a list, as the store takes them; never changed)
+    _name_values: list[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # computed once: bind() runs for every row of every query
-        object.__setattr__(self, "_key_paths", tuple(
-            (usable, json_path_text(flt.key) if usable and not is_simple_key(flt.key) else None)
-            for flt in self.filters
+        object.__setattr__(self, "_filter_specs", tuple(
+            (flt, usable, json_path_text(flt.key) if usable and not is_simple_key(flt.key) else None,
+             f"f{index}", f"k{index}")
+            for index, flt in enumerate(self.filters)
             for usable in (json_path_usable(flt.key),)
         ))
+        object.__setattr__(self, "_name_values", [self.params[name] for name in self.names])
 
     def render(self, kinds: tuple[str, ...], select: str | None = None, page: bool = False) -> str:
         """Produce the SQL text for the given property-value kinds (and an optional select list).
@@ -286,19 +295,22 @@ class MatchPlan:
 
     def bind(self, row: dict, ctx: Context) -> tuple[dict, tuple[str, ...], list] | None:
         """Compute the parameters and filter kinds for one incoming row; None when nothing can match."""
-        params = dict(self.params)
-        if self.names:
-            ids = ctx.store.name_ids([params[name] for name in self.names])
-            for name in self.names:
-                params[name] = ids.get(params[name])
+        params = self.params.copy()
+        names = self.names
+        if names:
+            ids = ctx.store.name_ids(self._name_values)
+            for name, value in zip(names, self._name_values):
+                params[name] = ids.get(value)
         for name, source in self.sources:
             value = source(row, ctx)
             if value is NEVER:
                 return None
             params[name] = value
+        if not self._filter_specs:
+            return params, (), []
         kinds = []
         python_filters = []
-        for index, (flt, (usable, path)) in enumerate(zip(self.filters, self._key_paths)):
+        for flt, usable, path, value_param, path_param in self._filter_specs:
             value = flt.value(row, ctx)
             kind = filter_kind(flt.op, value)
             if kind != "never" and not usable:
@@ -308,9 +320,9 @@ class MatchPlan:
             if kind == "python":
                 python_filters.append((flt, value))
             elif kind != "is":
-                params[f"f{index}"] = _filter_param(kind, value)
+                params[value_param] = _filter_param(kind, value)
                 if path is not None:
-                    params[f"k{index}"] = path
+                    params[path_param] = path
             kinds.append(kind)
         return params, tuple(kinds), python_filters
 
