@@ -22,7 +22,7 @@ def test_adjacency_reads_its_rows_by_index_lookups_with_no_subquery_per_row_and_
     b = file_db.create_substrate(labels=["P"])
     file_db.create_relationship(a.identity, b.identity, "KNOWS")
     for direction, typed in (("out", None), ("out", "KNOWS"), ("in", None), ("in", "KNOWS")):
-        (sql,) = _traced(file_db, lambda: file_db.store.adjacent(a.identity, direction, typed))
+        (sql,) = _traced(file_db, lambda d=direction, t=typed: file_db.store.adjacent(a.identity, d, t))
         plan = [row[3] for row in file_db.store.execute("EXPLAIN QUERY PLAN " + sql.split(" LIMIT ")[0])]
         assert not [step for step in plan if "CORRELATED" in step or "TEMP B-TREE" in step], plan
         assert all(step.startswith(("SEARCH", "SCALAR SUBQUERY", "REUSE SUBQUERY")) for step in plan), plan
@@ -31,7 +31,7 @@ def test_adjacency_reads_its_rows_by_index_lookups_with_no_subquery_per_row_and_
 def test_adjacency_gives_both_ends_the_type_and_stable_pages_in_each_direction(db):
     hub = db.create_substrate()
     others = [db.create_substrate() for _ in range(4)]
-    made = [db.create_relationship(hub.identity, other.identity, rel_type) for other in others for rel_type in ("B", "A")]
+    made = [db.create_relationship(hub.identity, other.identity, kind) for other in others for kind in ("B", "A")]
     loop = db.create_relationship(hub.identity, hub.identity, "A", bidirectional=True)
     out = db.outgoing(hub.identity)
     assert {rel.identity for rel in out} == {rel.identity for rel in made} | {loop.identity}
