@@ -278,6 +278,17 @@ def _column_projection(columns: tuple[str, ...], pos: ast.Pos) -> ast.Projection
                           False, False, (), None, None, pos)
 
 
+def _constant(expression: ast.Expr) -> object:
+    """The value of a constant written in OPTIONS: a literal, or a list or map of them."""
+    if isinstance(expression, ast.Literal):
+        return expression.value
+    if isinstance(expression, ast.ListLiteral):
+        return [_constant(item) for item in expression.items]
+    if isinstance(expression, ast.MapLiteral):
+        return {key: _constant(value) for key, value in expression.items}
+    raise _fail("OPTIONS take constant values only", "InvalidArgumentValue", getattr(expression, "pos", (0, 0)))
+
+
 def _fail(message: str, detail: str, pos: ast.Pos) -> QuerySyntaxError:
     """Build a syntax error found while building the tree; parse() adds the caret context."""
     line, column = pos
@@ -739,8 +750,28 @@ class _Builder:
     def drop_index_on(self, meta, label, *properties):
         return ast.DropIndex(None, label, properties, _pos(meta))
 
-    def drop_index_named(self, meta, name):
-        return ast.DropIndex(name, None, (), _pos(meta))
+    def drop_index_named(self, meta, name, if_exists):
+        return ast.DropIndex(name, None, (), _pos(meta), if_exists is not None)
+
+    def create_fulltext_index(self, meta, name, if_not_exists, target, *rest):
+        entity_type, variable, labels = target
+        *properties, options = rest
+        for owner, _key in properties:
+            if owner != variable:
+                message = f"The index properties must belong to {variable}, not {owner}"
+                raise _fail(message, "UndefinedVariable", _pos(meta))
+        keys = tuple(key for _owner, key in properties)
+        exists = if_not_exists is not None
+        return ast.CreateFulltextIndex(name, exists, entity_type, labels, keys, options or {}, _pos(meta))
+
+    def fulltext_nodes(self, meta, variable, *labels):
+        return ("NODE", variable, labels)
+
+    def fulltext_rels(self, meta, variable, *types):
+        return ("RELATIONSHIP", variable, types)
+
+    def index_options(self, meta, options):
+        return _constant(options)
 
     # ------------------------------------------------------------ constraints and SHOW
 

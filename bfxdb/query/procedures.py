@@ -10,7 +10,7 @@ from itertools import islice
 from operator import methodcaller
 from typing import Any
 
-from .. import algorithms
+from .. import algorithms, search
 from ..errors import BfxError, InvalidInput, ProcedureFailed, QueryTypeError
 from ..model import Path, Relationship, Substrate
 from .plancache import PLAN_CACHE_SIZE, PlanCache
@@ -18,7 +18,7 @@ from .runtime import Context
 from .schema_rows import CONSTRAINT_OUTPUTS, INDEX_OUTPUTS, constraint_rows, index_rows
 from .semantics import ProcedureSignature
 from .temporal import TEMPORAL_TYPES, decode_properties
-from .values import NodeRef, to_input
+from .values import NodeRef, RelRef, to_input
 
 #: The types a signature may declare, as openCypher writes them; a trailing ``?`` admits null.
 PARAMETER_TYPES = frozenset(
@@ -391,7 +391,43 @@ _ALGORITHMS = tuple(
         ),
     )
 )
-_BUILTINS = _LISTED + _ALGORITHMS
+
+
+def _fulltext(entity_type: str) -> Callable[..., Iterable[tuple]]:
+    reference = NodeRef if entity_type == "NODE" else RelRef
+
+    def call(store: Any, name: str, text: str, options: Any) -> Iterable[tuple]:
+        hits = search.query_fulltext(store, name, entity_type, text, options)
+        return [(reference(identity), score) for identity, score in hits]
+
+    return call
+
+
+# Neo4j's full-text procedures, so code written for it runs: queryNodes('index', 'text' [, {skip, limit}])
+_FULLTEXT_INPUTS = (("indexName", "STRING"), ("queryString", "STRING"), ("options", "MAP?"))
+_FULLTEXT = (
+    Procedure(
+        "db.index.fulltext.queryNodes",
+        ProcedureSignature(_FULLTEXT_INPUTS, (("node", "NODE"), ("score", "FLOAT")), optional=1),
+        _fulltext("NODE"),
+        "The nodes a full-text index finds for a query in Lucene's syntax, best score (BM25) first.",
+        needs_store=True,
+    ),
+    Procedure(
+        "db.index.fulltext.queryRelationships",
+        ProcedureSignature(_FULLTEXT_INPUTS, (("relationship", "RELATIONSHIP"), ("score", "FLOAT")), optional=1),
+        _fulltext("RELATIONSHIP"),
+        "The relationships a full-text index finds for a query in Lucene's syntax, best score (BM25) first.",
+        needs_store=True,
+    ),
+    Procedure(
+        "db.index.fulltext.listAvailableAnalyzers",
+        ProcedureSignature((), (("analyzer", "STRING"), ("description", "STRING"), ("stopwords", "LIST"))),
+        lambda: search.analyzer_rows(),
+        "The analyzers a full-text index may use (OPTIONS {indexConfig: {`fulltext.analyzer`: ...}}).",
+    ),
+)
+_BUILTINS = _LISTED + _ALGORITHMS + _FULLTEXT
 
 
 # ---------------------------------------------------------------- catalogues

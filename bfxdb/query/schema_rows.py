@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from .. import search
 
 #: What SHOW INDEXES says of every index: SQLite builds an index in the statement that makes it.
 _RANGE = {"state": "ONLINE", "populationPercent": 100.0, "type": "RANGE", "indexProvider": "range-1.0"}
@@ -85,7 +87,40 @@ def index_rows(store: Any) -> Iterable[dict]:
                     "createStatement": f"CREATE RANGE INDEX {_name(constraint.name)} FOR {pattern} ON ({on})",
                 }
             )
+    rows.extend(_search_index_row(index) for index in store.search_indexes())
     return sorted(rows, key=lambda row: row["name"])
+
+
+#: Search indexes are numbered from here, after the property indexes' and the owned ones.
+SEARCH_INDEX_IDS = 1 << 32
+#: The OPTIONS SHOW INDEXES gives a search index of each kind (FULLTEXT, VECTOR).
+_SEARCH_OPTIONS: dict[str, Callable[[Any], dict[str, Any]]] = {"FULLTEXT": search.index_config}
+
+
+def _search_index_row(index: Any) -> dict:
+    options = _SEARCH_OPTIONS[index.kind](index)
+    node = index.entity_type == "NODE"
+    variable = "n" if node else "r"
+    kinds = "|".join(_name(label) for label in index.labels)
+    pattern = f"(n:{kinds})" if node else f"()-[r:{kinds}]-()"
+    on = ", ".join(f"{variable}.{_name(key)}" for key in index.properties)
+    written = ", ".join(f"`{key}`: {value!r}".replace("True", "true").replace("False", "false")
+                        for key, value in options["indexConfig"].items())
+    return {
+        "id": SEARCH_INDEX_IDS + index.id,
+        "name": index.name,
+        "state": "ONLINE",
+        "populationPercent": 100.0,
+        "type": index.kind,
+        "entityType": index.entity_type,
+        "labelsOrTypes": list(index.labels),
+        "properties": list(index.properties),
+        "indexProvider": options["indexProvider"],
+        "options": options,
+        "failureMessage": "",
+        "createStatement": f"CREATE {index.kind} INDEX {_name(index.name)} FOR {pattern} ON EACH [{on}] "
+        f"OPTIONS {{indexConfig: {{{written}}}}}",
+    }
 
 
 def constraint_rows(store: Any) -> Iterable[dict]:

@@ -32,7 +32,7 @@ from ..errors import (
 )
 from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
-from . import constraints, schema
+from . import constraints, fulltext, schema
 from .changes import DataVersion
 from .constraints import Constraint
 from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
@@ -53,6 +53,7 @@ from .rows import (
     time_micros,
     utc_now,
 )
+from .searchindexes import SearchIndex, load_search_indexes
 from .statistics import ANALYSED_TABLES, Statistics, analyse, is_stale
 
 DEFAULT_TIMEOUT = 30.0
@@ -89,6 +90,8 @@ _INSERT_RELATIONSHIP = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
+#: How DROP INDEX drops a search index of each kind, in the caller's transaction.
+_DROP_SEARCH_INDEX: dict[str, Callable[[sqlite3.Connection, SearchIndex], None]] = {"FULLTEXT": fulltext.drop}
 
 
 def _adjacent_sql(near: str, far: str, typed: bool) -> str:
@@ -1087,6 +1090,76 @@ class SQLiteStore(FileMaintenance):
         """Drop a constraint, its triggers, and the indexes of its that no property index needs."""
         with self.transaction(), self.guard:
             constraints.drop(self._connection(), constraint, self._indexed_keys())
+
+
+    # ------------------------------------------------------------ search indexes (full-text, vector)
+
+    def search_indexes(self, kind: str | None = None) -> list[SearchIndex]:
+        """Every search index of the catalogue, or those of one kind (FULLTEXT, VECTOR), by name."""
+        with self.guard:
+            return load_search_indexes(self._connection(), kind)
+
+    def create_fulltext_index(self, index: SearchIndex) -> SearchIndex:
+        """Record a full-text index and build it: its FTS5 table filled, its triggers keeping it in step.
+
+        :returns: the index with its catalogue id.
+        :raises InvalidInput: for an unknown analyzer or a property key that cannot be indexed.
+        """
+        self._indexes_back()
+        with self.transaction(), self.guard:
+            return fulltext.create(self._connection(), index)
+
+    def drop_search_index(self, name: str) -> bool:
+        """Drop the search index of that name, whatever its kind, with its data and triggers.
+
+        :returns: False, changing nothing, when there is no such index.
+        """
+        with self.transaction(), self.guard:
+            found = [index for index in load_search_indexes(self._connection()) if index.name == name]
+            if not found:
+                return False
+            _DROP_SEARCH_INDEX[found[0].kind](self._connection(), found[0])
+        return True
+
+    def fulltext_search(self, index: SearchIndex, match: str, skip: int, limit: int) -> list[tuple[int, float]]:
+        """Run an FTS5 MATCH expression on a full-text index: (unsigned identity, score), best first.
+
+        :param match: FTS5 query syntax over the index's columns c0, c1, ... in property order.
+        """
+        self._indexes_back()
+        with self.guard:
+            hits = fulltext.search(self._connection(), index, match, skip, limit)
+        return [(to_unsigned(identity), score) for identity, score in hits]
+
+    def search_index_problems(self) -> list[str]:
+        """Say which full-text indexes are out of step with their data; writes nothing to the file."""
+        connection = self._connection()
+        # a read-only store refuses temporary tables too, which the check needs; the file stays
+        # read-only (mode=ro) all the same
+        query_only = connection.execute("PRAGMA query_only").fetchone()[0]
+        connection.execute("PRAGMA query_only = OFF")
+        try:
+            found: list[str] = []
+            for index in load_search_indexes(connection, "FULLTEXT"):
+                found.extend(fulltext.problems(connection, index))
+            return found
+        finally:
+            connection.execute(f"PRAGMA query_only = {int(query_only)}")
+
+    def repair_search_indexes(self) -> list[str]:
+        """Rebuild every full-text index out of step with its data, in one transaction.
+
+        :returns: the names of the indexes rebuilt.
+        """
+        self._indexes_back()
+        rebuilt = []
+        with self.transaction(), self.guard:
+            connection = self._connection()
+            for index in load_search_indexes(connection, "FULLTEXT"):
+                if fulltext.problems(connection, index):
+                    fulltext.rebuild(connection, index)
+                    rebuilt.append(index.name)
+        return rebuilt
 
 
 class _naming:  # noqa: N801 - used as a function, like contextlib's
