@@ -191,7 +191,7 @@ class _Reader:
             chars.append(self.text[self.at])
             self.at += 1
         if self.at == len(self.text):
-            raise self.fail('a phrase\'s " is not closed', start)
+            raise self.fail("a phrase's \" is not closed", start)
         self.at += 1
         if self.at < len(self.text) and self.text[self.at] in "~^":
             raise self.fail(_UNSUPPORTED[self.text[self.at]])

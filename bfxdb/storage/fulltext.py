@@ -78,9 +78,7 @@ def _columns(index: SearchIndex) -> str:
 def _name_ids(connection: sqlite3.Connection, names: tuple[str, ...]) -> str:
     """Intern the labels or types of an index and give their ids as an SQL list, ``(3, 5)``."""
     connection.executemany("INSERT OR IGNORE INTO names (name) VALUES (?)", [(name,) for name in names])
-    ids = [
-        connection.execute("SELECT id FROM names WHERE name = ?", (name,)).fetchone()[0] for name in names
-    ]
+    ids = [connection.execute("SELECT id FROM names WHERE name = ?", (name,)).fetchone()[0] for name in names]
     return "(" + ", ".join(str(int(name_id)) for name_id in ids) + ")"
 
 
