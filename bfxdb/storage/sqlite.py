@@ -76,6 +76,8 @@ _DEFERRABLE = {
     "substrate_labels": ("substrate_labels_by_label",),
     "relationships": ("relationships_out", "relationships_in"),
 }
+#: The entities whose full-text indexes a bulk load of each deferrable table fills after its rows.
+_ENTITY_OF = {"substrate_labels": "NODE", "relationships": "RELATIONSHIP"}
 #: The progress handler runs every this many SQLite virtual-machine steps.
 PROGRESS_STEPS = 10_000
 #: The version of the SQLite library in use, for reports.
@@ -955,6 +957,7 @@ class SQLiteStore(FileMaintenance):
                     saved.append(found[0])
                     connection.execute(f"DROP INDEX {index}")
             bulk.deferred[table] = saved
+            bulk.fulltext.extend(fulltext.suspend(connection, _ENTITY_OF[table]))
 
     def _indexes_back(self) -> None:
         """Build the indexes a bulk load of this thread left for later, before a read that needs them."""
@@ -973,6 +976,9 @@ class SQLiteStore(FileMaintenance):
                     for statement in statements:
                         # a savepoint rolled back may have brought the index back already
                         connection.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+                for index in bulk.fulltext:
+                    # from scratch, so whatever the transaction wrote past the missing triggers is in too
+                    fulltext.rebuild(connection, index)
         finally:
             connection.execute(f"PRAGMA cache_size = {bulk.cache}")
 
@@ -1185,13 +1191,15 @@ class _naming:  # noqa: N801 - used as a function, like contextlib's
 
 
 class _Bulk:
-    """A thread's bulk load under way: the cache size to restore, and the index DDL left for the commit."""
+    """A thread's bulk load under way: the cache size to restore, and the indexes left for the commit."""
 
-    __slots__ = ("cache", "deferred", "nodes")
+    __slots__ = ("cache", "deferred", "fulltext", "nodes")
 
     def __init__(self, cache: int) -> None:
         self.cache = cache
         self.deferred: dict[str, list[str]] = {}
+        #: full-text indexes whose triggers the load dropped, to rebuild before the commit
+        self.fulltext: list[SearchIndex] = []
         #: node numbers of substrates this load inserted, by signed identity (emptied by any rollback)
         self.nodes: dict[int, int] = {}
 

@@ -15,6 +15,7 @@ from bfxdb import FulltextQueryError, QueryArgumentError, QuerySyntaxError
 from bfxdb.cli import main
 from bfxdb.formats import import_files
 from bfxdb.search import MAX_HITS
+from bfxdb.storage import BULK_DEFER_ROWS
 
 DOCS = "CREATE FULLTEXT INDEX docs FOR (n:Doc) ON EACH [n.title, n.body]"
 WORDS = ("apple", "apply", "banana", "band", "cherry", "data", "database", "graph")
@@ -300,6 +301,43 @@ def test_bulk_load_and_import_keep_the_index_in_step(db, tmp_path):
     source.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     import_files(db, [source])
     assert titles(db, "apple") == ["imported apple"]
+    assert_in_step(db)
+
+
+def test_a_large_bulk_load_fills_the_index_once_and_brings_its_triggers_back(db):
+    db.query(DOCS)
+    db.query("CREATE FULLTEXT INDEX links FOR ()-[r:LINKS]-() ON EACH [r.text]")
+    count = BULK_DEFER_ROWS
+    db.bulk_load(
+        [
+            {"identity": number + 1, "labels": ["Doc"], "metadata": {"title": f"doc w{number}"}}
+            for number in range(count)
+        ],
+        [{"source": 1, "target": 2, "rel_type": "LINKS", "metadata": {"text": f"link w{n}"}} for n in range(count)],
+    )
+    assert len(db.query("CALL db.index.fulltext.queryNodes('docs', 'doc', {limit: 100000}) YIELD node").rows) == count
+    assert titles(db, "w77") == ["doc w77"]
+    links = db.query(
+        "CALL db.index.fulltext.queryRelationships('links', 'w77') YIELD relationship RETURN relationship.text"
+    )
+    assert links.rows == [("link w77",)]
+    db.query("MATCH (n:Doc {title: 'doc w77'}) SET n.title = 'apple'")
+    assert titles(db, "apple") == ["apple"] and titles(db, "w77") == []
+    assert_in_step(db)
+
+
+def test_a_large_bulk_load_that_fails_leaves_the_index_and_its_triggers(db):
+    db.query(DOCS)
+    db.query("CREATE (:Doc {title: 'apple'})")
+    rows = [
+        {"identity": number + 1, "labels": ["Doc"], "metadata": {"title": "banana"}}
+        for number in range(BULK_DEFER_ROWS)
+    ]
+    with pytest.raises(bfxdb.Conflict):
+        db.bulk_load(rows + [rows[0]])
+    assert titles(db, "apple OR banana") == ["apple"]
+    db.query("MATCH (n:Doc) SET n.title = 'cherry'")
+    assert titles(db, "cherry") == ["cherry"]
     assert_in_step(db)
 
 
