@@ -1112,7 +1112,7 @@ class SQLiteStore(FileMaintenance):
         :raises InvalidInput: for an unknown analyzer or a property key that cannot be indexed.
         """
         self._indexes_back()
-        with self.transaction(), self.guard:
+        with self.transaction(), self.guard, _large_cache(self._connection()):
             return fulltext.create(self._connection(), index)
 
     def drop_search_index(self, name: str) -> bool:
@@ -1159,7 +1159,7 @@ class SQLiteStore(FileMaintenance):
         """
         self._indexes_back()
         rebuilt = []
-        with self.transaction(), self.guard:
+        with self.transaction(), self.guard, _large_cache(self._connection()):
             connection = self._connection()
             for index in load_search_indexes(connection, "FULLTEXT"):
                 if fulltext.problems(connection, index):
@@ -1243,6 +1243,17 @@ class _TimeLimit:
         """Raise QueryTimeout once the limit has passed; called from Python loops."""
         if time.monotonic() > self.at:
             raise QueryTimeout(f"the query ran past its time limit of {self.seconds:g} s")
+
+
+@contextmanager
+def _large_cache(connection: sqlite3.Connection) -> Iterator[None]:
+    """Give a connection a bulk load's page cache for a block: filling a full-text index reads every covered row."""
+    cache = connection.execute("PRAGMA cache_size").fetchone()[0]
+    connection.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.execute(f"PRAGMA cache_size = {cache}")
 
 
 def _file_uri(path: str, mode: str, immutable: bool) -> str:

@@ -27,6 +27,19 @@ def name_holder(store: Any, name: str) -> str | None:
     return None
 
 
+def name_taken(store: Any, what: str, name: str, if_not_exists: bool) -> bool:
+    """Whether a schema object of that name exists, so that CREATE ... IF NOT EXISTS does nothing.
+
+    :raises QueryArgumentError: when it exists and the command has no IF NOT EXISTS.
+    """
+    holder = name_holder(store, name)
+    if holder is None:
+        return False
+    if if_not_exists:
+        return True
+    raise QueryArgumentError(f"cannot create {what} `{name}`: {holder} has that name", "IndexWithNameAlreadyExists")
+
+
 @dataclass(frozen=True, slots=True)
 class ConstraintCommand:
     """CREATE CONSTRAINT (``constraint`` set) or DROP CONSTRAINT (``name`` set).
@@ -71,14 +84,8 @@ class ConstraintCommand:
                 raise QueryArgumentError(
                     f"cannot create constraint `{wanted.name}`: {clash}", "EquivalentSchemaRuleAlreadyExists"
                 )
-        holder = name_holder(ctx.store, wanted.name)
-        if holder is not None:
-            if self.if_exists:
-                return []
-            raise QueryArgumentError(
-                f"cannot create constraint `{wanted.name}`: {holder} has that name", "IndexWithNameAlreadyExists"
-            )
-        ctx.store.create_constraint(wanted)
+        if not name_taken(ctx.store, "constraint", wanted.name, self.if_exists):
+            ctx.store.create_constraint(wanted)
         return []
 
     def named(self) -> Constraint:
@@ -124,14 +131,8 @@ class FulltextIndexCommand:
         """
         name = self.index_name()
         index = search.fulltext_index(name, self.entity_type, self.labels, self.properties, self.options)
-        holder = name_holder(ctx.store, name)
-        if holder is not None:
-            if self.if_not_exists:
-                return []
-            raise QueryArgumentError(
-                f"cannot create full-text index `{name}`: {holder} has that name", "IndexWithNameAlreadyExists"
-            )
-        ctx.store.create_fulltext_index(index)
+        if not name_taken(ctx.store, "full-text index", name, self.if_not_exists):
+            ctx.store.create_fulltext_index(index)
         return []
 
     def describe(self) -> str:
