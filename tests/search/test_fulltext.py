@@ -343,15 +343,24 @@ def test_a_large_bulk_load_that_fails_leaves_the_index_and_its_triggers(db):
 
 def test_writes_made_in_the_sqlite3_shell_keep_the_index_in_step(file_db, db_path):
     file_db.query(DOCS)
-    file_db.query("CREATE (:Doc {title: 'apple'}), (:Doc {title: 'banana'})")
+    file_db.query("CREATE FULLTEXT INDEX links FOR ()-[r:LINKS]-() ON EACH [r.text]")
+    file_db.query("CREATE (:Doc {title: 'apple'}), (:Doc {title: 'banana'})-[:LINKS {text: 'data'}]->(:Page)")
+    # as a person would in the sqlite3 shell: foreign keys off, SQLite's default
     raw = sqlite3.connect(db_path)
     raw.execute(
         "UPDATE substrates SET metadata = json_set(metadata, '$.title', 'cherry') WHERE metadata ->> 'title' = 'apple'"
     )
     raw.execute("DELETE FROM substrates WHERE metadata ->> 'title' = 'banana'")
+    raw.execute("""UPDATE substrates SET metadata = '{"title": "graph"}' WHERE metadata = '{}'""")
+    raw.execute(
+        "INSERT INTO substrate_labels (node, label) SELECT node, (SELECT id FROM names WHERE name = 'Doc') "
+        "FROM substrates WHERE metadata ->> 'title' = 'graph'"
+    )
     raw.commit()
     raw.close()
-    assert titles(file_db, "apple OR banana OR cherry") == ["cherry"]
+    assert sorted(titles(file_db, "apple OR banana OR cherry OR graph")) == ["cherry", "graph"]
+    found = file_db.query("CALL db.index.fulltext.queryRelationships('links', 'data') YIELD relationship RETURN 1")
+    assert found.rows == []
     assert_in_step(file_db)
 
 
