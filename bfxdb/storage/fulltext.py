@@ -11,7 +11,7 @@ HTTP and the sqlite3 shell alike. FTS5 removes a row of an external-content tabl
 the values it indexed, which the triggers read from ``OLD`` (or from the unchanged metadata, when
 a label goes); a row is removed only if the table holds it (its ``_docsize`` row), so the order in
 which SQLite runs the triggers of one delete does not matter. ``rebuild`` fills the table again
-from the view, and FTS5's ``integrity-check`` compares the two.
+from the view; ``problems`` indexes the view afresh in a temporary table and compares the words.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ DEFAULT_ANALYZER = "standard-no-stop-words"
 #: The provider SHOW INDEXES names for a full-text index.
 PROVIDER = "fts5-1.0"
 
-#: Where each entity type keeps its rows: the table, its row number column, and its label or type column.
+#: Where each entity type keeps its rows: the table, and the column of the number FTS5 keys a row by.
 _ENTITIES = {"NODE": ("substrates", "node"), "RELATIONSHIP": ("relationships", "identity")}
 
 
