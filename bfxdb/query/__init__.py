@@ -16,6 +16,7 @@ from .evaluator import compile_expression, is_constant
 from .operators import (
     ConstraintCommand,
     DirectReturn,
+    FulltextIndexCommand,
     IndexCommand,
     OrderedLimit,
     QueryPlan,
@@ -72,7 +73,7 @@ class PreparedQuery:
     """
 
     text: str
-    plan: QueryPlan | IndexCommand | ConstraintCommand | VectorIndexCommand
+    plan: QueryPlan | IndexCommand | ConstraintCommand | FulltextIndexCommand | VectorIndexCommand
     writes: bool
     explain: bool
     parameters: frozenset[str]
@@ -157,7 +158,7 @@ class PreparedQuery:
         :raises QueryError: a subclass naming what went wrong, when the row that hit it is pulled.
         """
         plan = self.plan
-        commands = (IndexCommand, ConstraintCommand, VectorIndexCommand)
+        commands = (IndexCommand, ConstraintCommand, FulltextIndexCommand, VectorIndexCommand)
         if self.writes or self.explain or self.profile or isinstance(plan, commands):
             raise QueryArgumentError("only a read query streams; writes, EXPLAIN and PROFILE run with run()")
         return plan.stream(self._context(store, parameters, memory, check_deadline, import_dir))
@@ -192,7 +193,9 @@ class PreparedQuery:
         return None if rows is None else Result(list(self.columns), rows, None, self.plan_text)
 
 
-def _sqlite_plans(plan: QueryPlan | IndexCommand | ConstraintCommand | VectorIndexCommand, store: Any) -> str:
+def _sqlite_plans(
+    plan: QueryPlan | IndexCommand | ConstraintCommand | FulltextIndexCommand | VectorIndexCommand, store: Any
+) -> str:
     """EXPLAIN's second part: each pattern's walk seeds and SQLite's own plan of its SQL."""
     if not isinstance(plan, QueryPlan):
         return ""

@@ -635,11 +635,29 @@ class CreateVectorIndex(Node):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class DropIndex(Node):
-    """``DROP INDEX name`` or ``DROP INDEX ON :Label(p1, ...)``."""
+    """``DROP INDEX name [IF EXISTS]`` or ``DROP INDEX ON :Label(p1, ...)``."""
 
     name: str | None = None
     label: str | None = None
     properties: tuple[str, ...] = ()
+    pos: Pos = NO_POS
+    if_exists: bool = False
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CreateFulltextIndex(Node):
+    """``CREATE FULLTEXT INDEX name [IF NOT EXISTS] FOR (n:A|B) ON EACH [n.p, ...] [OPTIONS {...}]``.
+
+    ``entity_type`` is NODE or RELATIONSHIP (``FOR ()-[r:T|U]-()``); ``options`` the OPTIONS map, its
+    values constants.
+    """
+
+    name: str | None
+    if_not_exists: bool
+    entity_type: str
+    labels: tuple[str, ...]
+    properties: tuple[str, ...]
+    options: dict[str, Any]
     pos: Pos = NO_POS
 
 

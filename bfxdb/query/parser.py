@@ -761,8 +761,25 @@ class _Builder:
     def drop_index_on(self, meta, label, *properties):
         return ast.DropIndex(None, label, properties, _pos(meta))
 
-    def drop_index_named(self, meta, name):
-        return ast.DropIndex(name, None, (), _pos(meta))
+    def drop_index_named(self, meta, name, if_exists):
+        return ast.DropIndex(name, None, (), _pos(meta), if_exists is not None)
+
+    def create_fulltext_index(self, meta, name, if_not_exists, target, *rest):
+        entity_type, variable, labels = target
+        *properties, options = rest
+        for owner, _key in properties:
+            if owner != variable:
+                message = f"The index properties must belong to {variable}, not {owner}"
+                raise _fail(message, "UndefinedVariable", _pos(meta))
+        keys = tuple(key for _owner, key in properties)
+        exists = if_not_exists is not None
+        return ast.CreateFulltextIndex(name, exists, entity_type, labels, keys, options or {}, _pos(meta))
+
+    def fulltext_nodes(self, meta, variable, *labels):
+        return ("NODE", variable, labels)
+
+    def fulltext_rels(self, meta, variable, *types):
+        return ("RELATIONSHIP", variable, types)
 
     # ------------------------------------------------------------ constraints and SHOW
 

@@ -404,6 +404,16 @@ def _vector_search(entity_type: str, procedure: str) -> Callable[..., Iterable[t
     return call
 
 
+def _fulltext(entity_type: str) -> Callable[..., Iterable[tuple]]:
+    reference = NodeRef if entity_type == "NODE" else RelRef
+
+    def call(store: Any, name: str, text: str, options: Any) -> Iterable[tuple]:
+        hits = search.query_fulltext(store, name, entity_type, text, options)
+        return [(reference(identity), score) for identity, score in hits]
+
+    return call
+
+
 def _create_node_vector_index(ctx: Context, name: str, label: str, key: str, size: int, function: str) -> list:
     config = {"indexConfig": {"vector.dimensions": size, "vector.similarity_function": function}}
     search.create_index(ctx.store, search.vector_index(name, "NODE", label, key, config), False)
@@ -444,7 +454,31 @@ _VECTORS = (
         writes=True,
     ),
 )
-_BUILTINS = _LISTED + _ALGORITHMS + _VECTORS
+# Neo4j's full-text procedures, so code written for it runs: queryNodes('index', 'text' [, {skip, limit}])
+_FULLTEXT_INPUTS = (("indexName", "STRING"), ("queryString", "STRING"), ("options", "MAP?"))
+_FULLTEXT = (
+    Procedure(
+        "db.index.fulltext.queryNodes",
+        ProcedureSignature(_FULLTEXT_INPUTS, (("node", "NODE"), ("score", "FLOAT")), optional=1),
+        _fulltext("NODE"),
+        "The nodes a full-text index finds for a query in Lucene's syntax, best score (BM25) first.",
+        needs_store=True,
+    ),
+    Procedure(
+        "db.index.fulltext.queryRelationships",
+        ProcedureSignature(_FULLTEXT_INPUTS, (("relationship", "RELATIONSHIP"), ("score", "FLOAT")), optional=1),
+        _fulltext("RELATIONSHIP"),
+        "The relationships a full-text index finds for a query in Lucene's syntax, best score (BM25) first.",
+        needs_store=True,
+    ),
+    Procedure(
+        "db.index.fulltext.listAvailableAnalyzers",
+        ProcedureSignature((), (("analyzer", "STRING"), ("description", "STRING"), ("stopwords", "LIST"))),
+        lambda: search.analyzer_rows(),
+        "The analyzers a full-text index may use (OPTIONS {indexConfig: {`fulltext.analyzer`: ...}}).",
+    ),
+)
+_BUILTINS = _LISTED + _ALGORITHMS + _VECTORS + _FULLTEXT
 
 
 # ---------------------------------------------------------------- catalogues

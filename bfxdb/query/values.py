@@ -549,7 +549,7 @@ def to_input(value: Any) -> Any:
         return value
     # Entities before sequences: Substrate and Relationship are named tuples.
     if kind is NodeRef or kind is RelRef:
-        # a built-in procedure (the graph algorithms, vector search) yields entities as references, not loading them
+        # a built-in procedure (the graph algorithms, search) yields entities as references, not loading them
         return value
     if isinstance(value, Substrate):
         return NodeRef(value.identity)

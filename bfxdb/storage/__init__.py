@@ -11,6 +11,9 @@ from pathlib import Path
 from ..errors import StorageError
 from .backend import Backend, Cursor
 from .constraints import PROPERTY_TYPES, Constraint
+from .fulltext import ANALYZERS as FULLTEXT_ANALYZERS
+from .fulltext import DEFAULT_ANALYZER as FULLTEXT_DEFAULT_ANALYZER
+from .fulltext import PROVIDER as FULLTEXT_PROVIDER
 from .maintenance import FileCheck, GraphStats
 from .quoting import has_json_path, is_simple_key, json_path, json_path_literal, quote_identifier
 from .rows import (
@@ -80,6 +83,9 @@ __all__ = [
     "BULK_BATCH",
     "BULK_DEFER_ROWS",
     "DEFAULT_TIMEOUT",
+    "FULLTEXT_ANALYZERS",
+    "FULLTEXT_DEFAULT_ANALYZER",
+    "FULLTEXT_PROVIDER",
     "MAX_METADATA_BYTES",
     "MAX_VECTOR_DIMENSIONS",
     "NAME_ID",

@@ -265,11 +265,27 @@ class Backend(Protocol):
         ...
 
     def search_indexes(self, kind: str | None = None) -> list[SearchIndex]:
-        """Every search index, or those of one kind (FULLTEXT, VECTOR), by name."""
+        """Every search index of the catalogue, or those of one kind (FULLTEXT, VECTOR), by name."""
+        ...
+
+    def create_fulltext_index(self, index: SearchIndex) -> SearchIndex:
+        """Record a full-text index and build it; returns it with its id."""
         ...
 
     def drop_search_index(self, name: str) -> bool:
-        """Drop the search index of that name with its data; False when there is none."""
+        """Drop the search index of that name, whatever its kind; False when there is none."""
+        ...
+
+    def fulltext_search(self, index: SearchIndex, match: str, skip: int, limit: int) -> list[tuple[int, float]]:
+        """Run an FTS5 MATCH expression on a full-text index: (identity, score), best first."""
+        ...
+
+    def search_index_problems(self) -> list[str]:
+        """Say which full-text indexes are out of step with their data."""
+        ...
+
+    def repair_search_indexes(self) -> list[str]:
+        """Rebuild every full-text index out of step with its data; returns their names."""
         ...
 
     def create_vector_index(self, index: SearchIndex) -> SearchIndex:

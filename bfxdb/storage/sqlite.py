@@ -32,7 +32,7 @@ from ..errors import (
 )
 from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
-from . import constraints, schema, vectors
+from . import constraints, fulltext, schema, vectors
 from .changes import DataVersion
 from .constraints import Constraint
 from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
@@ -76,6 +76,8 @@ _DEFERRABLE = {
     "substrate_labels": ("substrate_labels_by_label",),
     "relationships": ("relationships_out", "relationships_in"),
 }
+#: The entities whose full-text indexes a bulk load of each deferrable table fills after its rows.
+_ENTITY_OF = {"substrate_labels": "NODE", "relationships": "RELATIONSHIP"}
 #: The progress handler runs every this many SQLite virtual-machine steps.
 PROGRESS_STEPS = 10_000
 #: The version of the SQLite library in use, for reports.
@@ -90,6 +92,11 @@ _INSERT_RELATIONSHIP = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
+#: How DROP INDEX drops a search index of each kind, in the caller's transaction.
+_DROP_SEARCH_INDEX: dict[str, Callable[[sqlite3.Connection, SearchIndex], None]] = {
+    "FULLTEXT": fulltext.drop,
+    "VECTOR": vectors.drop,
+}
 
 
 def _adjacent_sql(near: str, far: str, typed: bool) -> str:
@@ -991,6 +998,7 @@ class SQLiteStore(FileMaintenance):
                     saved.append(found[0])
                     connection.execute(f"DROP INDEX {index}")
             bulk.deferred[table] = saved
+            bulk.fulltext.extend(fulltext.suspend(connection, _ENTITY_OF[table]))
 
     def _indexes_back(self) -> None:
         """Build the indexes a bulk load of this thread left for later, before a read that needs them."""
@@ -1009,6 +1017,9 @@ class SQLiteStore(FileMaintenance):
                     for statement in statements:
                         # a savepoint rolled back may have brought the index back already
                         connection.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+                for index in bulk.fulltext:
+                    # from scratch, so whatever the transaction wrote past the missing triggers is in too
+                    fulltext.rebuild(connection, index)
         finally:
             connection.execute(f"PRAGMA cache_size = {bulk.cache}")
 
@@ -1133,12 +1144,74 @@ class SQLiteStore(FileMaintenance):
             constraints.drop(self._connection(), constraint, self._indexed_keys())
 
 
-    # ------------------------------------------------------------ vector indexes
+    # ------------------------------------------------------------ search indexes (full-text, vector)
 
     def search_indexes(self, kind: str | None = None) -> list[SearchIndex]:
-        """Every search index, or those of one kind (FULLTEXT, VECTOR), by name; none in a v4 file opened read-only."""
+        """Every search index of the catalogue, or those of one kind (FULLTEXT, VECTOR), by name."""
         with self.guard:
             return load_search_indexes(self._connection(), kind)
+
+    def create_fulltext_index(self, index: SearchIndex) -> SearchIndex:
+        """Record a full-text index and build it: its FTS5 table filled, its triggers keeping it in step.
+
+        :returns: the index with its catalogue id.
+        :raises InvalidInput: for an unknown analyzer or a property key that cannot be indexed.
+        """
+        self._indexes_back()
+        with self.transaction(), self.guard, _large_cache(self._connection()):
+            return fulltext.create(self._connection(), index)
+
+    def drop_search_index(self, name: str) -> bool:
+        """Drop the search index of that name, whatever its kind, with its data and triggers.
+
+        :returns: False, changing nothing, when there is no such index.
+        """
+        with self.transaction(), self.guard:
+            found = [index for index in load_search_indexes(self._connection()) if index.name == name]
+            if not found:
+                return False
+            _DROP_SEARCH_INDEX[found[0].kind](self._connection(), found[0])
+        return True
+
+    def fulltext_search(self, index: SearchIndex, match: str, skip: int, limit: int) -> list[tuple[int, float]]:
+        """Run an FTS5 MATCH expression on a full-text index: (unsigned identity, score), best first.
+
+        :param match: FTS5 query syntax over the index's columns c0, c1, ... in property order.
+        """
+        self._indexes_back()
+        with self.guard:
+            hits = fulltext.search(self._connection(), index, match, skip, limit)
+        return [(to_unsigned(identity), score) for identity, score in hits]
+
+    def search_index_problems(self) -> list[str]:
+        """Say which full-text indexes are out of step with their data; writes nothing to the file."""
+        connection = self._connection()
+        # a read-only store refuses temporary tables too, which the check needs; the file stays
+        # read-only (mode=ro) all the same
+        query_only = connection.execute("PRAGMA query_only").fetchone()[0]
+        connection.execute("PRAGMA query_only = OFF")
+        try:
+            found: list[str] = []
+            for index in load_search_indexes(connection, "FULLTEXT"):
+                found.extend(fulltext.problems(connection, index))
+            return found
+        finally:
+            connection.execute(f"PRAGMA query_only = {int(query_only)}")
+
+    def repair_search_indexes(self) -> list[str]:
+        """Rebuild every full-text index out of step with its data, in one transaction.
+
+        :returns: the names of the indexes rebuilt.
+        """
+        self._indexes_back()
+        rebuilt = []
+        with self.transaction(), self.guard, _large_cache(self._connection()):
+            connection = self._connection()
+            for index in load_search_indexes(connection, "FULLTEXT"):
+                if fulltext.problems(connection, index):
+                    fulltext.rebuild(connection, index)
+                    rebuilt.append(index.name)
+        return rebuilt
 
     def create_vector_index(self, index: SearchIndex) -> SearchIndex:
         """Record a vector index, make its tables and triggers and fill it from the stored data, in one transaction.
@@ -1150,19 +1223,6 @@ class SQLiteStore(FileMaintenance):
         # no guard: an interrupt of the time limit reaches run_bounded, which makes it QueryTimeout
         with self.transaction():
             return vectors.create(self._connection(), index)
-
-    def drop_search_index(self, name: str) -> bool:
-        """Drop the search index of that name with its data, whatever its kind.
-
-        :returns: False, changing nothing, when there is no search index of that name.
-        """
-        with self.transaction():
-            connection = self._connection()
-            for index in load_search_indexes(connection):
-                if index.name == name and index.kind == "VECTOR":
-                    vectors.drop(connection, index)
-                    return True
-        return False
 
     def vector_generation(self, index: SearchIndex) -> int:
         """The generation of an index's stored vectors in the caller's transaction; it changes when they do."""
@@ -1209,13 +1269,15 @@ class _naming:  # noqa: N801 - used as a function, like contextlib's
 
 
 class _Bulk:
-    """A thread's bulk load under way: the cache size to restore, and the index DDL left for the commit."""
+    """A thread's bulk load under way: the cache size to restore, and the indexes left for the commit."""
 
-    __slots__ = ("cache", "deferred", "nodes")
+    __slots__ = ("cache", "deferred", "fulltext", "nodes")
 
     def __init__(self, cache: int) -> None:
         self.cache = cache
         self.deferred: dict[str, list[str]] = {}
+        #: full-text indexes whose triggers the load dropped, to rebuild before the commit
+        self.fulltext: list[SearchIndex] = []
         #: node numbers of substrates this load inserted, by signed identity (emptied by any rollback)
         self.nodes: dict[int, int] = {}
 
@@ -1259,6 +1321,17 @@ class _TimeLimit:
         """Raise QueryTimeout once the limit has passed; called from Python loops."""
         if time.monotonic() > self.at:
             raise QueryTimeout(f"the query ran past its time limit of {self.seconds:g} s")
+
+
+@contextmanager
+def _large_cache(connection: sqlite3.Connection) -> Iterator[None]:
+    """Give a connection a bulk load's page cache for a block: filling a full-text index reads every covered row."""
+    cache = connection.execute("PRAGMA cache_size").fetchone()[0]
+    connection.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.execute(f"PRAGMA cache_size = {cache}")
 
 
 def _file_uri(path: str, mode: str, immutable: bool) -> str:

@@ -17,7 +17,7 @@ from .read import (
     direct_property,
     fuse_counts,
 )
-from .schema import ConstraintCommand, VectorIndexCommand
+from .schema import ConstraintCommand, FulltextIndexCommand, VectorIndexCommand
 from .sources import LoadCsvOp, ShowOp
 from .subquery import ForeachOp, InTransactionsOp, SubqueryBody, SubqueryOp
 from .write import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
@@ -26,6 +26,7 @@ __all__ = [
     "AggregateSpec",
     "CallOp",
     "ConstraintCommand",
+    "FulltextIndexCommand",
     "CountPushdown",
     "CountedUnwind",
     "CreateOp",
