@@ -1504,21 +1504,23 @@ def _relationship_parameters(
     """The INSERT parameters of relationship rows, flat; KeyError for an end in neither known nor found."""
     # one flat list, inserted many rows per statement: each execution of an INSERT into an
     # AUTOINCREMENT table updates sqlite_sequence, so executemany's one row per execution cost
-    # a third more (measured: 2M rows in 6.1 s one by one, 3.4 s in statements of 4,000)
-    flat: list = []
-    extend = flat.extend
-    get = known.get
-    for identity, source, target, rel_type, metadata, bidirectional, created in rows:
-        # node numbers start at 1, so a miss in known falls through to found
-        extend(
-            (
-                identity,
-                get(source) or found[source],
-                get(target) or found[target],
-                types[rel_type],
-                metadata,
-                bidirectional,
-                created,
-            )
-        )
+    # a third more (measured: 2M rows in 6.1 s one by one, 3.4 s in statements of 4,000).
+    # Built a column at a time by zip, map and slice assignment, with no Python code per row.
+    columns = list(zip(*rows))
+    node: Callable[[int], int] = known.__getitem__
+    if found:
+        get = known.get
+
+        def node(end: int) -> int:
+            # node numbers start at 1, so a miss in known falls through to found
+            return get(end) or found[end]
+
+    flat: list = [None] * (7 * len(rows))
+    flat[0::7] = columns[0]
+    flat[1::7] = map(node, columns[1])
+    flat[2::7] = map(node, columns[2])
+    flat[3::7] = map(types.__getitem__, columns[3])
+    flat[4::7] = columns[4]
+    flat[5::7] = columns[5]
+    flat[6::7] = columns[6]
     return flat

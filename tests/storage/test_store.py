@@ -359,6 +359,16 @@ def test_a_bulk_load_gets_node_numbers_in_the_order_given(db):
     assert [identity for (identity,) in nodes] == [30, 10, 20]
 
 
+def test_a_bulk_load_links_the_substrates_it_loads_to_ones_stored_before(db):
+    db.create_substrate(identity=5)
+    db.bulk_load(
+        [{"identity": 1}, {"identity": 2}],
+        [{"source": 1, "target": 5, "rel_type": "T"}, {"source": 5, "target": 2, "rel_type": "T"}],
+    )
+    assert [(r.source, r.target) for r in db.outgoing(1)] == [(1, 5)]
+    assert [(r.source, r.target) for r in db.outgoing(5)] == [(5, 2)]
+
+
 def test_a_bulk_load_pauses_the_cycle_collector_and_restores_it(db):
     seen = []
 
