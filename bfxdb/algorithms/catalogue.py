@@ -148,7 +148,7 @@ def _target(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int]) -
 
 
 def _check_weights(snapshot: Snapshot) -> None:
-    if snapshot.weights is not None and any(weight < 0 for weight in snapshot.weights):
+    if snapshot.weighted and any(weight < 0 for weight in snapshot.graph.es["weight"]):
         raise InvalidInput("shortest paths need weights of zero or more")
 
 

@@ -12,7 +12,7 @@ from ..model import Substrate
 from ..storage import json_path
 from .catalogue import Algorithm
 from .library import igraph
-from .projection import PROJECTION_KEYS, read_projection
+from .projection import PROJECTION_KEYS, Projection, read_projection
 from .snapshot import Snapshot, take_snapshot, write_property
 
 #: The key naming the node property a result is written to.
@@ -27,12 +27,15 @@ def run(
     memory: float | None,
     *,
     writes: bool = False,
+    snapshot_of: Callable[[Projection], Snapshot] | None = None,
 ) -> tuple[dict[int, Any], int]:
     """Run ``algorithm`` on the projection ``config`` describes, inside the caller's one transaction.
 
     :param check: raises QueryTimeout once the time limit has passed.
     :param memory: the bytes the snapshot may take, or None for no limit.
     :param writes: whether the caller's transaction may write: ``config["write"]`` is refused otherwise.
+    :param snapshot_of: gives the projection's snapshot, one taken before if it may; by default a
+        new one is taken.
     :returns: the result as {identity: value}, in row order, and how many nodes were written.
     :raises InvalidInput: for an unknown or malformed option, or a source node outside the projection.
     :raises ExtraMissing: when the graph library is not installed.
@@ -48,7 +51,11 @@ def run(
             f"{algorithm.procedure} only reads; CALL {algorithm.procedure}.write to store its results as a property"
         )
     igraph()  # fail for a missing extra before reading the graph
-    snapshot = take_snapshot(store, read_projection(config), check, memory)
+    projection = read_projection(config)
+    if snapshot_of is None:
+        snapshot = take_snapshot(store, projection, check, memory)
+    else:
+        snapshot = snapshot_of(projection)
     options = dict(config)
     sources = _indices(snapshot, _sources(config))
     if "targetNode" in config:
