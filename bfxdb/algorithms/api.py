@@ -11,7 +11,7 @@ from ..errors import InvalidInput, QueryTimeout
 from .cache import SNAPSHOTS
 from .catalogue import ALGORITHMS, Algorithm
 from .projection import Projection
-from .runner import WRITE_KEY, run
+from .runner import ESTIMATED, WRITE_KEY, run
 from .snapshot import Snapshot, check_memory, take_snapshot
 
 BY_METHOD = {algorithm.method: algorithm for algorithm in ALGORITHMS}
@@ -90,7 +90,9 @@ class Algorithms:
                 # Unchanged since before the transaction: what it read is the state at ``version``.
                 if taken and version is not None and store.data_version() == version:
                     SNAPSHOTS.put(store, version, taken[0])
-        except QueryTimeout:
+        except QueryTimeout as error:
+            if error.detail_code == ESTIMATED:
+                raise
             raise QueryTimeout(f"{algorithm.method} ran past its time limit of {limit:g} s") from None
         return AlgorithmResult(values, algorithm.column, written)
 

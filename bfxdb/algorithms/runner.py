@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, QueryTimeout
 from ..identity import parse_id
 from ..model import Substrate
 from ..storage import json_path
@@ -17,6 +17,8 @@ from .snapshot import Snapshot, take_snapshot, write_property
 
 #: The key naming the node property a result is written to.
 WRITE_KEY = "write"
+#: The detail code of the QueryTimeout refusing, before it begins, a computation estimated to overrun.
+ESTIMATED = "TimeLimitEstimated"
 
 
 def run(
@@ -39,6 +41,8 @@ def run(
     :returns: the result as {identity: value}, in row order, and how many nodes were written.
     :raises InvalidInput: for an unknown or malformed option, or a source node outside the projection.
     :raises ExtraMissing: when the graph library is not installed.
+    :raises QueryTimeout: when the time limit passes, or (detail code ESTIMATED) before the computation
+        begins, when it would clearly take longer than is left.
     """
     config = dict(config or {})
     unknown = sorted(set(config) - PROJECTION_KEYS - algorithm.options - {WRITE_KEY})
@@ -62,6 +66,8 @@ def run(
         options["target"] = _indices(snapshot, [config["targetNode"]])[0]
     if config.get("heuristicProperty") is not None:
         options["heuristic"] = _property(store, snapshot, config["heuristicProperty"])
+    check()
+    _refuse_if_too_slow(algorithm, store, snapshot, config)
     values = algorithm.compute(snapshot, options, sources)
     check()
     identities = snapshot.identities
@@ -72,6 +78,25 @@ def run(
         dense, result = values, dict(zip(identities, values))
     written = 0 if prop is None else write_property(store, snapshot, prop, dense)
     return result, written
+
+
+def _refuse_if_too_slow(algorithm: Algorithm, store: Any, snapshot: Snapshot, config: Mapping[str, Any]) -> None:
+    """Refuse to start a computation that would clearly overrun the time left: igraph cannot be stopped.
+
+    :raises QueryTimeout: with detail code ESTIMATED, when the least it would take is more than is left.
+    """
+    relationships = snapshot.graph.ecount()
+    least = algorithm.cost(snapshot.size, relationships, config)
+    left = store.time_left()
+    if least > left:
+        raise QueryTimeout(
+            f"{algorithm.procedure} on {snapshot.size:,} nodes and {relationships:,} relationships would take "
+            f"{least:.3g} s or more, past the {left:.3g} s left of its time limit; it was refused before it began, "
+            "since once begun it cannot be stopped (raise the time limit to run it)",
+            ESTIMATED,
+            least=least,
+            left=left,
+        )
 
 
 def _sources(config: Mapping[str, Any]) -> list[Any]:
