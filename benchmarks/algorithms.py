@@ -26,7 +26,7 @@ from bfxdb.algorithms import Projection, take_snapshot
 
 from .common import print_table
 
-#: The memory budget the algorithms run under: the 1M-node snapshot needs about 300 MiB.
+#: The memory budget the algorithms run under: the 1M-node snapshot is estimated at 524 MiB.
 MEMORY = 4 << 30
 
 
