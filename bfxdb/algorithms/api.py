@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from ..errors import InvalidInput, QueryTimeout
+from .cache import SNAPSHOTS
 from .catalogue import ALGORITHMS, Algorithm
-from .runner import WRITE_KEY, run
+from .projection import Projection
+from .runner import ESTIMATED, WRITE_KEY, run
+from .snapshot import Snapshot, check_memory, take_snapshot
 
 BY_METHOD = {algorithm.method: algorithm for algorithm in ALGORITHMS}
 
@@ -75,18 +78,47 @@ class Algorithms:
             raise InvalidInput("memory must be a number of bytes")
         config = {_camel(key): value for key, value in options.items()}
         writes = config.get(WRITE_KEY) is not None
+        store = self._store
         try:
             with self._guard:
-                values, written = self._store.run_bounded(
-                    writes, limit, _compute, algorithm, self._store, config, budget, writes, limit=limit
+                # A write must work on what its own transaction reads, so it never reuses a snapshot.
+                version = None if writes else store.data_version()
+                taken: list[Snapshot] = []
+                values, written = store.run_bounded(
+                    writes, limit, _compute, algorithm, store, config, budget, writes, version, taken, limit=limit
                 )
-        except QueryTimeout:
+                # Unchanged since before the transaction: what it read is the state at ``version``.
+                if taken and version is not None and store.data_version() == version:
+                    SNAPSHOTS.put(store, version, taken[0])
+        except QueryTimeout as error:
+            if error.detail_code == ESTIMATED:
+                raise
             raise QueryTimeout(f"{algorithm.method} ran past its time limit of {limit:g} s") from None
         return AlgorithmResult(values, algorithm.column, written)
 
 
-def _compute(algorithm: Algorithm, store: Any, config: dict, budget: int | None, writes: bool, check: Any) -> Any:
-    return run(algorithm, store, config, check, budget, writes=writes)
+def _compute(
+    algorithm: Algorithm,
+    store: Any,
+    config: dict,
+    budget: int | None,
+    writes: bool,
+    version: Hashable | None,
+    taken: list[Snapshot],
+    check: Callable[[], None],
+) -> Any:
+    """Run the algorithm on the snapshot taken at ``version`` if there is one, or on a new one it adds to ``taken``."""
+
+    def snapshot_of(projection: Projection) -> Snapshot:
+        snapshot = SNAPSHOTS.get(store, version, projection)
+        if snapshot is None:
+            snapshot = take_snapshot(store, projection, check, budget)
+            taken.append(snapshot)
+        else:
+            check_memory(snapshot.size, snapshot.graph.ecount(), budget)
+        return snapshot
+
+    return run(algorithm, store, config, check, budget, writes=writes, snapshot_of=snapshot_of)
 
 
 def _camel(name: str) -> str:

@@ -17,11 +17,45 @@ from .snapshot import Snapshot
 Values = list[Any] | dict[int, Any]
 
 
+#: Seconds igraph takes at least per vertex or edge it visits: a tenth of what it took for WCC on
+#: the benchmark's 1M-node graph, so only a graph clearly too big for the time left is refused.
+VISIT = 1e-8
+#: Seconds igraph's Louvain and Leiden take at least per relationship ** 1.5, for they grow faster
+#: than linearly (benchmarks/README.md, "Algorithms"): a tenth of what they took on uniform random
+#: graphs of 100k nodes (Louvain: a third of what it took with communities planted in the graph).
+LOUVAIN = 8e-9
+LEIDEN = 5e-10
+
+
+def _linear(nodes: int, relationships: int, config: Mapping[str, Any]) -> float:
+    return (nodes + relationships) * VISIT
+
+
+def _iterated(nodes: int, relationships: int, config: Mapping[str, Any]) -> float:
+    # a solve of PageRank's linear system sweeps the graph some ten times at the least
+    return 10 * _linear(nodes, relationships, config)
+
+
+def _from_each_source(nodes: int, relationships: int, config: Mapping[str, Any]) -> float:
+    # one traversal from every node, or from each of samplingSize of them
+    sample = config.get("samplingSize")
+    sources = min(sample, nodes) if isinstance(sample, int) and not isinstance(sample, bool) else nodes
+    return sources * _linear(nodes, relationships, config)
+
+
+def _superlinear(rate: float) -> Callable[[int, int, Mapping[str, Any]], float]:
+    def cost(nodes: int, relationships: int, config: Mapping[str, Any]) -> float:
+        return _linear(nodes, relationships, config) + rate * relationships**1.5
+
+    return cost
+
+
 @dataclass(frozen=True, slots=True)
 class Algorithm:
     """One algorithm: ``procedure`` is its CALL name, ``method`` its name on ``db.algorithms``; each row
     is a node and its ``column`` value of Cypher type ``kind``; ``options`` are the keys it reads
-    besides the projection's; ``source`` says whether it needs a ``sourceNode``."""
+    besides the projection's; ``source`` says whether it needs a ``sourceNode``; ``cost`` gives the
+    seconds it takes at the least on a graph of so many nodes and relationships with that configuration."""
 
     procedure: str
     method: str
@@ -31,6 +65,7 @@ class Algorithm:
     options: frozenset[str]
     description: str
     source: bool = False
+    cost: Callable[[int, int, Mapping[str, Any]], float] = _linear
 
 
 def _number(config: Mapping[str, Any], key: str, default: float, low: float = 0.0, high: float = math.inf) -> float:
@@ -148,7 +183,7 @@ def _target(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int]) -
 
 
 def _check_weights(snapshot: Snapshot) -> None:
-    if snapshot.weights is not None and any(weight < 0 for weight in snapshot.weights):
+    if snapshot.weighted and any(weight < 0 for weight in snapshot.graph.es["weight"]):
         raise InvalidInput("shortest paths need weights of zero or more")
 
 
@@ -220,17 +255,17 @@ _SOURCE = frozenset({"sourceNode"})
 _PAGERANK = frozenset({"dampingFactor", "maxIterations", "tolerance"})
 ALGORITHMS = (
     Algorithm("algo.pageRank", "pagerank", "score", "FLOAT", _pagerank, _PAGERANK,
-              "PageRank of every node (dampingFactor, maxIterations, tolerance)."),
+              "PageRank of every node (dampingFactor, maxIterations, tolerance).", cost=_iterated),
     Algorithm("algo.personalizedPageRank", "personalized_pagerank", "score", "FLOAT", _pagerank,
-              _PAGERANK | {"sourceNodes"}, "PageRank restarting at sourceNodes."),
+              _PAGERANK | {"sourceNodes"}, "PageRank restarting at sourceNodes.", cost=_iterated),
     Algorithm("algo.wcc", "wcc", "componentId", "INTEGER", _components("weak"), frozenset(),
               "Weakly connected components."),
     Algorithm("algo.scc", "scc", "componentId", "INTEGER", _components("strong"), frozenset(),
               "Strongly connected components."),
     Algorithm("algo.louvain", "louvain", "communityId", "INTEGER", _louvain, frozenset({"resolution"}),
-              "Louvain communities (modularity), relationships taken both ways."),
+              "Louvain communities (modularity), relationships taken both ways.", cost=_superlinear(LOUVAIN)),
     Algorithm("algo.leiden", "leiden", "communityId", "INTEGER", _leiden, frozenset({"resolution", "maxIterations"}),
-              "Leiden communities (modularity), relationships taken both ways."),
+              "Leiden communities (modularity), relationships taken both ways.", cost=_superlinear(LEIDEN)),
     Algorithm("algo.labelPropagation", "label_propagation", "communityId", "INTEGER", _label_propagation,
               frozenset(), "Label propagation communities."),
     Algorithm("algo.kcore", "kcore", "coreValue", "INTEGER", _kcore, frozenset(),
@@ -241,9 +276,9 @@ ALGORITHMS = (
               frozenset(), "The local clustering coefficient of every node."),
     Algorithm("algo.betweenness", "betweenness", "score", "FLOAT", _betweenness,
               frozenset({"samplingSize", "samplingSeed"}),
-              "Betweenness centrality, exact or estimated from samplingSize sources."),
+              "Betweenness centrality, exact or estimated from samplingSize sources.", cost=_from_each_source),
     Algorithm("algo.closeness", "closeness", "score", "FLOAT", _closeness, frozenset(),
-              "Closeness centrality over the nodes each node reaches."),
+              "Closeness centrality over the nodes each node reaches.", cost=_from_each_source),
     Algorithm("algo.degree", "degree", "score", "FLOAT", _degree, frozenset(),
               "Degree (or weighted degree) of every node, along the projection's direction."),
     Algorithm("algo.shortestPath.dijkstra", "dijkstra", "distance", "FLOAT", _dijkstra,

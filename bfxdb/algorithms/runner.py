@@ -6,17 +6,19 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, QueryTimeout
 from ..identity import parse_id
 from ..model import Substrate
 from ..storage import json_path
 from .catalogue import Algorithm
 from .library import igraph
-from .projection import PROJECTION_KEYS, read_projection
+from .projection import PROJECTION_KEYS, Projection, read_projection
 from .snapshot import Snapshot, take_snapshot, write_property
 
 #: The key naming the node property a result is written to.
 WRITE_KEY = "write"
+#: The detail code of the QueryTimeout refusing, before it begins, a computation estimated to overrun.
+ESTIMATED = "TimeLimitEstimated"
 
 
 def run(
@@ -27,15 +29,20 @@ def run(
     memory: float | None,
     *,
     writes: bool = False,
+    snapshot_of: Callable[[Projection], Snapshot] | None = None,
 ) -> tuple[dict[int, Any], int]:
     """Run ``algorithm`` on the projection ``config`` describes, inside the caller's one transaction.
 
     :param check: raises QueryTimeout once the time limit has passed.
     :param memory: the bytes the snapshot may take, or None for no limit.
     :param writes: whether the caller's transaction may write: ``config["write"]`` is refused otherwise.
+    :param snapshot_of: gives the projection's snapshot, one taken before if it may; by default a
+        new one is taken.
     :returns: the result as {identity: value}, in row order, and how many nodes were written.
     :raises InvalidInput: for an unknown or malformed option, or a source node outside the projection.
     :raises ExtraMissing: when the graph library is not installed.
+    :raises QueryTimeout: when the time limit passes, or (detail code ESTIMATED) before the computation
+        begins, when it would clearly take longer than is left.
     """
     config = dict(config or {})
     unknown = sorted(set(config) - PROJECTION_KEYS - algorithm.options - {WRITE_KEY})
@@ -48,13 +55,19 @@ def run(
             f"{algorithm.procedure} only reads; CALL {algorithm.procedure}.write to store its results as a property"
         )
     igraph()  # fail for a missing extra before reading the graph
-    snapshot = take_snapshot(store, read_projection(config), check, memory)
+    projection = read_projection(config)
+    if snapshot_of is None:
+        snapshot = take_snapshot(store, projection, check, memory)
+    else:
+        snapshot = snapshot_of(projection)
     options = dict(config)
     sources = _indices(snapshot, _sources(config))
     if "targetNode" in config:
         options["target"] = _indices(snapshot, [config["targetNode"]])[0]
     if config.get("heuristicProperty") is not None:
         options["heuristic"] = _property(store, snapshot, config["heuristicProperty"])
+    check()
+    _refuse_if_too_slow(algorithm, store, snapshot, config)
     values = algorithm.compute(snapshot, options, sources)
     check()
     identities = snapshot.identities
@@ -65,6 +78,25 @@ def run(
         dense, result = values, dict(zip(identities, values))
     written = 0 if prop is None else write_property(store, snapshot, prop, dense)
     return result, written
+
+
+def _refuse_if_too_slow(algorithm: Algorithm, store: Any, snapshot: Snapshot, config: Mapping[str, Any]) -> None:
+    """Refuse to start a computation that would clearly overrun the time left: igraph cannot be stopped.
+
+    :raises QueryTimeout: with detail code ESTIMATED, when the least it would take is more than is left.
+    """
+    relationships = snapshot.graph.ecount()
+    least = algorithm.cost(snapshot.size, relationships, config)
+    left = store.time_left()
+    if least > left:
+        raise QueryTimeout(
+            f"{algorithm.procedure} on {snapshot.size:,} nodes and {relationships:,} relationships would take "
+            f"{least:.3g} s or more, past the {left:.3g} s left of its time limit; it was refused before it began, "
+            "since once begun it cannot be stopped (raise the time limit to run it)",
+            ESTIMATED,
+            least=least,
+            left=left,
+        )
 
 
 def _sources(config: Mapping[str, Any]) -> list[Any]:

@@ -74,6 +74,11 @@ class Backend(Protocol):
         anyone, a write of this thread's); None inside a transaction, where nothing may be cached."""
         ...
 
+    def time_left(self) -> float:
+        """Return the seconds left of the time limit this thread's run_bounded or stream_bounded call is
+        under (inf for none): for work that cannot be stopped once begun, to refuse it beforehand."""
+        ...
+
     def transaction(self, write: bool = True) -> AbstractContextManager[None]:
         """Run a block atomically, taking the write lock first when ``write``; nested blocks are savepoints."""
         ...

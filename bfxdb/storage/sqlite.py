@@ -329,6 +329,10 @@ class SQLiteStore(FileMaintenance):
         except sqlite3.Error as error:
             raise translate_error(error) from None
 
+    def time_left(self) -> float:
+        """Return the seconds left before the time limit of this thread's bounded run passes (inf for none)."""
+        return self._limits[self._connection()].at - time.monotonic()
+
     def schema_version(self) -> int:
         """Return the file's PRAGMA user_version."""
         version: int = self.execute("PRAGMA user_version").fetchone()[0]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import random
 
 import pytest
 
 import bfxdb
-from bfxdb.algorithms import library
+from bfxdb.algorithms import catalogue, library
+from bfxdb.algorithms.runner import ESTIMATED
 
 pytest.importorskip("igraph")
 
@@ -138,3 +140,31 @@ def test_to_pandas_gives_identity_and_value_columns(graph):
     pytest.importorskip("pandas")
     frame = graph.algorithms.degree().to_pandas()
     assert list(frame.columns) == ["identity", "score"] and len(frame) == 4
+
+
+def test_a_computation_clearly_too_slow_for_the_time_left_is_refused_before_it_begins(monkeypatch):
+    rng = random.Random(3)
+    started = []
+    real = catalogue.build
+
+    def build(*args, **kwargs):
+        started.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(catalogue, "build", build)
+    with bfxdb.connect() as db:
+        db.bulk_load(
+            [{"identity": i} for i in range(1, 5001)],
+            [{"source": rng.randrange(1, 5001), "target": rng.randrange(1, 5001), "rel_type": "R"}
+             for _ in range(10_000)],
+        )
+        # exact betweenness visits the graph once from each of its 5,000 nodes: 0.75 s at the least
+        with pytest.raises(bfxdb.QueryTimeout, match="algo.betweenness on 5,000 nodes .* refused before") as raised:
+            db.algorithms.betweenness(timeout=0.5)
+        assert raised.value.detail_code == ESTIMATED and raised.value.details["least"] > 0.5
+        with pytest.raises(bfxdb.QueryTimeout):
+            db.query("CALL algo.betweenness({}) YIELD node RETURN count(node)", timeout=0.5)
+        assert started == []
+        # from 5 sampled sources it is well within the limit
+        assert len(db.algorithms.betweenness(sampling_size=5, timeout=0.5)) == 5000
+        assert len(started) == 1
