@@ -216,3 +216,29 @@ def test_several_processes_write_at_once_without_losing_or_repeating_rows(postgr
         assert len(incoming) == len({rel.identity for rel in incoming}) == 2 * WRITERS * PER_WRITER
         nodes = [row[0] for row in db.store.execute("SELECT node FROM substrates")]
         assert len(nodes) == len(set(nodes))
+
+
+def test_stats_property_keys_check_and_a_snapshot_scan(postgres_url):
+    from bfxdb import maintenance
+
+    with bfxdb.connect(postgres_url) as db:
+        a = db.create_substrate(labels=["P"], metadata={"name": "a"})
+        b = db.create_substrate("constant", "42", metadata={"age": 3})
+        db.create_relationship(a.identity, b.identity, "KNOWS", {"since": 2020})
+        stats = maintenance.graph_stats(db)
+        assert (stats.substrates, stats.relationships, stats.labels, stats.unlabelled) == (2, 1, {"P": 1}, 1)
+        assert stats.rel_types == {"KNOWS": 1} and stats.expressions == {"constant": 1} and stats.file_bytes > 0
+        assert maintenance.property_keys(db) == {"substrates": ["age", "name"], "relationships": ["since"]}
+        assert maintenance.check(db).ok
+        with db.snapshot():
+            # identity order is the stored signed order, as in SQLite, so the same as find_substrates'
+            assert [s.identity for s in db.iter_substrates()] == [s.identity for s in db.find_substrates()]
+            assert {s.identity for s in db.iter_substrates()} == {a.identity, b.identity}
+            assert [r.rel_type for r in db.iter_relationships()] == ["KNOWS"]
+        # a relationship whose target is gone: only a delete with the cascade trigger off leaves one
+        signed = b.identity - 2**64 if b.identity >= 2**63 else b.identity
+        with _raw(postgres_url) as raw:
+            raw.execute("ALTER TABLE substrates DISABLE TRIGGER substrates_cascade")
+            raw.execute("DELETE FROM substrates WHERE identity = %s", (signed,))
+        report = maintenance.check(db)
+        assert report.problems == {"orphan relationships": 1}
