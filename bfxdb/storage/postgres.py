@@ -770,6 +770,7 @@ class PostgresStore:
     def _bulk_nodes(self) -> dict[int, int]:
         """Node numbers of the substrates this thread's open transaction bulk-loaded, by signed identity
         (forgotten when it ends or anything in it is rolled back)."""
+        self._connection()  # a thread's first call: its depth is set with its connection
         if self._local.depth == 0 or getattr(self._local, "bulk", None) is None:
             self._local.bulk = {}
         nodes: dict[int, int] = self._local.bulk

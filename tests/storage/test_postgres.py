@@ -242,3 +242,20 @@ def test_stats_property_keys_check_and_a_snapshot_scan(postgres_url):
             raw.execute("DELETE FROM substrates WHERE identity = %s", (signed,))
         report = maintenance.check(db)
         assert report.problems == {"orphan relationships": 1}
+
+
+def test_a_thread_may_begin_with_a_bulk_insert_of_the_store(postgres_url):
+    with bfxdb.connect(postgres_url) as db:
+        failed: list[BaseException] = []
+
+        def load() -> None:
+            try:
+                db.store.bulk_insert([(5, None, None, "{}", 0)], [(5, "L")], [(None, 5, 5, "SELF", "{}", 0, 0)])
+            except BaseException as error:  # noqa: BLE001 - reported by the assert below
+                failed.append(error)
+
+        thread = threading.Thread(target=load)
+        thread.start()
+        thread.join()
+        assert not failed
+        assert db.get_substrate(5).labels == ("L",) and [r.rel_type for r in db.outgoing(5)] == ["SELF"]
