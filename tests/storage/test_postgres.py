@@ -115,7 +115,7 @@ def test_read_only_refuses_writes_from_the_api_and_from_sql(postgres_url):
 def test_floats_written_with_an_exponent_stay_floats(postgres_url):
     metadata = {"big": 1e16, "huge": 1.5e300, "tiny": 5e-324, "small": -2.5e-7, "text": "1e5", "list": [1e20, 3]}
     with bfxdb.connect(postgres_url) as db:
-        made = db.create_substrate(metadata=metadata)
+        made = db.create_substrate(identity=3, metadata=metadata)
         db.bulk_load([{"identity": 7, "metadata": metadata}])
         for identity in (made.identity, 7):
             loaded = db.get_substrate(identity).metadata
