@@ -18,6 +18,7 @@ from .errors import (
     ExpressionRejected,
     ExtraMissing,
     ForeignDatabase,
+    FulltextQueryError,
     InvalidId,
     InvalidInput,
     NotFound,
@@ -76,6 +77,7 @@ _ON_FIRST_USE = {
     "check": ("maintenance", "check"),
     "graph_stats": ("maintenance", "graph_stats"),
     "property_keys": ("maintenance", "property_keys"),
+    "repair": ("maintenance", "repair"),
 }
 
 if TYPE_CHECKING:
@@ -96,7 +98,7 @@ if TYPE_CHECKING:
     )
     from .formats import DEFAULT_BATCH as DEFAULT_IMPORT_BATCH
     from .formats import format_for as export_format_for
-    from .maintenance import CheckReport, GraphStats, backup, check, graph_stats, property_keys
+    from .maintenance import CheckReport, GraphStats, backup, check, graph_stats, property_keys, repair
 
 
 def __getattr__(name: str) -> Any:
@@ -170,6 +172,7 @@ __all__ = [
     "CsvFileRefused",
     "ProcedureFailed",
     "ProcedureNotFound",
+    "FulltextQueryError",
     "QueryArgumentError",
     "QueryError",
     "QueryLimitExceeded",
@@ -207,6 +210,7 @@ __all__ = [
     "parse_ndjson_line",
     "plan_sources",
     "property_keys",
+    "repair",
     "split_statements",
     "to_json_value",
     "to_text",

@@ -189,6 +189,12 @@ class QueryArgumentError(QueryError):
     category = "ArgumentError"
 
 
+class FulltextQueryError(QueryArgumentError):
+    """The text of a full-text query is not Lucene syntax bfxdb can search with; the message says where and why."""
+
+    code = "fulltext_query"
+
+
 class EntityNotFound(QueryError):
     """The query referred to a node or relationship that was deleted."""
 

@@ -72,6 +72,14 @@ def check(db: Database) -> CheckReport:
     return report
 
 
+def repair(db: Database) -> list[str]:
+    """Rebuild what ``check`` can mend in place: every full-text index out of step with its data.
+
+    :returns: the names of the indexes rebuilt, in one transaction.
+    """
+    return db.store.repair_search_indexes()
+
+
 def backup(db: Database, destination: str | os.PathLike[str], *, overwrite: bool = False) -> int:
     """Copy the database to a new file with SQLite's online backup API, safely while others write.
 

@@ -17,7 +17,16 @@ FACES = ("bfxdb.cli", "bfxdb.web")
 #: The public API modules faces may use, besides the names `bfxdb` itself exports.
 PUBLIC = ("bfxdb",)
 #: Rooms reached from outside only through their package's __init__ (the facade).
-ROOMS = ("bfxdb.storage", "bfxdb.sandbox", "bfxdb.algorithms", "bfxdb.query", "bfxdb.formats", "bfxdb.cli", "bfxdb.web")
+ROOMS = (
+    "bfxdb.storage",
+    "bfxdb.sandbox",
+    "bfxdb.algorithms",
+    "bfxdb.search",
+    "bfxdb.query",
+    "bfxdb.formats",
+    "bfxdb.cli",
+    "bfxdb.web",
+)
 #: The public API: the layer between the faces and the rooms below.
 PUBLIC_API = ("bfxdb.database", "bfxdb.maintenance", "bfxdb.rendering")
 #: The ground floor: used by every room, using nothing of bfxdb but each other.
@@ -38,8 +47,10 @@ NEVER_IMPORTS = {
     "bfxdb.formats": PUBLIC_API + FACES,
     # the query engine calls the algorithms (CALL algo.*); they read storage as it does
     "bfxdb.algorithms": PUBLIC_API + FACES + ("bfxdb.query", "bfxdb.formats", "bfxdb.sandbox"),
+    # the query engine calls search (CALL db.index.vector.*, vector.similarity.*); it reads storage as it does
+    "bfxdb.search": PUBLIC_API + FACES + ("bfxdb.query", "bfxdb.formats", "bfxdb.sandbox", "bfxdb.algorithms"),
     "bfxdb.sandbox": PUBLIC_API + FACES + ("bfxdb.query", "bfxdb.formats", "bfxdb.storage"),
-    "bfxdb.storage": PUBLIC_API + FACES + ("bfxdb.query", "bfxdb.formats", "bfxdb.sandbox"),
+    "bfxdb.storage": PUBLIC_API + FACES + ("bfxdb.query", "bfxdb.formats", "bfxdb.sandbox", "bfxdb.search"),
 }
 
 @dataclass(frozen=True)

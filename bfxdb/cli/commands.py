@@ -246,12 +246,17 @@ def stats(database: str, as_json: bool) -> None:
 
 @click.command(cls=Command, epilog=EXIT_CODES)
 @click.argument("database", type=EXISTING_DATABASE)
+@click.option("--repair", is_flag=True, help="First rebuild every full-text index that is out of step with its data.")
 @click.pass_context
-def check(ctx: click.Context, database: str) -> None:
-    """Check DATABASE: SQLite integrity, foreign keys, orphan relationships and labels, JSON, schema version.
+def check(ctx: click.Context, database: str, repair: bool) -> None:
+    """Check DATABASE: SQLite integrity, foreign keys, orphans, JSON, schema version, full-text indexes.
 
     Exits with 1 when any check finds a problem.
     """
+    if repair:
+        with bfxdb.connect(database, create=False) as db:
+            for name in bfxdb.repair(db):
+                click.echo(f"rebuilt full-text index {name}")
     with bfxdb.connect(database, read_only=True) as db:
         report = bfxdb.check(db)
     for name in report.checks:

@@ -13,7 +13,16 @@ from ..errors import ExpressionRejected, ParameterMissing, QueryArgumentError, Q
 from . import ast, semantics
 from .estimates import Choice, Estimator, choices_hold
 from .evaluator import compile_expression, is_constant
-from .operators import ConstraintCommand, DirectReturn, IndexCommand, OrderedLimit, QueryPlan, to_output
+from .operators import (
+    ConstraintCommand,
+    DirectReturn,
+    FulltextIndexCommand,
+    IndexCommand,
+    OrderedLimit,
+    QueryPlan,
+    VectorIndexCommand,
+    to_output,
+)
 from .parser import load_parser, parse, parse_bounded, unescape_string
 from .planner import plan_statement, writes_in
 from .procedures import BUILTINS, Catalogue, Procedure, make_procedure
@@ -64,7 +73,7 @@ class PreparedQuery:
     """
 
     text: str
-    plan: QueryPlan | IndexCommand | ConstraintCommand
+    plan: QueryPlan | IndexCommand | ConstraintCommand | FulltextIndexCommand | VectorIndexCommand
     writes: bool
     explain: bool
     parameters: frozenset[str]
@@ -149,7 +158,8 @@ class PreparedQuery:
         :raises QueryError: a subclass naming what went wrong, when the row that hit it is pulled.
         """
         plan = self.plan
-        if self.writes or self.explain or self.profile or isinstance(plan, (IndexCommand, ConstraintCommand)):
+        commands = (IndexCommand, ConstraintCommand, FulltextIndexCommand, VectorIndexCommand)
+        if self.writes or self.explain or self.profile or isinstance(plan, commands):
             raise QueryArgumentError("only a read query streams; writes, EXPLAIN and PROFILE run with run()")
         return plan.stream(self._context(store, parameters, memory, check_deadline, import_dir))
 
@@ -183,7 +193,9 @@ class PreparedQuery:
         return None if rows is None else Result(list(self.columns), rows, None, self.plan_text)
 
 
-def _sqlite_plans(plan: QueryPlan | IndexCommand | ConstraintCommand, store: Any) -> str:
+def _sqlite_plans(
+    plan: QueryPlan | IndexCommand | ConstraintCommand | FulltextIndexCommand | VectorIndexCommand, store: Any
+) -> str:
     """EXPLAIN's second part: each pattern's walk seeds and SQLite's own plan of its SQL."""
     if not isinstance(plan, QueryPlan):
         return ""

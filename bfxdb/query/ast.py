@@ -618,12 +618,46 @@ class CreateIndex(Node):
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CreateVectorIndex(Node):
+    """``CREATE VECTOR INDEX [name] [IF NOT EXISTS] FOR (n:Label) ON n.key [OPTIONS {...}]`` (or ``()-[r:T]-()``).
+
+    ``options`` is the OPTIONS map as Python values (constants only).
+    """
+
+    entity_type: str
+    label: str
+    key: str
+    options: dict[str, Any]
+    name: str | None = None
+    if_not_exists: bool = False
+    pos: Pos = NO_POS
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class DropIndex(Node):
-    """``DROP INDEX name`` or ``DROP INDEX ON :Label(p1, ...)``."""
+    """``DROP INDEX name [IF EXISTS]`` or ``DROP INDEX ON :Label(p1, ...)``."""
 
     name: str | None = None
     label: str | None = None
     properties: tuple[str, ...] = ()
+    pos: Pos = NO_POS
+    if_exists: bool = False
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CreateFulltextIndex(Node):
+    """``CREATE FULLTEXT INDEX name [IF NOT EXISTS] FOR (n:A|B) ON EACH [n.p, ...] [OPTIONS {...}]``.
+
+    ``entity_type`` is NODE or RELATIONSHIP (``FOR ()-[r:T|U]-()``); ``options`` the OPTIONS map, its
+    values constants.
+    """
+
+    name: str | None
+    if_not_exists: bool
+    entity_type: str
+    labels: tuple[str, ...]
+    properties: tuple[str, ...]
+    options: dict[str, Any]
     pos: Pos = NO_POS
 
 

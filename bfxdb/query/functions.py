@@ -18,7 +18,7 @@ from typing import Any
 
 import regex
 
-from .. import sandbox
+from .. import sandbox, search
 from ..errors import QueryArgumentError, QueryLimitExceeded
 from ..identity import format_id
 from .aggregates import AGGREGATES, Accumulator
@@ -552,6 +552,7 @@ CATEGORIES = (
     "trigonometric",
     "string",
     "temporal",
+    "vector",
     "bfxdb",
 )
 
@@ -742,6 +743,13 @@ CATALOGUE: tuple[Function, ...] = (
     _temporal("duration.inDays(from, to)", "The duration between two temporal values, in whole days."),
     _temporal("duration.inMonths(from, to)", "The duration between two temporal values, in whole months."),
     _temporal("duration.inSeconds(from, to)", "The duration between two temporal values, in seconds."),
+    *_scalars(
+        "vector",
+        ("vector.similarity.cosine(a, b)", lambda ctx, args: search.cosine(*args),
+         "How alike two vectors' directions are, (1 + cosine) / 2 from 0 to 1, as a cosine vector index scores."),
+        ("vector.similarity.euclidean(a, b)", lambda ctx, args: search.euclidean(*args),
+         "How near two vectors are, 1 / (1 + squared distance) from 0 to 1, as a euclidean vector index scores."),
+    ),
     *_scalars(
         "bfxdb",
         ("expression(node)", _unary("expression", (NodeRef,), _expression),

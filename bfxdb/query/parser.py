@@ -284,6 +284,17 @@ def _fail(message: str, detail: str, pos: ast.Pos) -> QuerySyntaxError:
     return QuerySyntaxError(f"{message} (line {line}, column {column})", detail, line=line, column=column)
 
 
+def _constant(expression: ast.Expr, meta) -> object:
+    """The Python value of a constant expression (literals, lists and maps of them), as OPTIONS takes it."""
+    if isinstance(expression, ast.Literal):
+        return expression.value
+    if isinstance(expression, ast.ListLiteral):
+        return [_constant(item, meta) for item in expression.items]
+    if isinstance(expression, ast.MapLiteral):
+        return {key: _constant(value, meta) for key, value in expression.items}
+    raise _fail("OPTIONS must be a map of constants", "InvalidOptions", _pos(meta))
+
+
 def _token_pos(token: Token) -> ast.Pos:
     # a token the lexer made always has a position; one made by hand has NO_POS
     return (token.line or 0, token.column or 0)
@@ -736,11 +747,39 @@ class _Builder:
     def index_property(self, meta, variable, key):
         return (variable, key)
 
+    def create_vector_index(self, meta, name, if_not_exists, target, key, options):
+        entity_type, variable, label = target
+        owner, prop = key
+        if owner != variable:
+            raise _fail(f"The index property must belong to {variable}, not {owner}", "UndefinedVariable", _pos(meta))
+        exists = if_not_exists is not None
+        return ast.CreateVectorIndex(entity_type, label, prop, options or {}, name, exists, _pos(meta))
+
+    def index_options(self, meta, options):
+        return _constant(options, meta)
+
     def drop_index_on(self, meta, label, *properties):
         return ast.DropIndex(None, label, properties, _pos(meta))
 
-    def drop_index_named(self, meta, name):
-        return ast.DropIndex(name, None, (), _pos(meta))
+    def drop_index_named(self, meta, name, if_exists):
+        return ast.DropIndex(name, None, (), _pos(meta), if_exists is not None)
+
+    def create_fulltext_index(self, meta, name, if_not_exists, target, *rest):
+        entity_type, variable, labels = target
+        *properties, options = rest
+        for owner, _key in properties:
+            if owner != variable:
+                message = f"The index properties must belong to {variable}, not {owner}"
+                raise _fail(message, "UndefinedVariable", _pos(meta))
+        keys = tuple(key for _owner, key in properties)
+        exists = if_not_exists is not None
+        return ast.CreateFulltextIndex(name, exists, entity_type, labels, keys, options or {}, _pos(meta))
+
+    def fulltext_nodes(self, meta, variable, *labels):
+        return ("NODE", variable, labels)
+
+    def fulltext_rels(self, meta, variable, *types):
+        return ("RELATIONSHIP", variable, types)
 
     # ------------------------------------------------------------ constraints and SHOW
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import replace
 from typing import Any
 
+from .. import search
 from ..errors import ProcedureNotFound, QuerySemanticError
 from ..storage import Constraint, is_simple_key
 from . import ast
@@ -25,6 +26,7 @@ from .operators import (
     DirectReturn,
     FilterOp,
     ForeachOp,
+    FulltextIndexCommand,
     IndexCommand,
     InTransactionsOp,
     LoadCsvOp,
@@ -43,6 +45,7 @@ from .operators import (
     SubqueryBody,
     SubqueryOp,
     UnwindOp,
+    VectorIndexCommand,
     decode_id,
     direct_property,
     fuse_counts,
@@ -58,7 +61,7 @@ _IDENTITY_READERS = frozenset({"id", "count"})
 
 def plan_statement(
     statement: ast.Statement, catalogue: Catalogue | None = None, estimator: Estimator | None = None
-) -> QueryPlan | IndexCommand | ConstraintCommand:
+) -> QueryPlan | IndexCommand | ConstraintCommand | FulltextIndexCommand | VectorIndexCommand:
     """Plan a parsed and checked statement.
 
     :param statement: what the parser returned.
@@ -66,7 +69,8 @@ def plan_statement(
     :param estimator: row estimates from the store's statistics, which choose where walks start
         (None: fixed ranks); it records the choices, which the plan cache checks before reuse.
     :returns: a QueryPlan for queries, an IndexCommand for CREATE/DROP INDEX, a ConstraintCommand
-        for CREATE/DROP CONSTRAINT.
+        for CREATE/DROP CONSTRAINT, a FulltextIndexCommand for CREATE FULLTEXT INDEX, a
+        VectorIndexCommand for CREATE VECTOR INDEX.
     :raises QuerySemanticError: for constructs the engine does not support.
     :raises ProcedureNotFound: for CALL of a procedure the catalogue lacks.
     """
@@ -74,7 +78,11 @@ def plan_statement(
     if isinstance(body, ast.CreateIndex):
         return IndexCommand("create", body.name, body.label, body.properties)
     if isinstance(body, ast.DropIndex):
-        return IndexCommand("drop", body.name, body.label, body.properties)
+        return IndexCommand("drop", body.name, body.label, body.properties, body.if_exists)
+    if isinstance(body, ast.CreateFulltextIndex):
+        return FulltextIndexCommand(
+            body.name, body.entity_type, body.labels, body.properties, body.options, body.if_not_exists
+        )
     if isinstance(body, ast.CreateConstraint):
         constraint = Constraint(
             body.name or "", body.kind, body.entity_type, body.label, body.properties, body.property_type
@@ -82,6 +90,9 @@ def plan_statement(
         return ConstraintCommand(constraint, None, body.if_not_exists)
     if isinstance(body, ast.DropConstraint):
         return ConstraintCommand(None, body.name, body.if_exists)
+    if isinstance(body, ast.CreateVectorIndex):
+        index = search.vector_index(body.name or "", body.entity_type, body.label, body.key, body.options)
+        return VectorIndexCommand(index, body.if_not_exists)
     pipelines = tuple(_plan_single(part, frozenset(), catalogue, estimator) for part in body.parts)
     return QueryPlan(pipelines, body.union_all)
 
@@ -361,6 +372,8 @@ def _plan_call(clause: ast.Call, scope: list[str], catalogue: Catalogue | None, 
     outer = frozenset(scope)
     # Without parentheses (standalone only) the arguments are the parameters of the same names.
     arguments = clause.args if clause.args is not None else tuple(ast.Parameter(name) for name, _ in signature.inputs)
+    # inputs a call may leave out are null
+    arguments = tuple(arguments) + (ast.Literal(None),) * (len(signature.inputs) - len(arguments))
     outputs = [name for name, _ in signature.outputs]
     if clause.yields:
         unknown = [field for field, _ in clause.yields if field not in outputs]

@@ -10,7 +10,7 @@ from itertools import islice
 from operator import methodcaller
 from typing import Any
 
-from .. import algorithms
+from .. import algorithms, search
 from ..errors import BfxError, InvalidInput, ProcedureFailed, QueryTypeError
 from ..model import Path, Relationship, Substrate
 from .plancache import PLAN_CACHE_SIZE, PlanCache
@@ -18,7 +18,7 @@ from .runtime import Context
 from .schema_rows import CONSTRAINT_OUTPUTS, INDEX_OUTPUTS, constraint_rows, index_rows
 from .semantics import ProcedureSignature
 from .temporal import TEMPORAL_TYPES, decode_properties
-from .values import NodeRef, to_input
+from .values import NodeRef, RelRef, to_input
 
 #: The types a signature may declare, as openCypher writes them; a trailing ``?`` admits null.
 PARAMETER_TYPES = frozenset(
@@ -391,7 +391,94 @@ _ALGORITHMS = tuple(
         ),
     )
 )
-_BUILTINS = _LISTED + _ALGORITHMS
+
+
+def _vector_search(entity_type: str, procedure: str) -> Callable[..., Iterable[tuple]]:
+    reference = NodeRef if entity_type == "NODE" else RelRef
+
+    def call(ctx: Context, name: str, k: int, vector: list) -> Iterable[tuple]:
+        index = search.find_index(ctx.store, name, entity_type, procedure)
+        found = search.query_vectors(ctx.store, index, k, vector, ctx.fits, ctx.check_deadline)
+        return [(reference(identity), score) for identity, score in found]
+
+    return call
+
+
+def _fulltext(entity_type: str) -> Callable[..., Iterable[tuple]]:
+    reference = NodeRef if entity_type == "NODE" else RelRef
+
+    def call(store: Any, name: str, text: str, options: Any) -> Iterable[tuple]:
+        hits = search.query_fulltext(store, name, entity_type, text, options)
+        return [(reference(identity), score) for identity, score in hits]
+
+    return call
+
+
+def _create_node_vector_index(ctx: Context, name: str, label: str, key: str, size: int, function: str) -> list:
+    config = {"indexConfig": {"vector.dimensions": size, "vector.similarity_function": function}}
+    search.create_index(ctx.store, search.vector_index(name, "NODE", label, key, config), False)
+    return []
+
+
+_QUERY_INPUTS = (("indexName", "STRING"), ("numberOfNearestNeighbours", "INTEGER"), ("query", "LIST"))
+_VECTORS = (
+    Procedure(
+        "db.index.vector.queryNodes",
+        ProcedureSignature(_QUERY_INPUTS, (("node", "NODE"), ("score", "FLOAT"))),
+        _vector_search("NODE", "db.index.vector.queryNodes"),
+        "The k nodes whose vectors are most similar to the query vector, exactly, by score from the highest.",
+        needs_context=True,
+    ),
+    Procedure(
+        "db.index.vector.queryRelationships",
+        ProcedureSignature(_QUERY_INPUTS, (("relationship", "RELATIONSHIP"), ("score", "FLOAT"))),
+        _vector_search("RELATIONSHIP", "db.index.vector.queryRelationships"),
+        "The k relationships whose vectors are most similar to the query vector, exactly, by score from the highest.",
+        needs_context=True,
+    ),
+    Procedure(
+        "db.index.vector.createNodeIndex",
+        ProcedureSignature(
+            (
+                ("indexName", "STRING"),
+                ("label", "STRING"),
+                ("propertyKey", "STRING"),
+                ("vectorDimension", "INTEGER"),
+                ("vectorSimilarityFunction", "STRING"),
+            ),
+            (),
+        ),
+        _create_node_vector_index,
+        "Make a node vector index, as CREATE VECTOR INDEX does (Neo4j 5's older procedure).",
+        needs_context=True,
+        writes=True,
+    ),
+)
+# Neo4j's full-text procedures, so code written for it runs: queryNodes('index', 'text' [, {skip, limit}])
+_FULLTEXT_INPUTS = (("indexName", "STRING"), ("queryString", "STRING"), ("options", "MAP?"))
+_FULLTEXT = (
+    Procedure(
+        "db.index.fulltext.queryNodes",
+        ProcedureSignature(_FULLTEXT_INPUTS, (("node", "NODE"), ("score", "FLOAT")), optional=1),
+        _fulltext("NODE"),
+        "The nodes a full-text index finds for a query in Lucene's syntax, best score (BM25) first.",
+        needs_store=True,
+    ),
+    Procedure(
+        "db.index.fulltext.queryRelationships",
+        ProcedureSignature(_FULLTEXT_INPUTS, (("relationship", "RELATIONSHIP"), ("score", "FLOAT")), optional=1),
+        _fulltext("RELATIONSHIP"),
+        "The relationships a full-text index finds for a query in Lucene's syntax, best score (BM25) first.",
+        needs_store=True,
+    ),
+    Procedure(
+        "db.index.fulltext.listAvailableAnalyzers",
+        ProcedureSignature((), (("analyzer", "STRING"), ("description", "STRING"), ("stopwords", "LIST"))),
+        lambda: search.analyzer_rows(),
+        "The analyzers a full-text index may use (OPTIONS {indexConfig: {`fulltext.analyzer`: ...}}).",
+    ),
+)
+_BUILTINS = _LISTED + _ALGORITHMS + _VECTORS + _FULLTEXT
 
 
 # ---------------------------------------------------------------- catalogues

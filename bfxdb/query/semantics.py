@@ -73,11 +73,13 @@ class ProcedureSignature:
     """What CALL may pass to and YIELD from a procedure: ``(name, type)`` pairs in order.
 
     Types are written as in openCypher signatures: ``INTEGER?``, ``STRING``, ``NUMBER?``, ``ANY?``, ...
-    (a trailing ``?`` admits null).
+    (a trailing ``?`` admits null). ``optional`` is how many of the last inputs a call may leave
+    out, as Neo4j's procedures with defaults allow (``queryNodes(name, text)``); they are null.
     """
 
     inputs: tuple[tuple[str, str], ...] = ()
     outputs: tuple[tuple[str, str], ...] = ()
+    optional: int = 0
 
 
 # The kinds a procedure parameter of each declared type accepts.
@@ -540,10 +542,12 @@ class _Checker:
                     clause,
                 )
             return
-        if len(clause.args) != len(signature.inputs):
+        fewest = len(signature.inputs) - signature.optional
+        if not fewest <= len(clause.args) <= len(signature.inputs):
+            counted = f"{fewest} to {len(signature.inputs)}" if signature.optional else str(len(signature.inputs))
             raise self.fail(
                 "InvalidNumberOfArguments",
-                f"{clause.procedure} takes {len(signature.inputs)} argument(s), not {len(clause.args)}",
+                f"{clause.procedure} takes {counted} argument(s), not {len(clause.args)}",
                 clause,
             )
         for argument, (name, declared) in zip(clause.args, signature.inputs):

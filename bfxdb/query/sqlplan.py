@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+import orjson
+
 from ..identity import to_signed, to_unsigned
 from ..model import Relationship, Substrate
-from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
-from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
 from ..storage import (
-    decode_metadata,
+    LABEL_SEPARATOR,
     has_json_path,
     is_simple_key,
     iso_time,
@@ -25,12 +25,15 @@ from ..storage import (
     json_path_literal,
     split_labels,
 )
+from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
+from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
 from .runtime import Context
 from .temporal import decode_properties
 from .values import NodeRef, PathRef, RelRef, compare, equals
 
 Evaluator = Callable[[dict, Context], Any]
 ID_LIMIT = 1 << 64
+_new_tuple = tuple.__new__
 
 
 class Never:
@@ -52,7 +55,10 @@ def json_path_usable(key: str) -> bool:
 
 def _properties(metadata: str) -> dict:
     """Decode stored metadata into property values; only tagged temporal values need a second pass."""
-    properties = decode_metadata(metadata)
+    # decode_metadata inlined: every node and property a query returns passes here
+    if metadata == "{}":
+        return {}
+    properties = orjson.loads(metadata)
     return decode_properties(properties) if "$temporal" in metadata else properties
 
 
@@ -68,28 +74,30 @@ def property_value(metadata: str, key: str) -> Any:
 def decode_node(row: tuple, start: int) -> Substrate:
     """Build a Substrate from NODE_WIDTH columns selected with the node data columns."""
     identity, expression_type, expression_code, metadata, created_at, labels = row[start : start + NODE_WIDTH]
-    return Substrate(
-        to_unsigned(identity),
-        split_labels(labels),
+    # tuple.__new__ with every field: the named tuple's own __new__ is Python code, a third of the cost;
+    # one label (the common case) needs no split
+    return _new_tuple(Substrate, (
+        identity + ID_LIMIT if identity < 0 else identity,
+        (labels,) if labels and LABEL_SEPARATOR not in labels else split_labels(labels),
         _properties(metadata),
         expression_type,
         expression_code,
         iso_time(created_at),
-    )
+    ))
 
 
 def decode_rel(row: tuple, start: int) -> Relationship:
     """Build a Relationship from REL_WIDTH columns selected with the relationship data columns."""
     identity, source, target, rel_type, metadata, bidirectional, created_at = row[start : start + REL_WIDTH]
-    return Relationship(
-        to_unsigned(identity),
-        to_unsigned(source),
-        to_unsigned(target),
+    return _new_tuple(Relationship, (
+        identity + ID_LIMIT if identity < 0 else identity,
+        source + ID_LIMIT if source < 0 else source,
+        target + ID_LIMIT if target < 0 else target,
         rel_type,
         _properties(metadata),
-        bool(bidirectional),
+        bidirectional == 1,
         iso_time(created_at),
-    )
+    ))
 
 
 def node_param(value: Any) -> Any:
@@ -183,6 +191,7 @@ def _list_kind(items: Any) -> str:
 
 
 SELECT_LIST = -1  # segment marker: where the select list goes
+_SELECT_DISTINCT = "SELECT DISTINCT "  # how a walk's segments end before their select list
 ORDER_LIMIT = "o"  # the parameter of run_ordered's LIMIT; no other parameter has this name
 #: the parameters of a page's LIMIT and OFFSET (render with page=True); no other parameter has these names
 PAGE_LIMIT, PAGE_OFFSET = "pl", "po"
@@ -222,24 +231,35 @@ class MatchPlan:
     page_segments: tuple[str | int, ...] = ()
     _rendered: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _count_selects: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
-    #: per filter: whether SQL can name its key, and the key's JSON path parameter (None: the path is SQL text)
-    _key_paths: tuple[tuple[bool, str | None], ...] = field(init=False, repr=False, compare=False)
+    #: per filter: the filter, whether SQL can name its key, the key's JSON path parameter (None:
+    #: the path is SQL text), and the names of its value's and its path's parameters
+    _filter_specs: tuple[tuple[PropertyFilter, bool, str | None, str, str], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    #: the label and type names that ``names`` binds, in order (a list, as the store takes them; never changed)
+    _name_values: list[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # computed once: bind() runs for every row of every query
-        object.__setattr__(self, "_key_paths", tuple(
-            (usable, json_path_text(flt.key) if usable and not is_simple_key(flt.key) else None)
-            for flt in self.filters
+        object.__setattr__(self, "_filter_specs", tuple(
+            (flt, usable, json_path_text(flt.key) if usable and not is_simple_key(flt.key) else None,
+             f"f{index}", f"k{index}")
+            for index, flt in enumerate(self.filters)
             for usable in (json_path_usable(flt.key),)
         ))
+        object.__setattr__(self, "_name_values", [self.params[name] for name in self.names])
 
-    def render(self, kinds: tuple[str, ...], select: str | None = None, page: bool = False) -> str:
+    def render(
+        self, kinds: tuple[str, ...], select: str | None = None, page: bool = False, aggregate: bool = False
+    ) -> str:
         """Produce the SQL text for the given property-value kinds (and an optional select list).
 
         With ``page`` the SQL ends in ``LIMIT :pl OFFSET :po``: the caller has shown that every
-        SQL row is one result row (see DirectReturn), so SQLite skips and stops for it.
+        SQL row is one result row (see DirectReturn), so SQLite skips and stops for it. With
+        ``aggregate`` the select list is aggregates only, one row: a walk's SELECT DISTINCT is
+        dropped, for it would only cost SQLite a temporary index (a sixth of a 1-hop count).
         """
-        key = (kinds, select, page)
+        key = (kinds, select, page, aggregate)
         text = self._rendered.get(key)
         if text is None:
             parts = []
@@ -248,6 +268,8 @@ class MatchPlan:
                 if isinstance(segment, str):
                     parts.append(segment)
                 elif segment == SELECT_LIST:
+                    if aggregate and parts and parts[-1].endswith(_SELECT_DISTINCT):
+                        parts[-1] = parts[-1][: -len(_SELECT_DISTINCT)] + "SELECT "
                     parts.append(self.select_list if select is None else select)
                 else:
                     parts.append(_render_filter(self.filters[segment], kinds[segment], segment))
@@ -286,19 +308,22 @@ class MatchPlan:
 
     def bind(self, row: dict, ctx: Context) -> tuple[dict, tuple[str, ...], list] | None:
         """Compute the parameters and filter kinds for one incoming row; None when nothing can match."""
-        params = dict(self.params)
-        if self.names:
-            ids = ctx.store.name_ids([params[name] for name in self.names])
-            for name in self.names:
-                params[name] = ids.get(params[name])
+        params = self.params.copy()
+        names = self.names
+        if names:
+            ids = ctx.store.name_ids(self._name_values)
+            for name, value in zip(names, self._name_values):
+                params[name] = ids.get(value)
         for name, source in self.sources:
             value = source(row, ctx)
             if value is NEVER:
                 return None
             params[name] = value
+        if not self._filter_specs:
+            return params, (), []
         kinds = []
         python_filters = []
-        for index, (flt, (usable, path)) in enumerate(zip(self.filters, self._key_paths)):
+        for flt, usable, path, value_param, path_param in self._filter_specs:
             value = flt.value(row, ctx)
             kind = filter_kind(flt.op, value)
             if kind != "never" and not usable:
@@ -308,9 +333,9 @@ class MatchPlan:
             if kind == "python":
                 python_filters.append((flt, value))
             elif kind != "is":
-                params[f"f{index}"] = _filter_param(kind, value)
+                params[value_param] = _filter_param(kind, value)
                 if path is not None:
-                    params[f"k{index}"] = path
+                    params[path_param] = path
             kinds.append(kind)
         return params, tuple(kinds), python_filters
 
@@ -365,8 +390,11 @@ class MatchPlan:
             f"OR ({value} >= '{{' AND {value} < '|')) AND {json_kind} IN ('array', 'object')"
         )
         columns = f"{self.select_list if select is None else select}, EXISTS ({check})"
+        # ">= ''" keeps text (numbers, booleans and nulls order before it in SQLite) and the JSON
+        # text of lists and maps; rows are used only when the check finds none of those, so no
+        # json_type test is needed here (it parsed every row's JSON again: a sixth of the statement)
         text = (
-            f"{self.render(kinds, columns)}{joiner}{value} >= '' AND {json_kind} = 'text' "
+            f"{self.render(kinds, columns)}{joiner}{value} >= '' "
             f"ORDER BY {value} LIMIT :{ORDER_LIMIT} OFFSET :{PAGE_OFFSET}"
         )
         self._rendered[(kinds, variable, key, select)] = text
@@ -434,7 +462,7 @@ class MatchPlan:
                 "count(*)" if name is None else f"count({'DISTINCT ' if distinct else ''}{self.count_exprs[name]})"
                 for name, distinct in counts
             )
-        return list(ctx.store.execute(self.render(kinds, select), params).fetchone())
+        return list(ctx.store.execute(self.render(kinds, select, aggregate=True), params).fetchone())
 
 
 def _filter_param(kind: str, value: Any) -> Any:

@@ -548,8 +548,8 @@ def to_input(value: Any) -> Any:
     if kind is str or kind is int or kind is float or kind is bool or value is None or kind in TEMPORAL_TYPES:
         return value
     # Entities before sequences: Substrate and Relationship are named tuples.
-    if kind is NodeRef:
-        # a built-in procedure (the graph algorithms) yields nodes as references, not loading them
+    if kind is NodeRef or kind is RelRef:
+        # a built-in procedure (the graph algorithms, search) yields entities as references, not loading them
         return value
     if isinstance(value, Substrate):
         return NodeRef(value.identity)

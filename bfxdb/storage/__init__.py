@@ -11,6 +11,9 @@ from pathlib import Path
 from ..errors import ExtraMissing
 from .backend import Backend, Cursor
 from .constraints import PROPERTY_TYPES, Constraint
+from .fulltext import ANALYZERS as FULLTEXT_ANALYZERS
+from .fulltext import DEFAULT_ANALYZER as FULLTEXT_DEFAULT_ANALYZER
+from .fulltext import PROVIDER as FULLTEXT_PROVIDER
 from .maintenance import FileCheck, GraphStats
 from .quoting import has_json_path, is_simple_key, json_path, json_path_literal, quote_identifier
 from .rows import (
@@ -37,6 +40,13 @@ from .searchindexes import KINDS as SEARCH_INDEX_KINDS
 from .searchindexes import SearchIndex
 from .sqlite import BULK_BATCH, BULK_DEFER_ROWS, DEFAULT_TIMEOUT, SQLITE_VERSION, SQLiteStore
 from .statistics import PLANNER_MIN_ROWS, STALE_FRACTION, Statistics
+from .vectors import DIMENSIONS_KEY as VECTOR_DIMENSIONS_KEY
+from .vectors import MAX_DIMENSIONS as MAX_VECTOR_DIMENSIONS
+from .vectors import SIMILARITIES as VECTOR_SIMILARITIES
+from .vectors import SIMILARITY_KEY as VECTOR_SIMILARITY_KEY
+from .vectors import dimensions as vector_dimensions
+from .vectors import similarity as vector_similarity
+from .vectors import with_config as with_vector_config
 
 #: URL schemes of the PostgreSQL backend.
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -82,7 +92,11 @@ __all__ = [
     "BULK_BATCH",
     "BULK_DEFER_ROWS",
     "DEFAULT_TIMEOUT",
+    "FULLTEXT_ANALYZERS",
+    "FULLTEXT_DEFAULT_ANALYZER",
+    "FULLTEXT_PROVIDER",
     "MAX_METADATA_BYTES",
+    "MAX_VECTOR_DIMENSIONS",
     "NAME_ID",
     "NODE_OF",
     "POSTGRES_SCHEMES",
@@ -95,6 +109,9 @@ __all__ = [
     "SQLITE_VERSION",
     "SUBSTRATE_COLUMNS",
     "SUBSTRATE_WIDTH",
+    "VECTOR_DIMENSIONS_KEY",
+    "VECTOR_SIMILARITIES",
+    "VECTOR_SIMILARITY_KEY",
     "Backend",
     "Constraint",
     "Cursor",
@@ -118,4 +135,7 @@ __all__ = [
     "split_labels",
     "time_micros",
     "utc_now",
+    "vector_dimensions",
+    "vector_similarity",
+    "with_vector_config",
 ]

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from ..model import Relationship, Substrate
 from .constraints import Constraint
 from .maintenance import FileCheck, GraphStats
+from .searchindexes import SearchIndex
 from .statistics import Statistics
 
 
@@ -261,6 +262,50 @@ class Backend(Protocol):
 
     def drop_constraint(self, constraint: Constraint) -> None:
         """Stop enforcing a constraint and forget it, with the indexes only it needed."""
+        ...
+
+    def search_indexes(self, kind: str | None = None) -> list[SearchIndex]:
+        """Every search index of the catalogue, or those of one kind (FULLTEXT, VECTOR), by name."""
+        ...
+
+    def create_fulltext_index(self, index: SearchIndex) -> SearchIndex:
+        """Record a full-text index and build it; returns it with its id."""
+        ...
+
+    def drop_search_index(self, name: str) -> bool:
+        """Drop the search index of that name, whatever its kind; False when there is none."""
+        ...
+
+    def fulltext_search(self, index: SearchIndex, match: str, skip: int, limit: int) -> list[tuple[int, float]]:
+        """Run an FTS5 MATCH expression on a full-text index: (identity, score), best first."""
+        ...
+
+    def search_index_problems(self) -> list[str]:
+        """Say which full-text indexes are out of step with their data."""
+        ...
+
+    def repair_search_indexes(self) -> list[str]:
+        """Rebuild every full-text index out of step with its data; returns their names."""
+        ...
+
+    def create_vector_index(self, index: SearchIndex) -> SearchIndex:
+        """Make a vector index and fill it from the stored data (returned with its id); InvalidInput if it cannot."""
+        ...
+
+    def vector_generation(self, index: SearchIndex) -> int:
+        """The generation of an index's stored vectors as the open transaction sees them; it changes when they do."""
+        ...
+
+    def count_vectors(self, index: SearchIndex) -> int:
+        """How many stored vectors an index holds."""
+        ...
+
+    def read_vectors(self, index: SearchIndex) -> tuple[list[int], list[int], bytes]:
+        """An index's stored vectors: keys in order, the entities' unsigned identities, float32 BLOBs joined."""
+        ...
+
+    def pending_vectors(self, index: SearchIndex) -> list[tuple[int, int, list[float] | None]]:
+        """Entities written since the stored vectors were last brought up to date: (key, identity, vector or None)."""
         ...
 
     def backup_to(self, path: str) -> None:

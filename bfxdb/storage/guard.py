@@ -17,6 +17,7 @@ from ..errors import (
     StorageFull,
 )
 from .constraints import violation
+from .vectors import refusal
 
 #: What a file is when SQLite answers with these primary result codes.
 _DAMAGE = {sqlite3.SQLITE_CORRUPT: "damaged", sqlite3.SQLITE_NOTADB: "not a bfxdb database"}
@@ -47,7 +48,8 @@ def translate_error(error: sqlite3.Error, context: str = "database error") -> Bf
 
     :param context: what was being done, to open the message of an ordinary storage error.
     :returns: DatabaseCorrupt for a damaged file or one that is no database; SchemaConstraintViolation
-        for a write a constraint's trigger refused; QueryTooComplex for
+        for a write a constraint's trigger refused; InvalidInput for a value a vector index refused;
+        QueryTooComplex for
         a statement SQLite cannot plan; QueryLimitExceeded for a value past SQLite's size limit;
         StorageFull for a full disk; ReadOnlyError for a file SQLite cannot write (a read-only
         file, folder or mount); else StorageError.
@@ -55,7 +57,7 @@ def translate_error(error: sqlite3.Error, context: str = "database error") -> Bf
     what = damage(error)
     if what is not None:
         return DatabaseCorrupt(f"the database file is {what} ({error})")
-    broken = violation(error)
+    broken = violation(error) or refusal(error)
     if broken is not None:
         return broken
     code = getattr(error, "sqlite_errorcode", None)
@@ -80,7 +82,7 @@ def translate_error(error: sqlite3.Error, context: str = "database error") -> Bf
 
 def translate_integrity_error(error: sqlite3.IntegrityError) -> BfxError:
     """Turn a constraint failure from a bulk write into the bfxdb error a user can act on."""
-    broken = violation(error)
+    broken = violation(error) or refusal(error)
     if broken is not None:
         return broken
     text = str(error)

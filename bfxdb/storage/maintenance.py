@@ -67,6 +67,8 @@ class _Store(Protocol):
 
     def schema_version(self) -> int: ...
 
+    def search_index_problems(self) -> list[str]: ...
+
 
 class FileMaintenance:
     """The whole-file operations of SQLiteStore, kept apart from its row-level CRUD.
@@ -247,6 +249,10 @@ def _schema_version(store: _Store) -> dict[str, list[str]]:
     return {"schema version": [f"file has {version}, this bfxdb expects {schema.SCHEMA_VERSION}"]}
 
 
+def _search_indexes(store: _Store) -> dict[str, list[str]]:
+    return {"search index out of step": store.search_index_problems()}
+
+
 #: The checks of check_file, in the order they run: (name reported, function).
 _CHECKS: tuple[tuple[str, Callable[[_Store], dict[str, list[str]]]], ...] = (
     ("PRAGMA integrity_check", _integrity),
@@ -255,6 +261,7 @@ _CHECKS: tuple[tuple[str, Callable[[_Store], dict[str, list[str]]]], ...] = (
     ("orphan labels", _orphan_labels),
     ("metadata is a JSON object", _metadata_objects),
     ("schema version", _schema_version),
+    ("full-text indexes match their data", _search_indexes),
 )
 
 

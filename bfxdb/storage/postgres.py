@@ -45,6 +45,7 @@ from .rows import (
     utc_now,
 )
 from .schema import SCHEMA_VERSION
+from .searchindexes import SearchIndex
 from .statistics import Statistics
 
 #: The PostgreSQL schema bfxdb's tables live in unless the URL's ``schema=`` names another.
@@ -191,6 +192,12 @@ def _positional(value: Any) -> str:
 
 def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+def _no_search_indexes() -> NotSupported:
+    return NotSupported(
+        "full-text and vector indexes are not supported on the PostgreSQL backend yet", feature="search indexes"
+    )
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -944,6 +951,52 @@ class PostgresStore:
     def drop_constraint(self, constraint: Constraint) -> None:
         """Refused, as create_constraint."""
         raise NotSupported("constraints are not supported on the PostgreSQL backend yet", feature="constraints")
+
+    # ------------------------------------------------------------ search indexes
+
+    def search_indexes(self, kind: str | None = None) -> list[SearchIndex]:
+        """None: full-text and vector indexes are made by Cypher, which this backend does not run yet."""
+        return []
+
+    def drop_search_index(self, name: str) -> bool:
+        """False: there is no search index to drop (see search_indexes)."""
+        return False
+
+    def search_index_problems(self) -> list[str]:
+        """None: there are no search indexes to be out of step."""
+        return []
+
+    def repair_search_indexes(self) -> list[str]:
+        """None repaired: there are no search indexes."""
+        return []
+
+    def create_fulltext_index(self, index: SearchIndex) -> SearchIndex:
+        """Refused: full-text indexes are FTS5 tables, which have no PostgreSQL form yet."""
+        raise _no_search_indexes()
+
+    def fulltext_search(self, index: SearchIndex, match: str, skip: int, limit: int) -> list[tuple[int, float]]:
+        """Refused, as create_fulltext_index."""
+        raise _no_search_indexes()
+
+    def create_vector_index(self, index: SearchIndex) -> SearchIndex:
+        """Refused: vector indexes have no PostgreSQL form yet."""
+        raise _no_search_indexes()
+
+    def vector_generation(self, index: SearchIndex) -> int:
+        """Refused, as create_vector_index."""
+        raise _no_search_indexes()
+
+    def count_vectors(self, index: SearchIndex) -> int:
+        """Refused, as create_vector_index."""
+        raise _no_search_indexes()
+
+    def read_vectors(self, index: SearchIndex) -> tuple[list[int], list[int], bytes]:
+        """Refused, as create_vector_index."""
+        raise _no_search_indexes()
+
+    def pending_vectors(self, index: SearchIndex) -> list[tuple[int, int, list[float] | None]]:
+        """Refused, as create_vector_index."""
+        raise _no_search_indexes()
 
     # ------------------------------------------------------------ whole-database operations
 

@@ -32,7 +32,7 @@ from ..errors import (
 )
 from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
-from . import constraints, schema
+from . import constraints, fulltext, schema, vectors
 from .changes import DataVersion
 from .constraints import Constraint
 from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
@@ -53,6 +53,7 @@ from .rows import (
     time_micros,
     utc_now,
 )
+from .searchindexes import SearchIndex, load_search_indexes
 from .statistics import ANALYSED_TABLES, Statistics, analyse, is_stale
 
 DEFAULT_TIMEOUT = 30.0
@@ -75,6 +76,8 @@ _DEFERRABLE = {
     "substrate_labels": ("substrate_labels_by_label",),
     "relationships": ("relationships_out", "relationships_in"),
 }
+#: The entities whose full-text indexes a bulk load of each deferrable table fills after its rows.
+_ENTITY_OF = {"substrate_labels": "NODE", "relationships": "RELATIONSHIP"}
 #: The progress handler runs every this many SQLite virtual-machine steps.
 PROGRESS_STEPS = 10_000
 #: The version of the SQLite library in use, for reports.
@@ -89,15 +92,25 @@ _INSERT_RELATIONSHIP = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
+#: How DROP INDEX drops a search index of each kind, in the caller's transaction.
+_DROP_SEARCH_INDEX: dict[str, Callable[[sqlite3.Connection, SearchIndex], None]] = {
+    "FULLTEXT": fulltext.drop,
+    "VECTOR": vectors.drop,
+}
 
 
 def _adjacent_sql(near: str, far: str, typed: bool) -> str:
     type_filter = f" AND r.rel_type = {NAME_ID.format('?')}" if typed else ""
-    # (near, rel_type, far) is the traversal index and the row id ends each entry, so this
-    # order is the index's own: no sort, and pages are stable.
+    ends = "a.identity, b.identity" if near == "source" else "b.identity, a.identity"
+    # Joins, not RELATIONSHIP_COLUMNS' subqueries: each correlated subquery costs SQLite more
+    # than the lookup in it, and they made a listing 1.5x the bare rows. CROSS JOIN keeps the
+    # order: the substrate first, then its entries in the traversal index (near, rel_type,
+    # far, row id), which is the ORDER BY's own order: no sort, and pages are stable.
     return (
-        f"SELECT {_RELATIONSHIP_COLUMNS} FROM relationships AS r WHERE r.{near} = {NODE_OF.format('?')}"
-        f"{type_filter} ORDER BY r.rel_type, r.{far}, r.identity LIMIT ? OFFSET ?"
+        f"SELECT r.identity, {ends}, n.name, r.metadata, r.bidirectional, r.created_at "
+        f"FROM substrates AS a CROSS JOIN relationships AS r ON r.{near} = a.node "
+        f"CROSS JOIN substrates AS b ON b.node = r.{far} CROSS JOIN names AS n ON n.id = r.rel_type "
+        f"WHERE a.identity = ?{type_filter} ORDER BY r.rel_type, r.{far}, r.identity LIMIT ? OFFSET ?"
     )
 
 
@@ -107,6 +120,8 @@ _ADJACENT_SQL = {
     for direction, near, far in (("out", "source", "target"), ("in", "target", "source"))
     for typed in (False, True)
 }
+#: One substrate with its labels; a constant, so sqlite3's statement cache finds it by a cached hash.
+_GET_SUBSTRATE = f"SELECT {_SUBSTRATE_COLUMNS} FROM substrates AS s WHERE s.identity = ?"
 
 
 class SQLiteStore(FileMaintenance):
@@ -223,6 +238,18 @@ class SQLiteStore(FileMaintenance):
         connection = getattr(self._local, "connection", None)
         if connection is None:
             connection = self._local.connection = self._open()
+        return connection
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's connection for a read, with the indexes a bulk load left for later built.
+
+        _indexes_back and _connection in one, their checks inlined: every query's statements pass here.
+        """
+        local = self._local
+        connection = self._shared if self.in_memory else getattr(local, "connection", None)
+        if connection is None or self._closed or getattr(local, "bulk", None) is not None:
+            self._indexes_back()
+            return self._connection()
         return connection
 
     def close(self) -> None:
@@ -483,6 +510,7 @@ class SQLiteStore(FileMaintenance):
         while True:
             try:
                 connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                self._local.writing = write
                 return
             except sqlite3.Error as error:
                 # The busy timeout covers ordinary contention; a lock held past it is an outage.
@@ -511,6 +539,8 @@ class SQLiteStore(FileMaintenance):
                 if getattr(self._local, "bulk", None) is not None:
                     # the indexes a bulk load left are built in its transaction, so they commit with it
                     self._finish_bulk(connection, build=commit)
+                if commit:
+                    self._fold_vectors(connection)
                 connection.execute("COMMIT" if commit else "ROLLBACK")
             elif commit:
                 connection.execute(f"RELEASE bfx_{depth}")
@@ -523,6 +553,21 @@ class SQLiteStore(FileMaintenance):
                 with suppress(sqlite3.Error):
                     connection.execute("ROLLBACK")
             raise translate_error(error, f"cannot {'commit' if commit else 'roll back'}") from None
+
+    def _fold_vectors(self, connection: sqlite3.Connection) -> None:
+        """Fold what a write transaction made pending in the vector indexes into their BLOBs, before it commits.
+
+        The indexes are read again only when the schema changed (PRAGMA schema_version, about 1 µs):
+        a file without vector indexes pays that alone per commit.
+        """
+        if not getattr(self._local, "writing", False):
+            return
+        version = connection.execute("PRAGMA schema_version").fetchone()[0]
+        cached = getattr(self._local, "vector_indexes", None)
+        if cached is None or cached[0] != version or cached[1] is not connection:
+            cached = self._local.vector_indexes = (version, connection, vectors.load(connection))
+        for index in cached[2]:
+            vectors.fold(connection, index)
 
     def backup_to(self, path: str) -> None:
         """Copy the database into the file at ``path`` with SQLite's online backup, in one step.
@@ -555,9 +600,8 @@ class SQLiteStore(FileMaintenance):
         :raises StorageError: for any error but an interrupt, which run_bounded turns into QueryTimeout;
             DatabaseCorrupt for a damaged file.
         """
-        self._indexes_back()
         try:
-            return self._connection().execute(sql, params)
+            return self._reader().execute(sql, params)
         except sqlite3.Error as error:
             if isinstance(error, sqlite3.OperationalError) and "interrupted" in str(error):
                 raise
@@ -608,9 +652,7 @@ class SQLiteStore(FileMaintenance):
 
     def get_substrate(self, identity: int) -> Substrate | None:
         """Load one substrate, or None."""
-        row = self._connection().execute(
-            f"SELECT {_SUBSTRATE_COLUMNS} FROM substrates AS s WHERE s.identity = ?", (to_signed(identity),)
-        ).fetchone()
+        row = self._connection().execute(_GET_SUBSTRATE, (to_signed(identity),)).fetchone()
         return substrate_from_row(row) if row else None
 
     def get_substrates(self, identities: Iterable[int]) -> dict[int, Substrate]:
@@ -770,7 +812,8 @@ class SQLiteStore(FileMaintenance):
                     ),
                 )
             except sqlite3.IntegrityError as error:
-                named = constraints.violation(error, "the new relationship" if identity is None else None)
+                entity = "the new relationship" if identity is None else None
+                named = constraints.violation(error, entity) or vectors.refusal(error, entity)
                 if named is not None:
                     raise named from None
                 raise Conflict(f"relationship {format_id(identity or 0)} already exists") from None
@@ -813,9 +856,8 @@ class SQLiteStore(FileMaintenance):
         pages are stable and need no sort. The stored direction decides: a bidirectional relationship
         is listed at its source as outgoing and at its target as incoming.
         """
-        self._indexes_back()
         key = (to_signed(identity),) if rel_type is None else (to_signed(identity), rel_type)
-        rows = self._connection().execute(
+        rows = self._reader().execute(
             _ADJACENT_SQL[direction, rel_type is not None], key + (-1 if limit is None else limit, offset)
         )
         return list(map(relationship_from_row, rows))
@@ -844,7 +886,11 @@ class SQLiteStore(FileMaintenance):
         a transaction are kept for every later call; ids read inside one may yet be rolled back.
         """
         known = self._name_ids
-        if all(name in known for name in names):
+        for name in names:
+            if name not in known:
+                break
+        else:
+            # a loop rather than all() over a generator: every query naming a label or type asks
             return known
         connection = self._connection()
         found = dict(
@@ -952,6 +998,7 @@ class SQLiteStore(FileMaintenance):
                     saved.append(found[0])
                     connection.execute(f"DROP INDEX {index}")
             bulk.deferred[table] = saved
+            bulk.fulltext.extend(fulltext.suspend(connection, _ENTITY_OF[table]))
 
     def _indexes_back(self) -> None:
         """Build the indexes a bulk load of this thread left for later, before a read that needs them."""
@@ -970,6 +1017,9 @@ class SQLiteStore(FileMaintenance):
                     for statement in statements:
                         # a savepoint rolled back may have brought the index back already
                         connection.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+                for index in bulk.fulltext:
+                    # from scratch, so whatever the transaction wrote past the missing triggers is in too
+                    fulltext.rebuild(connection, index)
         finally:
             connection.execute(f"PRAGMA cache_size = {bulk.cache}")
 
@@ -998,7 +1048,12 @@ class SQLiteStore(FileMaintenance):
         """
         self._indexes_back()
         connection = self._connection()
-        key = (connection.total_changes, connection.execute("PRAGMA data_version").fetchone()[0])
+        # The shared-memory version outside a transaction (a tenth of a microsecond: every query with
+        # a cost-based choice asks, to see whether its plan still fits); inside one, SQLite's own.
+        version = self._data_version.of(connection)
+        if version is None:
+            version = connection.execute("PRAGMA data_version").fetchone()[0]
+        key = (connection.total_changes, version)
         cached = getattr(self._local, "statistics", None)
         if cached is None or cached[0] != key or cached[1] is not connection:
             cached = self._local.statistics = (key, connection, Statistics(connection))
@@ -1089,6 +1144,107 @@ class SQLiteStore(FileMaintenance):
             constraints.drop(self._connection(), constraint, self._indexed_keys())
 
 
+    # ------------------------------------------------------------ search indexes (full-text, vector)
+
+    def search_indexes(self, kind: str | None = None) -> list[SearchIndex]:
+        """Every search index of the catalogue, or those of one kind (FULLTEXT, VECTOR), by name."""
+        with self.guard:
+            return load_search_indexes(self._connection(), kind)
+
+    def create_fulltext_index(self, index: SearchIndex) -> SearchIndex:
+        """Record a full-text index and build it: its FTS5 table filled, its triggers keeping it in step.
+
+        :returns: the index with its catalogue id.
+        :raises InvalidInput: for an unknown analyzer or a property key that cannot be indexed.
+        """
+        self._indexes_back()
+        with self.transaction(), self.guard, _large_cache(self._connection()):
+            return fulltext.create(self._connection(), index)
+
+    def drop_search_index(self, name: str) -> bool:
+        """Drop the search index of that name, whatever its kind, with its data and triggers.
+
+        :returns: False, changing nothing, when there is no such index.
+        """
+        with self.transaction(), self.guard:
+            found = [index for index in load_search_indexes(self._connection()) if index.name == name]
+            if not found:
+                return False
+            _DROP_SEARCH_INDEX[found[0].kind](self._connection(), found[0])
+        return True
+
+    def fulltext_search(self, index: SearchIndex, match: str, skip: int, limit: int) -> list[tuple[int, float]]:
+        """Run an FTS5 MATCH expression on a full-text index: (unsigned identity, score), best first.
+
+        :param match: FTS5 query syntax over the index's columns c0, c1, ... in property order.
+        """
+        self._indexes_back()
+        with self.guard:
+            hits = fulltext.search(self._connection(), index, match, skip, limit)
+        return [(to_unsigned(identity), score) for identity, score in hits]
+
+    def search_index_problems(self) -> list[str]:
+        """Say which full-text indexes are out of step with their data; writes nothing to the file."""
+        connection = self._connection()
+        # a read-only store refuses temporary tables too, which the check needs; the file stays
+        # read-only (mode=ro) all the same
+        query_only = connection.execute("PRAGMA query_only").fetchone()[0]
+        connection.execute("PRAGMA query_only = OFF")
+        try:
+            found: list[str] = []
+            for index in load_search_indexes(connection, "FULLTEXT"):
+                found.extend(fulltext.problems(connection, index))
+            return found
+        finally:
+            connection.execute(f"PRAGMA query_only = {int(query_only)}")
+
+    def repair_search_indexes(self) -> list[str]:
+        """Rebuild every full-text index out of step with its data, in one transaction.
+
+        :returns: the names of the indexes rebuilt.
+        """
+        self._indexes_back()
+        rebuilt = []
+        with self.transaction(), self.guard, _large_cache(self._connection()):
+            connection = self._connection()
+            for index in load_search_indexes(connection, "FULLTEXT"):
+                if fulltext.problems(connection, index):
+                    fulltext.rebuild(connection, index)
+                    rebuilt.append(index.name)
+        return rebuilt
+
+    def create_vector_index(self, index: SearchIndex) -> SearchIndex:
+        """Record a vector index, make its tables and triggers and fill it from the stored data, in one transaction.
+
+        :returns: the index with its id.
+        :raises InvalidInput: naming a covered entity whose property is no vector the index can hold.
+        """
+        self._indexes_back()
+        # no guard: an interrupt of the time limit reaches run_bounded, which makes it QueryTimeout
+        with self.transaction():
+            return vectors.create(self._connection(), index)
+
+    def vector_generation(self, index: SearchIndex) -> int:
+        """The generation of an index's stored vectors in the caller's transaction; it changes when they do."""
+        with self.guard:
+            return vectors.generation(self._connection(), index)
+
+    def count_vectors(self, index: SearchIndex) -> int:
+        """How many stored (folded) vectors an index holds."""
+        with self.guard:
+            return vectors.count(self._connection(), index)
+
+    def read_vectors(self, index: SearchIndex) -> tuple[list[int], list[int], bytes]:
+        """An index's stored vectors: their keys in order, the entities' identities, their float32 BLOBs joined."""
+        with self.guard:
+            return vectors.read(self._connection(), index)
+
+    def pending_vectors(self, index: SearchIndex) -> list[tuple[int, int, list[float] | None]]:
+        """The entities written since the index's last fold: (key, identity, vector now or None if it has none)."""
+        with self.guard:
+            return vectors.pending(self._connection(), index)
+
+
 class _naming:  # noqa: N801 - used as a function, like contextlib's
     """Turn a constraint trigger's abort in the block into the error naming the entity written.
 
@@ -1106,19 +1262,22 @@ class _naming:  # noqa: N801 - used as a function, like contextlib's
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: object) -> None:
         if isinstance(error, sqlite3.IntegrityError):
-            named = constraints.violation(error, f"{self.kind} {format_id(self.identity)}")
+            entity = f"{self.kind} {format_id(self.identity)}"
+            named = constraints.violation(error, entity) or vectors.refusal(error, entity)
             if named is not None:
                 raise named from None
 
 
 class _Bulk:
-    """A thread's bulk load under way: the cache size to restore, and the index DDL left for the commit."""
+    """A thread's bulk load under way: the cache size to restore, and the indexes left for the commit."""
 
-    __slots__ = ("cache", "deferred", "nodes")
+    __slots__ = ("cache", "deferred", "fulltext", "nodes")
 
     def __init__(self, cache: int) -> None:
         self.cache = cache
         self.deferred: dict[str, list[str]] = {}
+        #: full-text indexes whose triggers the load dropped, to rebuild before the commit
+        self.fulltext: list[SearchIndex] = []
         #: node numbers of substrates this load inserted, by signed identity (emptied by any rollback)
         self.nodes: dict[int, int] = {}
 
@@ -1162,6 +1321,17 @@ class _TimeLimit:
         """Raise QueryTimeout once the limit has passed; called from Python loops."""
         if time.monotonic() > self.at:
             raise QueryTimeout(f"the query ran past its time limit of {self.seconds:g} s")
+
+
+@contextmanager
+def _large_cache(connection: sqlite3.Connection) -> Iterator[None]:
+    """Give a connection a bulk load's page cache for a block: filling a full-text index reads every covered row."""
+    cache = connection.execute("PRAGMA cache_size").fetchone()[0]
+    connection.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.execute(f"PRAGMA cache_size = {cache}")
 
 
 def _file_uri(path: str, mode: str, immutable: bool) -> str:

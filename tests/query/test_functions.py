@@ -138,6 +138,12 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "expression": ("MATCH (s:Calc) RETURN expression(s)", {"type": "lambda", "code": MULTIPLY}),
     "invoke": ("MATCH (s:Calc) RETURN invoke(s, {x: 5, y: 7})", 35),
     "substrate_id": (PATH + "RETURN substrate_id(a)", lambda value: re.fullmatch("0x[0-9A-F]{16}", value)),
+    # (1 + 10 / 14) / 2 and 1 / (1 + 1 + 4), by hand
+    "vector.similarity.cosine": (
+        "RETURN vector.similarity.cosine([1, 2, 3], [3, 2, 1])",
+        lambda value: abs(value - 6 / 7) < 1e-12,
+    ),
+    "vector.similarity.euclidean": ("RETURN vector.similarity.euclidean([1, 2], [2, 4])", 1 / 6),
 }
 _INSTANT_TYPES = {
     "date": Date,

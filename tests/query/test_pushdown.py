@@ -120,6 +120,8 @@ def test_ordered_limit_reads_the_index_in_order(people):
         # fewer strings than the limit: booleans, numbers and nulls follow them
         (["b", 2, True, None, "a"], ["a", "b", True]),
         (["b", "c", "a", 1, "d"], ["a", "b", "c"]),
+        # strings that look like JSON lists or maps are strings
+        (["b", "{c", "[a", "a"], ["[a", "a", "b"]),
     ],
 )
 def test_ordered_limit_keeps_cyphers_order_of_mixed_types(db, values, expected):

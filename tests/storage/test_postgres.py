@@ -259,3 +259,14 @@ def test_a_thread_may_begin_with_a_bulk_insert_of_the_store(postgres_url):
         thread.join()
         assert not failed
         assert db.get_substrate(5).labels == ("L",) and [r.rel_type for r in db.outgoing(5)] == ["SELF"]
+
+
+def test_search_indexes_are_refused_naming_the_feature(postgres_url):
+    from bfxdb.storage import SearchIndex
+
+    with bfxdb.connect(postgres_url) as db:
+        assert db.store.search_indexes() == [] and not db.store.drop_search_index("none")
+        index = SearchIndex(name="i", kind="FULLTEXT", entity_type="NODE", labels=("P",), properties=("name",))
+        with pytest.raises(bfxdb.NotSupported, match="full-text and vector indexes") as caught:
+            db.store.create_fulltext_index(index)
+        assert caught.value.details == {"feature": "search indexes"}

@@ -17,7 +17,7 @@ from .read import (
     direct_property,
     fuse_counts,
 )
-from .schema import ConstraintCommand
+from .schema import ConstraintCommand, FulltextIndexCommand, VectorIndexCommand
 from .sources import LoadCsvOp, ShowOp
 from .subquery import ForeachOp, InTransactionsOp, SubqueryBody, SubqueryOp
 from .write import CreateOp, CreatePart, DeleteOp, MergeOp, RemoveOp, SetOp
@@ -26,6 +26,7 @@ __all__ = [
     "AggregateSpec",
     "CallOp",
     "ConstraintCommand",
+    "FulltextIndexCommand",
     "CountPushdown",
     "CountedUnwind",
     "CreateOp",
@@ -52,6 +53,7 @@ __all__ = [
     "ShortestOp",
     "ShortestPart",
     "UnwindOp",
+    "VectorIndexCommand",
     "decode_id",
     "direct_property",
     "fuse_counts",

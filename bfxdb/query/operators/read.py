@@ -539,12 +539,16 @@ def decode_id(row: tuple, column: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class IndexCommand:
-    """CREATE INDEX / DROP INDEX on a node property: a property_indexes row plus SQLite expression indexes."""
+    """CREATE INDEX / DROP INDEX on a node property: a property_indexes row plus SQLite expression indexes.
+
+    DROP INDEX by name drops a search index (full-text, vector) of that name too.
+    """
 
     action: str
     name: str | None
     label: str | None
     properties: tuple[str, ...]
+    if_exists: bool = False
 
     columns: ClassVar[tuple[str, ...]] = ()
 
@@ -567,9 +571,16 @@ class IndexCommand:
                         f"property {key!r} cannot be indexed: use letters, digits and underscores",
                         "InvalidArgumentValue",
                     )
+            if any(index.name == name for index in ctx.store.search_indexes()):
+                raise QueryArgumentError(
+                    f"cannot create index `{name}`: a search index has that name", "IndexWithNameAlreadyExists"
+                )
             ctx.store.create_property_index(name, self.label, self.properties)
             return []
-        if not ctx.store.drop_property_index(self.name, self.label, self.properties):
+        # a search index of any kind (full-text, vector) goes by name; the store drops it by its kind
+        if self.name and ctx.store.drop_search_index(self.name):
+            return []
+        if not ctx.store.drop_property_index(self.name, self.label, self.properties) and not self.if_exists:
             raise QueryArgumentError(f"no index named {name!r}", "IndexNotFound")
         return []
 

@@ -21,7 +21,7 @@ Feature: Show - SHOW commands list procedures, functions and the database
     Given an empty graph
     When executing query:
       """
-      SHOW PROCEDURES WHERE signature CONTAINS 'label :: STRING'
+      SHOW PROCEDURES WHERE signature ENDS WITH '(label :: STRING)'
       """
     Then the result should be, in any order:
       | name        | description                                     | mode   | worksOnSystem |

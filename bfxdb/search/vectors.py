@@ -1,0 +1,358 @@
+"""Vector search: exact top-k over an index's vectors with NumPy, the similarity functions, and index options.
+
+A search reads an index's folded vectors once into a float32 matrix, cached per store and index
+under the index's generation (which every fold changes, and which a read transaction sees as of
+its own snapshot), then scores pending entities, those written since the last fold, from their
+metadata. Scores follow Neo4j: cosine (1 + cos) / 2, euclidean 1 / (1 + d²), both in [0, 1].
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import math
+import threading
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..errors import ExtraMissing, InvalidInput, QueryArgumentError, QueryTypeError
+from ..storage import (
+    MAX_VECTOR_DIMENSIONS,
+    VECTOR_DIMENSIONS_KEY,
+    VECTOR_SIMILARITIES,
+    VECTOR_SIMILARITY_KEY,
+    SearchIndex,
+    vector_dimensions,
+    vector_similarity,
+    with_vector_config,
+)
+
+#: The extra that installs NumPy, as the error tells the user to install it.
+EXTRA = "vectors"
+#: The most neighbours one search may ask for.
+MAX_K = 10_000
+#: The similarity functions an index may rank by, as Neo4j names them.
+SIMILARITIES = VECTOR_SIMILARITIES
+#: The most dimensions an index may have (Neo4j's limit).
+MAX_DIMENSIONS = MAX_VECTOR_DIMENSIONS
+#: The index providers CREATE VECTOR INDEX accepts in its options, as Neo4j names them; SHOW INDEXES gives the first.
+PROVIDERS = ("vector-1.0", "vector-2.0")
+
+
+def numpy() -> Any:
+    """The NumPy module.
+
+    :raises ExtraMissing: when it is not installed, naming the extra that installs it.
+    """
+    try:
+        return importlib.import_module("numpy")
+    except ImportError:
+        raise ExtraMissing(f"vector search needs NumPy: pip install 'bfxdb[{EXTRA}]'", extra=EXTRA) from None
+
+
+# ---------------------------------------------------------------- creating an index
+
+
+def vector_index(
+    name: str, entity_type: str, label: str, key: str, options: Mapping[str, Any] | None
+) -> SearchIndex:
+    """The vector index CREATE VECTOR INDEX describes, its OPTIONS read as Neo4j reads them.
+
+    :param options: ``{indexConfig: {`vector.dimensions`: n, `vector.similarity_function`: 'cosine'}}``,
+        and optionally ``indexProvider``; the similarity is cosine by default.
+    :raises InvalidInput: for missing or malformed dimensions, an unknown similarity, provider or option.
+    """
+    options = dict(options or {})
+    unknown = sorted(set(options) - {"indexConfig", "indexProvider"})
+    if unknown:
+        raise InvalidInput(f"a vector index has no option {', '.join(unknown)}; it takes indexConfig and indexProvider")
+    provider = options.get("indexProvider", PROVIDERS[0])
+    if provider not in PROVIDERS:
+        raise InvalidInput(f"indexProvider {provider!r} is not one of {', '.join(PROVIDERS)}")
+    config = options.get("indexConfig", {})
+    if not isinstance(config, Mapping):
+        raise InvalidInput("indexConfig must be a map")
+    extra = sorted(set(config) - {VECTOR_DIMENSIONS_KEY, VECTOR_SIMILARITY_KEY})
+    if extra:
+        raise InvalidInput(
+            f"indexConfig has no setting {', '.join(extra)}; it takes `{VECTOR_DIMENSIONS_KEY}` and "
+            f"`{VECTOR_SIMILARITY_KEY}`"
+        )
+    size = config.get(VECTOR_DIMENSIONS_KEY)
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_DIMENSIONS:
+        raise InvalidInput(f"`{VECTOR_DIMENSIONS_KEY}` must be an integer from 1 to {MAX_DIMENSIONS}")
+    function = config.get(VECTOR_SIMILARITY_KEY, "cosine")
+    if not isinstance(function, str) or function.lower() not in SIMILARITIES:
+        raise InvalidInput(f"`{VECTOR_SIMILARITY_KEY}` must be one of {', '.join(SIMILARITIES)}")
+    index = SearchIndex(name, "VECTOR", entity_type, (label,), (key,))
+    return with_vector_config(index, size, function.lower())
+
+
+def describe(index: SearchIndex) -> str:
+    """The index as CREATE VECTOR INDEX makes it, OPTIONS included."""
+    variable, pattern = "n", f"(n:{_quoted(index.labels[0])})"
+    if index.entity_type == "RELATIONSHIP":
+        variable, pattern = "r", f"()-[r:{_quoted(index.labels[0])}]-()"
+    config = ", ".join(
+        f"`{key}`: {value!r}" if isinstance(value, str) else f"`{key}`: {value}"
+        for key, value in index.options["indexConfig"].items()
+    )
+    return (
+        f"CREATE VECTOR INDEX {_quoted(index.name)} FOR {pattern} ON ({variable}.{_quoted(index.properties[0])}) "
+        f"OPTIONS {{indexConfig: {{{config}}}, indexProvider: '{PROVIDERS[0]}'}}"
+    )
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def named(index: SearchIndex) -> SearchIndex:
+    """The index with its name: given, or made from what it covers, as Neo4j names an index made without one."""
+    if index.name:
+        return index
+    digest = hashlib.sha256(describe(index).encode()).hexdigest()[:8]
+    return replace(index, name=f"index_{digest}")
+
+
+def create_index(store: Any, index: SearchIndex, if_not_exists: bool) -> bool:
+    """Make a vector index, named as Neo4j names it when ``index.name`` is empty.
+
+    :returns: False, making nothing, under IF NOT EXISTS when an index of that name or on that
+        label and key exists already.
+    :raises QueryArgumentError: for a name an index or constraint has, or a vector index on the same label and key.
+    :raises InvalidInput: for a key that cannot be indexed, or stored data the index cannot hold.
+    """
+    index = named(index)
+    clash = None
+    for other in store.search_indexes():
+        if other.name == index.name:
+            clash = f"an index named `{index.name}` exists already"
+        elif (other.kind, other.entity_type, other.labels, other.properties) == (
+            "VECTOR", index.entity_type, index.labels, index.properties
+        ):
+            what = "label" if index.entity_type == "NODE" else "type"
+            clash = f"vector index `{other.name}` covers the same {what} and key"
+    names = {name for _id, name, _label, _keys in store.property_indexes()}
+    names |= {constraint.name for constraint in store.constraints()}
+    if clash is None and index.name in names:
+        clash = f"an index or constraint named `{index.name}` exists already"
+    if clash is not None:
+        if if_not_exists:
+            return False
+        raise QueryArgumentError(
+            f"cannot create vector index `{index.name}`: {clash}", "EquivalentSchemaRuleAlreadyExists"
+        )
+    store.create_vector_index(index)
+    return True
+
+
+# ---------------------------------------------------------------- the similarity functions
+
+
+def _vector(function: str, value: Any) -> list[float]:
+    if not isinstance(value, list) or not value:
+        raise QueryTypeError(f"{function}() needs lists of numbers, not {type(value).__name__}", "InvalidArgumentType")
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            raise QueryTypeError(f"{function}() needs lists of numbers; one item is {item!r}", "InvalidArgumentType")
+        if not math.isfinite(item):
+            raise QueryArgumentError(f"{function}() cannot take {item!r} as a coordinate", "InvalidArgumentValue")
+    return [float(item) for item in value]
+
+
+def _pair(function: str, a: Any, b: Any) -> tuple[list[float], list[float]] | None:
+    if a is None or b is None:
+        return None
+    left, right = _vector(function, a), _vector(function, b)
+    if len(left) != len(right):
+        raise QueryArgumentError(
+            f"{function}() needs vectors of the same dimension, not {len(left)} and {len(right)}",
+            "InvalidArgumentValue",
+        )
+    return left, right
+
+
+def cosine(a: Any, b: Any) -> float | None:
+    """Neo4j's vector.similarity.cosine: (1 + cos(a, b)) / 2; null for a null argument or a zero vector.
+
+    :raises QueryTypeError: for an argument that is not a non-empty list of numbers.
+    :raises QueryArgumentError: for vectors of different dimensions, or a coordinate that is not finite.
+    """
+    pair = _pair("vector.similarity.cosine", a, b)
+    if pair is None:
+        return None
+    left, right = pair
+    norms = math.sqrt(math.fsum(x * x for x in left)) * math.sqrt(math.fsum(y * y for y in right))
+    if norms == 0.0:
+        return None
+    cos = math.fsum(x * y for x, y in zip(left, right)) / norms
+    return (1.0 + max(-1.0, min(1.0, cos))) / 2.0
+
+
+def euclidean(a: Any, b: Any) -> float | None:
+    """Neo4j's vector.similarity.euclidean: 1 / (1 + d²), d the Euclidean distance; null for a null argument.
+
+    :raises QueryTypeError: for an argument that is not a non-empty list of numbers.
+    :raises QueryArgumentError: for vectors of different dimensions, or a coordinate that is not finite.
+    """
+    pair = _pair("vector.similarity.euclidean", a, b)
+    if pair is None:
+        return None
+    left, right = pair
+    return 1.0 / (1.0 + math.fsum((x - y) * (x - y) for x, y in zip(left, right)))
+
+
+# ---------------------------------------------------------------- searching
+
+
+@dataclass(frozen=True, slots=True)
+class _Matrix:
+    """An index's folded vectors as read at one generation: rows in key order, normalised for cosine."""
+
+    generation: int
+    identities: Any  # numpy uint64 array, one per row
+    keys: Any  # numpy int64 array of the rows' keys, for leaving out pending ones
+    rows: Any  # numpy float32 array, rows x dimensions
+    squares: Any  # numpy float32 array of each row's squared norm (euclidean), or None
+
+    @property
+    def size(self) -> int:
+        """The bytes the matrix and its columns take."""
+        total = self.identities.nbytes + self.keys.nbytes + self.rows.nbytes
+        return total + (0 if self.squares is None else self.squares.nbytes)
+
+
+_cache: weakref.WeakKeyDictionary[Any, dict[tuple[int, str], _Matrix]] = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def _matrix(store: Any, index: SearchIndex, fits: Callable[[int], None]) -> _Matrix:
+    """The index's folded vectors, from the cache when its generation is the one this transaction sees."""
+    np = numpy()
+    generation = store.vector_generation(index)
+    with _cache_lock:
+        found = _cache.get(store, {}).get((index.id, index.name))
+    if found is not None and found.generation == generation:
+        fits(found.size)
+        return found
+    dims = vector_dimensions(index)
+    rows = store.count_vectors(index)
+    # checked before reading: the BLOBs joined, the matrix and its columns
+    fits(rows * (2 * 4 * dims + 24))
+    keys, identities, blob = store.read_vectors(index)
+    matrix = np.frombuffer(blob, dtype="<f4").reshape(len(keys), dims)
+    squares = None
+    if vector_similarity(index) == "cosine":
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        matrix = matrix / np.where(norms == 0, 1, norms)
+    else:
+        matrix = matrix.copy()
+        squares = np.einsum("ij,ij->i", matrix, matrix)
+    made = _Matrix(
+        generation,
+        np.array(identities, dtype=np.uint64),
+        np.array(keys, dtype=np.int64),
+        matrix.astype("f4", copy=False),
+        squares,
+    )
+    with _cache_lock:
+        _cache.setdefault(store, {})[(index.id, index.name)] = made
+    return made
+
+
+def _scores(np: Any, index: SearchIndex, rows: Any, squares: Any, query: Any) -> Any:
+    """Neo4j's scores of each row against the query vector (already normalised for cosine)."""
+    products = rows @ query
+    if vector_similarity(index) == "cosine":
+        return (1.0 + np.clip(products, -1.0, 1.0)) / 2.0
+    distances = np.maximum(squares - 2.0 * products + float(query @ query), 0.0)
+    return 1.0 / (1.0 + distances)
+
+
+def find_index(store: Any, name: Any, entity_type: str, procedure: str) -> SearchIndex:
+    """The vector index a query procedure names.
+
+    :raises QueryArgumentError: when there is no vector index of that name, or it covers the other entity type.
+    """
+    for index in store.search_indexes("VECTOR"):
+        if index.name == name:
+            if index.entity_type != entity_type:
+                other = "queryRelationships" if entity_type == "NODE" else "queryNodes"
+                raise QueryArgumentError(
+                    f"vector index `{name}` is on {index.entity_type.lower()}s: use db.index.vector.{other}",
+                    "IndexNotFound",
+                )
+            return index
+    raise QueryArgumentError(f"{procedure}: there is no vector index named `{name}`", "IndexNotFound")
+
+
+def query(
+    store: Any,
+    index: SearchIndex,
+    k: Any,
+    vector: Any,
+    fits: Callable[[int], None],
+    check: Callable[[], None],
+) -> list[tuple[int, float]]:
+    """The k entities nearest the query vector, exactly, as (identity, score) from the highest score.
+
+    Equal scores come in key order (node number, relationship identity), so the answer is repeatable.
+
+    :param fits: raises QueryLimitExceeded unless that many bytes fit in the query's memory budget.
+    :param check: raises QueryTimeout once the query's time limit has passed.
+    :raises QueryArgumentError: for k outside 1..MAX_K, or a query vector of other dimensions or a zero one
+        under cosine.
+    :raises QueryTypeError: for a query vector that is not a list of numbers.
+    :raises ExtraMissing: without NumPy.
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise QueryArgumentError(
+            f"the number of neighbours must be an integer from 1 to {MAX_K}", "InvalidArgumentValue"
+        )
+    values = _vector("db.index.vector.query", vector)
+    dims = vector_dimensions(index)
+    if len(values) != dims:
+        raise QueryArgumentError(
+            f"vector index `{index.name}` holds vectors of {dims} dimensions; the query vector has {len(values)}",
+            "InvalidArgumentValue",
+        )
+    np = numpy()
+    query_vector = np.asarray(values, dtype=np.float32)
+    if vector_similarity(index) == "cosine":
+        norm = float(np.linalg.norm(query_vector))
+        if norm == 0.0:
+            raise QueryArgumentError("a zero vector has no cosine similarity to any other", "InvalidArgumentValue")
+        query_vector = query_vector / norm
+    matrix = _matrix(store, index, fits)
+    check()
+    fits(matrix.size + 16 * len(matrix.identities))
+    scores = _scores(np, index, matrix.rows, matrix.squares, query_vector)
+    keys, identities = matrix.keys, matrix.identities
+    pending = store.pending_vectors(index)
+    if pending:
+        # entities written since the last fold: their folded rows are stale, their vectors read afresh
+        stale = np.isin(keys, np.array([key for key, _, _ in pending], dtype=np.int64))
+        fresh = [(key, identity, value) for key, identity, value in pending if value is not None]
+        extra = np.array([value for _, _, value in fresh], dtype=np.float32).reshape(len(fresh), dims)
+        extra_squares = None
+        if vector_similarity(index) == "cosine":
+            extra = extra / np.linalg.norm(extra, axis=1, keepdims=True)
+        else:
+            extra_squares = np.einsum("ij,ij->i", extra, extra)
+        keep = ~stale
+        scores = np.concatenate([scores[keep], _scores(np, index, extra, extra_squares, query_vector)])
+        keys = np.concatenate([keys[keep], np.array([key for key, _, _ in fresh], dtype=np.int64)])
+        identities = np.concatenate([identities[keep], np.array([i for _, i, _ in fresh], dtype=np.uint64)])
+    check()
+    count = min(k, len(scores))
+    if count == 0:
+        return []
+    # the k best by score, then among them (ties at the edge included) by score and key
+    threshold = np.partition(scores, len(scores) - count)[len(scores) - count]
+    chosen = np.flatnonzero(scores >= threshold)
+    order = chosen[np.lexsort((keys[chosen], -scores[chosen]))][:count]
+    return [(int(identities[i]), float(scores[i])) for i in order]
+
