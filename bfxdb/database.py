@@ -67,7 +67,9 @@ def connect(
     not own, nor switches it to WAL. On read-only media, ``read_only=True`` opens the file as
     SQLite's ``immutable`` when it must (the README's "Storage" section says when).
 
-    :param path: the SQLite file, or ``":memory:"`` for a private in-memory database.
+    :param path: the SQLite file, ``":memory:"`` for a private in-memory database, or a
+        ``postgresql://user:password@host:port/database`` URL (extra ``postgres``; ``?schema=NAME``
+        picks the PostgreSQL schema, ``bfxdb`` by default), where Cypher raises NotSupported for now.
     :param read_only: open for reading only; every write raises ReadOnlyError.
     :param timeout: seconds to wait for another writer's lock before giving up.
     :param durable: fsync every commit (survives power loss, not only a killed process).
@@ -78,7 +80,9 @@ def connect(
     :param import_dir: the folder Cypher's ``LOAD CSV`` reads ``file:///`` URLs from; None (the
         default) refuses LOAD CSV. It reads nothing outside the folder and nothing from the network.
     :returns: a Database, usable as a context manager.
-    :raises ForeignDatabase: if the file is another application's SQLite database.
+    :raises ForeignDatabase: if the file is another application's SQLite database, or the PostgreSQL
+        schema holds tables bfxdb did not make.
+    :raises ExtraMissing: for a PostgreSQL URL without psycopg installed.
     :raises StorageError: if the file cannot be opened, has a newer schema, or (``create=False``)
         is missing or empty; DatabaseCorrupt when it is damaged or no database at all.
 

@@ -295,6 +295,14 @@ class TransactionNested(QueryError):
     category = "TransactionError"
 
 
+class NotSupported(BfxError):
+    """The feature asked for is not built on this storage backend yet (``feature`` names it); nothing was
+    done. 501 over HTTP: the same call works on a SQLite database."""
+
+    code = "not_supported"
+    http_status = 501
+
+
 class ExtraMissing(BfxError):
     """A feature needs an optional extra that is not installed; ``extra`` names it (``pip install 'bfxdb[extra]'``)."""
 

@@ -133,9 +133,10 @@ def test_the_rooms_exist():
         assert room in MODULES, f"{room} is missing"
 
 
-def test_only_storage_imports_sqlite3():
-    found = [item for item in IMPORTS if item.target.split(".")[0] == "sqlite3"]
-    assert found, "nothing imports sqlite3: the test reads the wrong tree"
+@pytest.mark.parametrize("driver", ["sqlite3", "psycopg"])
+def test_only_storage_imports_a_database_driver(driver):
+    found = [item for item in IMPORTS if item.target.split(".")[0] == driver]
+    assert found, f"nothing imports {driver}: the test reads the wrong tree"
     offenders = [item for item in found if not _within(item.importer, "bfxdb.storage")]
     assert not offenders, _where(offenders)
 

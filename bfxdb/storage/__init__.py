@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import StorageError
+from ..errors import ExtraMissing
 from .backend import Backend, Cursor
 from .constraints import PROPERTY_TYPES, Constraint
 from .fulltext import ANALYZERS as FULLTEXT_ANALYZERS
@@ -48,8 +48,8 @@ from .vectors import dimensions as vector_dimensions
 from .vectors import similarity as vector_similarity
 from .vectors import with_config as with_vector_config
 
-#: URL schemes of backends that are planned but not built.
-_PLANNED_SCHEMES = ("postgresql://", "postgres://")
+#: URL schemes of the PostgreSQL backend.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def open_store(
@@ -62,18 +62,27 @@ def open_store(
 ) -> Backend:
     """Open the storage backend a target names: a file path or ``":memory:"`` is a SQLite store.
 
-    :param target: a database file's path, ``":memory:"``, or (later) a ``postgresql://`` URL.
+    :param target: a database file's path, ``":memory:"``, or a ``postgresql://`` URL (``?schema=NAME``
+        picks the PostgreSQL schema, ``bfxdb`` by default).
     :param read_only: refuse every write.
     :param timeout: seconds to wait for another writer's lock before giving up.
-    :param durable: make every commit survive power loss, not only a killed process.
+    :param durable: make every commit survive power loss, not only a killed process (PostgreSQL's
+        commits always do, as the server is configured).
     :param create: make a new database where the file is missing or empty; False refuses those.
     :returns: the open store.
-    :raises StorageError: for a backend not built yet, or a file that cannot be opened;
+    :raises ExtraMissing: for a PostgreSQL URL without psycopg installed.
+    :raises StorageError: for a file or server that cannot be opened;
         DatabaseCorrupt when it is damaged or no database; ForeignDatabase when it is another
         application's SQLite file.
     """
-    if isinstance(target, str) and target.lower().startswith(_PLANNED_SCHEMES):
-        raise StorageError("the PostgreSQL backend is not built yet; give a SQLite file path or ':memory:'")
+    if isinstance(target, str) and target.lower().startswith(POSTGRES_SCHEMES):
+        try:
+            from .postgres import PostgresStore
+        except ImportError:
+            raise ExtraMissing(
+                "a postgresql:// database needs psycopg: pip install 'bfxdb[postgres]'", extra="postgres"
+            ) from None
+        return PostgresStore(target, read_only=read_only, timeout=timeout, create=create)
     return SQLiteStore(target, read_only=read_only, timeout=timeout, durable=durable, create=create)
 
 
@@ -90,6 +99,7 @@ __all__ = [
     "MAX_VECTOR_DIMENSIONS",
     "NAME_ID",
     "NODE_OF",
+    "POSTGRES_SCHEMES",
     "PROPERTY_TYPES",
     "PLANNER_MIN_ROWS",
     "RELATIONSHIP_COLUMNS",

@@ -19,9 +19,10 @@ TRIPLE = "lambda x: x * 3"
 
 
 @pytest.fixture
-def shared(db_path):
-    """Two handles on one file, as two programs would have: (the one that invokes, the one that changes)."""
-    with bfxdb.connect(db_path) as invoker, bfxdb.connect(db_path) as changer:
+def shared(backend_target):
+    """Two handles on one database, as two programs would have: (the one that invokes, the one that changes);
+    a SQLite file, then a PostgreSQL schema."""
+    with bfxdb.connect(backend_target) as invoker, bfxdb.connect(backend_target) as changer:
         changer.create_substrate("lambda", DOUBLE, identity=ID)
         yield invoker, changer
 
@@ -39,6 +40,7 @@ def _statements(db: bfxdb.Database) -> list[str]:
     return seen
 
 
+@pytest.mark.parametrize("backend_target", ["sqlite"], indirect=True)
 def test_a_repeated_invoke_runs_no_sql_while_nothing_changes(shared):
     invoker, _ = shared
     assert invoker.invoke(ID, {"x": 1}) == 2
@@ -63,6 +65,7 @@ def test_a_re_creation_under_the_same_id_by_another_connection_is_seen_by_the_ve
     assert invoker.invoke(ID, {"x": 1}) == 3
 
 
+@pytest.mark.parametrize("backend_target", ["sqlite"], indirect=True)
 def test_an_expression_changed_behind_bfxdb_is_seen_by_the_very_next_invoke(shared, db_path):
     invoker, _ = shared
     assert invoker.invoke(ID, {"x": 1}) == 2
@@ -81,10 +84,10 @@ def test_an_expression_changed_behind_bfxdb_is_seen_by_the_very_next_invoke(shar
     ],
     ids=["delete", "re-create"],
 )
-def test_a_change_by_another_process_is_seen_by_the_very_next_invoke(shared, db_path, change, then):
+def test_a_change_by_another_process_is_seen_by_the_very_next_invoke(shared, backend_target, change, then):
     invoker, _ = shared
     assert invoker.invoke(ID, {"x": 1}) == 2
-    _in_another_process(db_path, change)
+    _in_another_process(backend_target, change)
     if then is bfxdb.NotFound:
         with pytest.raises(bfxdb.NotFound):
             invoker.invoke(ID, {"x": 1})

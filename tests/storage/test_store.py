@@ -17,6 +17,21 @@ from bfxdb.storage import BULK_DEFER_ROWS, SCHEMA_VERSION, SQLiteStore, open_sto
 
 from ..conftest import MULTIPLY
 
+
+@pytest.fixture
+def db(backend_target):
+    """This module's database: each test runs on SQLite and on PostgreSQL."""
+    with bfxdb.connect(backend_target) as database:
+        yield database
+
+
+@pytest.fixture
+def file_db(backend_target):
+    """A database that outlives a connection, on each backend."""
+    with bfxdb.connect(backend_target) as database:
+        yield database
+
+
 json_values = st.recursive(
     st.none()
     | st.booleans()
@@ -28,12 +43,36 @@ json_values = st.recursive(
 )
 
 
+def _holds_nul(value):
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(map(_holds_nul, value))
+    return isinstance(value, str) and "\x00" in value
+
+
+def _without_negative_zero(value):
+    if isinstance(value, dict):
+        return {key: _without_negative_zero(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return list(map(_without_negative_zero, value))
+    return 0.0 if isinstance(value, float) and value == 0 else value
+
+
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(metadata=st.dictionaries(st.text(), json_values, max_size=6))
 def test_metadata_round_trips_through_the_file(file_db, metadata):
+    if file_db.path.startswith("postgresql") and _holds_nul(metadata):
+        # JSONB holds no U+0000: such metadata is refused, never stored altered
+        with pytest.raises(bfxdb.InvalidInput, match=r"U\+0000"):
+            file_db.create_substrate(metadata=metadata)
+        return
     made = file_db.create_substrate(metadata=metadata)
     loaded = file_db.get_substrate(made.identity)
     assert loaded.metadata == metadata
+    if file_db.path.startswith("postgresql"):
+        # JSONB keeps numbers as NUMERIC, which has no negative zero: -0.0 reads back as 0.0
+        metadata = _without_negative_zero(metadata)
     assert json.dumps(loaded.metadata, sort_keys=True) == json.dumps(metadata, sort_keys=True)
     # ints stay ints and floats stay floats
     assert _types(loaded.metadata) == _types(metadata)
@@ -412,6 +451,7 @@ def test_newer_schema_version_is_refused(db_path):
         bfxdb.connect(db_path)
 
 
+@pytest.mark.parametrize("backend_target", ["sqlite"], indirect=True)
 def test_file_is_readable_from_plain_sqlite3(file_db, db_path):
     a = file_db.create_substrate("lambda", MULTIPLY, metadata={"name": "multiply"}, labels=["Function"])
     b = file_db.create_substrate()
@@ -444,6 +484,7 @@ def test_closed_database_is_a_storage_error(db_path):
         db.count_substrates()
 
 
+@pytest.mark.parametrize("backend_target", ["sqlite"], indirect=True)
 def test_property_index_ddl_is_the_stores(db):
     store = db.store
     assert store.create_property_index("by_code", "P", ("code", "name"))
@@ -464,8 +505,6 @@ def test_open_store_picks_sqlite_for_paths_and_memory(db_path):
         store = open_store(target)
         assert isinstance(store, SQLiteStore) and store.schema_version() == SCHEMA_VERSION
         store.close()
-    with pytest.raises(bfxdb.StorageError, match="not built yet"):
-        open_store("postgresql://localhost/graph")
 
 
 # ---------------------------------------------------------------- bulk loads build indexes after their rows
