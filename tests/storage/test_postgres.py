@@ -84,6 +84,15 @@ def test_cypher_is_refused_naming_the_feature_never_answered(postgres_url):
             assert caught.value.details == {"feature": "cypher"}
 
 
+def test_graph_algorithms_are_refused_naming_the_feature(postgres_url):
+    pytest.importorskip("igraph")
+    with bfxdb.connect(postgres_url) as db:
+        db.create_substrate(labels=["P"])
+        with pytest.raises(bfxdb.NotSupported) as caught:
+            db.algorithms.pagerank()
+        assert caught.value.details == {"feature": "cypher"}
+
+
 def test_a_schema_holding_other_tables_is_refused_and_left_alone(postgres_url):
     schema = postgres_url.rpartition("schema=")[2]
     with _raw(postgres_url) as raw:
