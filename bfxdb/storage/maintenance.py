@@ -12,7 +12,7 @@ from typing import Any, Protocol, TypeVar
 from ..errors import DatabaseCorrupt
 from ..identity import format_id, to_unsigned
 from ..model import Relationship, Substrate
-from . import schema
+from . import portable, schema
 from .guard import translate_error
 from .rows import RELATIONSHIP_COLUMNS, SUBSTRATE_COLUMNS, relationship_from_row, substrate_from_row
 
@@ -104,22 +104,10 @@ class FileMaintenance:
                 schema_version=self.schema_version(),
                 substrates=scalar("SELECT count(*) FROM substrates"),
                 relationships=scalar("SELECT count(*) FROM relationships"),
-                labels=grouped(
-                    "SELECT n.name, count(*) FROM substrate_labels AS l JOIN names AS n ON n.id = l.label "
-                    "GROUP BY n.name ORDER BY n.name"
-                ),
-                unlabelled=scalar(
-                    "SELECT count(*) FROM substrates AS s WHERE NOT EXISTS "
-                    "(SELECT 1 FROM substrate_labels AS l WHERE l.node = s.node)"
-                ),
-                rel_types=grouped(
-                    "SELECT n.name, count(*) FROM relationships AS r JOIN names AS n ON n.id = r.rel_type "
-                    "GROUP BY n.name ORDER BY n.name"
-                ),
-                expressions=grouped(
-                    "SELECT expression_type, count(*) FROM substrates WHERE expression_type IS NOT NULL "
-                    "GROUP BY expression_type ORDER BY expression_type"
-                ),
+                labels=grouped(portable.LABEL_COUNTS),
+                unlabelled=scalar(portable.UNLABELLED_COUNT),
+                rel_types=grouped(portable.RELATIONSHIP_TYPE_COUNTS),
+                expressions=grouped(portable.EXPRESSION_COUNTS),
                 property_indexes=[
                     {"name": name, "label": label, "properties": properties}
                     for name, label, properties in _rows(

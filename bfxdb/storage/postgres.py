@@ -31,6 +31,7 @@ from ..errors import (
 )
 from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
+from . import portable
 from .constraints import Constraint
 from .maintenance import FileCheck, GraphStats
 from .quoting import json_path_literal, quote_identifier
@@ -734,16 +735,11 @@ class PostgresStore:
 
     def distinct_labels(self) -> list[tuple[str]]:
         """Every label in use, sorted, as one-value rows."""
-        return self._connection().execute(
-            "SELECT n.name FROM names AS n WHERE EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.label = n.id) "
-            "ORDER BY n.name"
-        ).fetchall()
+        return self._connection().execute(portable.DISTINCT_LABELS).fetchall()
 
     def distinct_relationship_types(self) -> list[tuple[str]]:
         """Every relationship type in use, sorted, as one-value rows."""
-        return self._connection().execute(
-            "SELECT name FROM names WHERE id IN (SELECT DISTINCT rel_type FROM relationships) ORDER BY name"
-        ).fetchall()
+        return self._connection().execute(portable.DISTINCT_RELATIONSHIP_TYPES).fetchall()
 
     def distinct_property_keys(self) -> list[tuple[str]]:
         """Every top-level metadata key of substrates and relationships, sorted, as one-value rows."""
@@ -1048,22 +1044,10 @@ class PostgresStore:
                 schema_version=self.schema_version(),
                 substrates=self.count_substrates(),
                 relationships=self.count_relationships(),
-                labels=grouped(
-                    "SELECT n.name, count(*) FROM substrate_labels AS l JOIN names AS n ON n.id = l.label "
-                    "GROUP BY n.name ORDER BY n.name"
-                ),
-                unlabelled=int(self.execute(
-                    "SELECT count(*) FROM substrates AS s WHERE NOT EXISTS "
-                    "(SELECT 1 FROM substrate_labels AS l WHERE l.node = s.node)"
-                ).fetchone()[0]),
-                rel_types=grouped(
-                    "SELECT n.name, count(*) FROM relationships AS r JOIN names AS n ON n.id = r.rel_type "
-                    "GROUP BY n.name ORDER BY n.name"
-                ),
-                expressions=grouped(
-                    "SELECT expression_type, count(*) FROM substrates WHERE expression_type IS NOT NULL "
-                    "GROUP BY expression_type ORDER BY expression_type"
-                ),
+                labels=grouped(portable.LABEL_COUNTS),
+                unlabelled=int(self.execute(portable.UNLABELLED_COUNT).fetchone()[0]),
+                rel_types=grouped(portable.RELATIONSHIP_TYPE_COUNTS),
+                expressions=grouped(portable.EXPRESSION_COUNTS),
                 property_indexes=[
                     {"name": name, "label": label, "properties": list(keys)}
                     for _, name, label, keys in self.property_indexes()

@@ -32,7 +32,7 @@ from ..errors import (
 )
 from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
-from . import constraints, fulltext, schema, vectors
+from . import constraints, fulltext, portable, schema, vectors
 from .changes import DataVersion
 from .constraints import Constraint
 from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
@@ -907,16 +907,11 @@ class SQLiteStore(FileMaintenance):
     def distinct_labels(self) -> list[tuple[str]]:
         """Every label in use, sorted, as one-value rows."""
         self._indexes_back()
-        return self._connection().execute(
-            "SELECT n.name FROM names AS n WHERE EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.label = n.id) "
-            "ORDER BY n.name"
-        ).fetchall()
+        return self._connection().execute(portable.DISTINCT_LABELS).fetchall()
 
     def distinct_relationship_types(self) -> list[tuple[str]]:
         """Every relationship type in use, sorted, as one-value rows."""
-        return self._connection().execute(
-            "SELECT name FROM names WHERE id IN (SELECT DISTINCT rel_type FROM relationships) ORDER BY name"
-        ).fetchall()
+        return self._connection().execute(portable.DISTINCT_RELATIONSHIP_TYPES).fetchall()
 
     def distinct_property_keys(self) -> list[tuple[str]]:
         """Every top-level metadata key of substrates and relationships, sorted, as one-value rows."""
