@@ -134,6 +134,7 @@ class Database:
 
     def close(self) -> None:
         """Close the database; the handle cannot be used afterwards."""
+        algorithms.SNAPSHOTS.forget(self._store)
         self._store.close()
 
     def __enter__(self) -> Database:
@@ -586,7 +587,10 @@ class Database:
                     remaining = _remaining(started, remaining)
                 run = functools.partial(prepared.run, import_dir=self.import_dir)
                 return self._store.run_bounded(writes, remaining, run, self._store, parameters, budget)
-        except QueryTimeout:
+        except QueryTimeout as timeout:
+            if timeout.detail_code is not None:
+                # a refusal that says why on its own (an algorithm estimated to overrun): kept as it is
+                raise
             # the store counts from when it started; the caller's limit counts from the call
             raise QueryTimeout(f"the query ran past its time limit of {limit:g} s") from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .api import AlgorithmResult, Algorithms
+from .cache import SNAPSHOTS
 from .catalogue import ALGORITHMS, Algorithm
 from .library import EXTRA, igraph
 from .projection import DIRECTIONS, PROJECTION_KEYS, Projection, read_projection
@@ -14,6 +15,7 @@ __all__ = [
     "DIRECTIONS",
     "EXTRA",
     "PROJECTION_KEYS",
+    "SNAPSHOTS",
     "WRITE_KEY",
     "Algorithm",
     "AlgorithmResult",

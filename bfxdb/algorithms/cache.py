@@ -43,6 +43,11 @@ class SnapshotCache:
         with self._lock:
             self._entries[store] = (threading.get_ident(), version, snapshot)
 
+    def forget(self, store: Any) -> None:
+        """Let go of the store's snapshot, so a closed database holds no graph in memory."""
+        with self._lock:
+            self._entries.pop(store, None)
+
 
 #: The snapshots ``db.algorithms`` reuses.
 SNAPSHOTS = SnapshotCache()

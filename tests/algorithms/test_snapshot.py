@@ -53,6 +53,16 @@ def test_a_second_call_on_the_unchanged_graph_reuses_the_snapshot(taken):
         assert len(taken) == 2  # another projection is another snapshot
 
 
+def test_closing_the_database_lets_go_of_its_snapshot(taken):
+    from bfxdb.algorithms import SNAPSHOTS
+
+    with load(4, [(1, 2, "A", 1), (2, 3, "A", 1)]) as db:
+        db.algorithms.wcc()
+        store = db._store
+        assert store in SNAPSHOTS._entries
+    assert store not in SNAPSHOTS._entries
+
+
 def test_a_write_of_the_same_connection_ends_the_reuse(taken):
     with load(4, [(1, 2, "A", 1), (2, 3, "A", 1)]) as db:
         assert len(partition(db.algorithms.wcc())) == 2
