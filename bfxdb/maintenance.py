@@ -58,7 +58,7 @@ class CheckReport:
 
 
 def check(db: Database) -> CheckReport:
-    """Verify a database file: SQLite integrity, foreign keys, orphans, JSON and the schema version.
+    """Verify a database file: SQLite integrity, foreign keys, orphans, JSON, the schema version, search indexes.
 
     A damaged file is reported, not raised: as an ``integrity`` problem naming what SQLite met.
 
@@ -73,9 +73,12 @@ def check(db: Database) -> CheckReport:
 
 
 def repair(db: Database) -> list[str]:
-    """Rebuild what ``check`` can mend in place: every full-text index out of step with its data.
+    """Rebuild what ``check`` can mend in place: every full-text or vector index out of step with its data.
+
+    A vector index is refolded from its entities' metadata.
 
     :returns: the names of the indexes rebuilt, in one transaction.
+    :raises InvalidInput: when a vector index covers a value, written past its triggers, that it cannot hold.
     """
     return db.store.repair_search_indexes()
 

@@ -215,6 +215,15 @@ def _size(count: int) -> str:
     return f"{count} B"
 
 
+def _search_index(index: dict) -> str:
+    """One search index as stats shows it: ``vector on (:Chunk) [embedding]: 1,024 entities``."""
+    kind = {"FULLTEXT": "full-text", "VECTOR": "vector"}[index["kind"]]
+    covered = "|".join(index["labels"])
+    target = f"(:{covered})" if index["entity_type"] == "NODE" else f"()-[:{covered}]-()"
+    held = "table missing" if index["entities"] is None else f"{index['entities']:,} entities"
+    return f"{kind} on {target} [{', '.join(index['properties'])}]: {held}"
+
+
 @click.command(cls=Command, epilog=EXIT_CODES)
 @click.argument("database", type=EXISTING_DATABASE)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
@@ -239,6 +248,8 @@ def stats(database: str, as_json: bool) -> None:
     rows.append(("relationships", f"{figures.relationships:,}"))
     rows += [(f"  :{rel_type}", f"{count:,}") for rel_type, count in figures.rel_types.items()]
     rows.append(("indexes", ", ".join(index["name"] for index in figures.property_indexes) or "none"))
+    rows.append(("search indexes", f"{len(figures.search_indexes):,}" if figures.search_indexes else "none"))
+    rows += [(f"  {index['name']}", _search_index(index)) for index in figures.search_indexes]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         click.echo(f"{name.ljust(width)}  {value}")
@@ -246,17 +257,19 @@ def stats(database: str, as_json: bool) -> None:
 
 @click.command(cls=Command, epilog=EXIT_CODES)
 @click.argument("database", type=EXISTING_DATABASE)
-@click.option("--repair", is_flag=True, help="First rebuild every full-text index that is out of step with its data.")
+@click.option(
+    "--repair", is_flag=True, help="First rebuild every full-text or vector index that is out of step with its data."
+)
 @click.pass_context
 def check(ctx: click.Context, database: str, repair: bool) -> None:
-    """Check DATABASE: SQLite integrity, foreign keys, orphans, JSON, schema version, full-text indexes.
+    """Check DATABASE: SQLite integrity, foreign keys, orphans, JSON, schema version, search indexes.
 
     Exits with 1 when any check finds a problem.
     """
     if repair:
         with bfxdb.connect(database, create=False) as db:
             for name in bfxdb.repair(db):
-                click.echo(f"rebuilt full-text index {name}")
+                click.echo(f"rebuilt search index {name}")
     with bfxdb.connect(database, read_only=True) as db:
         report = bfxdb.check(db)
     for name in report.checks:

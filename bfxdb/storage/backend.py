@@ -286,11 +286,11 @@ class Backend(Protocol):
         ...
 
     def search_index_problems(self) -> list[str]:
-        """Say which full-text indexes are out of step with their data."""
+        """Say which search indexes (full-text and vector) are out of step with their data."""
         ...
 
     def repair_search_indexes(self) -> list[str]:
-        """Rebuild every full-text index out of step with its data; returns their names."""
+        """Rebuild every search index out of step with its data, in one transaction; returns their names."""
         ...
 
     def create_vector_index(self, index: SearchIndex) -> SearchIndex:

@@ -16,13 +16,18 @@ from the view; ``problems`` indexes the view afresh in a temporary table and com
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Mapping
 
 from ..errors import InvalidInput
 from .quoting import json_path_literal, quote_identifier
-from .searchindexes import SearchIndex, delete_search_index, insert_search_index, load_search_indexes
+from .searchindexes import (
+    SearchIndex,
+    delete_search_index,
+    insert_search_index,
+    load_search_indexes,
+    missing_objects,
+)
 
 #: The analyzers a full-text index may name (``fulltext.analyzer``), with the FTS5 tokenizer of each
 #: and what listAvailableAnalyzers says of it. Neo4j's default is standard-no-stop-words.
@@ -249,6 +254,16 @@ def rebuild(connection: sqlite3.Connection, index: SearchIndex) -> None:
     _build(connection, index)
 
 
+def held(connection: sqlite3.Connection, index: SearchIndex) -> int | None:
+    """How many entities an index holds (its FTS5 table's documents); None when the file lacks the table."""
+    docsize = table_name(index) + "_docsize"
+    present = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    if connection.execute(present, (docsize,)).fetchone() is None:
+        return None
+    found: int = connection.execute(f"SELECT count(*) FROM {quote_identifier(docsize)}").fetchone()[0]
+    return found
+
+
 def problems(connection: sqlite3.Connection, index: SearchIndex) -> list[str]:
     """Say how an index is out of step with the data it covers: missing objects, or words FTS5 finds wrong.
 
@@ -257,13 +272,7 @@ def problems(connection: sqlite3.Connection, index: SearchIndex) -> list[str]:
     table = table_name(index)
     wanted = {table: "table", table + "_source": "view"}
     wanted.update({f"{table}_{suffix}": "trigger" for suffix in _TRIGGERS[index.entity_type]})
-    found = dict(
-        connection.execute(
-            "SELECT name, type FROM sqlite_master WHERE name IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(wanted)),),
-        ).fetchall()
-    )
-    missing = [f"{kind} {name}" for name, kind in wanted.items() if found.get(name) != kind]
+    missing = missing_objects(connection, wanted)
     if missing:
         return [f"full-text index `{index.name}` lacks its {', '.join(missing)}"]
     # Index the view's rows afresh in a temporary table (the file itself is never written, so a

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from ..errors import DatabaseCorrupt
@@ -42,6 +42,8 @@ class GraphStats:
     freelist_count: int
     journal_mode: str
     sqlite_version: str = sqlite3.sqlite_version
+    #: Full-text and vector indexes by name: name, kind, entity_type, labels, properties and entities held.
+    search_indexes: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Render as plain JSON values."""
@@ -68,6 +70,8 @@ class _Store(Protocol):
     def schema_version(self) -> int: ...
 
     def search_index_problems(self) -> list[str]: ...
+
+    def search_index_stats(self) -> list[dict[str, Any]]: ...
 
 
 class FileMaintenance:
@@ -120,6 +124,7 @@ class FileMaintenance:
                 page_count=scalar("PRAGMA page_count"),
                 freelist_count=scalar("PRAGMA freelist_count"),
                 journal_mode=scalar("PRAGMA journal_mode"),
+                search_indexes=_translated(self.search_index_stats),
             )
 
     def property_keys(self: _Store, sample: int) -> dict[str, list[str]]:
@@ -163,6 +168,14 @@ def _rows(store: _Store, sql: str, params: tuple = ()) -> list[tuple]:
     """Run one statement and fetch all its rows, translating errors raised while fetching too."""
     try:
         return store.execute(sql, params).fetchall()
+    except sqlite3.Error as error:
+        raise translate_error(error) from None
+
+
+def _translated(read: Callable[[], Row]) -> Row:
+    """Run a read of the store, giving sqlite3's errors as bfxdb's (DatabaseCorrupt for a damaged page)."""
+    try:
+        return read()
     except sqlite3.Error as error:
         raise translate_error(error) from None
 
@@ -249,7 +262,7 @@ _CHECKS: tuple[tuple[str, Callable[[_Store], dict[str, list[str]]]], ...] = (
     ("orphan labels", _orphan_labels),
     ("metadata is a JSON object", _metadata_objects),
     ("schema version", _schema_version),
-    ("full-text indexes match their data", _search_indexes),
+    ("search indexes match their data", _search_indexes),
 )
 
 

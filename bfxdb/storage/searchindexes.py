@@ -93,3 +93,14 @@ def insert_search_index(connection: sqlite3.Connection, index: SearchIndex) -> S
 def delete_search_index(connection: sqlite3.Connection, name: str) -> None:
     """Remove a search index's catalogue row in the caller's transaction (its kind drops its data)."""
     connection.execute("DELETE FROM search_indexes WHERE name = ?", (name,))
+
+
+def missing_objects(connection: sqlite3.Connection, wanted: Mapping[str, str]) -> list[str]:
+    """Which of an index's tables, views and triggers (name: type) the file lacks, as ``trigger name`` each."""
+    found = dict(
+        connection.execute(
+            "SELECT name, type FROM sqlite_master WHERE name IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(wanted)),),
+        ).fetchall()
+    )
+    return [f"{kind} {name}" for name, kind in wanted.items() if found.get(name) != kind]

@@ -97,6 +97,20 @@ _DROP_SEARCH_INDEX: dict[str, Callable[[sqlite3.Connection, SearchIndex], None]]
     "FULLTEXT": fulltext.drop,
     "VECTOR": vectors.drop,
 }
+#: How check, check --repair and stats treat a search index of each kind: what is out of step, the
+#: rebuild (in the caller's transaction) and how many entities it holds.
+_CHECK_SEARCH_INDEX: dict[str, Callable[[sqlite3.Connection, SearchIndex], list[str]]] = {
+    "FULLTEXT": fulltext.problems,
+    "VECTOR": vectors.problems,
+}
+_REBUILD_SEARCH_INDEX: dict[str, Callable[[sqlite3.Connection, SearchIndex], None]] = {
+    "FULLTEXT": fulltext.rebuild,
+    "VECTOR": vectors.rebuild,
+}
+_HELD_BY_SEARCH_INDEX: dict[str, Callable[[sqlite3.Connection, SearchIndex], int | None]] = {
+    "FULLTEXT": fulltext.held,
+    "VECTOR": vectors.held,
+}
 
 
 def _adjacent_sql(near: str, far: str, typed: bool) -> str:
@@ -1183,34 +1197,50 @@ class SQLiteStore(FileMaintenance):
         return [(to_unsigned(identity), score) for identity, score in hits]
 
     def search_index_problems(self) -> list[str]:
-        """Say which full-text indexes are out of step with their data; writes nothing to the file."""
+        """Say which search indexes (full-text and vector) are out of step with their data; writes nothing."""
         connection = self._connection()
-        # a read-only store refuses temporary tables too, which the check needs; the file stays
-        # read-only (mode=ro) all the same
+        # a read-only store refuses temporary tables too, which the full-text check needs; the file
+        # stays read-only (mode=ro) all the same
         query_only = connection.execute("PRAGMA query_only").fetchone()[0]
         connection.execute("PRAGMA query_only = OFF")
         try:
             found: list[str] = []
-            for index in load_search_indexes(connection, "FULLTEXT"):
-                found.extend(fulltext.problems(connection, index))
+            for index in load_search_indexes(connection):
+                found.extend(_CHECK_SEARCH_INDEX[index.kind](connection, index))
             return found
         finally:
             connection.execute(f"PRAGMA query_only = {int(query_only)}")
 
     def repair_search_indexes(self) -> list[str]:
-        """Rebuild every full-text index out of step with its data, in one transaction.
+        """Rebuild every search index out of step with its data, in one transaction.
 
         :returns: the names of the indexes rebuilt.
+        :raises InvalidInput: when a vector index covers a value written past its triggers that it cannot hold.
         """
         self._indexes_back()
         rebuilt = []
         with self.transaction(), self.guard, _large_cache(self._connection()):
             connection = self._connection()
-            for index in load_search_indexes(connection, "FULLTEXT"):
-                if fulltext.problems(connection, index):
-                    fulltext.rebuild(connection, index)
+            for index in load_search_indexes(connection):
+                if _CHECK_SEARCH_INDEX[index.kind](connection, index):
+                    _REBUILD_SEARCH_INDEX[index.kind](connection, index)
                     rebuilt.append(index.name)
         return rebuilt
+
+    def search_index_stats(self) -> list[dict[str, Any]]:
+        """Each search index by name: its kind, what it covers and how many entities it holds (None: table gone)."""
+        connection = self._connection()
+        return [
+            {
+                "name": index.name,
+                "kind": index.kind,
+                "entity_type": index.entity_type,
+                "labels": list(index.labels),
+                "properties": list(index.properties),
+                "entities": _HELD_BY_SEARCH_INDEX[index.kind](connection, index),
+            }
+            for index in load_search_indexes(connection)
+        ]
 
     def create_vector_index(self, index: SearchIndex) -> SearchIndex:
         """Record a vector index, make its tables and triggers and fill it from the stored data, in one transaction.

@@ -30,7 +30,13 @@ import orjson
 from ..errors import InvalidInput
 from ..identity import format_id, to_unsigned
 from .quoting import json_path_literal, quote_identifier
-from .searchindexes import SearchIndex, delete_search_index, insert_search_index, load_search_indexes
+from .searchindexes import (
+    SearchIndex,
+    delete_search_index,
+    insert_search_index,
+    load_search_indexes,
+    missing_objects,
+)
 
 #: The similarity functions an index may rank by, as Neo4j names them.
 SIMILARITIES = ("cosine", "euclidean")
@@ -154,37 +160,52 @@ def create(connection: sqlite3.Connection, index: SearchIndex) -> SearchIndex:
     """
     json_path_literal(index.properties[0])
     stored = insert_search_index(connection, index)
-    vectors, pending = table_names(stored)
-    name_id = _name_id(connection, stored.labels[0])
-    connection.execute(f"CREATE TABLE {vectors} (key INTEGER PRIMARY KEY, vector BLOB NOT NULL)")
-    connection.execute(f"CREATE TABLE {pending} (key INTEGER PRIMARY KEY)")
-    connection.execute(_GENERATIONS)
-    # a random start: an index made after another was dropped may get its id, never its generation
-    connection.execute(
-        "INSERT INTO vector_generations (index_id, generation) VALUES (?, ?)", (stored.id, secrets.randbits(62))
-    )
-    bad = connection.execute(
-        f"SELECT c.key FROM ({_covered(stored, name_id)}) AS c "
-        f"WHERE EXISTS ({_bad_value(stored, 'c.metadata')}) LIMIT 1"
-    ).fetchone()
-    if bad is not None:
-        raise InvalidInput(
-            f"cannot create vector index `{stored.name}`: {_entity(connection, stored, bad[0])} has "
-            f"{_requirement(_payload(stored))}"
-        )
-    connection.execute(f"INSERT INTO {pending} (key) SELECT key FROM ({_covered(stored, name_id)}) AS c")
-    for statement in _triggers(stored, name_id):
-        connection.execute(statement)
-    fold(connection, stored)
+    _build(connection, stored)
     return stored
 
 
-def drop(connection: sqlite3.Connection, index: SearchIndex) -> None:
-    """Drop a vector index: its catalogue row, triggers and tables, in the caller's transaction."""
+def _build(connection: sqlite3.Connection, index: SearchIndex) -> None:
+    """Make an index's tables and triggers, change its generation and fold every covered entity's vector.
+
+    :raises InvalidInput: naming the first covered entity whose property is not a vector the index can hold.
+    """
+    vectors, pending = table_names(index)
+    name_id = _name_id(connection, index.labels[0])
+    connection.execute(f"CREATE TABLE {vectors} (key INTEGER PRIMARY KEY, vector BLOB NOT NULL)")
+    connection.execute(f"CREATE TABLE {pending} (key INTEGER PRIMARY KEY)")
+    connection.execute(_GENERATIONS)
+    # a random start: an index made after another was dropped may get its id, never its generation; a
+    # rebuild changes it even when nothing is folded, so no search keeps what it cached
+    connection.execute(
+        "INSERT OR IGNORE INTO vector_generations (index_id, generation) VALUES (?, ?)",
+        (index.id, secrets.randbits(62)),
+    )
+    connection.execute("UPDATE vector_generations SET generation = generation + 1 WHERE index_id = ?", (index.id,))
+    bad = connection.execute(
+        f"SELECT c.key FROM ({_covered(index, name_id)}) AS c "
+        f"WHERE EXISTS ({_bad_value(index, 'c.metadata')}) LIMIT 1"
+    ).fetchone()
+    if bad is not None:
+        raise InvalidInput(
+            f"cannot create vector index `{index.name}`: {_entity(connection, index, bad[0])} has "
+            f"{_requirement(_payload(index))}"
+        )
+    connection.execute(f"INSERT INTO {pending} (key) SELECT key FROM ({_covered(index, name_id)}) AS c")
+    for statement in _triggers(index, name_id):
+        connection.execute(statement)
+    fold(connection, index)
+
+
+def _drop_objects(connection: sqlite3.Connection, index: SearchIndex) -> None:
     for trigger in _trigger_names(index):
         connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     for table in table_names(index):
         connection.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def drop(connection: sqlite3.Connection, index: SearchIndex) -> None:
+    """Drop a vector index: its catalogue row, triggers and tables, in the caller's transaction."""
+    _drop_objects(connection, index)
     connection.execute("DELETE FROM vector_generations WHERE index_id = ?", (index.id,))
     delete_search_index(connection, index.name)
 
@@ -279,6 +300,74 @@ def pending(connection: sqlite3.Connection, index: SearchIndex) -> list[tuple[in
         (key, to_unsigned(identity), None if text is None else orjson.loads(text))
         for key, identity, text in _pending_values(connection, index)
     ]
+
+
+def held(connection: sqlite3.Connection, index: SearchIndex) -> int | None:
+    """How many entities an index holds a vector of, its pending keys as their metadata has them now.
+
+    :returns: None when the file lacks either of the index's tables.
+    """
+    names = [name.strip('"') for name in table_names(index)]
+    present = connection.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)", names
+    ).fetchone()[0]
+    if present < 2:
+        return None
+    vectors, pending = table_names(index)
+    folded: int = connection.execute(
+        f"SELECT count(*) FROM {vectors} WHERE key NOT IN (SELECT key FROM {pending})"
+    ).fetchone()[0]
+    return folded + sum(text is not None for _, _, text in _pending_values(connection, index))
+
+
+def problems(connection: sqlite3.Connection, index: SearchIndex) -> list[str]:
+    """Say how an index's folded vectors are out of step with its entities' metadata, or which objects it lacks.
+
+    Pending keys are left out: a search reads them from the metadata, and the next fold mends them.
+    Only a write past the triggers (to ``vectors_<id>`` itself, say) can make the rest differ.
+
+    :returns: one line per problem; none when the index is right.
+    """
+    wanted = {name.strip('"'): "table" for name in table_names(index)}
+    wanted.update({name.strip('"'): "trigger" for name in _trigger_names(index)})
+    missing = missing_objects(connection, wanted)
+    if missing:
+        return [f"vector index `{index.name}` lacks its {', '.join(missing)}"]
+    vectors, pending = table_names(index)
+    path = json_path_literal(index.properties[0])
+    covered = _covered(index, _name_id_or_none(connection, index.labels[0]))
+    stored = (
+        f"SELECT c.key, json_extract(c.metadata, {path}), v.vector FROM ({covered}) AS c "
+        f"LEFT JOIN {vectors} AS v ON v.key = c.key "
+        f"WHERE json_type(c.metadata, {path}) = 'array' AND c.key NOT IN (SELECT key FROM {pending})"
+    )
+    wrong = sum(blob != encode(orjson.loads(text)) for _, text, blob in connection.execute(stored))
+    extra: int = connection.execute(
+        f"SELECT count(*) FROM {vectors} WHERE key NOT IN (SELECT key FROM {pending}) AND key NOT IN "
+        f"(SELECT c.key FROM ({covered}) AS c WHERE json_type(c.metadata, {path}) = 'array')"
+    ).fetchone()[0]
+    if wrong or extra:
+        return [
+            f"vector index `{index.name}` is out of step with the data it covers: "
+            f"{wrong:,} covered entities with a missing or wrong vector, "
+            f"{extra:,} vectors of entities it does not cover"
+        ]
+    return []
+
+
+def rebuild(connection: sqlite3.Connection, index: SearchIndex) -> None:
+    """Make an index's tables and triggers again and refold every vector from the metadata: ``check --repair``.
+
+    :raises InvalidInput: naming a covered entity whose property (written past the triggers) the index cannot hold.
+    """
+    _drop_objects(connection, index)
+    _build(connection, index)
+
+
+def _name_id_or_none(connection: sqlite3.Connection, name: str) -> int:
+    """The id of a label or type for a read-only check: -1, which no row has, when the file never interned it."""
+    row = connection.execute("SELECT id FROM names WHERE name = ?", (name,)).fetchone()
+    return -1 if row is None else int(row[0])
 
 
 # ---------------------------------------------------------------- the error of a refused write

@@ -409,7 +409,7 @@ def test_check_reports_an_index_out_of_step_and_repair_rebuilds_it(runner, db_pa
     assert "search index out of step" in result.stderr and "`docs`" in result.stderr
     repaired = runner.invoke(main, ["check", "--repair", str(db_path)])
     assert repaired.exit_code == 0, repaired.output
-    assert "rebuilt full-text index docs" in repaired.stdout
+    assert "rebuilt search index docs" in repaired.stdout
     with bfxdb.connect(db_path) as db:
         assert titles(db, "cherry") == ["cherry"] and titles(db, "apple") == []
         db.query("MATCH (n:Doc) SET n.title = 'data'")
