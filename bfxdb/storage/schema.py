@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 
+from ..errors import StorageError
 from .constraints import CONSTRAINTS_V4
 from .quoting import quote_identifier
 from .searchindexes import SEARCH_INDEXES_V5
@@ -234,21 +236,64 @@ def migrate_v2(connection: sqlite3.Connection) -> None:
     connection.execute(CASCADE_V3)
 
 
+#: Version 6 makes the identity's uniqueness a named index instead of the column's UNIQUE
+#: constraint. SQLite keeps a constraint's automatic index as long as the table; a named one a
+#: bulk load into a small table drops and builds again after its rows, sorted, as the hand-tuned
+#: reference does (benchmarks/load.py). The b-tree is the same on disk (identity, then node), so
+#: the migration renames it and edits the table's text in sqlite_schema, in place and at once
+#: whatever the file's size: SQLite's documented way of making a schema change that leaves the
+#: stored content as it is (lang_altertable.html, "other kinds of table schema changes"). A
+#: rewrite of the table would have had to drop and make again every trigger, view and
+#: expression index on it, and could not run with foreign keys on, as every bfxdb connection is.
+IDENTITY_INDEX = "substrates_identity"
+CREATE_IDENTITY_INDEX = f"CREATE UNIQUE INDEX {IDENTITY_INDEX} ON substrates(identity)"
+_V5_IDENTITY = re.compile(r"(\bidentity\s+INTEGER NOT NULL) UNIQUE,")
+_V5_AUTOINDEX = "sqlite_autoindex_substrates_1"
+
+
+def migrate_v5(connection: sqlite3.Connection) -> None:
+    """Take a v5 file to v6 in the caller's transaction: the identity's automatic index becomes IDENTITY_INDEX."""
+    (table,) = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'substrates'"
+    ).fetchone()
+    edited, changes = _V5_IDENTITY.subn(r"\1,", table)
+    columns = [row[2] for row in connection.execute(f"PRAGMA index_info({_V5_AUTOINDEX})")]
+    if changes != 1 or columns != ["identity"]:
+        raise StorageError("cannot migrate to schema version 6: the substrates table is not as version 5 made it")
+    cookie = connection.execute("PRAGMA schema_version").fetchone()[0]
+    connection.execute("PRAGMA writable_schema = ON")
+    try:
+        connection.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'substrates'", (edited,))
+        connection.execute(
+            "UPDATE sqlite_master SET name = ?, sql = ? WHERE type = 'index' AND name = ?",
+            (IDENTITY_INDEX, CREATE_IDENTITY_INDEX, _V5_AUTOINDEX),
+        )
+        # a new schema cookie makes every connection, this one too, read the edited schema again
+        connection.execute(f"PRAGMA schema_version = {cookie + 1}")
+    finally:
+        connection.execute("PRAGMA writable_schema = OFF")
+    if has_statistics(connection, "substrates"):
+        connection.execute("UPDATE sqlite_stat1 SET idx = ? WHERE idx = ?", (IDENTITY_INDEX, _V5_AUTOINDEX))
+
+
 #: MIGRATIONS[i] takes a file from user_version i to i + 1: a script, or a function of the connection.
 #: Version 4 adds the table of property constraints (CREATE CONSTRAINT), empty at first;
-#: version 5 the catalogue of search indexes (full-text and vector), empty at first.
+#: version 5 the catalogue of search indexes (full-text and vector), empty at first; version 6 the
+#: named identity index (migrate_v5).
 MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     SCHEMA_V1,
     migrate_v1,
     migrate_v2,
     CONSTRAINTS_V4,
     SEARCH_INDEXES_V5,
+    migrate_v5,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The oldest version a read-only open reads as it is: v3 only added a trigger, which reads never meet,
-#: a v3 file has no constraints, which is what a missing constraints table reads as, and a v4 file
-#: no search indexes, which is what a missing catalogue reads as.
+#: a v3 file has no constraints, which is what a missing constraints table reads as, a v4 file
+#: no search indexes, which is what a missing catalogue reads as, and a v5 file's identity index
+#: only bears SQLite's automatic name.
 OLDEST_READABLE = 2
 
 #: Tables every schema version has: with a user_version set, they tell a bfxdb file from another application's.

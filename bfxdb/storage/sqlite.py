@@ -71,8 +71,11 @@ BULK_CACHE_KIB = 256 * 1024
 #: relationships loaded at 0.57x the rate of 2M. Ends past it are looked up, one join per
 #: batch. Freed before the indexes are built.
 BULK_NODE_CACHE = 10_000_000
-#: The indexes a bulk load may build after its rows, by table.
+#: The indexes a bulk load may build after its rows, by table. The identity's unique index comes
+#: back before the load's first relationship (whose ends are looked up by identity) and before any
+#: read; a repeated identity fails its build, and the load with it.
 _DEFERRABLE = {
+    "substrates": (schema.IDENTITY_INDEX,),
     "substrate_labels": ("substrate_labels_by_label",),
     "relationships": ("relationships_out", "relationships_in"),
 }
@@ -556,7 +559,12 @@ class SQLiteStore(FileMaintenance):
             if depth == 0:
                 if getattr(self._local, "bulk", None) is not None:
                     # the indexes a bulk load left are built in its transaction, so they commit with it
-                    self._finish_bulk(connection, build=commit)
+                    try:
+                        self._finish_bulk(connection, build=commit)
+                    except Conflict:
+                        # the identity index found a repeat: none of the load stays
+                        connection.execute("ROLLBACK")
+                        raise
                 if commit:
                     self._fold_vectors(connection)
                 connection.execute("COMMIT" if commit else "ROLLBACK")
@@ -670,20 +678,20 @@ class SQLiteStore(FileMaintenance):
 
     def get_substrate(self, identity: int) -> Substrate | None:
         """Load one substrate, or None."""
-        row = self._connection().execute(_GET_SUBSTRATE, (to_signed(identity),)).fetchone()
+        row = self._reader().execute(_GET_SUBSTRATE, (to_signed(identity),)).fetchone()
         return substrate_from_row(row) if row else None
 
     def get_substrates(self, identities: Iterable[int]) -> dict[int, Substrate]:
         """Load many substrates at once, keyed by identity; missing ones are left out."""
         ids = json.dumps([to_signed(identity) for identity in identities])
-        rows = self._connection().execute(
+        rows = self._reader().execute(
             f"SELECT {_SUBSTRATE_COLUMNS} FROM substrates AS s WHERE s.identity {_IN_JSON}", (ids,)
         )
         return {substrate.identity: substrate for substrate in map(substrate_from_row, rows)}
 
     def expression_of(self, identity: int) -> tuple[str | None, str | None] | None:
         """Return (expression_type, expression_code) of a substrate, or None if it does not exist."""
-        return self._connection().execute(
+        return self._reader().execute(
             "SELECT expression_type, expression_code FROM substrates WHERE identity = ?", (to_signed(identity),)
         ).fetchone()
 
@@ -803,7 +811,8 @@ class SQLiteStore(FileMaintenance):
         check_name("rel_type", rel_type)
         metadata_text = encode_metadata(metadata)
         created_at = utc_now()
-        connection = self._connection()
+        # its ends are looked up by identity: a bulk load's identity index must be back
+        connection = self._reader()
         with self.transaction():
             nodes = dict(
                 connection.execute(
@@ -968,9 +977,13 @@ class SQLiteStore(FileMaintenance):
         rows = substrate_rows if isinstance(substrate_rows, list) else list(substrate_rows)
         labels = label_rows if isinstance(label_rows, list) else list(label_rows)
         relationships = relationship_rows if isinstance(relationship_rows, list) else list(relationship_rows)
-        self._start_bulk(connection, {"substrate_labels": len(labels), "relationships": len(relationships)})
+        self._start_bulk(
+            connection, {"substrates": len(rows), "substrate_labels": len(labels), "relationships": len(relationships)}
+        )
         bulk = getattr(self._local, "bulk", None)
         known = {} if bulk is None else bulk.nodes
+        if relationships and bulk is not None and "substrates" in bulk.deferred:
+            self._identity_index_back(connection, bulk)
         # bfxdb serialised the metadata itself: SQLite need not parse it again per row
         connection.execute("PRAGMA ignore_check_constraints = ON")
         try:
@@ -1003,6 +1016,8 @@ class SQLiteStore(FileMaintenance):
             present = connection.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT ?)", (count + 1,))
             if present.fetchone()[0] > count:
                 continue
+            if table == "substrates":
+                bulk.loaded_from = connection.execute("SELECT coalesce(max(node), 0) + 1 FROM substrates").fetchone()[0]
             saved = []
             for index in _DEFERRABLE[table]:
                 row = connection.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (index,))
@@ -1011,12 +1026,25 @@ class SQLiteStore(FileMaintenance):
                     saved.append(found[0])
                     connection.execute(f"DROP INDEX {index}")
             bulk.deferred[table] = saved
-            bulk.fulltext.extend(fulltext.suspend(connection, _ENTITY_OF[table]))
+            if table in _ENTITY_OF:
+                bulk.fulltext.extend(fulltext.suspend(connection, _ENTITY_OF[table]))
 
     def _indexes_back(self) -> None:
         """Build the indexes a bulk load of this thread left for later, before a read that needs them."""
         if getattr(self._local, "bulk", None) is not None:
             self._finish_bulk(self._connection(), build=True)
+
+    def _identity_index_back(self, connection: sqlite3.Connection, bulk: _Bulk) -> None:
+        """Build the identity's unique index a bulk load dropped.
+
+        :raises Conflict: naming the first substrate of the load whose identity repeats one before it.
+        """
+        for statement in bulk.deferred.pop("substrates"):
+            try:
+                # a savepoint rolled back may have brought the index back already
+                connection.execute(statement.replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1))
+            except sqlite3.IntegrityError:
+                raise _repeated_identity(connection, bulk.loaded_from) from None
 
     def _finish_bulk(self, connection: sqlite3.Connection, *, build: bool) -> None:
         """End this thread's bulk load: build the indexes it left (``build``), restore the cache."""
@@ -1026,6 +1054,8 @@ class SQLiteStore(FileMaintenance):
         bulk.nodes.clear()
         try:
             if build:
+                if "substrates" in bulk.deferred:
+                    self._identity_index_back(connection, bulk)
                 for statements in bulk.deferred.values():
                     for statement in statements:
                         # a savepoint rolled back may have brought the index back already
@@ -1300,11 +1330,13 @@ class _naming:  # noqa: N801 - used as a function, like contextlib's
 class _Bulk:
     """A thread's bulk load under way: the cache size to restore, and the indexes left for the commit."""
 
-    __slots__ = ("cache", "deferred", "fulltext", "nodes")
+    __slots__ = ("cache", "deferred", "fulltext", "loaded_from", "nodes")
 
     def __init__(self, cache: int) -> None:
         self.cache = cache
         self.deferred: dict[str, list[str]] = {}
+        #: the first node number of the substrates loaded while their identity index is dropped
+        self.loaded_from = 1
         #: full-text indexes whose triggers the load dropped, to rebuild before the commit
         self.fulltext: list[SearchIndex] = []
         #: node numbers of substrates this load inserted, by signed identity (emptied by any rollback)
@@ -1465,6 +1497,20 @@ def _substrate_conflict(connection: sqlite3.Connection, rows: list[tuple]) -> No
     if stored is not None:
         shown = format_id(to_unsigned(stored[0]))
         raise Conflict(f"substrate {shown} already exists", substrate_id=shown)
+
+
+def _repeated_identity(connection: sqlite3.Connection, loaded_from: int) -> Conflict:
+    """The Conflict of a load whose identity index failed to build: the earliest repeat, in node order."""
+    # one sort of the table, run only when the load has already failed
+    identity, first = connection.execute(
+        "SELECT identity, first FROM (SELECT identity, node, min(node) OVER same AS first, "
+        "row_number() OVER (same ORDER BY node) AS occurrence FROM substrates WINDOW same AS (PARTITION BY identity)) "
+        "WHERE occurrence = 2 ORDER BY node LIMIT 1"
+    ).fetchone()
+    shown = format_id(to_unsigned(identity))
+    if first < loaded_from:
+        return Conflict(f"substrate {shown} already exists", substrate_id=shown)
+    return Conflict(f"substrate {shown} appears twice in the load", substrate_id=shown)
 
 
 def _bulk_relationships(connection: sqlite3.Connection, rows: list[tuple], known: dict[int, int]) -> None:

@@ -48,7 +48,7 @@ def lopsided():
 
 FLOOR = str(PLANNER_MIN_ROWS)
 #: What ANALYZE writes for substrates alone: its identity index (giving the table's rows too), one row per identity.
-SUBSTRATES_ONLY = {("substrates", "sqlite_autoindex_substrates_1"): f"{FLOOR} 1"}
+SUBSTRATES_ONLY = {("substrates", "substrates_identity"): f"{FLOOR} 1"}
 
 
 def test_a_bulk_load_into_an_empty_database_analyses_the_substrates_only():

@@ -16,6 +16,7 @@ import bfxdb
 from bfxdb import maintenance
 from bfxdb.cli import main
 from bfxdb.storage import SCHEMA_VERSION
+from bfxdb.storage.schema import IDENTITY_INDEX
 
 API = "/api/v1"
 
@@ -45,7 +46,8 @@ def healthy(tmp_path_factory: pytest.TempPathFactory) -> Healthy:
         root
         for (root,) in plain.execute(
             "SELECT rootpage FROM sqlite_schema WHERE tbl_name = 'substrates' AND rootpage > 0 "
-            "AND (type = 'table' OR name LIKE 'sqlite_autoindex_%')"
+            "AND name IN ('substrates', ?)",
+            (IDENTITY_INDEX,),
         )
     )
     page_size = plain.execute("PRAGMA page_size").fetchone()[0]

@@ -6,16 +6,21 @@ import gc
 import json
 import math
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bfxdb
+from bfxdb import maintenance
 from bfxdb.dimensions import PART_TO_WHOLE
 from bfxdb.storage import BULK_DEFER_ROWS, SCHEMA_VERSION, SQLiteStore, open_store
+from bfxdb.storage.schema import IDENTITY_INDEX
+from bfxdb.storage.sqlite import BULK_BATCH
 
-from ..conftest import MULTIPLY
+from ..conftest import MULTIPLY, REPO
 
 
 @pytest.fixture
@@ -590,3 +595,76 @@ def test_a_label_id_seen_in_a_rolled_back_transaction_is_not_kept(tmp_path):
         assert db.query("MATCH (n:A) RETURN count(n)").rows == [(0,)]
         assert db.query("MATCH (n:B) RETURN count(n)").rows == [(1,)]
         assert db.query("MATCH (n:A) RETURN count(n)").rows == [(0,)]
+
+
+# ---------------------------------------------------------------- the identity index of a large load
+
+
+def test_a_large_load_of_substrates_builds_the_identity_index_after_them(tmp_path):
+    count = BULK_DEFER_ROWS + 100
+    with bfxdb.connect(tmp_path / "g.db") as db:
+        with db.transaction():
+            db.bulk_load([{"identity": n} for n in range(count, 0, -1)])
+            assert IDENTITY_INDEX not in _index_names(db)
+            assert db.get_substrate(17).identity == 17
+            assert IDENTITY_INDEX in _index_names(db)
+        with pytest.raises(bfxdb.Conflict, match="0x0000000000000011"):
+            db.create_substrate(identity=17)
+
+
+@pytest.mark.parametrize(
+    ("stored", "loaded", "message"),
+    [
+        ((), [*range(1, BULK_BATCH + 10), 7, 8], "substrate 0x0000000000000007 appears twice in the load"),
+        ((42,), [*range(1000, 1000 + BULK_DEFER_ROWS), 42], "substrate 0x000000000000002A already exists"),
+    ],
+)
+def test_a_repeated_identity_in_a_large_load_is_a_conflict_naming_it_and_writes_nothing(
+    tmp_path, stored, loaded, message
+):
+    with bfxdb.connect(tmp_path / "g.db") as db:
+        db.bulk_load([{"identity": n} for n in stored])
+        with pytest.raises(bfxdb.Conflict, match=message) as raised:
+            db.bulk_load(
+                [{"identity": n} for n in loaded], [{"source": loaded[0], "target": loaded[1], "rel_type": "T"}]
+            )
+        assert raised.value.details == {"substrate_id": message.split()[1]}
+        assert db.count_substrates() == len(stored) and db.count_relationships() == 0
+        assert IDENTITY_INDEX in _index_names(db)
+
+
+def test_a_repeat_written_after_a_large_load_in_its_transaction_is_a_conflict(tmp_path):
+    with bfxdb.connect(tmp_path / "g.db") as db:
+        with pytest.raises(bfxdb.Conflict, match="substrate 0x0000000000000005"), db.transaction():
+            db.bulk_load([{"identity": n} for n in range(1, BULK_DEFER_ROWS + 1)])
+            db.create_substrate(identity=5)
+        assert db.count_substrates() == 0
+        assert IDENTITY_INDEX in _index_names(db)
+
+
+def test_sigkill_in_the_middle_of_a_large_load_leaves_the_file_as_it_was(tmp_path):
+    path = tmp_path / "g.db"
+    with bfxdb.connect(path) as db:
+        db.bulk_load([{"identity": n} for n in range(1, 11)])
+    # the child loads substrates, says so once it has written more than a batch (the identity
+    # index dropped) and waits to be killed
+    script = f"""
+import sys, time, bfxdb
+def items():
+    for n in range(100, 100 + {2 * BULK_BATCH}):
+        if n == 100 + {BULK_BATCH + 10}:
+            print("loading", flush=True)
+            time.sleep(600)
+        yield {{"identity": n}}
+bfxdb.connect({str(path)!r}).bulk_load(items())
+"""
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline() == "loading\n"
+    child.kill()
+    child.wait()
+    with bfxdb.connect(path) as db:
+        assert db.count_substrates() == 10
+        assert IDENTITY_INDEX in _index_names(db)
+        assert maintenance.check(db).ok
+        with pytest.raises(bfxdb.Conflict):
+            db.create_substrate(identity=3)
