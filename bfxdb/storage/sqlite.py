@@ -60,8 +60,9 @@ DEFAULT_TIMEOUT = 30.0
 #: Rows per executemany batch in bulk loads: bounds memory without costing speed.
 BULK_BATCH = 50_000
 #: A bulk insert of at least this many rows into a table holding no more rows than it brings
-#: drops the table's label or traversal indexes and builds them again, sorted, just before the
-#: transaction commits: at 100k substrates this halved the time of loading their relationships.
+#: drops the table's identity, label or traversal indexes and builds them again, sorted, just
+#: before the transaction commits (the identity's before the first relationship): at 100k
+#: substrates this halved the time of loading their relationships.
 BULK_DEFER_ROWS = 10_000
 #: The page cache (KiB) of a connection while it has a bulk load under way, instead of SQLite's 2 MiB.
 BULK_CACHE_KIB = 256 * 1024
