@@ -14,17 +14,19 @@ if TYPE_CHECKING:
 EXTRA = "algorithms"
 
 
+def _module(name: str, label: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise ExtraMissing(f"graph algorithms need {label}: pip install 'bfxdb[{EXTRA}]'", extra=EXTRA) from None
+
+
 def igraph() -> Any:
     """The igraph module.
 
     :raises ExtraMissing: when it is not installed, naming the extra that installs it.
     """
-    try:
-        return importlib.import_module("igraph")
-    except ImportError:
-        raise ExtraMissing(
-            f"graph algorithms need igraph: pip install 'bfxdb[{EXTRA}]'", extra=EXTRA
-        ) from None
+    return _module("igraph", "igraph")
 
 
 def numpy() -> Any:
@@ -32,12 +34,7 @@ def numpy() -> Any:
 
     :raises ExtraMissing: when it is not installed, naming the extra that installs it.
     """
-    try:
-        return importlib.import_module("numpy")
-    except ImportError:
-        raise ExtraMissing(
-            f"graph algorithms need NumPy: pip install 'bfxdb[{EXTRA}]'", extra=EXTRA
-        ) from None
+    return _module("numpy", "NumPy")
 
 
 def weak_components(snapshot: Snapshot) -> list[int]:
