@@ -296,15 +296,17 @@ class _Matrix:
         added = self.added.where(np, ~np.isin(self.added.keys, keys)).join(np, fresh)
         return _Matrix(generation, self.base, gone, added)
 
-    def candidates(self, np: Any, stale: Any) -> list[_Rows]:
-        """The live rows, less those of the keys ``stale`` (entities written since the last fold)."""
+    def candidates(self, np: Any, stale: Any) -> list[tuple[_Rows, Any]]:
+        """Each part of the matrix with the mask of its live rows (None for all), leaving out the keys
+        ``stale`` (entities written since the last fold). The rows are scored whole and the scores
+        masked: masking the rows would copy the matrix."""
         found = []
         for rows, gone in ((self.base, self.gone), (self.added, None)):
             keep = None if gone is None else ~gone
             if len(stale):
                 fresh = ~np.isin(rows.keys, stale)
                 keep = fresh if keep is None else keep & fresh
-            found.append(rows if keep is None else rows.where(np, keep))
+            found.append((rows, keep))
         return found
 
 
@@ -412,11 +414,16 @@ def query(
     blocks = matrix.candidates(np, stale)
     fresh = [(key, identity, value) for key, identity, value in pending if value is not None]
     if fresh:
-        blocks.append(_rows(np, index, [f[0] for f in fresh], [f[1] for f in fresh], [f[2] for f in fresh]))
-    blocks = [block for block in blocks if len(block.keys)] or blocks[:1]
-    scores = np.concatenate([_scores(np, index, block.rows, block.squares, query_vector) for block in blocks])
-    keys = np.concatenate([block.keys for block in blocks])
-    identities = np.concatenate([block.identities for block in blocks])
+        rows = _rows(np, index, [f[0] for f in fresh], [f[1] for f in fresh], [f[2] for f in fresh])
+        blocks.append((rows, None))
+    parts = []
+    for rows, keep in blocks:
+        if len(rows.keys):
+            scored = (_scores(np, index, rows.rows, rows.squares, query_vector), rows.keys, rows.identities)
+            parts.append(scored if keep is None else tuple(column[keep] for column in scored))
+    if not parts:
+        return []
+    scores, keys, identities = (np.concatenate([part[i] for part in parts]) for i in range(3))
     check()
     count = min(k, len(scores))
     if count == 0:
