@@ -115,8 +115,8 @@ def _after_one_write(
             if seconds is reread:
                 search_vectors._cache.clear()
             seconds.append(_timed(lambda query=query: db.query(QUERY, {"k": K, "q": query.tolist()}))[0])
-    db.query("UNWIND $rows AS row MATCH (n:Chunk) WHERE id(n) = row[0] SET n.e = row[1]",
-             {"rows": [[identity, vector] for identity, vector in originals.items()]})
+    for identity, vector in originals.items():
+        db.query(write, {"id": identity, "e": vector})
     return statistics.median(patched), statistics.median(reread)
 
 
