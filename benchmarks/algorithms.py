@@ -107,7 +107,7 @@ def whole_graph(folder: str, nodes: int, rounds: int, rows: list) -> None:
                 },
             ).items()
         }
-    rows.append((f"snapshot of {nodes:,} / {len(edges):,}, igraph graph built (s)", f"{figures['snapshot']:.2f}",
+    rows.append((f"snapshot of {nodes:,} / {len(edges):,}, NumPy columns (s)", f"{figures['snapshot']:.2f}",
                  "—", "—"))
     for name in ("PageRank", "WCC"):
         theirs = figures[f"NetworkX {name}"]

@@ -115,7 +115,7 @@ def _compute(
             snapshot = take_snapshot(store, projection, check, budget)
             taken.append(snapshot)
         else:
-            check_memory(snapshot.size, snapshot.graph.ecount(), budget)
+            check_memory(snapshot.size, snapshot.relationships, budget)
         return snapshot
 
     return run(algorithm, store, config, check, budget, writes=writes, snapshot_of=snapshot_of)

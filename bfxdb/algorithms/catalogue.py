@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidInput
-from .library import build, weights
+from .library import build, weak_components, weights
 from .snapshot import Snapshot
 
 #: A computed result: a value for every node index, or {node index: value} for the nodes it reached, in row order.
@@ -104,11 +104,12 @@ def _pagerank(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int])
     return _dense(scores)
 
 
-def _components(mode: str) -> Callable[[Snapshot, Mapping[str, Any], list[int]], Values]:
-    def components(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int]) -> Values:
-        return _dense(build(snapshot, True).connected_components(mode=mode).membership)
+def _weak_components(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int]) -> Values:
+    return weak_components(snapshot)
 
-    return components
+
+def _strong_components(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int]) -> Values:
+    return _dense(build(snapshot, True).connected_components(mode="strong").membership)
 
 
 def _louvain(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int]) -> Values:
@@ -183,7 +184,7 @@ def _target(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int]) -
 
 
 def _check_weights(snapshot: Snapshot) -> None:
-    if snapshot.weighted and any(weight < 0 for weight in snapshot.graph.es["weight"]):
+    if snapshot.weighted and any(weight < 0 for weight in snapshot.weights or ()):
         raise InvalidInput("shortest paths need weights of zero or more")
 
 
@@ -258,9 +259,9 @@ ALGORITHMS = (
               "PageRank of every node (dampingFactor, maxIterations, tolerance).", cost=_iterated),
     Algorithm("algo.personalizedPageRank", "personalized_pagerank", "score", "FLOAT", _pagerank,
               _PAGERANK | {"sourceNodes"}, "PageRank restarting at sourceNodes.", cost=_iterated),
-    Algorithm("algo.wcc", "wcc", "componentId", "INTEGER", _components("weak"), frozenset(),
+    Algorithm("algo.wcc", "wcc", "componentId", "INTEGER", _weak_components, frozenset(),
               "Weakly connected components."),
-    Algorithm("algo.scc", "scc", "componentId", "INTEGER", _components("strong"), frozenset(),
+    Algorithm("algo.scc", "scc", "componentId", "INTEGER", _strong_components, frozenset(),
               "Strongly connected components."),
     Algorithm("algo.louvain", "louvain", "communityId", "INTEGER", _louvain, frozenset({"resolution"}),
               "Louvain communities (modularity), relationships taken both ways.", cost=_superlinear(LOUVAIN)),

@@ -11,7 +11,7 @@ from ..identity import parse_id
 from ..model import Substrate
 from ..storage import json_path
 from .catalogue import Algorithm
-from .library import igraph
+from .library import igraph, numpy
 from .projection import PROJECTION_KEYS, Projection, read_projection
 from .snapshot import Snapshot, take_snapshot, write_property
 
@@ -54,7 +54,7 @@ def run(
         raise InvalidInput(
             f"{algorithm.procedure} only reads; CALL {algorithm.procedure}.write to store its results as a property"
         )
-    igraph()  # fail for a missing extra before reading the graph
+    igraph(), numpy()  # fail for a missing extra before reading the graph
     projection = read_projection(config)
     if snapshot_of is None:
         snapshot = take_snapshot(store, projection, check, memory)
@@ -85,7 +85,7 @@ def _refuse_if_too_slow(algorithm: Algorithm, store: Any, snapshot: Snapshot, co
 
     :raises QueryTimeout: with detail code ESTIMATED, when the least it would take is more than is left.
     """
-    relationships = snapshot.graph.ecount()
+    relationships = snapshot.relationships
     least = algorithm.cost(snapshot.size, relationships, config)
     left = store.time_left()
     if least > left:

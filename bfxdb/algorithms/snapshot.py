@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,16 +11,15 @@ from typing import Any
 import orjson
 
 from ..errors import InvalidInput, QueryLimitExceeded
-from ..identity import ID_LIMIT
 from ..storage import json_path
-from .library import igraph
+from .library import igraph, numpy
 from .projection import Projection
 
 #: Bytes one node and one relationship take at most while a snapshot is taken and an algorithm runs
-#: on it: the columns as JSON text and as Python lists of ints (about 36 bytes an item), igraph's
-#: graph (32 bytes an edge, 16 a vertex), the undirected copy most algorithms make of it, and the
-#: {identity: value} result (about 100 bytes a node). PageRank at 1M nodes / 2M relationships
-#: peaked at 390 MiB over the process's size before; this says 524.
+#: on it: the columns as JSON text and as NumPy arrays, the Python lists igraph's graph is built
+#: from (about 36 bytes an item), igraph's graph (32 bytes an edge, 16 a vertex), the undirected
+#: copy most algorithms make of it, and the {identity: value} result (about 100 bytes a node).
+#: PageRank at 1M nodes / 2M relationships peaked at 390 MiB over the process's size before; this says 524.
 NODE_BYTES = 150
 RELATIONSHIP_BYTES = 200
 
@@ -28,17 +27,35 @@ _IN_NAMES = "(SELECT id FROM names WHERE name IN (SELECT value FROM json_each(?)
 _ANY_LABEL = f"EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.node = s.node AND l.label IN {_IN_NAMES})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Snapshot:
     """A projection's graph as dense indices 0..n-1: ``identities[i]`` is node i's identity, ``nodes[i]``
-    its row in the store; ``graph`` is the igraph Graph, directed as projected, whose vertex i is node i
-    and edge k a relationship, with its weight as edge attribute ``weight`` when weighted. The graph is
-    shared (a snapshot may be reused): algorithms change copies of it, never it."""
+    its row in the store; relationship k runs from ``sources[k]`` to ``targets[k]`` (NumPy int32
+    arrays, directed as projected) with weight ``weights[k]`` when weighted. ``graph`` is the same
+    as an igraph Graph, built on first use (WCC needs none). A snapshot may be reused, so it is
+    shared: algorithms change copies of it, never it."""
 
     projection: Projection
     identities: Sequence[int]
     nodes: Sequence[int]
-    graph: Any
+    sources: Any
+    targets: Any
+    weights: list[float] | None = None
+
+    @functools.cached_property
+    def graph(self) -> Any:
+        """The igraph Graph: vertex i is node i, edge k relationship k, its weight as edge attribute ``weight``."""
+        graph = igraph().Graph(n=self.size, directed=True)
+        # from an iterator of Python ints: a third faster than a list, five times a NumPy array
+        graph.add_edges(zip(self.sources.tolist(), self.targets.tolist()))
+        if self.weights is not None:
+            graph.es["weight"] = self.weights
+        return graph
+
+    @property
+    def relationships(self) -> int:
+        """The number of relationships."""
+        return len(self.sources)
 
     @property
     def size(self) -> int:
@@ -70,15 +87,17 @@ def take_snapshot(
 ) -> Snapshot:
     """Read a projection from ``store``; call it inside one read transaction, so it sees one state.
 
-    Each column comes out of SQLite as one JSON array (json_group_array, which the time limit
-    interrupts like any SQL) and is parsed by orjson at once: about ten times faster than
+    Each column comes out of SQLite as one JSON array of integers (json_group_array, which the
+    time limit interrupts like any SQL), which NumPy parses at once: about ten times faster than
     fetching the rows one by one into Python. When the store's node numbers run 1..n without a
-    gap and every node is projected, node number k is vertex k - 1 and SQL does the mapping.
+    gap and every node is projected, node number k is vertex k - 1 and SQL does the mapping;
+    otherwise NumPy maps node numbers to positions by binary search in the sorted node numbers.
 
     :param check: raises QueryTimeout once the time limit has passed.
     :param memory: the bytes the snapshot may take, or None for no limit.
     :raises QueryLimitExceeded: when the graph would take more than ``memory``, before it is read.
     """
+    np = numpy()
     count = store.execute(
         "SELECT (SELECT count(*) FROM substrates), (SELECT min(node) FROM substrates), "
         "(SELECT max(node) FROM substrates), (SELECT count(*) FROM relationships)"
@@ -95,10 +114,10 @@ def take_snapshot(
         f"FROM (SELECT s.node, s.identity FROM substrates AS s{node_filter} ORDER BY s.node)",
         node_params,
     ).fetchone()
-    signed = orjson.loads(node_rows[0])
+    # identities are stored signed; as uint64 the negative ones wrap to their unsigned value
+    identities = _integers(np, node_rows[0], np.int64).astype(np.uint64).tolist()
     node_numbers: Sequence[int] = range(1, stored + 1) if dense else orjson.loads(node_rows[1])
     check()
-    identities = [identity if identity >= 0 else identity + ID_LIMIT for identity in signed]
     where, rel_params = [], []
     if projection.types:
         where.append(f"r.rel_type IN {_IN_NAMES}")
@@ -115,27 +134,33 @@ def take_snapshot(
     shift = " - 1" if dense else ""
     rel_rows = store.execute(
         f"SELECT json_group_array(r.source{shift}), json_group_array(r.target{shift}), "
-        f"json_group_array({weight_column}) "
+        f"{f'json_group_array({weight_column})' if projection.weight is not None else 'NULL'} "
         f"FROM relationships AS r{' WHERE ' + ' AND '.join(where) if where else ''}",
         rel_params,
     ).fetchone()
     check()
-    sources, targets = orjson.loads(rel_rows[0]), orjson.loads(rel_rows[1])
+    index_type = np.int32 if max(stored, 1) < 2**31 else np.int64
+    wide = np.int64 if not dense else index_type
+    sources, targets = _integers(np, rel_rows[0], wide), _integers(np, rel_rows[1], wide)
     if not dense:
-        index = array("q", [-1]) * ((node_numbers[-1] + 1) if node_numbers else 0)
-        for position, node in enumerate(node_numbers):
-            index[node] = position
-        sources = [index[node] for node in sources]
-        targets = [index[node] for node in targets]
+        numbers = np.asarray(node_numbers, dtype=np.int64)
+        sources = np.searchsorted(numbers, sources).astype(index_type)
+        targets = np.searchsorted(numbers, targets).astype(index_type)
     if projection.direction == "REVERSE":
         sources, targets = targets, sources
-    graph = igraph().Graph(n=len(identities), directed=True)
-    graph.add_edges(zip(sources, targets))  # from an iterator: a third faster than a list, five times a NumPy array
+    weights = None
     if projection.weight is not None:
         default = projection.default_weight
-        graph.es["weight"] = [float(w) if type(w) in (int, float) else default for w in orjson.loads(rel_rows[2])]
+        weights = [float(w) if type(w) in (int, float) else default for w in orjson.loads(rel_rows[2])]
     check()
-    return Snapshot(projection, identities, node_numbers, graph)
+    return Snapshot(projection, identities, node_numbers, sources, targets, weights)
+
+
+def _integers(np: Any, text: str, dtype: Any) -> Any:
+    """A JSON array of integers (as json_group_array makes it) as a NumPy array, parsed in C."""
+    if text == "[]":
+        return np.zeros(0, dtype=dtype)
+    return np.fromstring(text[1:-1], dtype=dtype, sep=",")
 
 
 def write_property(store: Any, snapshot: Snapshot, key: str, values: Sequence[Any]) -> int:

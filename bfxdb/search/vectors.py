@@ -2,7 +2,10 @@
 
 A search reads an index's folded vectors once into a float32 matrix, cached per store and index
 under the index's generation (which every fold changes, and which a read transaction sees as of
-its own snapshot), then scores pending entities, those written since the last fold, from their
+its own snapshot). After a fold, the next search asks the index's change log which keys changed
+since the cached generation and reads only their rows: the old rows are masked and the new ones
+appended (a full read when the log does not reach back that far, or the patches grow past
+PATCHED_ROWS). It then scores pending entities, those written since the last fold, from their
 metadata. Scores follow Neo4j: cosine (1 + cos) / 2, euclidean 1 / (1 + d²), both in [0, 1].
 """
 
@@ -208,21 +211,103 @@ def euclidean(a: Any, b: Any) -> float | None:
 # ---------------------------------------------------------------- searching
 
 
-@dataclass(frozen=True, slots=True)
-class _Matrix:
-    """An index's folded vectors as read at one generation: rows in key order, normalised for cosine."""
+#: The most rows a cached matrix takes on by patching (at least; a tenth of its rows if more) before
+#: a search reads the index in full again, which folds them into one matrix.
+PATCHED_ROWS = 1_000
 
-    generation: int
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """Vectors with their keys and identities, in key order: normalised for cosine, with each row's
+    squared norm for euclidean."""
+
     identities: Any  # numpy uint64 array, one per row
-    keys: Any  # numpy int64 array of the rows' keys, for leaving out pending ones
+    keys: Any  # numpy int64 array of the rows' keys
     rows: Any  # numpy float32 array, rows x dimensions
     squares: Any  # numpy float32 array of each row's squared norm (euclidean), or None
 
     @property
     def size(self) -> int:
-        """The bytes the matrix and its columns take."""
+        """The bytes the rows and their columns take."""
         total = self.identities.nbytes + self.keys.nbytes + self.rows.nbytes
         return total + (0 if self.squares is None else self.squares.nbytes)
+
+    def where(self, np: Any, keep: Any) -> _Rows:
+        """The rows ``keep`` (a boolean mask) selects."""
+        squares = None if self.squares is None else self.squares[keep]
+        return _Rows(self.identities[keep], self.keys[keep], self.rows[keep], squares)
+
+    def join(self, np: Any, other: _Rows) -> _Rows:
+        """These rows and then ``other``'s."""
+        squares = None if self.squares is None else np.concatenate([self.squares, other.squares])
+        return _Rows(
+            np.concatenate([self.identities, other.identities]),
+            np.concatenate([self.keys, other.keys]),
+            np.concatenate([self.rows, other.rows]),
+            squares,
+        )
+
+
+def _rows(np: Any, index: SearchIndex, keys: Any, identities: Any, vectors: Any) -> _Rows:
+    """Rows ready to score, from vectors as stored (a float32 array, one row per key)."""
+    vectors = np.asarray(vectors, dtype=np.float32).reshape(len(keys), vector_dimensions(index))
+    squares = None
+    if vector_similarity(index) == "cosine":
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors = vectors / np.where(norms == 0, 1, norms)
+    else:
+        vectors = vectors.copy()
+        squares = np.einsum("ij,ij->i", vectors, vectors)
+    return _Rows(
+        np.array(identities, dtype=np.uint64), np.array(keys, dtype=np.int64), vectors.astype("f4", copy=False), squares
+    )
+
+
+def _stored(np: Any, store: Any, index: SearchIndex, only: list[int] | None = None) -> _Rows:
+    keys, identities, blob = store.read_vectors(index, only)
+    return _rows(np, index, keys, identities, np.frombuffer(blob, dtype="<f4"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Matrix:
+    """An index's folded vectors as of one generation: ``base`` as last read in full, less its rows
+    ``gone`` (a boolean mask, or None for none) that folds since replaced or removed, plus the rows
+    ``added`` by those folds. Never changed once made: a search patching it makes a new one that
+    shares ``base``, so a search of another thread scoring the old one is not disturbed."""
+
+    generation: int
+    base: _Rows
+    gone: Any
+    added: _Rows
+
+    @property
+    def size(self) -> int:
+        """The bytes the matrix and its columns take."""
+        return self.base.size + self.added.size + (0 if self.gone is None else self.gone.nbytes)
+
+    def patched(self, np: Any, generation: int, changed: list[int], fresh: _Rows) -> _Matrix:
+        """This matrix at ``generation``, the rows of the keys ``changed`` replaced by ``fresh`` (their
+        stored rows now; a key without one was removed)."""
+        keys = np.array(changed, dtype=np.int64)
+        gone = np.zeros(len(self.base.keys), dtype=bool) if self.gone is None else self.gone.copy()
+        positions = np.minimum(np.searchsorted(self.base.keys, keys), max(len(self.base.keys) - 1, 0))
+        if len(self.base.keys):
+            gone[positions[self.base.keys[positions] == keys]] = True
+        added = self.added.where(np, ~np.isin(self.added.keys, keys)).join(np, fresh)
+        return _Matrix(generation, self.base, gone, added)
+
+    def candidates(self, np: Any, stale: Any) -> list[tuple[_Rows, Any]]:
+        """Each part of the matrix with the mask of its live rows (None for all), leaving out the keys
+        ``stale`` (entities written since the last fold). The rows are scored whole and the scores
+        masked: masking the rows would copy the matrix."""
+        found = []
+        for rows, gone in ((self.base, self.gone), (self.added, None)):
+            keep = None if gone is None else ~gone
+            if len(stale):
+                fresh = ~np.isin(rows.keys, stale)
+                keep = fresh if keep is None else keep & fresh
+            found.append((rows, keep))
+        return found
 
 
 _cache: weakref.WeakKeyDictionary[Any, dict[tuple[int, str], _Matrix]] = weakref.WeakKeyDictionary()
@@ -230,7 +315,8 @@ _cache_lock = threading.Lock()
 
 
 def _matrix(store: Any, index: SearchIndex, fits: Callable[[int], None]) -> _Matrix:
-    """The index's folded vectors, from the cache when its generation is the one this transaction sees."""
+    """The index's folded vectors: from the cache when its generation is the one this transaction sees,
+    patched from the index's change log when the log reaches back to the cached one, else read in full."""
     np = numpy()
     generation = store.vector_generation(index)
     with _cache_lock:
@@ -239,25 +325,18 @@ def _matrix(store: Any, index: SearchIndex, fits: Callable[[int], None]) -> _Mat
         fits(found.size)
         return found
     dims = vector_dimensions(index)
-    rows = store.count_vectors(index)
-    # checked before reading: the BLOBs joined, the matrix and its columns
-    fits(rows * (2 * 4 * dims + 24))
-    keys, identities, blob = store.read_vectors(index)
-    matrix = np.frombuffer(blob, dtype="<f4").reshape(len(keys), dims)
-    squares = None
-    if vector_similarity(index) == "cosine":
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        matrix = matrix / np.where(norms == 0, 1, norms)
+    changed = None if found is None else store.vector_changes(index, found.generation)
+    if found is not None and changed is not None and (
+        len(found.added.keys) + len(changed) <= max(PATCHED_ROWS, len(found.base.keys) // 10)
+    ):
+        fits(found.size + len(changed) * (2 * 4 * dims + 24))
+        made = found.patched(np, generation, changed, _stored(np, store, index, changed))
     else:
-        matrix = matrix.copy()
-        squares = np.einsum("ij,ij->i", matrix, matrix)
-    made = _Matrix(
-        generation,
-        np.array(identities, dtype=np.uint64),
-        np.array(keys, dtype=np.int64),
-        matrix.astype("f4", copy=False),
-        squares,
-    )
+        rows = store.count_vectors(index)
+        # checked before reading: the BLOBs joined, the matrix and its columns
+        fits(rows * (2 * 4 * dims + 24))
+        base = _stored(np, store, index)
+        made = _Matrix(generation, base, None, base.where(np, np.zeros(len(base.keys), dtype=bool)))
     with _cache_lock:
         _cache.setdefault(store, {})[(index.id, index.name)] = made
     return made
@@ -328,24 +407,23 @@ def query(
         query_vector = query_vector / norm
     matrix = _matrix(store, index, fits)
     check()
-    fits(matrix.size + 16 * len(matrix.identities))
-    scores = _scores(np, index, matrix.rows, matrix.squares, query_vector)
-    keys, identities = matrix.keys, matrix.identities
+    fits(matrix.size + 16 * (len(matrix.base.keys) + len(matrix.added.keys)))
     pending = store.pending_vectors(index)
-    if pending:
-        # entities written since the last fold: their folded rows are stale, their vectors read afresh
-        stale = np.isin(keys, np.array([key for key, _, _ in pending], dtype=np.int64))
-        fresh = [(key, identity, value) for key, identity, value in pending if value is not None]
-        extra = np.array([value for _, _, value in fresh], dtype=np.float32).reshape(len(fresh), dims)
-        extra_squares = None
-        if vector_similarity(index) == "cosine":
-            extra = extra / np.linalg.norm(extra, axis=1, keepdims=True)
-        else:
-            extra_squares = np.einsum("ij,ij->i", extra, extra)
-        keep = ~stale
-        scores = np.concatenate([scores[keep], _scores(np, index, extra, extra_squares, query_vector)])
-        keys = np.concatenate([keys[keep], np.array([key for key, _, _ in fresh], dtype=np.int64)])
-        identities = np.concatenate([identities[keep], np.array([i for _, i, _ in fresh], dtype=np.uint64)])
+    # entities written since the last fold: their folded rows are stale, their vectors read afresh
+    stale = np.array([key for key, _, _ in pending], dtype=np.int64)
+    blocks = matrix.candidates(np, stale)
+    fresh = [(key, identity, value) for key, identity, value in pending if value is not None]
+    if fresh:
+        rows = _rows(np, index, [f[0] for f in fresh], [f[1] for f in fresh], [f[2] for f in fresh])
+        blocks.append((rows, None))
+    parts = []
+    for rows, keep in blocks:
+        if len(rows.keys):
+            scored = (_scores(np, index, rows.rows, rows.squares, query_vector), rows.keys, rows.identities)
+            parts.append(scored if keep is None else tuple(column[keep] for column in scored))
+    if not parts:
+        return []
+    scores, keys, identities = (np.concatenate([part[i] for part in parts]) for i in range(3))
     check()
     count = min(k, len(scores))
     if count == 0:

@@ -305,8 +305,13 @@ class Backend(Protocol):
         """How many stored vectors an index holds."""
         ...
 
-    def read_vectors(self, index: SearchIndex) -> tuple[list[int], list[int], bytes]:
-        """An index's stored vectors: keys in order, the entities' unsigned identities, float32 BLOBs joined."""
+    def read_vectors(self, index: SearchIndex, only: list[int] | None = None) -> tuple[list[int], list[int], bytes]:
+        """An index's stored vectors (those of the keys ``only``): keys in order, the entities' unsigned
+        identities, float32 BLOBs joined."""
+        ...
+
+    def vector_changes(self, index: SearchIndex, since: int) -> list[int] | None:
+        """The keys whose stored vectors changed after generation ``since``, or None when that is not known."""
         ...
 
     def pending_vectors(self, index: SearchIndex) -> list[tuple[int, int, list[float] | None]]:

@@ -991,7 +991,11 @@ class PostgresStore:
         """Refused, as create_vector_index."""
         raise _no_search_indexes()
 
-    def read_vectors(self, index: SearchIndex) -> tuple[list[int], list[int], bytes]:
+    def read_vectors(self, index: SearchIndex, only: list[int] | None = None) -> tuple[list[int], list[int], bytes]:
+        """Refused, as create_vector_index."""
+        raise _no_search_indexes()
+
+    def vector_changes(self, index: SearchIndex, since: int) -> list[int] | None:
         """Refused, as create_vector_index."""
         raise _no_search_indexes()
 

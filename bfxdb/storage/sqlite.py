@@ -1294,10 +1294,16 @@ class SQLiteStore(FileMaintenance):
         with self.guard:
             return vectors.count(self._connection(), index)
 
-    def read_vectors(self, index: SearchIndex) -> tuple[list[int], list[int], bytes]:
-        """An index's stored vectors: their keys in order, the entities' identities, their float32 BLOBs joined."""
+    def read_vectors(self, index: SearchIndex, only: list[int] | None = None) -> tuple[list[int], list[int], bytes]:
+        """An index's stored vectors (those of the keys ``only``): their keys in order, the entities'
+        identities, their float32 BLOBs joined."""
         with self.guard:
-            return vectors.read(self._connection(), index)
+            return vectors.read(self._connection(), index, only)
+
+    def vector_changes(self, index: SearchIndex, since: int) -> list[int] | None:
+        """The keys an index's folds changed after generation ``since``, from its change log; None past its reach."""
+        with self.guard:
+            return vectors.changed_since(self._connection(), index, since)
 
     def pending_vectors(self, index: SearchIndex) -> list[tuple[int, int, list[float] | None]]:
         """The entities written since the index's last fold: (key, identity, vector now or None if it has none)."""

@@ -1,9 +1,11 @@
 """Vector indexes: their tables of float32 vectors, the triggers that keep them in step, and reading them back.
 
-Each index (a row of ``search_indexes`` of kind VECTOR) has two tables, named by its id:
+Each index (a row of ``search_indexes`` of kind VECTOR) has three tables, named by its id:
 ``vectors_<id>`` holds one little-endian float32 BLOB per covered entity, keyed by its row key
-(the substrate's node number, the relationship's identity), and ``vectors_<id>_pending`` the keys
-of entities written since. The property stays in the entity's metadata as JSON, where every
+(the substrate's node number, the relationship's identity), ``vectors_<id>_pending`` the keys
+of entities written since, and ``vectors_<id>_changes`` the keys each recent fold changed, under
+the generation it made, so a search holding the vectors of an older generation patches the rows
+that changed instead of reading them all again. The property stays in the entity's metadata as JSON, where every
 reader of the file finds it; the BLOBs are a compact copy for search.
 
 SQLite's SQL cannot turn JSON numbers into float32 bytes, so the triggers, pure SQL that runs
@@ -48,6 +50,13 @@ SIMILARITY_KEY = "vector.similarity_function"
 #: What opens the RAISE message of a vector index's trigger; the rest is the index as JSON.
 MESSAGE_PREFIX = "bfxdb vector index "
 
+#: The most keys an index's change log keeps (whole folds, the newest first), trimmed to it every
+#: TRIM_EVERY folds; a fold of more than LOGGED_FOLD keys is not logged. A search that would need
+#: a fold the log lacks reads every vector again.
+CHANGES_KEPT = 10_000
+TRIM_EVERY = 16
+LOGGED_FOLD = 1_000
+
 #: The one-row-per-index table of generations: a search caches what it read under its index's
 #: generation, which every fold changes. Made with the first vector index.
 _GENERATIONS = (
@@ -70,6 +79,11 @@ def similarity(index: SearchIndex) -> str:
 def table_names(index: SearchIndex) -> tuple[str, str]:
     """The quoted names of an index's table of vectors and of its table of pending keys."""
     return quote_identifier(f"vectors_{index.id}"), quote_identifier(f"vectors_{index.id}_pending")
+
+
+def _changes_table(index: SearchIndex) -> str:
+    """The quoted name of an index's change log: (generation, key) of each key a recent fold changed."""
+    return quote_identifier(f"vectors_{index.id}_changes")
 
 
 def _trigger_names(index: SearchIndex) -> list[str]:
@@ -173,6 +187,10 @@ def _build(connection: sqlite3.Connection, index: SearchIndex) -> None:
     name_id = _name_id(connection, index.labels[0])
     connection.execute(f"CREATE TABLE {vectors} (key INTEGER PRIMARY KEY, vector BLOB NOT NULL)")
     connection.execute(f"CREATE TABLE {pending} (key INTEGER PRIMARY KEY)")
+    connection.execute(
+        f"CREATE TABLE {_changes_table(index)} (generation INTEGER NOT NULL, key INTEGER NOT NULL, "
+        "PRIMARY KEY (generation, key)) WITHOUT ROWID"
+    )
     connection.execute(_GENERATIONS)
     # a random start: an index made after another was dropped may get its id, never its generation; a
     # rebuild changes it even when nothing is folded, so no search keeps what it cached
@@ -199,7 +217,7 @@ def _build(connection: sqlite3.Connection, index: SearchIndex) -> None:
 def _drop_objects(connection: sqlite3.Connection, index: SearchIndex) -> None:
     for trigger in _trigger_names(index):
         connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-    for table in table_names(index):
+    for table in (*table_names(index), _changes_table(index)):
         connection.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -267,20 +285,77 @@ def fold(connection: sqlite3.Connection, index: SearchIndex) -> int:
     connection.executemany(f"INSERT OR REPLACE INTO {vectors} (key, vector) VALUES (?, ?)", kept)
     connection.execute(f"DELETE FROM {pending}")
     connection.execute("UPDATE vector_generations SET generation = generation + 1 WHERE index_id = ?", (index.id,))
+    _log(connection, index, [key for key, _, _ in rows])
     return len(rows)
 
 
-def read(connection: sqlite3.Connection, index: SearchIndex) -> tuple[list[int], list[int], bytes]:
-    """Every folded vector of an index: the keys in order, the entities' unsigned identities, their BLOBs joined."""
+def _log(connection: sqlite3.Connection, index: SearchIndex, keys: list[int]) -> None:
+    """Record the keys a fold changed under the generation it made, and now and then drop the folds past
+    CHANGES_KEPT keys (the trim scans that many rows, so not at every commit).
+
+    A fold of more than LOGGED_FOLD keys is not recorded: a search finds the gap and reads everything.
+    An index made before the log existed has no table for it, and its searches always read everything.
+    """
+    changes = _changes_table(index)
+    now = generation(connection, index)
+    try:
+        if len(keys) <= LOGGED_FOLD:
+            connection.executemany(f"INSERT INTO {changes} (generation, key) VALUES (?, ?)", [(now, k) for k in keys])
+        if now % TRIM_EVERY:
+            return
+        # whole folds only: a search must find every key of a generation it patches over, or none
+        connection.execute(
+            f"DELETE FROM {changes} WHERE generation < coalesce((SELECT generation FROM {changes} "
+            f"ORDER BY generation DESC LIMIT 1 OFFSET ?), -9223372036854775808)",
+            (CHANGES_KEPT,),
+        )
+    except sqlite3.OperationalError as error:
+        if "no such table" not in str(error):
+            raise
+
+
+def changed_since(connection: sqlite3.Connection, index: SearchIndex, since: int) -> list[int] | None:
+    """The keys whose vectors changed between generation ``since`` and the one the caller's transaction sees.
+
+    :returns: None when the log does not cover every generation in between (it was trimmed, a fold
+        was too big to log, the index was rebuilt, or it predates the log): the caller reads everything.
+    """
+    now = generation(connection, index)
+    if now < since:
+        return None
+    try:
+        rows = connection.execute(
+            f"SELECT generation, key FROM {_changes_table(index)} WHERE generation > ? AND generation <= ?",
+            (since, now),
+        ).fetchall()
+    except sqlite3.OperationalError as error:
+        if "no such table" not in str(error):
+            raise
+        return None
+    # every fold in between logged at least one key under its own generation
+    if len({row[0] for row in rows}) != now - since:
+        return None
+    return sorted({row[1] for row in rows})
+
+
+def read(
+    connection: sqlite3.Connection, index: SearchIndex, only: list[int] | None = None
+) -> tuple[list[int], list[int], bytes]:
+    """Every folded vector of an index (or those of the keys ``only``): the keys in order, the entities'
+    unsigned identities, their BLOBs joined."""
     vectors, _ = table_names(index)
     if index.entity_type == "NODE":
         sql = f"SELECT v.key, s.identity, v.vector FROM {vectors} AS v JOIN substrates AS s ON s.node = v.key"
     else:
-        sql = f"SELECT key, key, vector FROM {vectors}"
+        sql = f"SELECT v.key, v.key, v.vector FROM {vectors} AS v"
+    parameters: tuple[str, ...] = ()
+    if only is not None:
+        sql += " WHERE v.key IN (SELECT value FROM json_each(?))"
+        parameters = (json.dumps(only),)
     keys: list[int] = []
     identities: list[int] = []
     blobs: list[bytes] = []
-    for key, identity, blob in connection.execute(sql + " ORDER BY 1"):
+    for key, identity, blob in connection.execute(sql + " ORDER BY 1", parameters):
         keys.append(key)
         identities.append(to_unsigned(identity))
         blobs.append(blob)

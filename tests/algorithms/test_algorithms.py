@@ -254,3 +254,26 @@ def test_projection_by_labels_and_types_keeps_only_those():
     # nodes 1 and 3 are Odd, joined by one relationship
     assert odd == {1: 1.0, 3: 1.0}
     assert reverse == {1: 0.0, 2: 1.0, 3: 2.0, 4: 1.0}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_weak_components_of_long_chains_and_a_label_projection_match_networkx(seed):
+    # chains of shuffled nodes need many rounds of hooking; random extra links merge some of them
+    rng = random.Random(seed)
+    n = 3_000
+    order = list(range(1, n + 1))
+    rng.shuffle(order)
+    edges = [(a, b, "A", 1) for a, b in zip(order, order[1:]) if rng.random() > 0.01]
+    edges += [(rng.randint(1, n), rng.randint(1, n), "B", 1) for _ in range(20)]
+    with load(n, edges) as db:
+        db.query("MATCH (x) WHERE x.i % 7 = 0 DETACH DELETE x")
+        kept = [i for i in range(1, n + 1) if i % 7]
+        weak = db.algorithms.wcc()
+        odd = db.algorithms.wcc(node_labels=["Odd"], relationship_types=["A"])
+    reference = oracle(n, edges).subgraph(kept)
+    assert partition(weak) == {frozenset(c) for c in nx.weakly_connected_components(reference)}
+    odd_reference = oracle(n, edges, types=("A",)).subgraph([i for i in kept if i % 2])
+    assert partition(odd) == {frozenset(c) for c in nx.weakly_connected_components(odd_reference)}
+    # numbered 0, 1, ... as igraph numbers components: in the order of their lowest node
+    first_seen = list(dict.fromkeys(weak[i] for i in kept))
+    assert first_seen == list(range(len(first_seen)))

@@ -524,3 +524,98 @@ def test_two_searches_fuse_by_reciprocal_rank_and_expand_through_relationships(d
     assert [chunk for chunk, _, _ in rows] == expected
     assert [rrf for _, rrf, _ in rows] == [pytest.approx(fused[identity]) for identity in expected]
     assert all(len(entities) == 1 and entities[0].startswith("e") for _, _, entities in rows)
+
+
+# ---------------------------------------------------------------- patching the cached matrix
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """How each search read the folded vectors: None for in full, else the keys it read."""
+    calls: list = []
+    real = bfxdb.storage.sqlite.SQLiteStore.read_vectors
+
+    def counted(self, index, only=None):
+        calls.append(None if only is None else list(only))
+        return real(self, index, only)
+
+    monkeypatch.setattr(bfxdb.storage.sqlite.SQLiteStore, "read_vectors", counted)
+    return calls
+
+
+@pytest.mark.parametrize("options, similarity", [(COSINE, "cosine"), (EUCLIDEAN, "euclidean")])
+def test_after_each_write_a_search_reads_only_what_changed_and_stays_exact(db, reads, options, similarity):
+    db.query("UNWIND $rows AS row CREATE (:Doc {e: row})", {"rows": _vectors(300, 50)})
+    _index(db, options=options)
+    query = _vectors(1, 51)[0]
+    _assert_exact(db, query, 10, similarity)
+    assert reads == [None]
+    nearest = [identity for identity, _ in _search(db, query, 3)]
+    writes = [
+        ("MATCH (n) WHERE id(n) = $a SET n.e = $v", {"a": nearest[0], "v": _vectors(1, 52)[0]}),
+        ("MATCH (n) WHERE id(n) = $a DETACH DELETE n", {"a": nearest[1]}),
+        ("CREATE (:Doc {e: $v})", {"v": query}),
+        ("MATCH (n) WHERE id(n) = $a REMOVE n:Doc", {"a": nearest[2]}),
+        ("MATCH (n) WHERE id(n) = $a SET n:Doc", {"a": nearest[2]}),
+        ("UNWIND $rows AS row CREATE (:Doc {e: row})", {"rows": _vectors(5, 53)}),
+        ("MATCH (n:Doc) WHERE n.e[0] < 0 WITH n LIMIT 3 SET n.e = $v", {"v": _vectors(1, 54)[0]}),
+    ]
+    for statement, parameters in writes:
+        del reads[:]
+        db.query(statement, parameters)
+        _assert_exact(db, query, 10, similarity)
+        patched = _search(db, _vectors(1, 55)[0], 400)
+        assert reads and None not in reads, statement
+        search_vectors._cache.clear()
+        assert _same(patched, _search(db, _vectors(1, 55)[0], 400))
+    assert _search(db, query, 1)[0][1] == pytest.approx(1.0)
+
+
+def test_another_connections_writes_are_patched_in(file_db, db_path, reads):
+    file_db.query("UNWIND $rows AS row CREATE (:Doc {e: row})", {"rows": _vectors(200, 60)})
+    _index(file_db)
+    query = _vectors(1, 61)[0]
+    _assert_exact(file_db, query, 10)
+    with bfxdb.connect(db_path) as other:
+        other.query("CREATE (:Doc {e: $q})", {"q": query})
+        other.query("MATCH (n:Doc) WITH n LIMIT 2 DETACH DELETE n")
+    del reads[:]
+    assert _assert_exact(file_db, query, 10)[0][1] == pytest.approx(1.0)
+    assert reads and None not in reads
+
+
+def test_inside_a_transaction_the_patched_matrix_sees_its_writes(docs, reads):
+    query = _vectors(1, 62)[0]
+    _assert_exact(docs, query, 5)
+    docs.query("CREATE (:Doc {e: $q})", {"q": query})
+    with docs.transaction():
+        _assert_exact(docs, query, 5)
+        docs.query("MATCH (n:Doc) WHERE n.e = $q DETACH DELETE n", {"q": query})
+        assert _assert_exact(docs, query, 5)[0][1] < 0.99
+    assert _assert_exact(docs, query, 5)[0][1] < 0.99
+
+
+def test_past_the_change_log_a_search_reads_everything_again(docs, reads, monkeypatch):
+    from bfxdb.storage import vectors as stored_vectors
+
+    monkeypatch.setattr(stored_vectors, "CHANGES_KEPT", 3)
+    monkeypatch.setattr(stored_vectors, "TRIM_EVERY", 1)
+    query = _vectors(1, 63)[0]
+    _assert_exact(docs, query, 10)
+    # five folds of one key each: the log keeps the last three, so a matrix five folds old is past it
+    for seed in range(5):
+        docs.query("CREATE (:Doc {e: $v})", {"v": _vectors(1, 70 + seed)[0]})
+    del reads[:]
+    _assert_exact(docs, query, 10)
+    assert reads == [None]
+    # a fold of more keys than LOGGED_FOLD is not logged at all
+    monkeypatch.setattr(stored_vectors, "LOGGED_FOLD", 2)
+    docs.query("UNWIND $rows AS row CREATE (:Doc {e: row})", {"rows": _vectors(3, 80)})
+    del reads[:]
+    _assert_exact(docs, query, 10)
+    assert reads == [None]
+    # and what the log does hold is patched in
+    docs.query("CREATE (:Doc {e: $q})", {"q": query})
+    del reads[:]
+    assert _assert_exact(docs, query, 10)[0][1] == pytest.approx(1.0)
+    assert reads and None not in reads
