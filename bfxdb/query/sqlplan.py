@@ -169,13 +169,22 @@ NULL_TESTS = ("IS NULL", "IS NOT NULL")
 _EXPLAIN_KINDS = {"IN": "in", "IS NULL": "is", "IS NOT NULL": "is"}
 
 
+_JSON_CONTAINER_STARTS = ("[", "{")
+
+
 def filter_kind(op: str, value: Any) -> str:
-    """Classify a filter's value for SQL: property_kind's kinds, ``"in"`` for a list SQL can test, or ``"is"``."""
+    """Classify a filter's value for SQL: property_kind's kinds, ``"in"`` for a list SQL can test, ``"is"``,
+    or ``"text"`` for an equality with a string no stored list or map can equal."""
     if op in NULL_TESTS:
         return "is"
     if op == "IN":
         return _list_kind(value)
     kind = property_kind(value)
+    if kind == "str" and op == "=" and not value.startswith(_JSON_CONTAINER_STARTS):
+        # json_extract reads a stored list or map as its JSON text, which starts with [ or {, and
+        # numbers and booleans as numbers, which never equal text: so such a string can only
+        # equal a stored string, and the json_type test (a second parse of the row's JSON) goes
+        return "text"
     # booleans order false < true in Cypher; SQL would need two more cases for it
     return "python" if kind == "bool" and op != "=" else kind
 
@@ -488,6 +497,8 @@ def _render_filter(flt: PropertyFilter, kind: str, index: int) -> str:
             f"({extract} IN (SELECT value FROM json_each(:f{index})) "
             f"AND {jtype} IN ('text', 'integer', 'real'))"
         )
+    if kind == "text":
+        return f"{extract} = :f{index}"
     if kind == "str":
         return f"({extract} {op} :f{index} AND {jtype} = 'text')"
     if kind == "num":

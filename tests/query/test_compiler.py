@@ -325,6 +325,22 @@ def test_property_filters_render_per_value_kind():
     assert plan.render(("python",)).endswith("WHERE 1")
 
 
+def test_an_equality_with_plain_text_drops_the_json_type_test_but_not_with_list_like_text():
+    plan = first_match_plan("MATCH (n {name: $x}) RETURN n")
+    assert plan.render(("text",)).endswith("WHERE json_extract(n1.metadata, '$.\"name\"') = :f0")
+    assert plan.bind({}, Context(None, {"x": "p1"}, lambda: None))[1] == ("text",)
+    assert plan.bind({}, Context(None, {"x": "[1]"}, lambda: None))[1] == ("str",)
+    assert plan.bind({}, Context(None, {"x": "{}"}, lambda: None))[1] == ("str",)
+
+
+def test_a_string_that_looks_like_a_stored_list_or_map_does_not_equal_it():
+    db = bfxdb.connect(":memory:")
+    db.query("CREATE (:P {v: [1]}), (:P {v: ['a']}), (:P {v: 1}), (:P {v: true}), (:P {v: 'true'}), (:P {v: '[1]'})")
+    lookup = "MATCH (n:P {v: $t}) RETURN n.v"
+    found = {text: db.query(lookup, {"t": text}).rows for text in ("[1]", '["a"]', "1", "true")}
+    assert found == {"[1]": [("[1]",)], '["a"]': [], "1": [], "true": [("true",)]}
+
+
 def test_keys_that_are_not_simple_travel_as_parameters():
     plan = first_match_plan("MATCH (n {`it's odd`: 1}) RETURN n")
     sql = plan.render(("num",))
