@@ -31,7 +31,7 @@ from ..errors import (
 )
 from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
-from . import portable
+from . import portable, shown_target
 from .constraints import Constraint
 from .maintenance import FileCheck, GraphStats
 from .quoting import json_path_literal, quote_identifier
@@ -217,15 +217,6 @@ def parse_url(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(query=kept)), schema
 
 
-def _shown(url: str) -> str:
-    """The URL without its password, for messages and ``db.path``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def translate(error: Exception, context: str = "database error") -> BfxError:
     """Turn an error psycopg raised into the bfxdb error that says what it means."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -281,7 +272,7 @@ class PostgresStore:
         self, url: str, *, read_only: bool = False, timeout: float = 30.0, create: bool = True
     ) -> None:
         self._url, self.schema = parse_url(url)
-        self.path = _shown(url)
+        self.path = shown_target(url)
         self.read_only = read_only
         self.timeout = timeout
         self._local = threading.local()
