@@ -256,10 +256,17 @@ def _server_options(settings: ServeSettings) -> dict[str, Any]:
     }
 
 
+def _where(path: str) -> str:
+    """The database as the announcement names it: a file's absolute path, a URL without its password."""
+    from bfxdb.storage import POSTGRES_SCHEMES, shown_target
+
+    return shown_target(path) if path.lower().startswith(POSTGRES_SCHEMES) else os.path.abspath(path)
+
+
 def _announce(settings: ServeSettings, listening: list[tuple[str, int]], keyed: bool) -> None:
     for address, bound_port in listening:
         shown = f"[{address}]" if ":" in address else address
-        click.echo(f"Serving {os.path.abspath(settings.path)} on http://{shown}:{bound_port}/api/v1 "
+        click.echo(f"Serving {_where(settings.path)} on http://{shown}:{bound_port}/api/v1 "
                    f"(docs: http://{shown}:{bound_port}/api/v1/docs)")
     if not keyed:
         click.echo("No API key set: every client that can connect may read and write.")

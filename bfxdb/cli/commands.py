@@ -11,13 +11,15 @@ from typing import Any
 import click
 
 import bfxdb
+from bfxdb.storage import POSTGRES_SCHEMES
+from bfxdb.storage.copying import COPY_BATCH, copy_store
 
 from .output import INTERRUPTED, OUTPUT_FORMATS, CtrlC, error_text, summary, write_result
+from .progress import ProgressBar
 from .shell import Shell, parse_parameter
 
 DEFAULT_DATABASE = "bfxdb.db"
 MULTIPLY_CODE = 'lambda **kw: kw.get("x", 0) * kw.get("y", 0)'
-EXISTING_DATABASE = click.Path(exists=True, dir_okay=False)
 EXIT_CODES = """\b
 Exit codes: 0 success; 1 the command failed (a query error, a bad row,
 a problem found by check, an unreadable file); 2 bad usage (unknown
@@ -25,6 +27,36 @@ option, malformed --param or --params-json, missing file); 130 stopped
 by Ctrl-C."""
 #: The exit status of a command stopped by Ctrl-C, as shells report SIGINT (128 + 2).
 EXIT_INTERRUPTED = 130
+
+
+class DatabaseTarget(click.ParamType):
+    """A database argument: a SQLite file's path or a ``postgresql://`` URL (given as it is, never checked on disk).
+
+    ``existing`` also requires a file path to name a file that exists, as the commands that only read do.
+    """
+
+    name = "database"
+
+    def __init__(self, existing: bool) -> None:
+        self.existing = existing
+        self._path = click.Path(exists=existing, dir_okay=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = os.fspath(value)
+        if is_url(text):
+            return text
+        return str(self._path.convert(text, param, ctx))
+
+
+def is_url(target: str) -> bool:
+    """Whether a database argument is a PostgreSQL URL rather than a file path."""
+    return target.lower().startswith(POSTGRES_SCHEMES)
+
+
+#: A database the command reads: a file that exists, or a PostgreSQL URL.
+EXISTING_DATABASE = DatabaseTarget(existing=True)
+#: A database the command may create: any file path, or a PostgreSQL URL.
+DATABASE = DatabaseTarget(existing=False)
 
 
 class Command(click.Command):
@@ -57,9 +89,9 @@ def demo(path: str) -> None:
 
 
 @click.command(cls=Command, epilog=EXIT_CODES)
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=DATABASE)
 def init(path: str) -> None:
-    """Make a new bfxdb database at PATH, a missing or empty file.
+    """Make a new bfxdb database at PATH, a missing or empty file or a PostgreSQL URL.
 
     A bfxdb database already at PATH is kept (and upgraded to this version's schema). Another
     application's SQLite file is refused and left unchanged: bfxdb never adds its tables to a
@@ -68,7 +100,9 @@ def init(path: str) -> None:
     existed = os.path.exists(path) and os.path.getsize(path) > 0
     with bfxdb.connect(path) as db:
         version = db.schema_version()
-    if existed:
+    if is_url(path):
+        click.echo(f"bfxdb database {db.path} is ready (schema version {version})")
+    elif existed:
         click.echo(f"{path} is already a bfxdb database (schema version {version})")
     else:
         click.echo(f"created bfxdb database {path} (schema version {version})")
@@ -176,7 +210,7 @@ def query(
 
 
 @click.command(cls=Command, epilog=EXIT_CODES)
-@click.argument("database", type=click.Path(dir_okay=False))
+@click.argument("database", type=DATABASE)
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help=_PARAM_HELP)
 @click.option("--format", "-f", "output_format", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True)
 @click.option("--read-only", is_flag=True, help="Open the database read-only.")
@@ -234,13 +268,21 @@ def stats(database: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(figures.to_dict(), indent=2))
         return
-    rows = [
-        ("file", f"{figures.path} ({_size(figures.file_bytes)}; write-ahead log {_size(figures.wal_bytes)})"),
-        ("schema", f"version {figures.schema_version}"),
-        ("sqlite", f"{figures.sqlite_version}, journal mode {figures.journal_mode}"),
-        ("pages", f"{figures.page_count:,} of {figures.page_size:,} bytes, {figures.freelist_count:,} free"),
-        ("substrates", f"{figures.substrates:,}"),
-    ]
+    if is_url(database):
+        # the server's tables, not a file: their size and the server's version (journal_mode says it)
+        rows = [
+            ("database", f"{figures.path} ({_size(figures.file_bytes)} in tables)"),
+            ("schema", f"version {figures.schema_version}"),
+            ("server", figures.journal_mode),
+        ]
+    else:
+        rows = [
+            ("file", f"{figures.path} ({_size(figures.file_bytes)}; write-ahead log {_size(figures.wal_bytes)})"),
+            ("schema", f"version {figures.schema_version}"),
+            ("sqlite", f"{figures.sqlite_version}, journal mode {figures.journal_mode}"),
+            ("pages", f"{figures.page_count:,} of {figures.page_size:,} bytes, {figures.freelist_count:,} free"),
+        ]
+    rows.append(("substrates", f"{figures.substrates:,}"))
     rows += [(f"  :{label}", f"{count:,}") for label, count in figures.labels.items()]
     if figures.unlabelled:
         rows.append(("  (no label)", f"{figures.unlabelled:,}"))
@@ -303,5 +345,59 @@ def backup(database: str, destination: str, force: bool) -> None:
     click.echo(f"backed up {database} to {destination} ({_size(size)})")
 
 
+@click.command(cls=Command, epilog=EXIT_CODES)
+@click.argument("source", type=EXISTING_DATABASE)
+@click.argument("destination", type=DATABASE)
+@click.option("--into-nonempty", is_flag=True,
+              help="Copy into a DESTINATION that holds data already (an identity both hold is refused).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=COPY_BATCH, show_default=True,
+              help="Rows read and written at a time.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: when standard error is a terminal).")
+def copy(source: str, destination: str, into_nonempty: bool, batch_size: int, progress: bool | None) -> None:
+    """Copy the whole graph of SOURCE into DESTINATION, a file path or postgresql:// URL either of them.
+
+    Identities, labels, metadata with its value types, expressions, creation times, relationships
+    with their ids, and property indexes are kept. SOURCE is read in one snapshot and DESTINATION
+    written in one transaction: a failure (or Ctrl-C) leaves it as it was, and a new file it made is
+    removed. DESTINATION must be empty unless --into-nonempty. Constraints and full-text or vector
+    indexes are not copied yet: a SOURCE with them is refused.
+
+    \b
+    Examples:
+      bfxdb copy graph.db postgresql://me@db.example/graphs
+      bfxdb copy "postgresql://me@db.example/graphs?schema=team" local.db
+    """
+    if not is_url(source) and not is_url(destination) and os.path.exists(destination) \
+            and os.path.samefile(source, destination):
+        raise click.UsageError("SOURCE and DESTINATION are the same file")
+    made = not is_url(destination) and not os.path.exists(destination)
+    try:
+        with bfxdb.connect(source, read_only=True) as reading, bfxdb.connect(destination) as writing, \
+                ProgressBar(progress, "copying", "rows") as bar:
+            total = reading.count_substrates() + reading.count_relationships()  # for the bar: read again below
+            counts = copy_store(
+                reading.store, writing.store, batch_size=batch_size, into_nonempty=into_nonempty,
+                on_progress=lambda rows: bar.update(rows, total),
+            )
+            shown = writing.path
+    except BaseException:
+        if made and os.path.exists(destination):
+            _remove_database_file(destination)
+        raise
+    click.echo(
+        f"copied {counts['substrates']:,} substrates, {counts['relationships']:,} relationships and "
+        f"{counts['property_indexes']:,} property indexes to {shown}",
+        err=True,
+    )
+
+
+def _remove_database_file(path: str) -> None:
+    """Remove a SQLite file a failed copy created, with its write-ahead log and shared memory."""
+    for name in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(name):
+            os.remove(name)
+
+
 #: Every command, in the order they are defined; the group in ``bfxdb.cli`` lists them sorted.
-COMMANDS = (demo, init, query, shell, stats, check, backup)
+COMMANDS = (demo, init, query, shell, stats, check, backup, copy)

@@ -8,13 +8,13 @@ import click
 
 import bfxdb
 
-from .commands import EXISTING_DATABASE, EXIT_CODES, EXIT_INTERRUPTED, Command
+from .commands import DATABASE, EXISTING_DATABASE, EXIT_CODES, EXIT_INTERRUPTED, Command
 from .output import CtrlC, error_text
 from .progress import ProgressBar
 
 
 @click.command("import", cls=Command, epilog=EXIT_CODES)
-@click.argument("database", type=click.Path(dir_okay=False))
+@click.argument("database", type=DATABASE)
 @click.argument("files", nargs=-1, type=click.Path(exists=True))
 @click.option("--nodes", multiple=True, metavar="[LABEL[:LABEL...]=]FILE[,FILE...]",
               help="A CSV node file group (the first file's first line is the header); the labels go on every node.")

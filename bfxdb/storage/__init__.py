@@ -7,6 +7,7 @@ the one backend today; rows, column lists and quoting are shared with the SQL co
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ExtraMissing
 from .backend import Backend, Cursor
@@ -50,6 +51,15 @@ from .vectors import with_config as with_vector_config
 
 #: URL schemes of the PostgreSQL backend.
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def shown_target(target: str) -> str:
+    """A database target as messages show it: a URL without its password, a path as it is."""
+    parts = urlsplit(target) if "://" in target else None
+    if parts is None or parts.password is None:
+        return target
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def open_store(
@@ -132,6 +142,7 @@ __all__ = [
     "json_path_literal",
     "open_store",
     "quote_identifier",
+    "shown_target",
     "split_labels",
     "time_micros",
     "utc_now",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import random
 import re
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
@@ -31,7 +34,7 @@ from ..errors import (
 )
 from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
-from . import portable
+from . import portable, shown_target
 from .constraints import Constraint
 from .maintenance import FileCheck, GraphStats
 from .quoting import json_path_literal, quote_identifier
@@ -161,6 +164,11 @@ _NODE_OF = "(SELECT node FROM substrates WHERE identity = %s)"
 _SUBSTRATE_FIELDS = "node, identity, expression_type, expression_code, metadata, created_at"
 _RELATIONSHIP_FIELDS = "source, target, rel_type, metadata, bidirectional, created_at"
 
+#: Attempts of a write that is its own transaction when a deadlock or serialisation failure undid it.
+WRITE_ATTEMPTS = 5
+#: The longest pause before the first retry, in seconds; it doubles with each (random below it, so racers part).
+RETRY_PAUSE = 0.02
+
 #: What Cypher needs that this backend does not have yet: the SQL compiler emits SQLite's dialect only.
 _CYPHER = "Cypher queries (db.query, db.stream, the graph algorithms)"
 
@@ -217,15 +225,6 @@ def parse_url(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(query=kept)), schema
 
 
-def _shown(url: str) -> str:
-    """The URL without its password, for messages and ``db.path``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def translate(error: Exception, context: str = "database error") -> BfxError:
     """Turn an error psycopg raised into the bfxdb error that says what it means."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -248,6 +247,34 @@ def translate(error: Exception, context: str = "database error") -> BfxError:
     if isinstance(error, (psycopg.DataError, pg_errors.CheckViolation)):
         return InvalidInput(f"rejected by PostgreSQL: {text}")
     return StorageError(f"{context}: {text}")
+
+
+_Arguments = ParamSpec("_Arguments")
+_Result = TypeVar("_Result")
+
+
+def _retried(method: Callable[_Arguments, _Result]) -> Callable[_Arguments, _Result]:
+    """Run a write method again when a deadlock or serialisation failure undid it, if it was its own transaction.
+
+    Then the server rolled back everything it did, and nothing outside it saw any of it, so
+    running it again is safe. Inside the caller's transaction the caller's earlier work is lost
+    too, and only the caller may decide to redo it: the error goes up (DatabaseBusy).
+    """
+
+    @functools.wraps(method)
+    def run(*args: _Arguments.args, **kwargs: _Arguments.kwargs) -> _Result:
+        store = args[0]
+        for attempt in range(WRITE_ATTEMPTS - 1):
+            alone = getattr(store._local, "depth", 0) == 0  # type: ignore[attr-defined]
+            try:
+                return method(*args, **kwargs)
+            except (pg_errors.DeadlockDetected, pg_errors.SerializationFailure):
+                if not alone:
+                    raise
+            time.sleep(random.uniform(0, RETRY_PAUSE * 2**attempt))
+        return method(*args, **kwargs)
+
+    return run
 
 
 class PostgresGuard:
@@ -281,7 +308,7 @@ class PostgresStore:
         self, url: str, *, read_only: bool = False, timeout: float = 30.0, create: bool = True
     ) -> None:
         self._url, self.schema = parse_url(url)
-        self.path = _shown(url)
+        self.path = shown_target(url)
         self.read_only = read_only
         self.timeout = timeout
         self._local = threading.local()
@@ -487,6 +514,7 @@ class PostgresStore:
 
     # ------------------------------------------------------------ substrates
 
+    @_retried
     def insert_substrate(
         self,
         identity: int,
@@ -569,6 +597,7 @@ class PostgresStore:
         """Count all substrates."""
         return int(self._connection().execute("SELECT count(*) FROM substrates").fetchone()[0])
 
+    @_retried
     def replace_metadata(self, kind: str, identity: int, metadata: dict) -> None:
         """Replace the whole metadata of a ``"substrate"`` or ``"relationship"``; NotFound if missing."""
         table = {"substrate": "substrates", "relationship": "relationships"}[kind]
@@ -580,6 +609,7 @@ class PostgresStore:
         if cursor.rowcount == 0:
             raise NotFound(f"{kind} {format_id(identity)} not found")
 
+    @_retried
     def add_labels(self, identity: int, labels: Iterable[str]) -> int:
         """Add labels to a substrate; returns how many were new."""
         labels = check_labels(labels)
@@ -594,6 +624,7 @@ class PostgresStore:
             )
         return max(cursor.rowcount, 0)
 
+    @_retried
     def remove_labels(self, identity: int, labels: Iterable[str]) -> int:
         """Remove labels from a substrate; returns how many it had."""
         with self.transaction():
@@ -604,6 +635,7 @@ class PostgresStore:
             )
         return max(cursor.rowcount, 0)
 
+    @_retried
     def delete_substrate(self, identity: int) -> int:
         """Delete a substrate with its labels and relationships; returns how many relationships went."""
         connection = self._connection()
@@ -619,6 +651,7 @@ class PostgresStore:
 
     # ------------------------------------------------------------ relationships
 
+    @_retried
     def insert_relationship(
         self,
         identity: int | None,
@@ -726,6 +759,7 @@ class PostgresStore:
         """Count all relationships."""
         return int(self._connection().execute("SELECT count(*) FROM relationships").fetchone()[0])
 
+    @_retried
     def delete_relationship(self, identity: int) -> None:
         """Delete one relationship; NotFound if it does not exist."""
         with self.transaction():

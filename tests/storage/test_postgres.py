@@ -279,3 +279,63 @@ def test_search_indexes_are_refused_naming_the_feature(postgres_url):
         with pytest.raises(bfxdb.NotSupported, match="full-text and vector indexes") as caught:
             db.store.create_fulltext_index(index)
         assert caught.value.details == {"feature": "search indexes"}
+
+
+def _deadlock(postgres_url: str, write) -> list:
+    """Run ``write`` (which deletes substrate 1) while another session locks its relationship, then the substrate.
+
+    delete_substrate locks the substrate, then its relationships; the other session takes them the
+    other way round. The delete waits first, so the server tells it of the cycle and rolls it back.
+    Returns what ``write`` returned or raised.
+    """
+    import psycopg
+
+    url, schema = postgres_url.split("?schema=")
+    with bfxdb.connect(postgres_url) as db:
+        db.create_substrate(identity=1)
+        db.create_substrate(identity=2)
+        db.bulk_load(relationships=[{"identity": 9, "source": 1, "target": 2, "rel_type": "R"}])
+    outcome: list = []
+    # the poll has a connection of its own: a transaction sees pg_stat_activity as it was when it began
+    with bfxdb.connect(postgres_url) as writer, psycopg.connect(url) as other, \
+            psycopg.connect(url, autocommit=True) as poll:
+        other.execute(f'UPDATE "{schema}".relationships SET metadata = \'{{"by": "other"}}\' WHERE identity = 9')
+
+        def run() -> None:
+            try:
+                outcome.append(write(writer))
+            except bfxdb.BfxError as error:
+                outcome.append(error)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        for _ in range(600):  # up to a minute for the delete to wait on the relationship's lock
+            if poll.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone():
+                break
+            threading.Event().wait(0.1)
+        else:
+            raise AssertionError("the delete never waited on the other session's lock")
+        other.execute(f'UPDATE "{schema}".substrates SET metadata = \'{{"by": "other"}}\' WHERE identity = 1')
+        other.commit()
+        thread.join(60)
+    return outcome
+
+
+def test_a_call_a_deadlock_undid_is_run_again(postgres_url):
+    assert _deadlock(postgres_url, lambda db: db.delete_substrate(1)) == [1]
+    with bfxdb.connect(postgres_url) as db:
+        assert db.count_substrates() == 1 and db.count_relationships() == 0
+
+
+def test_inside_a_transaction_a_deadlock_is_database_busy_and_the_block_is_undone(postgres_url):
+    def block(db):
+        with db.transaction():
+            db.create_substrate(identity=3)
+            return db.delete_substrate(1)
+
+    outcome = _deadlock(postgres_url, block)
+    assert len(outcome) == 1 and isinstance(outcome[0], bfxdb.DatabaseBusy), outcome
+    with bfxdb.connect(postgres_url) as db:
+        assert db.count_substrates() == 2 and db.count_relationships() == 1
