@@ -50,6 +50,8 @@ from .model import Path, Relationship, Substrate
 from .query import Result, has_code, split_statements
 from .query import prepare as _prepare
 from .rendering import to_json_value, to_text
+from .storage import COPY_BATCH, is_database_url
+from .storage import shown_target as database_shown
 
 __version__ = "0.1.0"
 
@@ -78,6 +80,7 @@ _ON_FIRST_USE = {
     "graph_stats": ("maintenance", "graph_stats"),
     "property_keys": ("maintenance", "property_keys"),
     "repair": ("maintenance", "repair"),
+    "copy_graph": ("maintenance", "copy_graph"),
 }
 
 if TYPE_CHECKING:
@@ -98,7 +101,7 @@ if TYPE_CHECKING:
     )
     from .formats import DEFAULT_BATCH as DEFAULT_IMPORT_BATCH
     from .formats import format_for as export_format_for
-    from .maintenance import CheckReport, GraphStats, backup, check, graph_stats, property_keys, repair
+    from .maintenance import CheckReport, GraphStats, backup, check, copy_graph, graph_stats, property_keys, repair
 
 
 def __getattr__(name: str) -> Any:
@@ -138,6 +141,7 @@ def warm_up() -> None:
 __all__ = [
     "BadRowError",
     "BfxError",
+    "COPY_BATCH",
     "CheckReport",
     "Conflict",
     "ConstraintViolation",
@@ -193,6 +197,8 @@ __all__ = [
     "__version__",
     "backup",
     "check",
+    "copy_graph",
+    "database_shown",
     "connect",
     "decode_json",
     "ends_import",
@@ -202,6 +208,7 @@ __all__ = [
     "format_id",
     "lone_surrogate_at",
     "graph_stats",
+    "is_database_url",
     "has_code",
     "import_sources",
     "neighbours",

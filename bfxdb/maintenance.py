@@ -1,4 +1,4 @@
-"""Whole-file operations on a database: statistics, checks and backups.
+"""Whole-database operations: statistics, checks, backups and copies between backends.
 
 The reports are built here; the work is done by the store (``bfxdb.storage``), which turns a
 damaged file into DatabaseCorrupt, or into a finding of `check`.
@@ -8,15 +8,36 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .database import Database
 from .errors import InvalidInput
-from .storage import GraphStats
+from .storage import COPY_BATCH, GraphStats, copy_store
 
 #: How many problems of one kind `check` lists before it only counts them.
 MAX_LISTED = 20
+
+
+def copy_graph(
+    source: Database,
+    destination: Database,
+    *,
+    batch_size: int = COPY_BATCH,
+    into_nonempty: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Copy the whole graph of ``source`` into ``destination``, on either backend, identities kept.
+
+    The source is read in one snapshot and the destination written in one transaction, ``batch_size``
+    rows at a time (storage.copy_store says what is kept and refused).
+
+    :returns: ``{"substrates": n, "relationships": m, "property_indexes": k}``.
+    """
+    return copy_store(
+        source.store, destination.store, batch_size=batch_size, into_nonempty=into_nonempty, on_progress=on_progress
+    )
 
 
 def graph_stats(db: Database) -> GraphStats:

@@ -258,9 +258,9 @@ def _server_options(settings: ServeSettings) -> dict[str, Any]:
 
 def _where(path: str) -> str:
     """The database as the announcement names it: a file's absolute path, a URL without its password."""
-    from bfxdb.storage import POSTGRES_SCHEMES, shown_target
+    import bfxdb
 
-    return shown_target(path) if path.lower().startswith(POSTGRES_SCHEMES) else os.path.abspath(path)
+    return bfxdb.database_shown(path) if bfxdb.is_database_url(path) else os.path.abspath(path)
 
 
 def _announce(settings: ServeSettings, listening: list[tuple[str, int]], keyed: bool) -> None:

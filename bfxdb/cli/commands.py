@@ -11,8 +11,6 @@ from typing import Any
 import click
 
 import bfxdb
-from bfxdb.storage import POSTGRES_SCHEMES
-from bfxdb.storage.copying import COPY_BATCH, copy_store
 
 from .output import INTERRUPTED, OUTPUT_FORMATS, CtrlC, error_text, summary, write_result
 from .progress import ProgressBar
@@ -43,14 +41,9 @@ class DatabaseTarget(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         text = os.fspath(value)
-        if is_url(text):
+        if bfxdb.is_database_url(text):
             return text
         return str(self._path.convert(text, param, ctx))
-
-
-def is_url(target: str) -> bool:
-    """Whether a database argument is a PostgreSQL URL rather than a file path."""
-    return target.lower().startswith(POSTGRES_SCHEMES)
 
 
 #: A database the command reads: a file that exists, or a PostgreSQL URL.
@@ -100,7 +93,7 @@ def init(path: str) -> None:
     existed = os.path.exists(path) and os.path.getsize(path) > 0
     with bfxdb.connect(path) as db:
         version = db.schema_version()
-    if is_url(path):
+    if bfxdb.is_database_url(path):
         click.echo(f"bfxdb database {db.path} is ready (schema version {version})")
     elif existed:
         click.echo(f"{path} is already a bfxdb database (schema version {version})")
@@ -268,7 +261,7 @@ def stats(database: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(figures.to_dict(), indent=2))
         return
-    if is_url(database):
+    if bfxdb.is_database_url(database):
         # the server's tables, not a file: their size and the server's version (journal_mode says it)
         rows = [
             ("database", f"{figures.path} ({_size(figures.file_bytes)} in tables)"),
@@ -350,7 +343,7 @@ def backup(database: str, destination: str, force: bool) -> None:
 @click.argument("destination", type=DATABASE)
 @click.option("--into-nonempty", is_flag=True,
               help="Copy into a DESTINATION that holds data already (an identity both hold is refused).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=COPY_BATCH, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=bfxdb.COPY_BATCH, show_default=True,
               help="Rows read and written at a time.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when standard error is a terminal).")
@@ -368,16 +361,16 @@ def copy(source: str, destination: str, into_nonempty: bool, batch_size: int, pr
       bfxdb copy graph.db postgresql://me@db.example/graphs
       bfxdb copy "postgresql://me@db.example/graphs?schema=team" local.db
     """
-    if not is_url(source) and not is_url(destination) and os.path.exists(destination) \
+    if not bfxdb.is_database_url(source) and not bfxdb.is_database_url(destination) and os.path.exists(destination) \
             and os.path.samefile(source, destination):
         raise click.UsageError("SOURCE and DESTINATION are the same file")
-    made = not is_url(destination) and not os.path.exists(destination)
+    made = not bfxdb.is_database_url(destination) and not os.path.exists(destination)
     try:
         with bfxdb.connect(source, read_only=True) as reading, bfxdb.connect(destination) as writing, \
                 ProgressBar(progress, "copying", "rows") as bar:
             total = reading.count_substrates() + reading.count_relationships()  # for the bar: read again below
-            counts = copy_store(
-                reading.store, writing.store, batch_size=batch_size, into_nonempty=into_nonempty,
+            counts = bfxdb.copy_graph(
+                reading, writing, batch_size=batch_size, into_nonempty=into_nonempty,
                 on_progress=lambda rows: bar.update(rows, total),
             )
             shown = writing.path

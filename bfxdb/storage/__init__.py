@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..errors import ExtraMissing
 from .backend import Backend, Cursor
 from .constraints import PROPERTY_TYPES, Constraint
+from .copying import COPY_BATCH, copy_store
 from .fulltext import ANALYZERS as FULLTEXT_ANALYZERS
 from .fulltext import DEFAULT_ANALYZER as FULLTEXT_DEFAULT_ANALYZER
 from .fulltext import PROVIDER as FULLTEXT_PROVIDER
@@ -53,6 +54,11 @@ from .vectors import with_config as with_vector_config
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
+def is_database_url(target: str) -> bool:
+    """Whether a database target is a PostgreSQL URL rather than a file path."""
+    return target.lower().startswith(POSTGRES_SCHEMES)
+
+
 def shown_target(target: str) -> str:
     """A database target as messages show it: a URL without its password, a path as it is."""
     parts = urlsplit(target) if "://" in target else None
@@ -85,7 +91,7 @@ def open_store(
         DatabaseCorrupt when it is damaged or no database; ForeignDatabase when it is another
         application's SQLite file.
     """
-    if isinstance(target, str) and target.lower().startswith(POSTGRES_SCHEMES):
+    if isinstance(target, str) and is_database_url(target):
         try:
             from .postgres import PostgresStore
         except ImportError:
@@ -109,6 +115,7 @@ __all__ = [
     "MAX_VECTOR_DIMENSIONS",
     "NAME_ID",
     "NODE_OF",
+    "COPY_BATCH",
     "POSTGRES_SCHEMES",
     "PROPERTY_TYPES",
     "PLANNER_MIN_ROWS",
@@ -142,6 +149,8 @@ __all__ = [
     "json_path_literal",
     "open_store",
     "quote_identifier",
+    "copy_store",
+    "is_database_url",
     "shown_target",
     "split_labels",
     "time_micros",

@@ -560,12 +560,7 @@ class SQLiteStore(FileMaintenance):
             if depth == 0:
                 if getattr(self._local, "bulk", None) is not None:
                     # the indexes a bulk load left are built in its transaction, so they commit with it
-                    try:
-                        self._finish_bulk(connection, build=commit)
-                    except Conflict:
-                        # the identity index found a repeat: none of the load stays
-                        connection.execute("ROLLBACK")
-                        raise
+                    self._finish_bulk(connection, build=commit)
                 if commit:
                     self._fold_vectors(connection)
                 connection.execute("COMMIT" if commit else "ROLLBACK")
@@ -1038,6 +1033,10 @@ class SQLiteStore(FileMaintenance):
     def _identity_index_back(self, connection: sqlite3.Connection, bulk: _Bulk) -> None:
         """Build the identity's unique index a bulk load dropped.
 
+        A repeat makes the build fail, and the rows that repeat can no longer be told apart, so the
+        whole transaction is rolled back there and then: nothing can commit it without its index,
+        even a caller that catches the Conflict and carries on.
+
         :raises Conflict: naming the first substrate of the load whose identity repeats one before it.
         """
         for statement in bulk.deferred.pop("substrates"):
@@ -1045,7 +1044,11 @@ class SQLiteStore(FileMaintenance):
                 # a savepoint rolled back may have brought the index back already
                 connection.execute(statement.replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1))
             except sqlite3.IntegrityError:
-                raise _repeated_identity(connection, bulk.loaded_from) from None
+                conflict = _repeated_identity(connection, bulk.loaded_from)
+                self._local.bulk = None
+                connection.execute(f"PRAGMA cache_size = {bulk.cache}")
+                connection.execute("ROLLBACK")
+                raise conflict from None
 
     def _finish_bulk(self, connection: sqlite3.Connection, *, build: bool) -> None:
         """End this thread's bulk load: build the indexes it left (``build``), restore the cache."""

@@ -88,12 +88,12 @@ def test_nothing_is_written_past_the_budget(db):
 
 
 def test_self_doubling_list_stops_quickly(db):
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(bfxdb.QueryLimitExceeded):
         db.query(DOUBLING, timeout=2)
     with pytest.raises(bfxdb.QueryLimitExceeded):
         db.query(NESTING, timeout=2)
-    assert time.monotonic() - started < 4
+    assert time.process_time() - started < 4
 
 
 def test_estimates_look_at_a_bounded_number_of_parts_whatever_the_size(monkeypatch):
@@ -129,18 +129,20 @@ def test_estimates_look_at_a_bounded_number_of_parts_whatever_the_size(monkeypat
     ],
 )
 def test_python_loops_stop_at_the_time_limit(db, query):
-    started = time.monotonic()
+    # CPU time, not the wall clock: the limit is wall time, so a stopped loop used at most that much
+    # CPU however busy the machine is, while one that ran on would use seconds of it
+    started = time.process_time()
     with pytest.raises(bfxdb.QueryTimeout, match="time limit of 0.2 s"):
         db.query(query, timeout=0.2, memory=None)
-    assert time.monotonic() - started < 1.5
+    assert time.process_time() - started < 1.5
 
 
 def test_parsing_a_long_query_counts_against_the_time_limit(db):
     text = "RETURN size([" + ",".join(str(i) for i in range(150000)) + "]) AS n"
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(bfxdb.QueryTimeout, match="time limit of 0.3 s"):
         db.query(text, timeout=0.3)
-    assert time.monotonic() - started < 1.5
+    assert time.process_time() - started < 1.5
 
 
 def test_syntax_errors_read_the_same_under_a_time_limit(db):

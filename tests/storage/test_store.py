@@ -642,6 +642,20 @@ def test_a_repeat_written_after_a_large_load_in_its_transaction_is_a_conflict(tm
         assert IDENTITY_INDEX in _index_names(db)
 
 
+def test_a_repeat_found_by_a_read_ends_the_transaction_even_if_the_caller_carries_on(tmp_path):
+    with bfxdb.connect(tmp_path / "g.db") as db:
+        db.create_substrate(identity=3)
+        with pytest.raises(bfxdb.BfxError), db.transaction():
+            db.bulk_load([{"identity": n} for n in range(1, BULK_DEFER_ROWS + 1)])
+            with pytest.raises(bfxdb.Conflict, match="substrate 0x0000000000000003 already exists"):
+                db.get_substrate(9)  # the read builds the identity index, which finds the repeat
+            # the caller swallowed it: the commit must not keep rows without their index
+        assert db.count_substrates() == 1
+        assert IDENTITY_INDEX in _index_names(db)
+        with pytest.raises(bfxdb.Conflict):
+            db.create_substrate(identity=3)
+
+
 def test_sigkill_in_the_middle_of_a_large_load_leaves_the_file_as_it_was(tmp_path):
     path = tmp_path / "g.db"
     with bfxdb.connect(path) as db:
