@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, overload
 
 from ..errors import QueryArgumentError
 
@@ -21,6 +21,27 @@ STAT_KEYS = (
 _ZERO_STATS = dict.fromkeys(STAT_KEYS, 0)
 
 
+class LazyStats:
+    """A ``stats`` attribute over an ``_stats`` slot: every key of STAT_KEYS, made at 0 on the first read.
+
+    A read never asks for its counts, and the copy was a tenth of a point lookup's Python.
+    """
+
+    @overload
+    def __get__(self, owner: None, kind: type) -> LazyStats: ...
+
+    @overload
+    def __get__(self, owner: object, kind: type | None = None) -> dict[str, int]: ...
+
+    def __get__(self, owner: Any, kind: type | None = None) -> LazyStats | dict[str, int]:
+        if owner is None:
+            return self
+        stats = owner._stats
+        if stats is None:
+            stats = owner._stats = _ZERO_STATS.copy()
+        return stats
+
+
 class Result:
     """Rows of a finished query. Iterating yields one dict per row, column name to value.
 
@@ -34,7 +55,8 @@ class Result:
     ([1, 2], 2, ['x'])
     """
 
-    __slots__ = ("columns", "rows", "stats", "plan", "profile", "explained")
+    __slots__ = ("columns", "rows", "_stats", "plan", "profile", "explained")
+    stats = LazyStats()
 
     def __init__(
         self,
@@ -47,7 +69,7 @@ class Result:
     ) -> None:
         self.columns = columns
         self.rows = rows
-        self.stats = stats if stats is not None else _ZERO_STATS.copy()
+        self._stats = stats
         self.plan = plan
         self.profile = profile
         self.explained = explained

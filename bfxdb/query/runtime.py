@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from ..errors import EntityNotFound, ParameterMissing, QueryLimitExceeded
 from ..model import Relationship, Substrate
-from .result import STAT_KEYS
+from .result import LazyStats
 from .temporal import decode_properties
 from .values import DEFAULT_QUERY_MEMORY, NodeRef, RelRef
 
@@ -19,8 +19,6 @@ DEADLINE_STRIDE = 2048
 
 #: Rows a buffer grows by between two checks of its size against the memory budget.
 BUFFER_STRIDE = 1024
-
-_ZERO_STATS = dict.fromkeys(STAT_KEYS, 0)
 
 T = TypeVar("T")
 
@@ -40,7 +38,7 @@ class Context:
         "rels",
         "deleted_nodes",
         "deleted_rels",
-        "stats",
+        "_stats",
         "check_deadline",
         "ticks",
         "statement_time",
@@ -50,6 +48,8 @@ class Context:
         "outside_transaction",
         "import_dir",
     )
+    #: the run's counts of what it wrote (see LazyStats)
+    stats = LazyStats()
 
     def __init__(
         self,
@@ -64,7 +64,7 @@ class Context:
         self.rels: dict[int, Relationship] = {}
         self.deleted_nodes: set[int] = set()
         self.deleted_rels: set[int] = set()
-        self.stats = _ZERO_STATS.copy()
+        self._stats: dict[str, int] | None = None
         self.check_deadline = check_deadline
         self.ticks = 0
         #: nanoseconds since the epoch when the run first read the clock: date() and friends

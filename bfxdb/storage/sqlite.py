@@ -170,7 +170,7 @@ class SQLiteStore(FileMaintenance):
         #: Whether the file is opened with SQLite's ``immutable=1``: read-only media (see _connect).
         self.immutable = False
         self.in_memory = self.path == ":memory:" or self.path.startswith("file::memory:")
-        self._local = threading.local()
+        self._local = _ThreadState()
         # An in-memory database lives in one connection, so threads share it under a lock.
         self._shared: sqlite3.Connection | None = None
         self._shared_lock = threading.RLock()
@@ -253,7 +253,7 @@ class SQLiteStore(FileMaintenance):
             if self._shared is None:
                 self._shared = self._open()
             return self._shared
-        connection = getattr(self._local, "connection", None)
+        connection = self._local.connection
         if connection is None:
             connection = self._local.connection = self._open()
         return connection
@@ -264,8 +264,8 @@ class SQLiteStore(FileMaintenance):
         _indexes_back and _connection in one, their checks inlined: every query's statements pass here.
         """
         local = self._local
-        connection = self._shared if self.in_memory else getattr(local, "connection", None)
-        if connection is None or self._closed or getattr(local, "bulk", None) is not None:
+        connection = self._shared if self.in_memory else local.connection
+        if connection is None or self._closed or local.bulk is not None:
             self._indexes_back()
             return self._connection()
         return connection
@@ -339,7 +339,7 @@ class SQLiteStore(FileMaintenance):
         this thread, in between: what was read from the store may be reused.
         """
         # The thread's connection without _connection()'s checks, for a call made before every invoke.
-        connection = self._shared if self.in_memory else getattr(self._local, "connection", None)
+        connection = self._shared if self.in_memory else self._local.connection
         if connection is None or self._closed:
             connection = self._connection()
         try:
@@ -385,7 +385,7 @@ class SQLiteStore(FileMaintenance):
         :param commit: commit; False rolls back (a failed batch under ON ERROR CONTINUE or BREAK).
         :raises TransactionNested: when the open transaction is nested in another.
         """
-        if getattr(self._local, "depth", 0) != 1:
+        if self._local.depth != 1:
             raise TransactionNested(
                 "CALL { ... } IN TRANSACTIONS commits batch by batch, so it cannot run inside an explicit "
                 "transaction; run the query on its own, outside Database.transaction()",
@@ -481,7 +481,9 @@ class SQLiteStore(FileMaintenance):
         if self.in_memory:
             self._shared_lock.acquire()
         try:
-            clock = self._limits[self._connection()]
+            # _connection inlined for a thread that has its connection: every small read passes here
+            connection = None if self._closed or self.in_memory else self._local.connection
+            clock = self._limits[connection or self._connection()]
             previous = clock.tighten(seconds, limit)
             try:
                 return function(*args, clock.check)
@@ -500,7 +502,7 @@ class SQLiteStore(FileMaintenance):
             self._shared_lock.acquire()
         try:
             connection = self._connection()
-            depth = getattr(self._local, "depth", 0)
+            depth = self._local.depth
             if depth == 0:
                 self._begin(connection, write)
             elif not connection.in_transaction:
@@ -547,18 +549,18 @@ class SQLiteStore(FileMaintenance):
                 time.sleep(0.01)
 
     def _end(self, connection: sqlite3.Connection, depth: int, *, commit: bool) -> None:
-        bulk = getattr(self._local, "bulk", None)
+        bulk = self._local.bulk
         if not commit and bulk is not None:
             # the rows rolled back may have been a bulk load's: their node numbers are no longer theirs
             bulk.nodes.clear()
         if not commit and not connection.in_transaction:
             # SQLite rolled back by itself, as it does on some errors (a damaged page, a full disk).
-            if depth == 0 and getattr(self._local, "bulk", None) is not None:
+            if depth == 0 and self._local.bulk is not None:
                 self._finish_bulk(connection, build=False)
             return
         try:
             if depth == 0:
-                if getattr(self._local, "bulk", None) is not None:
+                if self._local.bulk is not None:
                     # the indexes a bulk load left are built in its transaction, so they commit with it
                     self._finish_bulk(connection, build=commit)
                 if commit:
@@ -582,10 +584,10 @@ class SQLiteStore(FileMaintenance):
         The indexes are read again only when the schema changed (PRAGMA schema_version, about 1 µs):
         a file without vector indexes pays that alone per commit.
         """
-        if not getattr(self._local, "writing", False):
+        if not self._local.writing:
             return
         version = connection.execute("PRAGMA schema_version").fetchone()[0]
-        cached = getattr(self._local, "vector_indexes", None)
+        cached = self._local.vector_indexes
         if cached is None or cached[0] != version or cached[1] is not connection:
             cached = self._local.vector_indexes = (version, connection, vectors.load(connection))
         for index in cached[2]:
@@ -1101,7 +1103,7 @@ class SQLiteStore(FileMaintenance):
         if version is None:
             version = connection.execute("PRAGMA data_version").fetchone()[0]
         key = (connection.total_changes, version)
-        cached = getattr(self._local, "statistics", None)
+        cached = self._local.statistics
         if cached is None or cached[0] != key or cached[1] is not connection:
             cached = self._local.statistics = (key, connection, Statistics(connection))
         return cached[2]
@@ -1335,6 +1337,22 @@ class _naming:  # noqa: N801 - used as a function, like contextlib's
             named = constraints.violation(error, entity) or vectors.refusal(error, entity)
             if named is not None:
                 raise named from None
+
+
+class _ThreadState(threading.local):
+    """What one thread has of a store: its connection, transaction depth, bulk load and caches.
+
+    Class-level defaults, so reading an attribute a thread has not set yet finds one rather than
+    raising: getattr with a default pays for an AttributeError, and every query reads these.
+    """
+
+    connection: sqlite3.Connection | None = None
+    depth = 0
+    writing = False
+    #: the _Bulk of a bulk load under way, else None (Any: the bulk functions run only while one is)
+    bulk: Any = None
+    vector_indexes: tuple | None = None
+    statistics: tuple | None = None
 
 
 class _Bulk:

@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any, ClassVar
 
+import orjson
+
 from ...errors import QueryArgumentError, QuerySyntaxError
 from ...identity import to_unsigned
 from ...storage import is_simple_key
 from ..aggregates import Accumulator, Distinct
 from ..runtime import Context, row_size
-from ..sqlplan import PAGE_LIMIT, PAGE_OFFSET, MatchPlan, property_value
+from ..sqlplan import PAGE_LIMIT, PAGE_OFFSET, MatchPlan
+from ..temporal import decode_property
 from ..values import Descending, estimate_size, group_key, order_key
 
 Evaluator = Callable[[dict, Context], Any]
@@ -470,7 +473,12 @@ class DirectReturn:
             return None
         # A list comprehension, not the stream's generator: this is the hot path of small reads.
         outputs = self.outputs
-        rows = [tuple([decode(sql_row, column) for decode, column in outputs]) for sql_row in cursor]
+        if len(outputs) == 1:
+            # one column, the commonest RETURN: no inner comprehension per row
+            ((decode, column),) = outputs
+            rows = [(decode(sql_row, column),) for sql_row in cursor]
+        else:
+            rows = [tuple([decode(sql_row, column) for decode, column in outputs]) for sql_row in cursor]
         ctx.tick(len(rows))
         return rows
 
@@ -489,8 +497,8 @@ class DirectReturn:
             return None
         projection = self.projection
         # evaluated first, as the projection would: a bad SKIP or LIMIT fails before any SQL runs
-        skip = _count_argument(projection.skip, ctx, "SKIP")
-        limit = _count_argument(projection.limit, ctx, "LIMIT")
+        skip = None if projection.skip is None else _count_argument(projection.skip, ctx, "SKIP")
+        limit = None if projection.limit is None else _count_argument(projection.limit, ctx, "LIMIT")
         bound = plan.bind({}, ctx)
         if bound is None or limit == 0:
             return ()
@@ -524,7 +532,12 @@ def direct_property(key: str) -> Callable[[tuple, int], Any]:
     """The output decoder of ``v.key``: read the property from the metadata column it is given."""
 
     def decode(row: tuple, column: int) -> Any:
-        return property_value(row[column], key)
+        # the metadata decoded here rather than through a helper: every returned property passes here
+        metadata = row[column]
+        if metadata == "{}":
+            return None
+        value = orjson.loads(metadata).get(key)
+        return decode_property(value) if "$temporal" in metadata else value
 
     return decode
 
