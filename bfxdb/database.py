@@ -781,7 +781,7 @@ def _substrate_rows(items: list, created_at: int) -> tuple[list[tuple], list[tup
         append((signed, expression_type, expression_code, encode_metadata(item.get("metadata")), created_at))
         labels = item.get("labels")
         if labels:
-            if type(labels) is list and len(labels) == 1 and labels[0] in CHECKED_NAMES:
+            if type(labels) is list and len(labels) == 1 and type(labels[0]) is str and labels[0] in CHECKED_NAMES:
                 # one label checked before: most rows of a load (check_labels was a fifth of a row's time)
                 add_label((signed, labels[0]))
             else:

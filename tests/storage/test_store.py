@@ -373,6 +373,7 @@ def test_bulk_load_dicts_and_values(db):
         ([{"identity": 1}], [{"source": 1, "target": 77, "rel_type": "X"}], bfxdb.NotFound),
         ([{"identity": 1}], [{"source": 1, "rel_type": "X"}], bfxdb.InvalidInput),
         ([{"identity": 1, "metadata": "nope"}], [], bfxdb.InvalidInput),
+        ([{"identity": 1, "labels": [["A"]]}], [], bfxdb.InvalidInput),
         ([{"expression_code": "lambda: open('x')"}], [], bfxdb.ExpressionRejected),
         (["not a mapping"], [], bfxdb.InvalidInput),
     ],
