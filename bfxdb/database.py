@@ -29,6 +29,7 @@ from .query import (
 )
 from .storage import (
     BULK_BATCH,
+    CHECKED_NAMES,
     DEFAULT_TIMEOUT,
     Backend,
     check_labels,
@@ -780,8 +781,12 @@ def _substrate_rows(items: list, created_at: int) -> tuple[list[tuple], list[tup
         append((signed, expression_type, expression_code, encode_metadata(item.get("metadata")), created_at))
         labels = item.get("labels")
         if labels:
-            for label in check_labels(labels):
-                add_label((signed, label))
+            if type(labels) is list and len(labels) == 1 and type(labels[0]) is str and labels[0] in CHECKED_NAMES:
+                # one label checked before: most rows of a load (check_labels was a fifth of a row's time)
+                add_label((signed, labels[0]))
+            else:
+                for label in check_labels(labels):
+                    add_label((signed, label))
     return rows, label_rows
 
 

@@ -19,6 +19,7 @@ from .fulltext import PROVIDER as FULLTEXT_PROVIDER
 from .maintenance import FileCheck, GraphStats
 from .quoting import has_json_path, is_simple_key, json_path, json_path_literal, quote_identifier
 from .rows import (
+    CHECKED_NAMES,
     IDENTITY_OF,
     LABEL_SEPARATOR,
     MAX_METADATA_BYTES,
@@ -103,6 +104,7 @@ def open_store(
 
 
 __all__ = [
+    "CHECKED_NAMES",
     "IDENTITY_OF",
     "LABEL_SEPARATOR",
     "BULK_BATCH",

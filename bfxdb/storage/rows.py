@@ -137,8 +137,9 @@ def decode_metadata(text: str) -> dict:
     return {} if text == "{}" else orjson.loads(text)
 
 
-#: Names already found valid: labels and types repeat, and bulk loads check every row's.
-_CHECKED_NAMES: set[str] = set()
+#: Names already found valid: labels and types repeat, and bulk loads check every row's (a
+#: label in it needs no call of check_labels).
+CHECKED_NAMES: set[str] = set()
 _CHECKED_NAMES_LIMIT = 4096
 
 
@@ -149,14 +150,14 @@ def check_name(kind: str, name: object) -> str:
     :returns: the name.
     :raises InvalidInput: for a non-string, an empty or over-long name, or one holding a control character.
     """
-    if type(name) is str and name in _CHECKED_NAMES:
+    if type(name) is str and name in CHECKED_NAMES:
         return name
     if not isinstance(name, str) or not name:
         raise InvalidInput(f"{kind} must be a non-empty string, not {name!r}")
     if len(name) > MAX_NAME_LENGTH or LABEL_SEPARATOR in name or "\x00" in name or not _encodable(name):
         raise InvalidInput(f"{kind} {name[:40]!r} is too long or holds a control character")
-    if len(_CHECKED_NAMES) < _CHECKED_NAMES_LIMIT:
-        _CHECKED_NAMES.add(name)
+    if len(CHECKED_NAMES) < _CHECKED_NAMES_LIMIT:
+        CHECKED_NAMES.add(name)
     return name
 
 
@@ -168,7 +169,7 @@ def check_labels(labels: Iterable[str]) -> tuple[str, ...]:
     if isinstance(labels, str):
         labels = (labels,)
     elif isinstance(labels, (list, tuple)) and len(labels) == 1 and type(labels[0]) is str:
-        if labels[0] in _CHECKED_NAMES:
+        if labels[0] in CHECKED_NAMES:
             # one label, seen before: what almost every row of a bulk load has
             return (labels[0],)
     checked = tuple(dict.fromkeys(check_name("label", label) for label in labels))

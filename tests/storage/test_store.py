@@ -373,6 +373,7 @@ def test_bulk_load_dicts_and_values(db):
         ([{"identity": 1}], [{"source": 1, "target": 77, "rel_type": "X"}], bfxdb.NotFound),
         ([{"identity": 1}], [{"source": 1, "rel_type": "X"}], bfxdb.InvalidInput),
         ([{"identity": 1, "metadata": "nope"}], [], bfxdb.InvalidInput),
+        ([{"identity": 1, "labels": [["A"]]}], [], bfxdb.InvalidInput),
         ([{"expression_code": "lambda: open('x')"}], [], bfxdb.ExpressionRejected),
         (["not a mapping"], [], bfxdb.InvalidInput),
     ],
@@ -631,6 +632,42 @@ def test_a_repeated_identity_in_a_large_load_is_a_conflict_naming_it_and_writes_
         assert raised.value.details == {"substrate_id": message.split()[1]}
         assert db.count_substrates() == len(stored) and db.count_relationships() == 0
         assert IDENTITY_INDEX in _index_names(db)
+
+
+@pytest.mark.parametrize("repeated_labels", [["P"], ["P", "Q"]])
+def test_a_repeated_identity_in_a_large_labelled_load_is_a_conflict_naming_it(tmp_path, repeated_labels):
+    # one label each: the labels go in by position and the identity index's build finds the
+    # repeat; two on the repeated rows: the second label row of the shared node is refused
+    loaded = [*range(1, BULK_DEFER_ROWS + 1), 7]
+    with bfxdb.connect(tmp_path / "g.db") as db:
+        with pytest.raises(bfxdb.Conflict, match="substrate 0x0000000000000007 appears twice in the load") as raised:
+            db.bulk_load([{"identity": n, "labels": repeated_labels if n == 7 else ["P"]} for n in loaded])
+        assert raised.value.details == {"substrate_id": "0x0000000000000007"}
+        assert db.count_substrates() == 0
+        assert db.store.execute("SELECT count(*) FROM substrate_labels").fetchone() == (0,)
+
+
+def _labels_of(index: int) -> list[str]:
+    """A label set by item number: runs of one label each, of none, of several, and mixtures."""
+    if index < BULK_BATCH:
+        return [("A", "B")[index % 2]]
+    if index < BULK_BATCH + 100:
+        return []
+    return [["A"], [], ["B", "C"], ["C", "A", "B"]][index % 4]
+
+
+def test_a_large_load_gives_each_substrate_its_own_labels_whatever_their_shape(tmp_path):
+    count = BULK_BATCH * 2 + 10
+    with bfxdb.connect(tmp_path / "g.db") as db:
+        db.create_substrate(identity=1, labels=["C"])  # so that the load's node numbers do not start at 1
+        db.bulk_load([{"identity": 1000 + i, "labels": _labels_of(i)} for i in range(count)])
+        for index in (0, 1, BULK_BATCH - 1, BULK_BATCH, BULK_BATCH + 100, BULK_BATCH + 101, BULK_BATCH + 102,
+                      BULK_BATCH + 103, count - 1):
+            assert db.get_substrate(1000 + index).labels == tuple(sorted(_labels_of(index))), index
+        for label in "ABC":
+            expected = sum(label in _labels_of(i) for i in range(count)) + (label == "C")
+            assert db.query(f"MATCH (n:{label}) RETURN count(n)").rows == [(expected,)]
+        assert maintenance.check(db).ok
 
 
 def test_a_repeat_written_after_a_large_load_in_its_transaction_is_a_conflict(tmp_path):
