@@ -104,9 +104,15 @@ def test_components_are_networkx_components(graph):
     n, edges = graph
     with load(n, edges) as db:
         weak, strong = db.algorithms.wcc(), db.algorithms.scc()
+        reverse, both_ways = db.algorithms.scc(direction="REVERSE"), db.algorithms.scc(direction="UNDIRECTED")
     reference = oracle(n, edges)
     assert partition(weak) == {frozenset(c) for c in nx.weakly_connected_components(reference)}
     assert partition(strong) == {frozenset(c) for c in nx.strongly_connected_components(reference)}
+    assert partition(reverse) == {frozenset(c) for c in nx.strongly_connected_components(reference.reverse())}
+    # undirected: every relationship also runs the other way, as in NetworkX's DiGraph of an undirected graph
+    symmetric = nx.DiGraph(reference.to_undirected())
+    assert partition(both_ways) == {frozenset(c) for c in nx.strongly_connected_components(symmetric)}
+    assert partition(both_ways) == {frozenset(c) for c in nx.connected_components(reference.to_undirected())}
 
 
 @EXAMPLES
