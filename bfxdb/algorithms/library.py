@@ -42,32 +42,44 @@ def weak_components(snapshot: Snapshot) -> list[int]:
     numbers them), found with NumPy alone.
 
     Hooking and pointer jumping (after Shiloach and Vishkin): ``parent`` is a forest whose links
-    point to lower indices within one component. Each round, for every relationship whose ends
-    have different roots, the higher root is linked to the lower one where that lowers it, and the
-    forest is flattened until every node points at its root; a relationship whose ends share a
-    root keeps sharing it, so it is dropped. When none is left, each component is one tree. On the
-    benchmark's 1M-node graph this takes 4 rounds and under half what igraph's needs, without
-    building igraph's graph at all.
+    point to lower indices within one component. Each round takes every relationship as the pair
+    of its ends' roots, drops the pairs that share one (they always will) and links each higher
+    root to the lowest root it is paired with; then the roots of the round before are pointed at
+    their new roots, so the pairs' next roots are their roots' parents. When no pair is left,
+    each component is one tree, and every node is pointed at its root. On the benchmark's
+    1M-node graph this takes 4 rounds, and pointing only the last round's roots (245k, then 20k,
+    then a few) costs a fraction of flattening the whole forest each round.
     """
     np = numpy()
-    sources, targets = snapshot.sources, snapshot.targets
-    parent = np.arange(snapshot.size, dtype=sources.dtype)
-    while len(sources):
-        above, below = parent[sources], parent[targets]
+    indices = np.arange(snapshot.size, dtype=snapshot.sources.dtype)
+    parent = indices.copy()
+    roots = None  # the roots before the round: at first every node
+    apart = snapshot.sources != snapshot.targets
+    above, below = snapshot.sources[apart], snapshot.targets[apart]
+    while len(above):
+        np.minimum.at(parent, np.maximum(above, below), np.minimum(above, below))
+        _point_at_roots(np, parent, roots)
+        roots = np.flatnonzero(parent == indices) if roots is None else roots[parent[roots] == roots]
+        above, below = parent[above], parent[below]
         apart = above != below
-        sources, targets, above, below = sources[apart], targets[apart], above[apart], below[apart]
-        low, high = np.minimum(above, below), np.maximum(above, below)
-        lowers = low < parent[high]
-        # of several links to one root, any one wins: each is lower, so every round makes progress
-        parent[high[lowers]] = low[lowers]
-        while True:
-            jumped = parent[parent]
-            if np.array_equal(jumped, parent):
-                break
-            parent = jumped
-    roots = parent == np.arange(snapshot.size, dtype=parent.dtype)
-    components: list[int] = (np.cumsum(roots) - 1)[parent].tolist()
+        above, below = above[apart], below[apart]
+    _point_at_roots(np, parent, None)
+    components: list[int] = (np.cumsum(parent == indices) - 1)[parent].tolist()
     return components
+
+
+def _point_at_roots(np: Any, parent: Any, nodes: Any) -> None:
+    """Point each of ``nodes`` (every node when None) straight at its root by pointer jumping, each
+    jump halving the way left."""
+    while True:
+        up = parent if nodes is None else parent[nodes]
+        jumped = parent[up]
+        if np.array_equal(jumped, up):
+            return
+        if nodes is None:
+            parent[:] = jumped
+        else:
+            parent[nodes] = jumped
 
 
 def build(snapshot: Snapshot, directed: bool, simple: bool = False) -> Any:
