@@ -114,7 +114,7 @@ def take_snapshot(
         node_params.append(json.dumps(projection.labels))
     node_rows = store.execute(
         f"SELECT json_group_array(identity){'' if dense else ', json_group_array(node)'} "
-        f"FROM (SELECT s.node, s.identity FROM substrates AS s{node_filter} ORDER BY s.node)",
+        f"FROM (SELECT s.identity{'' if dense else ', s.node'} FROM substrates AS s{node_filter} ORDER BY s.node)",
         node_params,
     ).fetchone()
     # identities are stored signed; as uint64 the negative ones wrap to their unsigned value
@@ -127,7 +127,7 @@ def take_snapshot(
     check()
     index_type = np.int32 if max(stored, 1) < 2**31 else np.int64
     if numbers is None:
-        sources, targets = (sources - 1).astype(index_type), (targets - 1).astype(index_type)
+        sources, targets = (np.subtract(ends, 1, dtype=index_type, casting="unsafe") for ends in (sources, targets))
     else:
         sources = np.searchsorted(numbers, sources).astype(index_type)
         targets = np.searchsorted(numbers, targets).astype(index_type)
