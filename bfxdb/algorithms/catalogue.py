@@ -109,6 +109,9 @@ def _weak_components(snapshot: Snapshot, config: Mapping[str, Any], sources: lis
 
 
 def _strong_components(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int]) -> Values:
+    if not _directed(snapshot):
+        # each relationship followed both ways: whatever one end reaches, the other reaches back
+        return weak_components(snapshot)
     return _dense(build(snapshot, True).connected_components(mode="strong").membership)
 
 
@@ -262,7 +265,7 @@ ALGORITHMS = (
     Algorithm("algo.wcc", "wcc", "componentId", "INTEGER", _weak_components, frozenset(),
               "Weakly connected components."),
     Algorithm("algo.scc", "scc", "componentId", "INTEGER", _strong_components, frozenset(),
-              "Strongly connected components."),
+              "Strongly connected components (the weak ones with direction UNDIRECTED)."),
     Algorithm("algo.louvain", "louvain", "communityId", "INTEGER", _louvain, frozenset({"resolution"}),
               "Louvain communities (modularity), relationships taken both ways.", cost=_superlinear(LOUVAIN)),
     Algorithm("algo.leiden", "leiden", "communityId", "INTEGER", _leiden, frozenset({"resolution", "maxIterations"}),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import InvalidInput, QueryTimeout
@@ -30,6 +30,7 @@ def run(
     *,
     writes: bool = False,
     snapshot_of: Callable[[Projection], Snapshot] | None = None,
+    into: Callable[[Iterable[tuple[int, Any]]], dict[int, Any]] = dict,
 ) -> tuple[dict[int, Any], int]:
     """Run ``algorithm`` on the projection ``config`` describes, inside the caller's one transaction.
 
@@ -38,6 +39,7 @@ def run(
     :param writes: whether the caller's transaction may write: ``config["write"]`` is refused otherwise.
     :param snapshot_of: gives the projection's snapshot, one taken before if it may; by default a
         new one is taken.
+    :param into: makes the result from its (identity, value) pairs: a dict, or a subclass of one.
     :returns: the result as {identity: value}, in row order, and how many nodes were written.
     :raises InvalidInput: for an unknown or malformed option, or a source node outside the projection.
     :raises ExtraMissing: when the graph library is not installed.
@@ -73,9 +75,9 @@ def run(
     identities = snapshot.identities
     if isinstance(values, dict):
         dense = [values.get(index) for index in range(snapshot.size)]
-        result = {identities[index]: value for index, value in values.items()}
+        result = into((identities[index], value) for index, value in values.items())
     else:
-        dense, result = values, dict(zip(identities, values))
+        dense, result = values, into(zip(identities, values))
     written = 0 if prop is None else write_property(store, snapshot, prop, dense)
     return result, written
 

@@ -89,9 +89,12 @@ def take_snapshot(
 
     Each column comes out of SQLite as one JSON array of integers (json_group_array, which the
     time limit interrupts like any SQL), which NumPy parses at once: about ten times faster than
-    fetching the rows one by one into Python. When the store's node numbers run 1..n without a
-    gap and every node is projected, node number k is vertex k - 1 and SQL does the mapping;
-    otherwise NumPy maps node numbers to positions by binary search in the sorted node numbers.
+    fetching the rows one by one into Python. Each relationship is one integer, source * m + target
+    with m one more than the highest node number, while that fits in 64 bits (node numbers below
+    3 billion): SQLite turns one integer into text faster than two, and the text is shorter. When
+    the store's node numbers run 1..n without a gap and every node is projected, node number k is
+    vertex k - 1; otherwise NumPy maps node numbers to positions by binary search in the sorted
+    node numbers.
 
     :param check: raises QueryTimeout once the time limit has passed.
     :param memory: the bytes the snapshot may take, or None for no limit.
@@ -111,49 +114,67 @@ def take_snapshot(
         node_params.append(json.dumps(projection.labels))
     node_rows = store.execute(
         f"SELECT json_group_array(identity){'' if dense else ', json_group_array(node)'} "
-        f"FROM (SELECT s.node, s.identity FROM substrates AS s{node_filter} ORDER BY s.node)",
+        f"FROM (SELECT s.identity{'' if dense else ', s.node'} FROM substrates AS s{node_filter} ORDER BY s.node)",
         node_params,
     ).fetchone()
     # identities are stored signed; as uint64 the negative ones wrap to their unsigned value
     identities = _integers(np, node_rows[0], np.int64).astype(np.uint64).tolist()
-    node_numbers: Sequence[int] = range(1, stored + 1) if dense else orjson.loads(node_rows[1])
+    numbers = None if dense else _integers(np, node_rows[1], np.int64)
+    node_numbers: Sequence[int] = range(1, stored + 1) if numbers is None else numbers.tolist()
     check()
-    where, rel_params = [], []
-    if projection.types:
-        where.append(f"r.rel_type IN {_IN_NAMES}")
-        rel_params.append(json.dumps(projection.types))
-    if projection.labels:
-        # both ends in the projection: the same test as for the nodes, on each end
-        for end in ("source", "target"):
-            where.append(_ANY_LABEL.replace("s.node", f"r.{end}"))
-            rel_params.append(json.dumps(projection.labels))
-    weight_column = "NULL"
-    if projection.weight is not None:
-        weight_column = "json_extract(r.metadata, ?)"
-        rel_params.insert(0, json_path(projection.weight))
-    shift = " - 1" if dense else ""
-    rel_rows = store.execute(
-        f"SELECT json_group_array(r.source{shift}), json_group_array(r.target{shift}), "
-        f"{f'json_group_array({weight_column})' if projection.weight is not None else 'NULL'} "
-        f"FROM relationships AS r{' WHERE ' + ' AND '.join(where) if where else ''}",
-        rel_params,
-    ).fetchone()
+    packing = (highest or 0) + 1
+    sources, targets, weights = _relationships(np, store, projection, packing if packing**2 <= 2**63 else None)
     check()
     index_type = np.int32 if max(stored, 1) < 2**31 else np.int64
-    wide = np.int64 if not dense else index_type
-    sources, targets = _integers(np, rel_rows[0], wide), _integers(np, rel_rows[1], wide)
-    if not dense:
-        numbers = np.asarray(node_numbers, dtype=np.int64)
+    if numbers is None:
+        sources, targets = (np.subtract(ends, 1, dtype=index_type, casting="unsafe") for ends in (sources, targets))
+    else:
         sources = np.searchsorted(numbers, sources).astype(index_type)
         targets = np.searchsorted(numbers, targets).astype(index_type)
     if projection.direction == "REVERSE":
         sources, targets = targets, sources
+    check()
+    return Snapshot(projection, identities, node_numbers, sources, targets, weights)
+
+
+def _relationships(
+    np: Any, store: Any, projection: Projection, packing: int | None
+) -> tuple[Any, Any, list[float] | None]:
+    """The projected relationships' source and target node numbers (int64 arrays) and their weights if weighted.
+
+    :param packing: m, to read each relationship as one integer, source * m + target (m is more
+        than any node number, m * m at most 2**63); None reads two columns.
+    """
+    columns = "json_group_array(r.source), json_group_array(r.target)"
+    params: list[Any] = []
+    if packing is not None:
+        columns = "json_group_array(r.source * ? + r.target)"
+        params.append(packing)
+    if projection.weight is not None:
+        columns += ", json_group_array(json_extract(r.metadata, ?))"
+        params.append(json_path(projection.weight))
+    where = []
+    if projection.types:
+        where.append(f"r.rel_type IN {_IN_NAMES}")
+        params.append(json.dumps(projection.types))
+    if projection.labels:
+        # both ends in the projection: the same test as for the nodes, on each end
+        for end in ("source", "target"):
+            where.append(_ANY_LABEL.replace("s.node", f"r.{end}"))
+            params.append(json.dumps(projection.labels))
+    rows = store.execute(
+        f"SELECT {columns} FROM relationships AS r{' WHERE ' + ' AND '.join(where) if where else ''}",
+        params,
+    ).fetchone()
+    if packing is not None:
+        sources, targets = np.divmod(_integers(np, rows[0], np.int64), packing)
+    else:
+        sources, targets = _integers(np, rows[0], np.int64), _integers(np, rows[1], np.int64)
     weights = None
     if projection.weight is not None:
         default = projection.default_weight
-        weights = [float(w) if type(w) in (int, float) else default for w in orjson.loads(rel_rows[2])]
-    check()
-    return Snapshot(projection, identities, node_numbers, sources, targets, weights)
+        weights = [float(w) if type(w) in (int, float) else default for w in orjson.loads(rows[-1])]
+    return sources, targets, weights
 
 
 def _integers(np: Any, text: str, dtype: Any) -> Any:

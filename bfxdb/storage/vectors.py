@@ -187,10 +187,7 @@ def _build(connection: sqlite3.Connection, index: SearchIndex) -> None:
     name_id = _name_id(connection, index.labels[0])
     connection.execute(f"CREATE TABLE {vectors} (key INTEGER PRIMARY KEY, vector BLOB NOT NULL)")
     connection.execute(f"CREATE TABLE {pending} (key INTEGER PRIMARY KEY)")
-    connection.execute(
-        f"CREATE TABLE {_changes_table(index)} (generation INTEGER NOT NULL, key INTEGER NOT NULL, "
-        "PRIMARY KEY (generation, key)) WITHOUT ROWID"
-    )
+    _make_changes_table(connection, index)
     connection.execute(_GENERATIONS)
     # a random start: an index made after another was dropped may get its id, never its generation; a
     # rebuild changes it even when nothing is folded, so no search keeps what it cached
@@ -212,6 +209,14 @@ def _build(connection: sqlite3.Connection, index: SearchIndex) -> None:
     for statement in _triggers(index, name_id):
         connection.execute(statement)
     fold(connection, index)
+
+
+def _make_changes_table(connection: sqlite3.Connection, index: SearchIndex) -> None:
+    """Make an index's change log unless it has one: an index made before the log existed gets it at its next fold."""
+    connection.execute(
+        f"CREATE TABLE IF NOT EXISTS {_changes_table(index)} (generation INTEGER NOT NULL, key INTEGER NOT NULL, "
+        "PRIMARY KEY (generation, key)) WITHOUT ROWID"
+    )
 
 
 def _drop_objects(connection: sqlite3.Connection, index: SearchIndex) -> None:
@@ -294,31 +299,30 @@ def _log(connection: sqlite3.Connection, index: SearchIndex, keys: list[int]) ->
     CHANGES_KEPT keys (the trim scans that many rows, so not at every commit).
 
     A fold of more than LOGGED_FOLD keys is not recorded: a search finds the gap and reads everything.
-    An index made before the log existed has no table for it, and its searches always read everything.
+    An index made before the log existed gets its table here, at its first fold since: the searches
+    of generations before that find no log of them and read everything.
     """
     changes = _changes_table(index)
     now = generation(connection, index)
-    try:
-        if len(keys) <= LOGGED_FOLD:
-            connection.executemany(f"INSERT INTO {changes} (generation, key) VALUES (?, ?)", [(now, k) for k in keys])
-        if now % TRIM_EVERY:
-            return
-        # whole folds only: a search must find every key of a generation it patches over, or none
-        connection.execute(
-            f"DELETE FROM {changes} WHERE generation < coalesce((SELECT generation FROM {changes} "
-            f"ORDER BY generation DESC LIMIT 1 OFFSET ?), -9223372036854775808)",
-            (CHANGES_KEPT,),
-        )
-    except sqlite3.OperationalError as error:
-        if "no such table" not in str(error):
-            raise
+    _make_changes_table(connection, index)
+    if len(keys) <= LOGGED_FOLD:
+        connection.executemany(f"INSERT INTO {changes} (generation, key) VALUES (?, ?)", [(now, k) for k in keys])
+    if now % TRIM_EVERY:
+        return
+    # whole folds only: a search must find every key of a generation it patches over, or none
+    connection.execute(
+        f"DELETE FROM {changes} WHERE generation < coalesce((SELECT generation FROM {changes} "
+        f"ORDER BY generation DESC LIMIT 1 OFFSET ?), -9223372036854775808)",
+        (CHANGES_KEPT,),
+    )
 
 
 def changed_since(connection: sqlite3.Connection, index: SearchIndex, since: int) -> list[int] | None:
     """The keys whose vectors changed between generation ``since`` and the one the caller's transaction sees.
 
     :returns: None when the log does not cover every generation in between (it was trimmed, a fold
-        was too big to log, the index was rebuilt, or it predates the log): the caller reads everything.
+        was too big to log, the index was rebuilt, or it predates the log and only a version of bfxdb
+        before the log folded it since): the caller reads everything.
     """
     now = generation(connection, index)
     if now < since:

@@ -104,9 +104,15 @@ def test_components_are_networkx_components(graph):
     n, edges = graph
     with load(n, edges) as db:
         weak, strong = db.algorithms.wcc(), db.algorithms.scc()
+        reverse, both_ways = db.algorithms.scc(direction="REVERSE"), db.algorithms.scc(direction="UNDIRECTED")
     reference = oracle(n, edges)
     assert partition(weak) == {frozenset(c) for c in nx.weakly_connected_components(reference)}
     assert partition(strong) == {frozenset(c) for c in nx.strongly_connected_components(reference)}
+    assert partition(reverse) == {frozenset(c) for c in nx.strongly_connected_components(reference.reverse())}
+    # undirected: every relationship also runs the other way, as in NetworkX's DiGraph of an undirected graph
+    symmetric = nx.DiGraph(reference.to_undirected())
+    assert partition(both_ways) == {frozenset(c) for c in nx.strongly_connected_components(symmetric)}
+    assert partition(both_ways) == {frozenset(c) for c in nx.connected_components(reference.to_undirected())}
 
 
 @EXAMPLES
@@ -277,3 +283,16 @@ def test_weak_components_of_long_chains_and_a_label_projection_match_networkx(se
     # numbered 0, 1, ... as igraph numbers components: in the order of their lowest node
     first_seen = list(dict.fromkeys(weak[i] for i in kept))
     assert first_seen == list(range(len(first_seen)))
+
+
+@pytest.mark.parametrize("density", [0.5, 1, 2, 4])
+def test_weak_components_of_uniform_random_graphs_match_networkx(density):
+    # below density 1 many small trees, above one giant component: hooking takes a different number of rounds
+    rng = random.Random(density)
+    n = 5_000
+    edges = [(rng.randint(1, n), rng.randint(1, n), "A", 1) for _ in range(int(density * n))]
+    with load(n, edges) as db:
+        weak, strong = db.algorithms.wcc(), db.algorithms.scc(direction="UNDIRECTED")
+    expected = {frozenset(c) for c in nx.weakly_connected_components(oracle(n, edges))}
+    assert partition(weak) == expected
+    assert partition(strong) == expected

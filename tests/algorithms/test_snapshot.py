@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import sqlite3
+
 import networkx as nx
 import pytest
 from hypothesis import given
@@ -104,3 +107,31 @@ def test_a_reused_snapshot_is_still_held_to_the_memory_budget(taken):
         with pytest.raises(bfxdb.QueryLimitExceeded, match="memory budget"):
             db.algorithms.wcc(memory=100)
         assert len(taken) == 1
+
+
+@pytest.mark.parametrize("shift", [2**31, 2**32])
+def test_node_numbers_past_31_and_32_bits_match_networkx(tmp_path, shift):
+    rng = random.Random(7)
+    n = 40
+    edges = [(rng.randint(1, n), rng.randint(1, n), rng.choice("AB"), rng.randint(1, 9)) for _ in range(60)]
+    path = tmp_path / "g.db"
+    with bfxdb.connect(path) as db:
+        db.bulk_load(
+            [{"identity": i, "labels": ["N"], "metadata": {"i": i}} for i in range(1, n + 1)],
+            [{"source": s, "target": t, "rel_type": kind, "metadata": {"w": w}} for s, t, kind, w in edges],
+        )
+    # as the sqlite3 shell could leave them: node numbers past 2**31 (two still pack into one integer)
+    # and past 2**32 (they do not, and the relationships are read as two columns)
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE substrates SET node = node + ? WHERE node > 1", (shift,))
+        raw.execute("UPDATE substrate_labels SET node = node + ? WHERE node > 1", (shift,))
+        for end in ("source", "target"):
+            raw.execute(f"UPDATE relationships SET {end} = {end} + ? WHERE {end} > 1", (shift,))
+        assert raw.execute("SELECT max(node) FROM substrates").fetchone()[0] == n + shift
+    reference = oracle(n, edges)
+    with bfxdb.connect(path) as db:
+        scores, weak = db.algorithms.pagerank(), db.algorithms.wcc()
+        weighted = db.algorithms.degree(weight_property="w", relationship_types=["A"])
+    close(scores, nx.pagerank(reference, weight=None, tol=1e-12, max_iter=10_000), 1e-6)
+    assert partition(weak) == {frozenset(c) for c in nx.weakly_connected_components(reference)}
+    close(weighted, dict(oracle(n, edges, ("A",)).out_degree(weight="weight")), 1e-9)

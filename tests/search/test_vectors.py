@@ -619,3 +619,27 @@ def test_past_the_change_log_a_search_reads_everything_again(docs, reads, monkey
     del reads[:]
     assert _assert_exact(docs, query, 10)[0][1] == pytest.approx(1.0)
     assert reads and None not in reads
+
+
+def test_an_index_made_before_the_change_log_gets_one_at_its_next_fold(file_db, db_path, reads):
+    file_db.query("UNWIND $rows AS row CREATE (:Doc {e: row})", {"rows": _vectors(200, 90)})
+    _index(file_db)
+    # a file of an earlier version: its vector index has no change log
+    with sqlite3.connect(db_path) as raw:
+        (changes,) = raw.execute("SELECT name FROM sqlite_master WHERE name LIKE 'vectors_%_changes'").fetchone()
+        raw.execute(f"DROP TABLE {changes}")
+    query = _vectors(1, 91)[0]
+    _assert_exact(file_db, query, 10)
+    file_db.query("CREATE (:Doc {e: $q})", {"q": query})
+    with sqlite3.connect(db_path) as raw:
+        logged = raw.execute(f"SELECT count(*) FROM {changes}").fetchone()[0]
+    assert logged == 1
+    # the fold that made the log logged itself, so the matrix read before it is patched, and so on
+    for write in ("MATCH (n:Doc) WHERE n.e = $q SET n.e = [x IN $q | -x]", "MATCH (n:Doc) WITH n LIMIT 3 DELETE n"):
+        del reads[:]
+        _assert_exact(file_db, query, 10)
+        assert reads and None not in reads
+        file_db.query(write, {"q": query})
+    del reads[:]
+    assert _assert_exact(file_db, query, 10)[0][1] < 0.99
+    assert reads and None not in reads
