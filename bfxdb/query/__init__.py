@@ -209,9 +209,11 @@ def _sqlite_plans(
                 lines.extend(f"  Seed: {seed}" for seed in match_plan.seeds)
                 sql = None
                 if isinstance(op, OrderedLimit):
-                    sql = match_plan.render_ordered(match_plan.explain_kinds(), op.variable, op.key, op.select)
+                    sql = match_plan.render_ordered(
+                        match_plan.explain_kinds(), op.variable, op.key, op.select, store.dialect
+                    )
                 elif isinstance(op, DirectReturn):
-                    sql = op.explain_sql()
+                    sql = op.explain_sql(store.dialect)
                 lines.extend(match_plan.sqlite_plan(store, sql))
                 lines.extend(f"  Estimate: {estimate}" for estimate in match_plan.estimates)
     return "\n" + "\n".join(lines) if lines else ""
