@@ -47,6 +47,8 @@ class Dialect:
     """SQLite's SQL, as the compiler writes it: every method gives the text the compiler always wrote."""
 
     name = "sqlite"
+    #: the database engine's name as EXPLAIN shows it
+    engine = "SQLite"
     #: the condition that is always true
     true = "1"
     #: the placeholder of a positional parameter
@@ -148,6 +150,7 @@ class PostgresDialect(Dialect):
     """
 
     name = "postgresql"
+    engine = "PostgreSQL"
     true = "true"
     positional = "%s"
 

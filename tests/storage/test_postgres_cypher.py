@@ -6,6 +6,8 @@ why, when BFXDB_TEST_POSTGRES names no server.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 import bfxdb
@@ -156,3 +158,41 @@ def test_postgresql_refuses_what_it_does_not_run_yet_naming_it(postgres_url):
         with pytest.raises(bfxdb.NotSupported) as caught:
             db.query("CREATE FULLTEXT INDEX docs FOR (n:Doc) ON EACH [n.text]")
         assert caught.value.details == {"feature": "search indexes"}
+
+
+def test_a_query_the_server_refuses_half_way_undoes_only_itself(postgres_url):
+    with bfxdb.connect(postgres_url) as db:
+        with pytest.raises(bfxdb.InvalidInput, match="U\\+0000"):
+            db.query("UNWIND $values AS v CREATE (:T {v: v})", {"values": ["fine", "not\x00fine"]})
+        assert db.query("MATCH (t:T) RETURN count(t)").rows == [(0,)]
+        with db.transaction():
+            db.query("CREATE (:Kept)")
+            with pytest.raises(bfxdb.InvalidInput):
+                db.query("CREATE (:T {v: 'a'}), (:T {v: 'b\x00'})")
+            db.query("CREATE (:Kept)")
+        assert db.query("MATCH (n) RETURN labels(n)[0] AS label, count(*)").rows == [("Kept", 2)]
+
+
+def test_the_tck_runner_runs_each_scenario_in_a_fresh_schema_it_drops(postgres_server):
+    from tests.tck import DEFAULT_FEATURES, DEFAULT_GRAPHS
+    from tests.tck.features import load_features
+    from tests.tck.runner import load_engine, run_scenarios
+
+    if not DEFAULT_FEATURES.is_dir():
+        pytest.skip(f"the openCypher TCK is not at {DEFAULT_FEATURES}")
+    engine = load_engine(postgres_server)
+    schemas = []
+
+    def connect():
+        database = engine.connect()
+        schemas.append(database.schema)
+        return database
+
+    scenarios = load_features(DEFAULT_FEATURES / "clauses" / "match")[:6]
+    outcomes = run_scenarios(scenarios, replace(engine, connect=connect), graphs_dir=DEFAULT_GRAPHS)
+    assert [outcome.status for outcome in outcomes] == ["passed"] * 6, [outcome.reason for outcome in outcomes]
+    assert len(set(schemas)) == 6
+    psycopg = pytest.importorskip("psycopg")
+    with psycopg.connect(postgres_server) as connection:
+        left = connection.execute("SELECT count(*) FROM pg_namespace WHERE nspname = ANY(%s)", (schemas,)).fetchone()
+    assert left == (0,)
