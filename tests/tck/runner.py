@@ -83,8 +83,10 @@ def load_engine(database: str | None = None) -> Engine:
 class FreshSchema:
     """A bfxdb database in a new schema of a PostgreSQL database, the schema dropped when it is closed.
 
-    Everything but ``close`` is the database's own (``db.query``, ``db.find_substrates``, ...).
+    Everything but ``close`` is the database's own (``db.query``, ``db.import_dir = ...``, ...).
     """
+
+    _OWN = frozenset({"url", "schema", "database"})
 
     def __init__(self, connect: Callable[[str], Any], url: str) -> None:
         self.url = url
@@ -93,6 +95,12 @@ class FreshSchema:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.database, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._OWN:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.database, name, value)
 
     def close(self) -> None:
         """Close the database, then drop its schema."""
