@@ -536,8 +536,11 @@ class PostgresStore:
             close = getattr(rows, "close", None)
             if close is not None:
                 close()
-            self._local.deadline = previous[0]
             failed = self._connection().info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+            if failed:
+                self._local.deadline = previous[0]
+            else:
+                self._unlimit(depth, previous)
             self._close(depth, commit=not failed)
 
     def _limit(self, seconds: float | None, limit: float | None) -> tuple[Callable[[], None], tuple[float, Any]]:

@@ -196,3 +196,11 @@ def test_the_tck_runner_runs_each_scenario_in_a_fresh_schema_it_drops(postgres_s
     with psycopg.connect(postgres_server) as connection:
         left = connection.execute("SELECT count(*) FROM pg_namespace WHERE nspname = ANY(%s)", (schemas,)).fetchone()
     assert left == (0,)
+
+
+def test_a_stream_inside_a_transaction_gives_back_the_time_limit_it_set(postgres_url):
+    with bfxdb.connect(postgres_url) as db, db.transaction():
+        db.query("CREATE (:S)")
+        with db.stream("MATCH (s:S) RETURN count(s) AS n", timeout=5) as rows:
+            assert [row["n"] for row in rows] == [1]
+        assert db.store.execute("SELECT current_setting('statement_timeout')").fetchone() == ("0",)
