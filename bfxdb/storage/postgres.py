@@ -1,5 +1,4 @@
-"""The PostgreSQL backend: the v5 design in a PostgreSQL schema, row-level CRUD, transactions, COPY bulk loads,
-and the bounded runs and statistics the Cypher engine needs."""
+"""The PostgreSQL backend: the v5 design in a PostgreSQL schema, CRUD, transactions, COPY, Cypher's bounded runs."""
 
 from __future__ import annotations
 
