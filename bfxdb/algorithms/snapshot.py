@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import InvalidInput, QueryLimitExceeded
+from ..errors import InvalidInput, NotSupported, QueryLimitExceeded
 from ..storage import json_path
 from .library import igraph, numpy
 from .projection import Projection
@@ -99,7 +99,12 @@ def take_snapshot(
     :param check: raises QueryTimeout once the time limit has passed.
     :param memory: the bytes the snapshot may take, or None for no limit.
     :raises QueryLimitExceeded: when the graph would take more than ``memory``, before it is read.
+    :raises NotSupported: on a store whose SQL is not SQLite's: the reads below are written in it.
     """
+    if store.dialect != "sqlite":
+        raise NotSupported(
+            "the graph algorithms are not supported on the PostgreSQL backend yet", feature="graph algorithms"
+        )
     np = numpy()
     count = store.execute(
         "SELECT (SELECT count(*) FROM substrates), (SELECT min(node) FROM substrates), "

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import ExpressionRejected, ParameterMissing, QueryArgumentError, QueryError
 from . import ast, semantics
+from .dialect import dialect_of
 from .estimates import Choice, Estimator, choices_hold
 from .evaluator import compile_expression, is_constant
 from .operators import (
@@ -196,7 +197,7 @@ class PreparedQuery:
 def _sqlite_plans(
     plan: QueryPlan | IndexCommand | ConstraintCommand | FulltextIndexCommand | VectorIndexCommand, store: Any
 ) -> str:
-    """EXPLAIN's second part: each pattern's walk seeds and SQLite's own plan of its SQL."""
+    """EXPLAIN's second part: each pattern's walk seeds and the database engine's own plan of its SQL."""
     if not isinstance(plan, QueryPlan):
         return ""
     lines = []
@@ -205,13 +206,15 @@ def _sqlite_plans(
             match = getattr(op, "match", op)
             match_plan = getattr(match, "plan", None)
             if isinstance(match_plan, MatchPlan):
-                lines.append(f"SQLite plan of {op.describe()[0]}")
+                lines.append(f"{dialect_of(store).engine} plan of {op.describe()[0]}")
                 lines.extend(f"  Seed: {seed}" for seed in match_plan.seeds)
                 sql = None
                 if isinstance(op, OrderedLimit):
-                    sql = match_plan.render_ordered(match_plan.explain_kinds(), op.variable, op.key, op.select)
+                    sql = match_plan.render_ordered(
+                        match_plan.explain_kinds(), op.variable, op.key, op.select, store.dialect
+                    )
                 elif isinstance(op, DirectReturn):
-                    sql = op.explain_sql()
+                    sql = op.explain_sql(store.dialect)
                 lines.extend(match_plan.sqlite_plan(store, sql))
                 lines.extend(f"  Estimate: {estimate}" for estimate in match_plan.estimates)
     return "\n" + "\n".join(lines) if lines else ""

@@ -1,9 +1,10 @@
-"""Compile MATCH patterns into one SQLite SELECT with named parameters (a MatchPlan).
+"""Compile MATCH patterns into one SELECT with named parameters (a MatchPlan), in SQLite's dialect.
 
-Every value reaches SQLite as a named parameter. The SQL text is built only from a fixed
-vocabulary (table and column names, generated aliases such as ``n0`` or ``v1``) and from
-two quoting functions: ``quote_identifier`` for index names and ``json_path_literal`` for
-property keys that passed ``is_simple_key``.
+Where PostgreSQL's SQL differs in more than its parameter style, the plan holds a Fragment that
+each dialect renders (dialect.py). Every value reaches the database as a named parameter. The
+SQL text is built only from a fixed vocabulary (table and column names, generated aliases such
+as ``n0`` or ``v1``) and from two quoting functions: ``quote_identifier`` for index names and
+``json_path_literal`` for property keys that passed ``is_simple_key``.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_COLUMNS as NODE_DATA
 from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
 from . import ast
+from .dialect import FALSE, PAGE, Fragment, lacks
 from .estimates import Estimator, NodeShape, format_rows
 from .runtime import Context
 from .sqlplan import (
-    PAGE_LIMIT,
-    PAGE_OFFSET,
     SELECT_LIST,
     MatchPlan,
     PropertyFilter,
@@ -666,11 +666,11 @@ class _PatternCompiler:
         joined = (" AND " if op == "and" else " OR ").join(self.label_sql(term, node_sql) for term in expr[1:])
         return f"({joined})"
 
-    def type_condition(self, alias: str, rel: ast.RelPattern) -> str | None:
+    def type_condition(self, alias: str, rel: ast.RelPattern) -> str | Fragment | None:
         """The SQL condition on a relationship's type, None for any type."""
         excluded, types = ast.type_set(rel)
         if not types:
-            return None if excluded else "0"  # [:A&B]: a relationship has one type
+            return None if excluded else FALSE  # [:A&B]: a relationship has one type
         if len(types) == 1 and not excluded:
             return f"{alias}.rel_type = {self.label_id(types[0])}"
         # A type name never used has no id: NOT IN over the names table stays true for it.
@@ -774,7 +774,7 @@ class _PatternCompiler:
                 f" UNION SELECT {v}.start, {nxt}, {v}.depth + 1 FROM {v} JOIN relationships AS e ON {step} WHERE ",
             ]
         else:
-            step_where.append(f"instr({v}.rels, ',' || e.identity || ',') = 0")
+            step_where.append(lacks(f"{v}.rels", "e.identity"))
             for key, evaluator in hop.filters:
                 step_where.append(self.new_filter("e.metadata", key, evaluator, hop.name, "varlen"))
             cte = [
@@ -843,7 +843,7 @@ class _PatternCompiler:
                     continue
                 elif first.bounds is None or second.bounds is None:
                     fixed, varlen = (first, second) if first.bounds is None else (second, first)
-                    self.conditions.append(f"instr({varlen.alias}.rels, ',' || {fixed.alias}.identity || ',') = 0")
+                    self.conditions.append(lacks(f"{varlen.alias}.rels", f"{fixed.alias}.identity"))
                 else:
                     self.required.update((self.list_name(first), self.list_name(second)))
                     self.residual.append(_disjoint(self.list_name(first), self.list_name(second)))
@@ -955,7 +955,7 @@ class _PatternCompiler:
             page_segments=page,
         )
 
-    def label_page(self) -> tuple[str | int, ...]:
+    def label_page(self) -> tuple[str | int | Fragment, ...]:
         """The SQL of a page of one labelled node with nothing else to test, or () for any other pattern.
 
         SKIP then steps over the label index alone (SQLite keeps a subquery with LIMIT apart)
@@ -971,9 +971,8 @@ class _PatternCompiler:
             return ()
         return (
             "SELECT ", SELECT_LIST,
-            f" FROM (SELECT node FROM substrate_labels WHERE label = {node.label_param}"
-            f" LIMIT :{PAGE_LIMIT} OFFSET :{PAGE_OFFSET}) AS {alias}"
-            f" JOIN substrates AS {table} ON {table}.node = {alias}.node",
+            f" FROM (SELECT node FROM substrate_labels WHERE label = {node.label_param}", PAGE,
+            f") AS {alias} JOIN substrates AS {table} ON {table}.node = {alias}.node",
         )
 
 

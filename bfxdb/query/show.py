@@ -186,7 +186,7 @@ def _databases(ctx: Context, catalogue: Any, name: str | None) -> Iterable[dict[
         "default": True,
         "home": True,
         "constituents": [],
-        "store": "sqlite",
+        "store": store.dialect,
         "path": store.path,
     }
 

@@ -1,7 +1,7 @@
 """Run compiled patterns: render their SQL per row, bind parameters, decode SQL rows into Cypher rows.
 
-The SQL text comes from the compiler; this module adds only fixed text and the property key
-paths made by ``json_path_literal`` from keys that passed ``is_simple_key``.
+The SQL text comes from the compiler, rendered in the store's dialect (dialect.py); this module
+adds only fixed text, and the dialect only property keys that passed ``is_simple_key``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from ..storage import (
     is_simple_key,
     iso_time,
     json_path,
-    json_path_literal,
     split_labels,
 )
 from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
+from .dialect import DIALECTS, PAGE, PAGE_LIMIT, PAGE_OFFSET, SQLITE, Dialect, Fragment, dialect_of
 from .runtime import Context
 from .temporal import decode_properties
 from .values import NodeRef, PathRef, RelRef, compare, equals
@@ -198,8 +198,6 @@ def _list_kind(items: Any) -> str:
 SELECT_LIST = -1  # segment marker: where the select list goes
 _SELECT_DISTINCT = "SELECT DISTINCT "  # how a walk's segments end before their select list
 ORDER_LIMIT = "o"  # the parameter of run_ordered's LIMIT; no other parameter has this name
-#: the parameters of a page's LIMIT and OFFSET (render with page=True); no other parameter has these names
-PAGE_LIMIT, PAGE_OFFSET = "pl", "po"
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +210,7 @@ class MatchPlan:
     caches of the SQL texts rendered so far.
     """
 
-    segments: tuple[str | int, ...]
+    segments: tuple[str | int | Fragment, ...]
     select_list: str
     filters: tuple[PropertyFilter, ...]
     params: dict[str, Any]
@@ -233,7 +231,7 @@ class MatchPlan:
     #: names (None for a name never used, which equals no row), not looked up by a subquery per run
     names: tuple[str, ...] = ()
     #: the segments of a page (render with page=True) when a better SQL than a LIMIT at the end exists
-    page_segments: tuple[str | int, ...] = ()
+    page_segments: tuple[str | int | Fragment, ...] = ()
     _rendered: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _count_selects: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     #: per filter: the filter, whether SQL can name its key, the key's JSON path parameter (None:
@@ -255,46 +253,62 @@ class MatchPlan:
         object.__setattr__(self, "_name_values", [self.params[name] for name in self.names])
 
     def render(
-        self, kinds: tuple[str, ...], select: str | None = None, page: bool = False, aggregate: bool = False
+        self,
+        kinds: tuple[str, ...],
+        select: str | None = None,
+        page: bool = False,
+        aggregate: bool = False,
+        dialect: str = SQLITE.name,
     ) -> str:
-        """Produce the SQL text for the given property-value kinds (and an optional select list).
+        """Produce the SQL text for the given property-value kinds (and an optional select list), in the
+        dialect of that name (a store's ``dialect``).
 
         With ``page`` the SQL ends in ``LIMIT :pl OFFSET :po``: the caller has shown that every
         SQL row is one result row (see DirectReturn), so SQLite skips and stops for it. With
         ``aggregate`` the select list is aggregates only, one row: a walk's SELECT DISTINCT is
         dropped, for it would only cost SQLite a temporary index (a sixth of a 1-hop count).
         """
-        key = (kinds, select, page, aggregate)
+        key = (kinds, select, page, aggregate, dialect)
         text = self._rendered.get(key)
         if text is None:
-            parts = []
-            paged = page and bool(self.page_segments)
-            for segment in self.page_segments if paged else self.segments:
-                if isinstance(segment, str):
-                    parts.append(segment)
-                elif segment == SELECT_LIST:
-                    if aggregate and parts and parts[-1].endswith(_SELECT_DISTINCT):
-                        parts[-1] = parts[-1][: -len(_SELECT_DISTINCT)] + "SELECT "
-                    parts.append(self.select_list if select is None else select)
-                else:
-                    parts.append(_render_filter(self.filters[segment], kinds[segment], segment))
-            if page and not paged:
-                parts.append(f" LIMIT :{PAGE_LIMIT} OFFSET :{PAGE_OFFSET}")
-            text = "".join(parts)
+            sql = DIALECTS[dialect]
+            text = sql.finish(self._compose(kinds, select, page, aggregate, sql))
             # Two threads may render the same key at once; both store the same text.
             self._rendered[key] = text
         return text
+
+    def _compose(
+        self, kinds: tuple[str, ...], select: str | None, page: bool, aggregate: bool, dialect: Dialect
+    ) -> str:
+        """The SQL of render before the dialect's finish (its parameters as ``:name``)."""
+        parts = []
+        paged = page and bool(self.page_segments)
+        for segment in self.page_segments if paged else self.segments:
+            if isinstance(segment, str):
+                parts.append(segment)
+            elif isinstance(segment, Fragment):
+                parts.append(dialect.fragment(segment))
+            elif segment == SELECT_LIST:
+                if aggregate and parts and parts[-1].endswith(_SELECT_DISTINCT):
+                    parts[-1] = parts[-1][: -len(_SELECT_DISTINCT)] + "SELECT "
+                parts.append(self.select_list if select is None else select)
+            else:
+                flt = self.filters[segment]
+                parts.append(dialect.property_filter(flt.column, flt.key, flt.op, kinds[segment], segment))
+        if page and not paged:
+            parts.append(dialect.fragment(PAGE))
+        return "".join(parts)
 
     def explain_kinds(self) -> tuple[str, ...]:
         """The filter kinds EXPLAIN shows: each comparison as one with a string, lists as lists."""
         return tuple(_EXPLAIN_KINDS.get(flt.op, "str") for flt in self.filters)
 
-    def explain(self) -> str:
+    def explain(self, dialect: str = SQLITE.name) -> str:
         """Show the SQL as it runs when every property filter compares with a string (or a list of them)."""
-        return self.render(self.explain_kinds())
+        return self.render(self.explain_kinds(), dialect=dialect)
 
     def sqlite_plan(self, store: Any, sql: str | None = None) -> list[str]:
-        """Ask SQLite how it would run ``sql`` (default: explain()'s): its EXPLAIN QUERY PLAN lines, indented.
+        """Ask the store's engine how it would run ``sql`` (default: explain()'s): its plan's lines, indented.
 
         Every parameter is null: SQLite plans without looking at values.
         """
@@ -303,13 +317,7 @@ class MatchPlan:
             names.append(f"f{index}")
             if not is_simple_key(flt.key):
                 names.append(f"k{index}")
-        rows = store.execute("EXPLAIN QUERY PLAN " + (sql or self.explain()), dict.fromkeys(names)).fetchall()
-        depth = {0: 0}
-        lines = []
-        for node, parent, _, detail in rows:
-            depth[node] = depth.get(parent, 0) + 1
-            lines.append("  " * depth[node] + detail)
-        return lines
+        return dialect_of(store).query_plan(store, sql or self.explain(store.dialect), dict.fromkeys(names))
 
     def bind(self, row: dict, ctx: Context) -> tuple[dict, tuple[str, ...], list] | None:
         """Compute the parameters and filter kinds for one incoming row; None when nothing can match."""
@@ -363,7 +371,8 @@ class MatchPlan:
         if bound is None:
             return
         params, kinds, python_filters = bound
-        cursor = ctx.store.execute(self.render(kinds), params)
+        store = ctx.store
+        cursor = store.execute(self.render(kinds, dialect=store.dialect), params)
         decoder = self.decoder
         checks = self.residual
         ctx.tick()
@@ -378,35 +387,27 @@ class MatchPlan:
                 continue
             yield new
 
-    def render_ordered(self, kinds: tuple[str, ...], variable: str, key: str, select: str | None = None) -> str:
+    def render_ordered(
+        self, kinds: tuple[str, ...], variable: str, key: str, select: str | None = None, dialect: str = SQLITE.name
+    ) -> str:
         """Produce the SQL of ordered_rows: the first rows ordered by a string property, in one statement.
 
         Its last column tells whether any match has a list or map there (values Cypher orders
         before strings); one statement, so it needs no transaction to see one snapshot.
         """
-        cached = self._rendered.get((kinds, variable, key, select))
+        cached = self._rendered.get((kinds, variable, key, select, dialect))
         if cached is not None:
             return cached
-        table = self.tables[variable]
-        path = json_path_literal(key)
-        value = f"json_extract({table}.metadata, {path})"
-        json_kind = f"json_type({table}.metadata, {path})"
+        sql = DIALECTS[dialect]
+        container, kept, value = sql.string_order(self.tables[variable], key)
         joiner = " AND " if self.has_where else " WHERE "
-        # json_extract gives lists and maps as their minified JSON text, which starts with [ or {:
-        # the two ranges let SQLite answer the check from a property index.
-        check = (
-            f"{self.render(kinds, '1')}{joiner}(({value} >= '[' AND {value} < '\\') "
-            f"OR ({value} >= '{{' AND {value} < '|')) AND {json_kind} IN ('array', 'object')"
-        )
+        check = f"{self._compose(kinds, '1', False, False, sql)}{joiner}{container}"
         columns = f"{self.select_list if select is None else select}, EXISTS ({check})"
-        # ">= ''" keeps text (numbers, booleans and nulls order before it in SQLite) and the JSON
-        # text of lists and maps; rows are used only when the check finds none of those, so no
-        # json_type test is needed here (it parsed every row's JSON again: a sixth of the statement)
-        text = (
-            f"{self.render(kinds, columns)}{joiner}{value} >= '' "
+        text = sql.finish(
+            f"{self._compose(kinds, columns, False, False, sql)}{joiner}{kept} "
             f"ORDER BY {value} LIMIT :{ORDER_LIMIT} OFFSET :{PAGE_OFFSET}"
         )
-        self._rendered[(kinds, variable, key, select)] = text
+        self._rendered[(kinds, variable, key, select, dialect)] = text
         return text
 
     def run_ordered(
@@ -446,7 +447,8 @@ class MatchPlan:
             return None
         params[ORDER_LIMIT] = count
         params[PAGE_OFFSET] = skip
-        sql_rows = ctx.store.execute(self.render_ordered(kinds, variable, key, select), params).fetchall()
+        store = ctx.store
+        sql_rows = store.execute(self.render_ordered(kinds, variable, key, select, store.dialect), params).fetchall()
         ctx.tick(len(sql_rows) + 1)
         if len(sql_rows) != count or sql_rows[0][-1]:
             return None
@@ -471,7 +473,8 @@ class MatchPlan:
                 "count(*)" if name is None else f"count({'DISTINCT ' if distinct else ''}{self.count_exprs[name]})"
                 for name, distinct in counts
             )
-        return list(ctx.store.execute(self.render(kinds, select, aggregate=True), params).fetchone())
+        store = ctx.store
+        return list(store.execute(self.render(kinds, select, aggregate=True, dialect=store.dialect), params).fetchone())
 
 
 def _filter_param(kind: str, value: Any) -> Any:
@@ -480,32 +483,6 @@ def _filter_param(kind: str, value: Any) -> Any:
     if kind == "in":
         return json.dumps([item for item in value if item is not None])
     return value
-
-
-def _render_filter(flt: PropertyFilter, kind: str, index: int) -> str:
-    path = json_path_literal(flt.key) if is_simple_key(flt.key) else f":k{index}"
-    extract = f"json_extract({flt.column}, {path})"
-    jtype = f"json_type({flt.column}, {path})"
-    op = flt.op
-    if kind == "is":
-        # a JSON null and a missing key both read as null in Cypher
-        return f"({jtype} IS NULL OR {jtype} = 'null')" if op == "IS NULL" else f"{jtype} <> 'null'"
-    if kind == "in":
-        # json_each gives the items with their own types, so 1 never equals '1'; the type test
-        # keeps stored booleans (which json_extract reads as 1 and 0) and lists out
-        return (
-            f"({extract} IN (SELECT value FROM json_each(:f{index})) "
-            f"AND {jtype} IN ('text', 'integer', 'real'))"
-        )
-    if kind == "text":
-        return f"{extract} = :f{index}"
-    if kind == "str":
-        return f"({extract} {op} :f{index} AND {jtype} = 'text')"
-    if kind == "num":
-        return f"({extract} {op} :f{index} AND {jtype} IN ('integer', 'real'))"
-    if kind == "bool":
-        return f"{jtype} = :f{index}"
-    return "1"
 
 
 def holds(op: str, actual: Any, expected: Any) -> bool:

@@ -15,7 +15,6 @@ from ..model import Relationship, Substrate
 from .constraints import Constraint
 from .maintenance import FileCheck, GraphStats
 from .searchindexes import SearchIndex
-from .statistics import Statistics
 
 
 class Cursor(Protocol):
@@ -31,6 +30,26 @@ class Cursor(Protocol):
 
     def __iter__(self) -> Iterator[Any]:
         """Iterate the remaining rows."""
+        ...
+
+
+class PlannerStatistics(Protocol):
+    """The row counts the query planner estimates from (storage.Statistics for SQLite)."""
+
+    def nodes(self) -> float:
+        """How many substrates there are."""
+        ...
+
+    def relationships(self) -> float:
+        """How many relationships there are."""
+        ...
+
+    def label(self, label: str) -> float:
+        """How many substrates have ``label`` (capped: an order of magnitude is enough)."""
+        ...
+
+    def rows_per_value(self, key: str) -> float | None:
+        """The mean rows per value of the property index on ``key``; None without one."""
         ...
 
 
@@ -54,6 +73,11 @@ class Backend(Protocol):
     @property
     def in_memory(self) -> bool:
         """Whether the database lives in memory only, so it has no file to back up."""
+        ...
+
+    @property
+    def dialect(self) -> str:
+        """The name of the SQL dialect ``execute`` takes: ``"sqlite"`` or ``"postgresql"`` (bfxdb/query/dialect.py)."""
         ...
 
     @property
@@ -241,7 +265,7 @@ class Backend(Protocol):
         """Refresh the planner statistics of the tables bulk inserts made stale; returns those tables."""
         ...
 
-    def statistics(self) -> Statistics:
+    def statistics(self) -> PlannerStatistics:
         """The row counts the query planner estimates from, as this thread sees the database now."""
         ...
 

@@ -1,4 +1,4 @@
-"""The PostgreSQL backend: the v5 design in a PostgreSQL schema, row-level CRUD, transactions and COPY bulk loads."""
+"""The PostgreSQL backend: the v5 design in a PostgreSQL schema, CRUD, transactions, COPY, Cypher's bounded runs."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import orjson
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.types.string import TextLoader
 
 from ..errors import (
     BfxError,
@@ -51,7 +52,7 @@ from .rows import (
 )
 from .schema import SCHEMA_VERSION
 from .searchindexes import SearchIndex
-from .statistics import Statistics
+from .statistics import COUNT_CAP, Statistics
 
 #: The PostgreSQL schema bfxdb's tables live in unless the URL's ``schema=`` names another.
 DEFAULT_SCHEMA = "bfxdb"
@@ -169,8 +170,8 @@ WRITE_ATTEMPTS = 5
 #: The longest pause before the first retry, in seconds; it doubles with each (random below it, so racers part).
 RETRY_PAUSE = 0.02
 
-#: What Cypher needs that this backend does not have yet: the SQL compiler emits SQLite's dialect only.
-_CYPHER = "Cypher queries (db.query, db.stream, the graph algorithms)"
+#: What an equality on an indexed property is assumed to match before ANALYZE has described its index.
+_EQUALITY_GUESS = 10.0
 
 #: A number written with an exponent: JSONB keeps numbers as NUMERIC and prints 1e16 as
 #: 10000000000000000, which would read back as an integer.
@@ -303,6 +304,8 @@ class PostgresStore:
     #: Turns psycopg's errors escaping a block of calls into bfxdb errors.
     guard = PostgresGuard()
     in_memory = False
+    #: The SQL dialect the query compiler renders for this store (bfxdb/query/dialect.py).
+    dialect = "postgresql"
 
     def __init__(
         self, url: str, *, read_only: bool = False, timeout: float = 30.0, create: bool = True
@@ -337,6 +340,8 @@ class PostgresStore:
                 connection = psycopg.connect(self._url, autocommit=True, connect_timeout=max(int(self.timeout), 1))
             except psycopg.Error as error:
                 raise StorageError(f"cannot connect to {self.path!r}: {error}") from None
+            # JSONB as its text, as SQLite's metadata columns give it: the query engine decodes rows itself
+            connection.adapters.register_loader("jsonb", TextLoader)
             schema = quote_identifier(self.schema)
             connection.execute(f"SET search_path TO {schema}, pg_catalog")
             connection.execute("SELECT set_config('lock_timeout', %s, false)", (f"{int(self.timeout * 1000)}ms",))
@@ -344,6 +349,8 @@ class PostgresStore:
                 connection.execute("SET default_transaction_read_only = on")
             self._local.connection = connection
             self._local.depth = 0
+            self._local.deadline = math.inf
+            self._local.unsaved = math.inf
             with self._connections_lock:
                 self._connections.append(connection)
         return connection
@@ -420,6 +427,9 @@ class PostgresStore:
             raise ReadOnlyError("this database was opened read-only")
         connection = self._connection()
         depth: int = self._local.depth
+        if depth >= self._local.unsaved:
+            self._local.depth = depth + 1
+            return depth
         try:
             if depth == 0:
                 connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED" if write else
@@ -434,6 +444,8 @@ class PostgresStore:
     def _close(self, depth: int, *, commit: bool) -> None:
         connection = self._connection()
         self._local.depth = depth
+        if depth >= self._local.unsaved:
+            return  # a block inside a bounded write: its failure undoes the whole run (see run_bounded)
         if depth == 0 or not commit:
             self._local.bulk = None
         try:
@@ -457,8 +469,9 @@ class PostgresStore:
         self._open(write)
 
     def time_left(self) -> float:
-        """Return infinity: no run is bounded on this backend yet (run_bounded refuses), so no limit applies."""
-        return math.inf
+        """Return the seconds left before the time limit of this thread's bounded run passes (inf for none)."""
+        self._connection()  # a thread's first call: its deadline is set with its connection
+        return float(self._local.deadline - time.monotonic())
 
     def run_bounded(
         self,
@@ -469,21 +482,110 @@ class PostgresStore:
         transactional: bool = True,
         limit: float | None = None,
     ) -> Any:
-        """Refused: only Cypher and the graph algorithms run SQL compiled for SQLite through it."""
-        raise NotSupported(f"{_CYPHER} are not supported on the PostgreSQL backend yet", feature="cypher")
+        """Call ``function(*args, check)`` in one transaction under a time limit, and commit its work.
+
+        The server stops a statement past the limit (``statement_timeout``, local to the
+        transaction); ``check`` raises QueryTimeout once it has passed, for Python loops. A
+        read runs in a ``READ ONLY`` snapshot. With ``transactional=False`` (a read of one
+        statement) and no limit, the statement runs alone, as autocommit runs it.
+
+        :raises QueryTimeout: when the limit passes; nothing is written.
+        """
+        if not transactional and seconds is None:
+            return function(*args, _no_limit)
+        depth = self._open(write)
+        unsaved = self._local.unsaved
+        try:
+            check, previous = self._limit(seconds, limit)
+        except BaseException:
+            self._close(depth, commit=False)
+            raise
+        if write:
+            # A failed write fails the whole run, which is undone at its own level: the store's
+            # write methods need no savepoint each inside it (two round trips per node written).
+            self._local.unsaved = min(unsaved, depth + 1)
+        try:
+            result = function(*args, check)
+            self._unlimit(depth, previous)
+        except BaseException:
+            self._local.deadline, self._local.unsaved = previous[0], unsaved
+            self._close(depth, commit=False)
+            raise
+        self._local.unsaved = unsaved
+        self._close(depth, commit=True)
+        return result
 
     def stream_bounded(
         self, seconds: float | None, function: Callable[..., Iterator], *args: Any, limit: float | None = None
     ) -> Iterator:
-        """Refused, as run_bounded."""
-        raise NotSupported(f"{_CYPHER} are not supported on the PostgreSQL backend yet", feature="cypher")
+        """Yield what ``function(*args, check)`` yields, inside one read transaction under a time limit.
 
-    def statistics(self) -> Statistics:
-        """Refused: only the Cypher planner reads these."""
-        raise NotSupported(f"{_CYPHER} are not supported on the PostgreSQL backend yet", feature="cypher")
+        The transaction opens at the first pull and ends when the rows do, on an error, or when
+        the generator is closed, by committing (what this thread wrote between pulls, nested in
+        it, must not be lost) unless an error aborted it. ``limit`` is as in run_bounded.
+        """
+        depth = self._open(False)
+        rows: Iterator | None = None
+        previous = (self._local.deadline, None)
+        try:
+            check, previous = self._limit(seconds, limit)
+            rows = function(*args, check)
+            yield from rows
+        finally:
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
+            failed = self._connection().info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+            if failed:
+                self._local.deadline = previous[0]
+            else:
+                self._unlimit(depth, previous)
+            self._close(depth, commit=not failed)
+
+    def _limit(self, seconds: float | None, limit: float | None) -> tuple[Callable[[], None], tuple[float, Any]]:
+        """Bound the open transaction by ``seconds`` (and any bound already on it).
+
+        :returns: the check that raises QueryTimeout once the limit has passed, and what
+            _unlimit restores: the deadline and statement_timeout before.
+        """
+        previous_deadline = self._local.deadline
+        deadline = previous_deadline if seconds is None else min(previous_deadline, time.monotonic() + seconds)
+        shown = seconds if limit is None else limit
+
+        def check() -> None:
+            if time.monotonic() > deadline:
+                raise QueryTimeout(f"the query ran past its time limit of {shown:g} s")
+
+        timeout = None
+        if deadline != previous_deadline:
+            connection = self._connection()
+            if self._local.depth > 1:
+                timeout = connection.execute("SELECT current_setting('statement_timeout')").fetchone()[0]
+            milliseconds = max(int((deadline - time.monotonic()) * 1000), 1)
+            connection.execute("SELECT set_config('statement_timeout', %s, true)", (f"{milliseconds}ms",))
+        self._local.deadline = deadline
+        return check, (previous_deadline, timeout)
+
+    def _unlimit(self, depth: int, previous: tuple[float, Any]) -> None:
+        """Give back the bound _limit replaced, in a nested block (the end of a transaction ends its own)."""
+        self._local.deadline, timeout = previous
+        if depth and timeout is not None:
+            self._connection().execute("SELECT set_config('statement_timeout', %s, true)", (timeout,))
+
+    def statistics(self) -> PostgresStatistics:
+        """Return the row counts the Cypher planner estimates from, counted lazily on first use.
+
+        PostgreSQL offers no cheap change counter, so each call hands out a new object: a plan's
+        choices are checked against counts of the moment, a few capped index counts per query.
+        """
+        return PostgresStatistics(self._connection(), self.schema)
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
-        """Run one statement with psycopg's placeholders (``%s``, ``%(name)s``) on this thread's connection."""
+        """Run one statement with psycopg's placeholders (``%s``, ``%(name)s``) on this thread's connection.
+
+        Its rows are tuples as SQLite's give them to the query engine, but for booleans, which
+        are Python's; JSONB comes as its text.
+        """
         try:
             return self._connection().execute(sql, params or None)
         except psycopg.Error as error:
@@ -494,6 +596,10 @@ class PostgresStore:
     def _intern(self, names: Iterable[str]) -> dict[str, int]:
         """The ids of labels or relationship types, giving new ones an id (waits on a racing writer's new name)."""
         wanted = sorted(set(names))
+        known = self._name_ids
+        if all(name in known for name in wanted):
+            # committed ids never change (names are only added): no round trip for a name in use
+            return {name: known[name] for name in wanted}
         connection = self._connection()
         connection.execute(
             "INSERT INTO names (name) SELECT unnest(%s::text[]) ON CONFLICT (name) DO NOTHING", (wanted,)
@@ -964,8 +1070,9 @@ class PostgresStore:
             if row is None:
                 return False
             self.execute("DELETE FROM property_indexes WHERE name = %s", (row[0],))
-            still = {key for (used,) in self.execute("SELECT properties FROM property_indexes") for key in used}
-            for key in row[1]:
+            used = self.execute("SELECT properties FROM property_indexes").fetchall()
+            still = {key for (keys,) in used for key in orjson.loads(keys)}
+            for key in orjson.loads(row[1]):
                 if key not in still:
                     self.execute(f"DROP INDEX IF EXISTS {quote_identifier('property_' + key)}")
         return True
@@ -973,10 +1080,10 @@ class PostgresStore:
     def property_indexes(self) -> list[tuple[int, str, str, tuple[str, ...]]]:
         """Every property index, by name: (position, name, label, keys)."""
         rows = self.execute("SELECT name, label, properties FROM property_indexes ORDER BY name").fetchall()
-        return [(number, row[0], row[1], tuple(row[2])) for number, row in enumerate(rows, 1)]
+        return [(number, row[0], row[1], tuple(orjson.loads(row[2]))) for number, row in enumerate(rows, 1)]
 
     def constraints(self) -> list[Constraint]:
-        """None: CREATE CONSTRAINT is Cypher, which this backend does not run yet."""
+        """None: CREATE CONSTRAINT is refused on this backend (see create_constraint)."""
         return []
 
     def create_constraint(self, constraint: Constraint) -> Constraint:
@@ -990,7 +1097,7 @@ class PostgresStore:
     # ------------------------------------------------------------ search indexes
 
     def search_indexes(self, kind: str | None = None) -> list[SearchIndex]:
-        """None: full-text and vector indexes are made by Cypher, which this backend does not run yet."""
+        """None: full-text and vector indexes are refused on this backend (see create_fulltext_index)."""
         return []
 
     def drop_search_index(self, name: str) -> bool:
@@ -1122,3 +1229,64 @@ class PostgresStore:
         problems = {"orphan relationships": [format_id(to_unsigned(row[0])) for row in rows]} if rows else {}
         known = {} if version == SCHEMA_VERSION else {"schema version": [f"{version}, expected {SCHEMA_VERSION}"]}
         return [FileCheck("relationships", problems), FileCheck("schema", known)]
+
+
+def _no_limit() -> None:
+    """The check of a run without a time limit."""
+
+
+class PostgresStatistics(Statistics):
+    """Row counts of the database for the Cypher planner's estimates, each counted on first use and then kept.
+
+    The same questions as Statistics asks of SQLite, asked of PostgreSQL: the table sizes from
+    the server's own estimates (``reltuples``, exact counts until ANALYZE has run), label counts
+    capped at COUNT_CAP, and the rows per value of a property index from ``pg_stats``.
+    """
+
+    __slots__ = ("_schema",)
+
+    def __init__(self, connection: Any, schema: str) -> None:
+        super().__init__(connection)
+        self._schema = schema
+
+    def _rows(self, table: str) -> float:
+        # the table is substrates or relationships, never a query's
+        sql = (
+            f"SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE (SELECT count(*) FROM {table}) END "
+            "FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s"
+        )
+        return self._cached("rows", table, sql, (self._schema, table)) or 0.0
+
+    def nodes(self) -> float:
+        """Estimate the substrates."""
+        return self._rows("substrates")
+
+    def relationships(self) -> float:
+        """Estimate the relationships."""
+        return self._rows("relationships")
+
+    def label(self, label: str) -> float:
+        """Count the substrates with ``label`` from the label index, up to COUNT_CAP."""
+        sql = (
+            "SELECT count(*) FROM (SELECT 1 FROM substrate_labels "
+            "WHERE label = (SELECT id FROM names WHERE name = %s) LIMIT %s) AS t"
+        )
+        return self._cached("label", label, sql, (label, COUNT_CAP)) or 0.0
+
+    def rows_per_value(self, key: str) -> float | None:
+        """Return the mean rows per value of the property index on ``key``: None without one, a guess before ANALYZE."""
+        indexed = self._cached(
+            "index", key, "SELECT count(*) FROM property_indexes WHERE properties ? %s", (key,)
+        )
+        if not indexed:
+            return None
+        distinct = self._cached(
+            "distinct", key,
+            "SELECT n_distinct FROM pg_stats WHERE schemaname = %s AND tablename = %s",
+            (self._schema, "property_" + key),
+        )
+        if distinct is None or distinct == 0:
+            return _EQUALITY_GUESS
+        # a negative n_distinct is minus the fraction of rows that are distinct
+        return 1.0 / -distinct if distinct < 0 else max(self.nodes() / distinct, 1.0)

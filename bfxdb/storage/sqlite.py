@@ -156,6 +156,8 @@ class SQLiteStore(FileMaintenance):
 
     #: Turns sqlite3's errors escaping a block of calls into bfxdb errors.
     guard = ErrorGuard()
+    #: The SQL dialect the query compiler renders for this store (bfxdb/query/dialect.py).
+    dialect = "sqlite"
 
     def __init__(
         self,

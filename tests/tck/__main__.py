@@ -27,13 +27,17 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"features directory not found: {directory}")
     if args.json and not args.json.parent.is_dir():
         parser.error(f"no directory for the JSON report: {args.json.parent}")
+    if args.database and not args.database.lower().startswith(("postgresql://", "postgres://")):
+        parser.error("--database takes a postgresql:// URL")
+    if args.update_known_passing and args.database:
+        parser.error("--update-known-passing records SQLite's verdicts; run it without --database")
     if args.update_known_passing and [d.resolve() for d in args.features_dirs] != [DEFAULT_FEATURES.resolve()]:
         # The known-passing keys name scenarios of the default TCK only.
         parser.error("--update-known-passing works only with the default features directory")
     scenarios = [scenario for directory in args.features_dirs for scenario in load_features(directory)]
     if args.k:
         scenarios = [scenario for scenario in scenarios if args.k.lower() in scenario.key.lower()]
-    engine = load_engine()
+    engine = load_engine(args.database)
     if engine.problem:
         print(engine.problem, file=sys.stderr)
     outcomes = run_scenarios(
@@ -84,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--list-failures", action="store_true", help="print each failed scenario and why")
     parser.add_argument(
         "--strict-details", action="store_true", help="an expected error must also have the expected detail code"
+    )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="run each scenario in a new schema of this postgresql:// database (default: in-memory SQLite)",
     )
     parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="limit per query (default 10)")
     parser.add_argument(

@@ -1,6 +1,7 @@
 """Run TCK scenarios against bfxdb and judge each one passed, failed or skipped.
 
-Each scenario gets a fresh in-memory database. The steps understood are those
+Each scenario gets a fresh in-memory database, or with a PostgreSQL URL a fresh schema there,
+dropped after it. The steps understood are those
 of the TCK README: the initial graph (empty, any, or a named graph from the
 graphs directory), setup queries, parameters, the query under test and an
 optional control query, the expected result table, the side effects, or an
@@ -37,6 +38,7 @@ import tempfile
 import threading
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,18 +62,53 @@ class Engine:
     problem: str | None = None
 
 
-def load_engine() -> Engine:
+def load_engine(database: str | None = None) -> Engine:
     """Import bfxdb.
 
-    :returns: an Engine opening ``bfxdb.connect(":memory:")``, or, if bfxdb
-        does not import, one whose ``problem`` says why.
+    :param database: a ``postgresql://`` URL to run each scenario in a new schema of, or None
+        for a new in-memory SQLite database each.
+    :returns: an Engine opening those databases, or, if bfxdb does not import, one whose
+        ``problem`` says why.
     """
     try:
         import bfxdb
         from bfxdb.errors import BfxError, QueryError
     except Exception as exc:  # a half-written engine can fail to import in any way
         return Engine(None, problem=f"engine unavailable: {_crash(exc)}")
-    return Engine(lambda: bfxdb.connect(":memory:"), BfxError, QueryError)
+    if database is None:
+        return Engine(lambda: bfxdb.connect(":memory:"), BfxError, QueryError)
+    return Engine(lambda: FreshSchema(bfxdb.connect, database), BfxError, QueryError)
+
+
+class FreshSchema:
+    """A bfxdb database in a new schema of a PostgreSQL database, the schema dropped when it is closed.
+
+    Everything but ``close`` is the database's own (``db.query``, ``db.import_dir = ...``, ...).
+    """
+
+    _OWN = frozenset({"url", "schema", "database"})
+
+    def __init__(self, connect: Callable[[str], Any], url: str) -> None:
+        self.url = url
+        self.schema = "tck_" + uuid.uuid4().hex[:12]
+        self.database = connect(url + ("&" if "?" in url else "?") + "schema=" + self.schema)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.database, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._OWN:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.database, name, value)
+
+    def close(self) -> None:
+        """Close the database, then drop its schema."""
+        import psycopg
+
+        self.database.close()
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
 
 
 @dataclass(frozen=True)

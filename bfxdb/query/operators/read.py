@@ -507,21 +507,22 @@ class DirectReturn:
             return None
         page = skip is not None or limit is not None
         if page:
-            # SQLite reads a negative LIMIT as none
+            # SQLite reads a negative LIMIT as none (and PostgreSQL's dialect renders it so)
             params[PAGE_LIMIT] = -1 if limit is None else limit
             params[PAGE_OFFSET] = skip or 0
-        return ctx.store.execute(plan.render(kinds, self.select, page), params)
+        store = ctx.store
+        return store.execute(plan.render(kinds, self.select, page, False, store.dialect), params)
 
     def _decode(self, cursor: Iterable[tuple]) -> Iterator[tuple]:
         outputs = self.outputs
         for sql_row in cursor:
             yield tuple([decode(sql_row, column) for decode, column in outputs])
 
-    def explain_sql(self) -> str:
+    def explain_sql(self, dialect: str = "sqlite") -> str:
         """The SQL as EXPLAIN shows it (see MatchPlan.explain), with this operator's select list and page."""
         plan = self.match.plan
         page = self.projection.skip is not None or self.projection.limit is not None
-        return plan.render(plan.explain_kinds(), self.select, page)
+        return plan.render(plan.explain_kinds(), self.select, page, False, dialect)
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""

@@ -14,6 +14,7 @@ from typing import Any
 from ...errors import ConstraintViolation, QuerySemanticError, QueryTypeError
 from ...identity import random_id, to_signed, to_unsigned
 from ...storage import NODE_OF
+from ..dialect import dialect_of
 from ..runtime import Context, decoded
 from ..sqlplan import MatchPlan
 from ..temporal import TEMPORAL_TYPES, encode_properties
@@ -361,6 +362,7 @@ class DeleteOp:
             for expression in self.expressions:
                 _collect_targets(expression(row, ctx), nodes, rels)
         store, stats = ctx.store, ctx.stats
+        node_of = NODE_OF.format(dialect_of(store).positional)
         for identity, rel_ref in rels.items():
             if identity in ctx.deleted_rels:
                 continue
@@ -375,8 +377,7 @@ class DeleteOp:
             attached = [
                 to_unsigned(rel_id)
                 for (rel_id,) in store.execute(
-                    f"SELECT identity FROM relationships WHERE source = {NODE_OF.format('?')} "
-                    f"OR target = {NODE_OF.format('?')}",
+                    f"SELECT identity FROM relationships WHERE source = {node_of} OR target = {node_of}",
                     (to_signed(identity), to_signed(identity)),
                 )
             ]

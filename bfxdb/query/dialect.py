@@ -1,0 +1,242 @@
+"""The SQL dialects a compiled plan renders in: SQLite's, which the compiler writes, and PostgreSQL's.
+
+The compiler writes one plan: text in SQLite's dialect with ``:name`` parameters, property
+filters as PropertyFilter indexes, and Fragment segments where the two dialects differ in
+more than the parameter style. A Dialect renders each of those; SQLite's renders the text as
+it is, so its SQL is the compiler's byte for byte. Values are parameters in both dialects: the
+only names in the text are simple property keys (letters, digits, underscores) and the
+column templates of storage.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import BfxError
+from ..storage import LABEL_SEPARATOR, is_simple_key, json_path_literal
+
+#: The parameters of a page's LIMIT and OFFSET; no other parameter has these names.
+PAGE_LIMIT, PAGE_OFFSET = "pl", "po"
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """A piece of a plan's SQL whose text differs by dialect (see Dialect.fragment).
+
+    ``kind`` is ``"false"`` (a condition never true), ``"lacks"`` (a walk's ``,id1,id2,`` list,
+    ``args[0]``, does not hold the relationship id ``args[1]``) or ``"page"`` (a LIMIT and an
+    OFFSET from PAGE_LIMIT, where -1 means none, and PAGE_OFFSET).
+    """
+
+    kind: str
+    args: tuple[str, ...] = ()
+
+
+FALSE = Fragment("false")
+PAGE = Fragment("page")
+
+
+def lacks(rels: str, identity: str) -> Fragment:
+    """The condition that the walk's relationship list ``rels`` does not hold ``identity`` (both SQL)."""
+    return Fragment("lacks", (rels, identity))
+
+
+class Dialect:
+    """SQLite's SQL, as the compiler writes it: every method gives the text the compiler always wrote."""
+
+    name = "sqlite"
+    #: the database engine's name as EXPLAIN shows it
+    engine = "SQLite"
+    #: the condition that is always true
+    true = "1"
+    #: the placeholder of a positional parameter
+    positional = "?"
+
+    def finish(self, text: str) -> str:
+        """Turn a rendered statement into the dialect's: its parameter style (SQLite: as it is)."""
+        return text
+
+    def fragment(self, fragment: Fragment) -> str:
+        """The text of a Fragment segment."""
+        kind = fragment.kind
+        if kind == "false":
+            return "0"
+        if kind == "lacks":
+            rels, identity = fragment.args
+            return f"instr({rels}, ',' || {identity} || ',') = 0"
+        return f" LIMIT :{PAGE_LIMIT} OFFSET :{PAGE_OFFSET}"
+
+    def property_path(self, key: str, index: int) -> str:
+        """The SQL naming property ``key`` in a JSON function: a literal for a simple key, else parameter k{index}."""
+        return json_path_literal(key) if is_simple_key(key) else f":k{index}"
+
+    def property_filter(self, column: str, key: str, op: str, kind: str, index: int) -> str:
+        """The condition of ``column.key op :f{index}`` for a value of ``kind`` (see sqlplan.filter_kind).
+
+        It is SQL true exactly when the Cypher predicate is true (``python``: always, checked later).
+        """
+        path = self.property_path(key, index)
+        extract = f"json_extract({column}, {path})"
+        jtype = f"json_type({column}, {path})"
+        if kind == "is":
+            # a JSON null and a missing key both read as null in Cypher
+            return f"({jtype} IS NULL OR {jtype} = 'null')" if op == "IS NULL" else f"{jtype} <> 'null'"
+        if kind == "in":
+            # json_each gives the items with their own types, so 1 never equals '1'; the type test
+            # keeps stored booleans (which json_extract reads as 1 and 0) and lists out
+            return (
+                f"({extract} IN (SELECT value FROM json_each(:f{index})) "
+                f"AND {jtype} IN ('text', 'integer', 'real'))"
+            )
+        if kind == "text":
+            return f"{extract} = :f{index}"
+        if kind == "str":
+            return f"({extract} {op} :f{index} AND {jtype} = 'text')"
+        if kind == "num":
+            return f"({extract} {op} :f{index} AND {jtype} IN ('integer', 'real'))"
+        if kind == "bool":
+            return f"{jtype} = :f{index}"
+        return self.true
+
+    def string_order(self, table: str, key: str) -> tuple[str, str, str]:
+        """The SQL of ordering rows by the string property ``table.key`` (a simple key), Cypher's way.
+
+        :returns: (the condition that a row has a list or map there, the condition that keeps
+            the rows to order, the value to order them by).
+        """
+        path = json_path_literal(key)
+        value = f"json_extract({table}.metadata, {path})"
+        # json_extract gives lists and maps as their minified JSON text, which starts with [ or {:
+        # the two ranges let SQLite answer the check from a property index.
+        container = (
+            f"(({value} >= '[' AND {value} < '\\') OR ({value} >= '{{' AND {value} < '|')) "
+            f"AND json_type({table}.metadata, {path}) IN ('array', 'object')"
+        )
+        # ">= ''" keeps text (numbers, booleans and nulls order before it in SQLite) and the JSON
+        # text of lists and maps; rows are used only when the check finds none of those, so no
+        # json_type test is needed here (it parsed every row's JSON again: a sixth of the statement)
+        return container, f"{value} >= ''", value
+
+    def id_list(self, param: str) -> str:
+        """A subquery of the integers in the JSON list parameter ``param`` (a name without its colon)."""
+        return f"SELECT value FROM json_each(:{param})"
+
+    def query_plan(self, store: Any, sql: str, params: dict) -> list[str]:
+        """The engine's own plan of ``sql`` (every parameter null), as indented lines."""
+        rows = store.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
+        depth = {0: 0}
+        lines = []
+        for node, parent, _, detail in rows:
+            depth[node] = depth.get(parent, 0) + 1
+            lines.append("  " * depth[node] + detail)
+        return lines
+
+
+#: ``:name`` parameters of the compiler's text; a ``::type`` cast is none (its colons follow a word or a colon).
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+#: What the shared column template of a substrate's labels aggregates with in SQLite, and in PostgreSQL.
+_SQLITE_LABELS = f"group_concat(n.name, char({ord(LABEL_SEPARATOR)}))"
+_POSTGRES_LABELS = f"string_agg(n.name, chr({ord(LABEL_SEPARATOR)}))"
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL's SQL for the schema of bfxdb/storage/postgres.py: JSONB metadata, psycopg's parameters.
+
+    Property values are compared as JSONB (``->``), which is what the property indexes are built
+    on, with ``jsonb_typeof`` where a type must be tested; strings are ordered bytewise
+    (``COLLATE "C"``), which is Cypher's order of code points, whatever the database's collation.
+    """
+
+    name = "postgresql"
+    engine = "PostgreSQL"
+    true = "true"
+    positional = "%s"
+
+    def finish(self, text: str) -> str:
+        """psycopg's ``%(name)s`` parameters (a literal ``%`` doubled) and PostgreSQL's label aggregate."""
+        text = text.replace("%", "%%").replace(_SQLITE_LABELS, _POSTGRES_LABELS)
+        return _NAMED.sub(r"%(\1)s", text)
+
+    def fragment(self, fragment: Fragment) -> str:
+        """The text of a Fragment segment: PostgreSQL's boolean, strpos and a LIMIT that takes null for none."""
+        kind = fragment.kind
+        if kind == "false":
+            return "false"
+        if kind == "lacks":
+            rels, identity = fragment.args
+            return f"strpos({rels}, ',' || {identity} || ',') = 0"
+        return f" LIMIT NULLIF(:{PAGE_LIMIT}, -1) OFFSET :{PAGE_OFFSET}"
+
+    def property_path(self, key: str, index: int) -> str:
+        """A simple key as a text literal; any other from parameter ``k{index}``, which holds its SQLite path.
+
+        That path is ``$."`` + the key spelt as a JSON string without its quotes + ``"``
+        (storage.json_path), so the key is the JSON string between the path's third and last characters.
+        """
+        if is_simple_key(key):
+            return f"'{key}'"
+        return f"(('\"' || substr(:k{index}, 4, length(:k{index}) - 4) || '\"')::jsonb #>> '{{}}')"
+
+    def property_filter(self, column: str, key: str, op: str, kind: str, index: int) -> str:
+        """As Dialect.property_filter, on JSONB: equality of JSONB values, typed ordering, typed list membership.
+
+        JSONB's equality is Cypher's on the kinds SQL tests: strings exactly, numbers by value (1
+        equals 1.0), booleans as themselves, never across types.
+        """
+        path = self.property_path(key, index)
+        value = f"{column} -> {path}"
+        jtype = f"jsonb_typeof({value})"
+        if kind == "is":
+            return f"({value} IS NULL OR {jtype} = 'null')" if op == "IS NULL" else f"{jtype} <> 'null'"
+        if kind == "in":
+            return (
+                f"({value} IN (SELECT jsonb_array_elements(:f{index}::jsonb)) "
+                f"AND {jtype} IN ('string', 'number'))"
+            )
+        if kind in ("text", "str") and op == "=":
+            return f"{value} = to_jsonb(:f{index}::text)"
+        if kind == "str":
+            return f"({jtype} = 'string' AND ({column} ->> {path}) COLLATE \"C\" {op} :f{index})"
+        if kind == "num":
+            if op == "=":
+                return f"{value} = to_jsonb(:f{index})"
+            return f"({jtype} = 'number' AND {value} {op} to_jsonb(:f{index}))"
+        if kind == "bool":
+            return f"{value} = :f{index}::jsonb"
+        return self.true
+
+    def string_order(self, table: str, key: str) -> tuple[str, str, str]:
+        """As Dialect.string_order: JSONB's own type test, and the text ordered bytewise."""
+        json_path_literal(key)  # refuses a key that is not simple, as SQLite's does
+        value = f"{table}.metadata -> '{key}'"
+        return (
+            f"jsonb_typeof({value}) IN ('array', 'object')",
+            f"jsonb_typeof({value}) = 'string'",
+            f"({table}.metadata ->> '{key}') COLLATE \"C\"",
+        )
+
+    def id_list(self, param: str) -> str:
+        """A subquery of the integers in the JSON list parameter ``param``."""
+        return f"SELECT value::bigint FROM jsonb_array_elements_text(:{param}::jsonb)"
+
+    def query_plan(self, store: Any, sql: str, params: dict) -> list[str]:
+        """PostgreSQL's EXPLAIN of ``sql`` with every parameter null, indented; a line saying why when it cannot."""
+        try:
+            with store.transaction(write=False):
+                rows = store.execute("EXPLAIN " + sql, params).fetchall()
+        except BfxError as error:
+            return [f"  (PostgreSQL cannot plan it with null parameters: {error.message})"]
+        return ["  " + row[0] for row in rows]
+
+
+SQLITE = Dialect()
+POSTGRESQL = PostgresDialect()
+#: The dialect of each store's ``dialect`` name.
+DIALECTS = {SQLITE.name: SQLITE, POSTGRESQL.name: POSTGRESQL}
+
+
+def dialect_of(store: Any) -> Dialect:
+    """The dialect the SQL for ``store`` is rendered in."""
+    return DIALECTS[store.dialect]
