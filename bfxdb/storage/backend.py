@@ -107,6 +107,10 @@ class Backend(Protocol):
         """Run a block atomically, taking the write lock first when ``write``; nested blocks are savepoints."""
         ...
 
+    def lock_merges(self) -> None:
+        """Keep every other connection's MERGE out until this write transaction ends, so two never both create."""
+        ...
+
     def next_batch(self, write: bool, *, commit: bool = True) -> None:
         """End the open transaction (commit, or roll back) and begin the next; TransactionNested when it is nested."""
         ...

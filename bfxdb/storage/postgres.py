@@ -461,6 +461,19 @@ class PostgresStore:
                 connection.execute("ROLLBACK")
             raise translate(error, f"cannot {'commit' if commit else 'roll back'}") from None
 
+    def lock_merges(self) -> None:
+        """Take this schema's MERGE lock (a transaction-level advisory lock) until the transaction ends.
+
+        A MERGE that matched nothing creates; without the lock two transactions could both match
+        nothing and both create. With it, MERGEs on one schema run one transaction at a time, and
+        each statement, in READ COMMITTED, sees what the MERGE before it committed; other writes
+        are not held up.
+        """
+        try:
+            self._connection().execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"bfxdb merge {self.schema}",))
+        except psycopg.Error as error:
+            raise translate(error, "cannot take the MERGE lock") from None
+
     def next_batch(self, write: bool, *, commit: bool = True) -> None:
         """End the open transaction and begin the next; TransactionNested when it is nested."""
         if getattr(self._local, "depth", 0) != 1:

@@ -380,6 +380,9 @@ class SQLiteStore(FileMaintenance):
             raise
         self._close_transaction(connection, depth, commit=True)
 
+    def lock_merges(self) -> None:
+        """Nothing to do: a write transaction holds the file's write lock (BEGIN IMMEDIATE), so MERGEs never race."""
+
     def next_batch(self, write: bool, *, commit: bool = True) -> None:
         """End the open transaction, committing (or rolling back) what it has done, and begin the next
         one at once: the batches of ``CALL { ... } IN TRANSACTIONS``, each of which ends on its own.

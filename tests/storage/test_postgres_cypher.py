@@ -6,6 +6,7 @@ why, when BFXDB_TEST_POSTGRES names no server.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pytest
@@ -204,3 +205,29 @@ def test_a_stream_inside_a_transaction_gives_back_the_time_limit_it_set(postgres
         with db.stream("MATCH (s:S) RETURN count(s) AS n", timeout=5) as rows:
             assert [row["n"] for row in rows] == [1]
         assert db.store.execute("SELECT current_setting('statement_timeout')").fetchone() == ("0",)
+
+
+def test_racing_merges_create_each_node_once(backend_target):
+    """Four connections MERGE the same 30 nodes at once: each exists once (on PostgreSQL MERGEs lock each other out)."""
+    bfxdb.connect(backend_target).close()  # the schema is made before the race
+    keys = list(range(30))
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def race() -> None:
+        try:
+            with bfxdb.connect(backend_target) as db:
+                start.wait()
+                for key in keys:
+                    db.query("MERGE (n:Racer {k: $k})", {"k": key})
+        except BaseException as error:  # reported by the test's thread below
+            failures.append(error)
+
+    racers = [threading.Thread(target=race) for _ in range(4)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    assert failures == []
+    with bfxdb.connect(backend_target) as db:
+        assert db.query("MATCH (n:Racer) RETURN n.k, count(*) ORDER BY n.k").rows == [(key, 1) for key in keys]

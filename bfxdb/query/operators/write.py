@@ -165,6 +165,7 @@ class MergeOp:
 
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Merge for every row, in order, so later rows see what earlier rows created."""
+        ctx.store.lock_merges()
         out = []
         for row in ctx.buffer(rows):
             matches = self.plan.run(row, ctx)
