@@ -53,7 +53,7 @@ def json_path_usable(key: str) -> bool:
     return has_json_path(key)
 
 
-def _properties(metadata: str) -> dict:
+def stored_properties(metadata: str) -> dict:
     """Decode stored metadata into property values; only tagged temporal values need a second pass."""
     # decode_metadata inlined: every node and property a query returns passes here
     if metadata == "{}":
@@ -74,7 +74,7 @@ def decode_node(row: tuple, start: int) -> Substrate:
     return _new_tuple(Substrate, (
         identity + ID_LIMIT if identity < 0 else identity,
         (labels,) if labels and LABEL_SEPARATOR not in labels else split_labels(labels),
-        _properties(metadata),
+        stored_properties(metadata),
         expression_type,
         expression_code,
         iso_time(created_at),
@@ -89,7 +89,7 @@ def decode_rel(row: tuple, start: int) -> Relationship:
         source + ID_LIMIT if source < 0 else source,
         target + ID_LIMIT if target < 0 else target,
         rel_type,
-        _properties(metadata),
+        stored_properties(metadata),
         bidirectional == 1,
         iso_time(created_at),
     ))
@@ -171,16 +171,17 @@ _JSON_CONTAINER_STARTS = "[{"
 def filter_kind(op: str, value: Any) -> str:
     """Classify a filter's value for SQL: property_kind's kinds, ``"in"`` for a list SQL can test, ``"is"``,
     or ``"text"`` for an equality with a string no stored list or map can equal."""
+    if type(value) is str and op == "=" and "\x00" not in value:
+        # the commonest filter, first and without property_kind's call. json_extract reads a stored
+        # list or map as its JSON text, which starts with [ or {, and numbers and booleans as
+        # numbers, which never equal text: so any other string can only equal a stored string,
+        # and the json_type test (a second parse of the row's JSON) goes
+        return "str" if value and value[0] in _JSON_CONTAINER_STARTS else "text"
     if op in NULL_TESTS:
         return "is"
     if op == "IN":
         return _list_kind(value)
     kind = property_kind(value)
-    if kind == "str" and op == "=" and not (value and value[0] in _JSON_CONTAINER_STARTS):
-        # json_extract reads a stored list or map as its JSON text, which starts with [ or {, and
-        # numbers and booleans as numbers, which never equal text: so such a string can only
-        # equal a stored string, and the json_type test (a second parse of the row's JSON) goes
-        return "text"
     # booleans order false < true in Cypher; SQL would need two more cases for it
     return "python" if kind == "bool" and op != "=" else kind
 
@@ -338,11 +339,7 @@ class MatchPlan:
         python_filters = []
         for flt, usable, path, value_param, path_param in self._filter_specs:
             value = flt.value(row, ctx)
-            if type(value) is str and flt.op == "=" and "\x00" not in value:
-                # filter_kind's answer for the commonest filter, an equality with a string, without its two calls
-                kind = "str" if value and value[0] in _JSON_CONTAINER_STARTS else "text"
-            else:
-                kind = filter_kind(flt.op, value)
+            kind = filter_kind(flt.op, value)
             if kind != "never" and not usable:
                 kind = "python"
             if kind == "never":

@@ -8,15 +8,12 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any, ClassVar
 
-import orjson
-
 from ...errors import QueryArgumentError, QuerySyntaxError
 from ...identity import to_unsigned
 from ...storage import is_simple_key
 from ..aggregates import Accumulator, Distinct
 from ..runtime import Context, row_size
-from ..sqlplan import PAGE_LIMIT, PAGE_OFFSET, MatchPlan
-from ..temporal import decode_property
+from ..sqlplan import PAGE_LIMIT, PAGE_OFFSET, MatchPlan, stored_properties
 from ..values import Descending, estimate_size, group_key, order_key
 
 Evaluator = Callable[[dict, Context], Any]
@@ -533,12 +530,7 @@ def direct_property(key: str) -> Callable[[tuple, int], Any]:
     """The output decoder of ``v.key``: read the property from the metadata column it is given."""
 
     def decode(row: tuple, column: int) -> Any:
-        # the metadata decoded here rather than through a helper: every returned property passes here
-        metadata = row[column]
-        if metadata == "{}":
-            return None
-        value = orjson.loads(metadata).get(key)
-        return decode_property(value) if "$temporal" in metadata else value
+        return stored_properties(row[column]).get(key)
 
     return decode
 
