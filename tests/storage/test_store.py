@@ -414,6 +414,30 @@ def test_a_bulk_load_links_the_substrates_it_loads_to_ones_stored_before(db):
     assert [(r.source, r.target) for r in db.outgoing(5)] == [(5, 2)]
 
 
+@pytest.mark.parametrize("explicit", [False, True], ids=["plain", "with identities and directions"])
+def test_a_bulk_load_of_relationships_past_one_statement_keeps_every_field(db, explicit):
+    # plain rows bind four values each, the others seven: both run past one INSERT statement
+    count = 7_500
+    db.bulk_load([{"identity": 1}, {"identity": 2}])
+    items = [
+        {"source": 1 + n % 2, "target": 2 - n % 2, "rel_type": f"T{n % 3}", "metadata": {"n": n}} for n in range(count)
+    ]
+    if explicit:
+        for n, item in enumerate(items):
+            item.update(identity=1_000 + n, bidirectional=n % 2 == 0)
+    db.bulk_load(relationships=items)
+    stored = [identity for (identity,) in db.store.execute("SELECT identity FROM relationships ORDER BY identity")]
+    assert len(stored) == count
+    assert db.store.execute("SELECT count(DISTINCT created_at) FROM relationships").fetchone() == (1,)
+    for n in (0, 1, 6_999, 7_000, count - 1):
+        relationship = db.get_relationship(stored[n])
+        assert (relationship.source, relationship.target, relationship.rel_type) == (1 + n % 2, 2 - n % 2, f"T{n % 3}")
+        assert relationship.metadata == {"n": n}
+        assert relationship.bidirectional is (explicit and n % 2 == 0)
+        if explicit:
+            assert relationship.identity == 1_000 + n
+
+
 def test_a_bulk_load_pauses_the_cycle_collector_and_restores_it(db):
     seen = []
 
