@@ -1626,7 +1626,7 @@ def _bulk_relationships(connection: sqlite3.Connection, rows: list[tuple], known
     except KeyError:
         found = _stored_ends(connection, rows, known)
         flat = _relationship_parameters(columns, known, found, types, plain)
-    width = 4 if plain else 7
+    width = len(flat) // len(rows)
     per_insert = _PARAMETERS_PER_INSERT // width * width
     # a savepoint, so that a refused batch is undone before the culprit is looked for
     connection.execute("SAVEPOINT bfx_bulk")
@@ -1699,19 +1699,10 @@ def _relationship_parameters(
             # node numbers start at 1, so a miss in known falls through to found
             return get(end) or found[end]
 
-    if plain:
-        flat: list = [None] * (4 * len(columns[0]))
-        flat[0::4] = map(node, columns[1])
-        flat[1::4] = map(node, columns[2])
-        flat[2::4] = map(types.__getitem__, columns[3])
-        flat[3::4] = columns[4]
-        return flat
-    flat = [None] * (7 * len(columns[0]))
-    flat[0::7] = columns[0]
-    flat[1::7] = map(node, columns[1])
-    flat[2::7] = map(node, columns[2])
-    flat[3::7] = map(types.__getitem__, columns[3])
-    flat[4::7] = columns[4]
-    flat[5::7] = columns[5]
-    flat[6::7] = columns[6]
+    ends_and_type = (map(node, columns[1]), map(node, columns[2]), map(types.__getitem__, columns[3]))
+    picked = [*ends_and_type, columns[4]] if plain else [columns[0], *ends_and_type, *columns[4:]]
+    width = len(picked)
+    flat: list = [None] * (width * len(columns[0]))
+    for offset, column in enumerate(picked):
+        flat[offset::width] = column
     return flat
