@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import math
@@ -561,6 +562,24 @@ def test_a_large_load_into_an_empty_graph_builds_its_indexes_after_the_rows(tmp_
         assert DEFERRED <= _index_names(db)
         assert [r.target for r in db.outgoing(7)] == [8]
         assert "relationships_in" in db.query("EXPLAIN MATCH (a)-[:NEXT]->(b) WHERE id(b) = 9 RETURN a").plan
+
+
+@pytest.mark.parametrize("repeat", [False, True], ids=["loaded", "identity repeated"])
+def test_the_index_builds_of_a_large_load_give_the_connection_its_cache_and_threads_back(tmp_path, repeat):
+    # the builds sort in a small cache with helper threads: the connection keeps neither
+    count = BULK_DEFER_ROWS + 100
+    with bfxdb.connect(tmp_path / "g.db") as db:
+        connection = db.store._connection()  # type: ignore[attr-defined]
+        before = [connection.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "threads")]
+        identities = [*range(1, count + 1), 1] if repeat else range(1, count + 1)
+        with pytest.raises(bfxdb.Conflict) if repeat else contextlib.nullcontext():
+            db.bulk_load(
+                [{"identity": n, "labels": ["P"]} for n in identities],
+                [{"source": n, "target": n % count + 1, "rel_type": "NEXT"} for n in range(1, count + 1)],
+            )
+        assert [connection.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "threads")] == before
+        assert db.count_substrates() == (0 if repeat else count)
+        assert {"relationships_out", "relationships_in", "substrate_labels_by_label"} <= _index_names(db)
 
 
 def test_indexes_a_load_left_are_back_for_the_next_read_of_its_transaction(tmp_path):
