@@ -208,11 +208,16 @@ class PostgresDialect(Dialect):
         return self.true
 
     def string_order(self, table: str, key: str) -> tuple[str, str, str]:
-        """As Dialect.string_order: JSONB's own type test, and the text ordered bytewise."""
+        """As Dialect.string_order: the text ordered bytewise, after a test for lists and maps that the
+        property's JSONB index answers.
+
+        JSONB orders objects above arrays above booleans (PostgreSQL's documented order), so a
+        value above ``true`` is a list or a map, but for the empty list, which sorts below null.
+        """
         json_path_literal(key)  # refuses a key that is not simple, as SQLite's does
         value = f"{table}.metadata -> '{key}'"
         return (
-            f"jsonb_typeof({value}) IN ('array', 'object')",
+            f"({value} > 'true'::jsonb OR {value} = '[]'::jsonb)",
             f"jsonb_typeof({value}) = 'string'",
             f"({table}.metadata ->> '{key}') COLLATE \"C\"",
         )

@@ -349,6 +349,7 @@ class PostgresStore:
                 connection.execute("SET default_transaction_read_only = on")
             self._local.connection = connection
             self._local.depth = 0
+            self._local.reading = False
             self._local.deadline = math.inf
             self._local.unsaved = math.inf
             with self._connections_lock:
@@ -422,7 +423,12 @@ class PostgresStore:
             raise
         self._close(depth, commit=True)
 
-    def _open(self, write: bool) -> int:
+    def _open(self, write: bool, milliseconds: int | None = None) -> int:
+        """Begin a transaction, or a savepoint inside one; returns the depth before.
+
+        :param milliseconds: a new transaction's ``statement_timeout``, sent with its BEGIN in
+            one round trip (a savepoint ignores it).
+        """
         if write and self.read_only:
             raise ReadOnlyError("this database was opened read-only")
         connection = self._connection()
@@ -432,8 +438,12 @@ class PostgresStore:
             return depth
         try:
             if depth == 0:
-                connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED" if write else
-                                   "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                begin = "BEGIN ISOLATION LEVEL " + ("READ COMMITTED" if write else "REPEATABLE READ READ ONLY")
+                if milliseconds is not None:
+                    # one simple-protocol message: both statements in one round trip
+                    begin += f"; SET LOCAL statement_timeout = {int(milliseconds)}"
+                connection.execute(begin)
+                self._local.reading = not write
             else:
                 connection.execute(f"SAVEPOINT bfx_{depth}")
         except psycopg.Error as error:
@@ -506,10 +516,12 @@ class PostgresStore:
         """
         if not transactional and seconds is None:
             return function(*args, _no_limit)
-        depth = self._open(write)
+        milliseconds = None if seconds is None else _milliseconds(seconds)
+        opens = self._local.depth == 0
+        depth = self._open(write, milliseconds)
         unsaved = self._local.unsaved
         try:
-            check, previous = self._limit(seconds, limit)
+            check, previous = self._limit(seconds, limit, sent=opens and milliseconds is not None)
         except BaseException:
             self._close(depth, commit=False)
             raise
@@ -555,8 +567,12 @@ class PostgresStore:
                 self._unlimit(depth, previous)
             self._close(depth, commit=not failed)
 
-    def _limit(self, seconds: float | None, limit: float | None) -> tuple[Callable[[], None], tuple[float, Any]]:
+    def _limit(
+        self, seconds: float | None, limit: float | None, *, sent: bool = False
+    ) -> tuple[Callable[[], None], tuple[float, Any]]:
         """Bound the open transaction by ``seconds`` (and any bound already on it).
+
+        ``sent``: the transaction was begun with this bound as its statement_timeout already.
 
         :returns: the check that raises QueryTimeout once the limit has passed, and what
             _unlimit restores: the deadline and statement_timeout before.
@@ -570,11 +586,11 @@ class PostgresStore:
                 raise QueryTimeout(f"the query ran past its time limit of {shown:g} s")
 
         timeout = None
-        if deadline != previous_deadline:
+        if deadline != previous_deadline and not sent:
             connection = self._connection()
             if self._local.depth > 1:
                 timeout = connection.execute("SELECT current_setting('statement_timeout')").fetchone()[0]
-            milliseconds = max(int((deadline - time.monotonic()) * 1000), 1)
+            milliseconds = _milliseconds(deadline - time.monotonic())
             connection.execute("SELECT set_config('statement_timeout', %s, true)", (f"{milliseconds}ms",))
         self._local.deadline = deadline
         return check, (previous_deadline, timeout)
@@ -627,7 +643,8 @@ class PostgresStore:
         found = dict(
             self._connection().execute("SELECT name, id FROM names WHERE name = ANY(%s)", (list(names),)).fetchall()
         )
-        if self._local.depth == 0:
+        if self._local.depth == 0 or self._local.reading:
+            # committed, as everything a read-only snapshot sees is: a write's own new names may yet roll back
             known.update(found)
         return {**known, **found}
 
@@ -1054,7 +1071,12 @@ class PostgresStore:
     # ------------------------------------------------------------ indexes and constraints
 
     def create_property_index(self, name: str, label: str, keys: Sequence[str]) -> bool:
-        """Record a property index and build one expression index on ``metadata -> key`` per key."""
+        """Record a property index and build two expression indexes per key.
+
+        ``metadata -> key`` (JSONB) serves equality and numeric comparisons; the text
+        ``(metadata ->> key) COLLATE "C"`` serves ORDER BY and string ranges, which Cypher orders
+        by code point (JSONB orders strings by the database's collation).
+        """
         for key in keys:
             json_path_literal(key)
         with self.transaction():
@@ -1066,8 +1088,13 @@ class PostgresStore:
             )
             for key in keys:
                 # the key is a simple key (json_path_literal refused any other), so it can be SQL text
-                index = quote_identifier("property_" + key)
+                index, ordered = (quote_identifier(name) for name in _property_index_names(key))
                 self.execute(f"CREATE INDEX IF NOT EXISTS {index} ON substrates ((metadata -> '{key}'))")
+                self.execute(
+                    f"CREATE INDEX IF NOT EXISTS {ordered} ON substrates (((metadata ->> '{key}') COLLATE \"C\"))"
+                )
+            # the planner knows an expression index's values only from ANALYZE (a sample of the rows)
+            self.execute("ANALYZE substrates")
         return True
 
     def drop_property_index(self, name: str | None, label: str | None, keys: Sequence[str]) -> bool:
@@ -1087,7 +1114,8 @@ class PostgresStore:
             still = {key for (keys,) in used for key in orjson.loads(keys)}
             for key in orjson.loads(row[1]):
                 if key not in still:
-                    self.execute(f"DROP INDEX IF EXISTS {quote_identifier('property_' + key)}")
+                    for index in _property_index_names(key):
+                        self.execute(f"DROP INDEX IF EXISTS {quote_identifier(index)}")
         return True
 
     def property_indexes(self) -> list[tuple[int, str, str, tuple[str, ...]]]:
@@ -1246,6 +1274,19 @@ class PostgresStore:
 
 def _no_limit() -> None:
     """The check of a run without a time limit."""
+
+
+def _property_index_names(key: str) -> tuple[str, str]:
+    """The names of a property key's JSONB index and its text index for ordering.
+
+    The second has a ``:`` no simple key holds, so no key's name is another key's.
+    """
+    return "property_" + key, "property_text:" + key
+
+
+def _milliseconds(seconds: float) -> int:
+    """A time limit as the whole milliseconds statement_timeout takes, at least one (zero would mean none)."""
+    return max(int(seconds * 1000), 1)
 
 
 class PostgresStatistics(Statistics):
