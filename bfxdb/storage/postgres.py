@@ -58,6 +58,9 @@ from .statistics import COUNT_CAP, Statistics
 DEFAULT_SCHEMA = "bfxdb"
 #: Rows a bulk load writes to a table before it is analysed once the load commits.
 ANALYSE_ROWS = 10_000
+#: Seconds a thread keeps the planner's row counts before counting again: PostgreSQL has no cheap
+#: change counter to tell when other connections changed them (this thread's own writes end them).
+STATISTICS_SECONDS = 1.0
 
 #: Version 5 of the design of the SQLite file (bfxdb/storage/schema.py), in PostgreSQL terms: dense
 #: ``node`` numbers from a sequence, 64-bit identities as signed BIGINT (two's complement, as in
@@ -350,6 +353,7 @@ class PostgresStore:
             self._local.connection = connection
             self._local.depth = 0
             self._local.reading = False
+            self._local.statistics = None
             self._local.deadline = math.inf
             self._local.unsaved = math.inf
             with self._connections_lock:
@@ -458,6 +462,8 @@ class PostgresStore:
             return  # a block inside a bounded write: its failure undoes the whole run (see run_bounded)
         if depth == 0 or not commit:
             self._local.bulk = None
+        if depth == 0 and commit and not self._local.reading:
+            self._local.statistics = None  # what this thread wrote may change the counts
         try:
             if depth == 0:
                 connection.execute("COMMIT" if commit else "ROLLBACK")
@@ -604,10 +610,20 @@ class PostgresStore:
     def statistics(self) -> PostgresStatistics:
         """Return the row counts the Cypher planner estimates from, counted lazily on first use.
 
-        PostgreSQL offers no cheap change counter, so each call hands out a new object: a plan's
-        choices are checked against counts of the moment, a few capped index counts per query.
+        The same object is handed out for STATISTICS_SECONDS, or until this thread commits a write:
+        a cached plan's choices are checked against counts at most that old (a plan chosen on
+        stale counts gives the same rows, perhaps more slowly), rather than at a few capped
+        counts' round trips per query.
         """
-        return PostgresStatistics(self._connection(), self.schema)
+        connection = self._connection()
+        kept = self._local.statistics
+        now = time.monotonic()
+        if kept is not None and now < kept[0]:
+            statistics: PostgresStatistics = kept[1]
+            return statistics
+        statistics = PostgresStatistics(connection, self.schema)
+        self._local.statistics = (now + STATISTICS_SECONDS, statistics)
+        return statistics
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
         """Run one statement with psycopg's placeholders (``%s``, ``%(name)s``) on this thread's connection.

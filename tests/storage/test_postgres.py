@@ -337,3 +337,41 @@ def test_inside_a_transaction_a_deadlock_is_database_busy_and_the_block_is_undon
     assert len(outcome) == 1 and isinstance(outcome[0], bfxdb.DatabaseBusy), outcome
     with bfxdb.connect(postgres_url) as db:
         assert db.count_substrates() == 2 and db.count_relationships() == 1
+
+
+def test_the_planners_counts_are_kept_a_second_or_until_this_thread_writes(postgres_url, monkeypatch):
+    from bfxdb.storage import postgres
+
+    with bfxdb.connect(postgres_url) as db:
+        db.create_substrate(labels=["P"])
+        first = db.store.statistics()
+        assert db.store.statistics() is first
+        assert db.query("MATCH (n:P) RETURN count(n)").rows == [(1,)]
+        assert db.store.statistics() is first, "a read keeps them"
+        monkeypatch.setattr(postgres, "STATISTICS_SECONDS", 0.0)
+        db.create_substrate(labels=["P"])
+        second = db.store.statistics()
+        assert second is not first, "a write of this thread ends them"
+        assert second.label("P") == 2
+        assert db.store.statistics() is not second, "past STATISTICS_SECONDS they are counted again"
+
+
+def test_a_bounded_read_begins_with_its_time_limit_in_one_round_trip(postgres_url):
+    with bfxdb.connect(postgres_url) as db:
+        db.query("CREATE (:P {name: 'a'})")
+        db.query("MATCH (n:P) RETURN n.name")
+        sent = []
+        connection = db.store._connection()
+        original = type(connection).execute
+
+        def recording(self, query, params=None, **options):
+            sent.append(str(query))
+            return original(self, query, params, **options)
+
+        type(connection).execute = recording
+        try:
+            assert db.query("MATCH (n:P) RETURN n.name", timeout=5).rows == [("a",)]
+        finally:
+            type(connection).execute = original
+        assert len(sent) == 3, sent
+        assert sent[0].startswith("BEGIN") and "statement_timeout = 5000" in sent[0] and sent[2] == "COMMIT"
