@@ -334,7 +334,12 @@ class PostgresStore:
 
     # ------------------------------------------------------------ connections
 
-    def _connection(self) -> Any:
+    def _connection(self, keep_limit: bool = False) -> Any:
+        """This thread's connection, opened on first use.
+
+        :param keep_limit: leave on the session the time limit a read run on its own set (see
+            _run_alone), for the planner's counts asked on the way to such a read.
+        """
         if self._closed:
             raise StorageError("the database is closed")
         connection = getattr(self._local, "connection", None)
@@ -356,8 +361,16 @@ class PostgresStore:
             self._local.statistics = None
             self._local.deadline = math.inf
             self._local.unsaved = math.inf
+            self._local.session_timeout = None
             with self._connections_lock:
                 self._connections.append(connection)
+        elif self._local.session_timeout is not None and not keep_limit and not getattr(self._local, "direct", False):
+            # a read run on its own left its time limit on the session: not for what comes next
+            self._local.session_timeout = None
+            try:
+                connection.execute("SET statement_timeout TO DEFAULT")
+            except psycopg.Error as error:
+                raise translate(error, "cannot give the session its time limit back") from None
         return connection
 
     def close(self) -> None:
@@ -520,8 +533,11 @@ class PostgresStore:
 
         :raises QueryTimeout: when the limit passes; nothing is written.
         """
-        if not transactional and seconds is None:
-            return function(*args, _no_limit)
+        if not transactional:
+            if seconds is None:
+                return function(*args, _no_limit)
+            if getattr(self._local, "depth", 0) == 0:
+                return self._run_alone(seconds, limit, function, args)
         milliseconds = None if seconds is None else _milliseconds(seconds)
         opens = self._local.depth == 0
         depth = self._open(write, milliseconds)
@@ -573,6 +589,30 @@ class PostgresStore:
                 self._unlimit(depth, previous)
             self._close(depth, commit=not failed)
 
+    def _run_alone(self, seconds: float, limit: float | None, function: Callable[..., Any], args: tuple) -> Any:
+        """Run a read of one statement outside any transaction, as autocommit does, in ``seconds``.
+
+        One round trip where a transaction takes three: the limit is the session's
+        ``statement_timeout``, set only when it differs from the one the last such read set, and
+        _connection gives the session its default back before any other statement.
+        """
+        self._local.direct = True
+        previous = getattr(self._local, "deadline", math.inf)
+        try:
+            connection = self._connection()
+            milliseconds = _milliseconds(seconds)
+            if self._local.session_timeout != milliseconds:
+                try:
+                    connection.execute(f"SET statement_timeout = {milliseconds}")
+                except psycopg.Error as error:
+                    raise translate(error, "cannot set the time limit") from None
+                self._local.session_timeout = milliseconds
+            self._local.deadline = time.monotonic() + seconds
+            return function(*args, _deadline_check(self._local.deadline, seconds if limit is None else limit))
+        finally:
+            self._local.direct = False
+            self._local.deadline = previous
+
     def _limit(
         self, seconds: float | None, limit: float | None, *, sent: bool = False
     ) -> tuple[Callable[[], None], tuple[float, Any]]:
@@ -585,12 +625,7 @@ class PostgresStore:
         """
         previous_deadline = self._local.deadline
         deadline = previous_deadline if seconds is None else min(previous_deadline, time.monotonic() + seconds)
-        shown = seconds if limit is None else limit
-
-        def check() -> None:
-            if time.monotonic() > deadline:
-                raise QueryTimeout(f"the query ran past its time limit of {shown:g} s")
-
+        check = _deadline_check(deadline, seconds if limit is None else limit)
         timeout = None
         if deadline != previous_deadline and not sent:
             connection = self._connection()
@@ -615,7 +650,7 @@ class PostgresStore:
         stale counts gives the same rows, perhaps more slowly), rather than at a few capped
         counts' round trips per query.
         """
-        connection = self._connection()
+        connection = self._connection(keep_limit=True)
         kept = self._local.statistics
         now = time.monotonic()
         if kept is not None and now < kept[0]:
@@ -1298,6 +1333,16 @@ def _property_index_names(key: str) -> tuple[str, str]:
     The second has a ``:`` no simple key holds, so no key's name is another key's.
     """
     return "property_" + key, "property_text:" + key
+
+
+def _deadline_check(deadline: float, shown: float | None) -> Callable[[], None]:
+    """The check that raises QueryTimeout, naming the limit ``shown``, once the clock passes ``deadline``."""
+
+    def check() -> None:
+        if time.monotonic() > deadline:
+            raise QueryTimeout(f"the query ran past its time limit of {shown:g} s")
+
+    return check
 
 
 def _milliseconds(seconds: float) -> int:

@@ -356,10 +356,9 @@ def test_the_planners_counts_are_kept_a_second_or_until_this_thread_writes(postg
         assert db.store.statistics() is not second, "past STATISTICS_SECONDS they are counted again"
 
 
-def test_a_bounded_read_begins_with_its_time_limit_in_one_round_trip(postgres_url):
+def test_a_read_of_one_statement_is_one_round_trip_and_its_limit_stays_with_it(postgres_url):
     with bfxdb.connect(postgres_url) as db:
         db.query("CREATE (:P {name: 'a'})")
-        db.query("MATCH (n:P) RETURN n.name")
         sent = []
         connection = db.store._connection()
         original = type(connection).execute
@@ -368,10 +367,16 @@ def test_a_bounded_read_begins_with_its_time_limit_in_one_round_trip(postgres_ur
             sent.append(str(query))
             return original(self, query, params, **options)
 
+        db.query("MATCH (n:P) RETURN n.name", timeout=0.3)  # planned and its names read: cached from here
         type(connection).execute = recording
         try:
-            assert db.query("MATCH (n:P) RETURN n.name", timeout=5).rows == [("a",)]
+            assert db.query("MATCH (n:P) RETURN n.name", timeout=0.4).rows == [("a",)]
+            assert sent == ["SET statement_timeout = 400", sent[1]] and sent[1].startswith("SELECT"), sent
+            sent.clear()
+            assert db.query("MATCH (n:P) RETURN n.name", timeout=0.4).rows == [("a",)]
+            assert len(sent) == 1, "the same limit is not set again"
         finally:
             type(connection).execute = original
-        assert len(sent) == 3, sent
-        assert sent[0].startswith("BEGIN") and "statement_timeout = 5000" in sent[0] and sent[2] == "COMMIT"
+        # what follows is not bound by the read's limit: the session has its default back
+        db.store.execute("SELECT pg_sleep(0.5)").fetchall()
+        assert db.store.execute("SHOW statement_timeout").fetchone() == ("0",)
