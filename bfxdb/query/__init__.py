@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import ExpressionRejected, ParameterMissing, QueryArgumentError, QueryError
 from . import ast, semantics
-from .dialect import dialect_of
+from .dialect import SQLITE, dialect_of
 from .estimates import Choice, Estimator, choices_hold
 from .evaluator import compile_expression, is_constant
 from .operators import (
@@ -30,7 +30,7 @@ from .procedures import BUILTINS, Catalogue, Procedure, make_procedure
 from .result import Result, Stream
 from .runtime import Context
 from .semantics import ProcedureSignature
-from .sqlplan import MatchPlan
+from .sqlplan import EXPLAINED_DIALECT, MatchPlan
 from .statements import has_code, split_statements
 from .temporal import Date, DateTime, Duration, LocalDateTime, LocalTime, Temporal, Time
 from .values import DEFAULT_QUERY_MEMORY, format_number, to_input
@@ -268,15 +268,21 @@ def prepare(
         if store is not None:
             estimator = Estimator(store.statistics(), statement.explain or statement.profile)
         plan = plan_statement(statement, catalogue, estimator)
-        prepared = PreparedQuery(
-            text,
-            plan,
-            _writes(statement, catalogue),
-            statement.explain,
-            _parameter_names(statement),
-            statement.profile,
-            tuple(estimator.choices) if estimator is not None else (),
-        )
+        # EXPLAIN and PROFILE show the SQL the store runs; other plans may be reused on any store
+        shown = store.dialect if store is not None and (statement.explain or statement.profile) else SQLITE.name
+        described = EXPLAINED_DIALECT.set(shown)
+        try:
+            prepared = PreparedQuery(
+                text,
+                plan,
+                _writes(statement, catalogue),
+                statement.explain,
+                _parameter_names(statement),
+                statement.profile,
+                tuple(estimator.choices) if estimator is not None else (),
+            )
+        finally:
+            EXPLAINED_DIALECT.reset(described)
         if not (statement.explain or statement.profile):
             # EXPLAIN and PROFILE are planned on each run, so the estimates they show are current
             catalogue.plans.put(text, prepared)

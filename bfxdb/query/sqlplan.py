@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -140,6 +141,10 @@ def property_kind(value: Any) -> str:
         return "num" if kind is float or -(1 << 53) <= value <= (1 << 53) else "python"
     return "python"
 
+
+#: The SQL dialect EXPLAIN shows a plan's statements in: the store's it is described for, set
+#: while a plan is described (bfxdb.query.prepare), SQLite's otherwise.
+EXPLAINED_DIALECT: ContextVar[str] = ContextVar("EXPLAINED_DIALECT", default=SQLITE.name)
 
 @dataclass(frozen=True, slots=True)
 class PropertyFilter:
@@ -304,9 +309,12 @@ class MatchPlan:
         """The filter kinds EXPLAIN shows: each comparison as one with a string, lists as lists."""
         return tuple(_EXPLAIN_KINDS.get(flt.op, "str") for flt in self.filters)
 
-    def explain(self, dialect: str = SQLITE.name) -> str:
-        """Show the SQL as it runs when every property filter compares with a string (or a list of them)."""
-        return self.render(self.explain_kinds(), dialect=dialect)
+    def explain(self, dialect: str | None = None) -> str:
+        """Show the SQL as it runs when every property filter compares with a string (or a list of them).
+
+        :param dialect: default: EXPLAINED_DIALECT's, the store's the plan is described for.
+        """
+        return self.render(self.explain_kinds(), dialect=dialect or EXPLAINED_DIALECT.get())
 
     def sqlite_plan(self, store: Any, sql: str | None = None) -> list[str]:
         """Ask the store's engine how it would run ``sql`` (default: explain()'s): its plan's lines, indented.

@@ -156,6 +156,14 @@ def test_explain_shows_the_backends_own_plan(graph):
     assert "DirectReturn" in plan
     word = "Scan" if graph.store.dialect == "postgresql" else "SCAN"
     assert word in plan or "SEARCH" in plan
+    # and the SQL it runs there, not the other backend's
+    sql = [line for line in plan.splitlines() if line.lstrip().startswith("SQL:")]
+    ordered = graph.query("EXPLAIN MATCH (n:Person) RETURN n.name ORDER BY n.name LIMIT 2").plan
+    sql += [line for line in ordered.splitlines() if line.lstrip().startswith("SQL:")]
+    assert len(sql) == 2
+    postgresql = graph.store.dialect == "postgresql"
+    assert all(("metadata -> 'name'" in line) is postgresql for line in sql), sql
+    assert all(("json_extract" in line) is not postgresql for line in sql), sql
 
 
 def test_keys_that_are_no_sql_names_still_filter(graph):

@@ -8,6 +8,7 @@ from typing import Any
 
 from ...errors import BfxError
 from ..runtime import Context, StatementWatch
+from ..sqlplan import EXPLAINED_DIALECT
 from .plan import to_output
 from .read import MatchOp, ProjectionOp
 from .read import _count_argument as count_argument
@@ -104,7 +105,9 @@ class OrderedLimit:
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
         plan = self.match.plan
-        ordered = plan.render_ordered(plan.explain_kinds(), self.variable, self.key, self.select)
+        ordered = plan.render_ordered(
+            plan.explain_kinds(), self.variable, self.key, self.select, EXPLAINED_DIALECT.get()
+        )
         return [
             f"OrderedLimit {self.variable}.{self.key} -> {', '.join(self.match.new)}",
             f"  SQL: {ordered}",

@@ -13,7 +13,7 @@ from ...identity import to_unsigned
 from ...storage import is_simple_key
 from ..aggregates import Accumulator, Distinct
 from ..runtime import Context, row_size
-from ..sqlplan import PAGE_LIMIT, PAGE_OFFSET, MatchPlan, stored_properties
+from ..sqlplan import EXPLAINED_DIALECT, PAGE_LIMIT, PAGE_OFFSET, MatchPlan, stored_properties
 from ..values import Descending, estimate_size, group_key, order_key
 
 Evaluator = Callable[[dict, Context], Any]
@@ -515,11 +515,11 @@ class DirectReturn:
         for sql_row in cursor:
             yield tuple([decode(sql_row, column) for decode, column in outputs])
 
-    def explain_sql(self, dialect: str = "sqlite") -> str:
+    def explain_sql(self, dialect: str | None = None) -> str:
         """The SQL as EXPLAIN shows it (see MatchPlan.explain), with this operator's select list and page."""
         plan = self.match.plan
         page = self.projection.skip is not None or self.projection.limit is not None
-        return plan.render(plan.explain_kinds(), self.select, page, False, dialect)
+        return plan.render(plan.explain_kinds(), self.select, page, False, dialect or EXPLAINED_DIALECT.get())
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
