@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import orjson
+
 from ..errors import InvalidInput, QueryTimeout
 from ..identity import parse_id
 from ..model import Substrate
@@ -135,10 +137,21 @@ def _property(store: Any, snapshot: Snapshot, key: Any) -> list[float]:
     """A numeric node property for every projected node (0 where missing), read in the caller's transaction."""
     if not isinstance(key, str):
         raise InvalidInput("heuristicProperty must be a property name")
-    rows = store.execute(
-        "SELECT s.node, json_extract(s.metadata, ?) FROM substrates AS s "
-        "WHERE s.node IN (SELECT value FROM json_each(?))",
-        (json_path(key), json.dumps(list(snapshot.nodes))),
-    )
-    by_node = {node: value for node, value in rows if type(value) in (int, float)}
-    return [float(by_node.get(node, 0.0)) for node in snapshot.nodes]
+    rows: list[tuple[int, Any]]
+    if store.dialect == "postgresql":
+        # JSONB values come as their text
+        rows = [
+            (node, None if value is None else orjson.loads(value))
+            for node, value in store.execute(
+                "SELECT s.node, (s.metadata -> %s)::text FROM substrates AS s WHERE s.node = ANY(%s)",
+                (key, list(snapshot.nodes)),
+            )
+        ]
+    else:
+        rows = store.execute(
+            "SELECT s.node, json_extract(s.metadata, ?) FROM substrates AS s "
+            "WHERE s.node IN (SELECT value FROM json_each(?))",
+            (json_path(key), json.dumps(list(snapshot.nodes))),
+        ).fetchall()
+    by_node: dict[int, float] = {node: float(value) for node, value in rows if type(value) in (int, float)}
+    return [by_node.get(node, 0.0) for node in snapshot.nodes]

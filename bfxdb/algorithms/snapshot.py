@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import InvalidInput, NotSupported, QueryLimitExceeded
+from ..errors import InvalidInput, QueryLimitExceeded
 from ..storage import json_path
 from .library import igraph, numpy
 from .projection import Projection
@@ -23,8 +23,38 @@ from .projection import Projection
 NODE_BYTES = 150
 RELATIONSHIP_BYTES = 200
 
-_IN_NAMES = "(SELECT id FROM names WHERE name IN (SELECT value FROM json_each(?)))"
-_ANY_LABEL = f"EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.node = s.node AND l.label IN {_IN_NAMES})"
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """A store's SQL for the snapshot's reads: a column as one JSON array of integers, and names as a parameter."""
+
+    #: a JSON array of the integer expression {0}, in the order of {1} (an empty array for no rows)
+    array: str
+    #: the ids of the names in the one list parameter
+    in_names: str
+    #: a relationship's weight property, the key its one parameter
+    weight: str
+    #: how the list of names is bound
+    names: Callable[[Sequence[str]], Any]
+
+
+_READS = {
+    "sqlite": _Reads(
+        "json_group_array({0})", "(SELECT id FROM names WHERE name IN (SELECT value FROM json_each(?)))",
+        "json_extract(r.metadata, ?)", json.dumps,
+    ),
+    # json_agg's text separates items by ", ", which NumPy's parser skips as it does any space
+    "postgresql": _Reads(
+        "coalesce(json_agg({0})::text, '[]')", "(SELECT id FROM names WHERE name = ANY(%s))", "r.metadata -> %s",
+        list,
+    ),
+}
+
+
+def _any_label(reads: _Reads, column: str) -> str:
+    """The test that the substrate of node number ``column`` has one of the names bound as labels."""
+    return f"EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.node = {column} AND l.label IN {reads.in_names})"
 
 
 @dataclass(frozen=True)
@@ -99,13 +129,9 @@ def take_snapshot(
     :param check: raises QueryTimeout once the time limit has passed.
     :param memory: the bytes the snapshot may take, or None for no limit.
     :raises QueryLimitExceeded: when the graph would take more than ``memory``, before it is read.
-    :raises NotSupported: on a store whose SQL is not SQLite's: the reads below are written in it.
     """
-    if store.dialect != "sqlite":
-        raise NotSupported(
-            "the graph algorithms are not supported on the PostgreSQL backend yet", feature="graph algorithms"
-        )
     np = numpy()
+    reads = _READS[store.dialect]
     count = store.execute(
         "SELECT (SELECT count(*) FROM substrates), (SELECT min(node) FROM substrates), "
         "(SELECT max(node) FROM substrates), (SELECT count(*) FROM relationships)"
@@ -115,11 +141,12 @@ def take_snapshot(
     dense = not projection.labels and (stored == 0 or (lowest == 1 and highest == stored))
     node_filter, node_params = "", []
     if projection.labels:
-        node_filter = f" WHERE {_ANY_LABEL}"
-        node_params.append(json.dumps(projection.labels))
+        node_filter = f" WHERE {_any_label(reads, 's.node')}"
+        node_params.append(reads.names(projection.labels))
+    columns = reads.array.format("identity") + ("" if dense else ", " + reads.array.format("node"))
     node_rows = store.execute(
-        f"SELECT json_group_array(identity){'' if dense else ', json_group_array(node)'} "
-        f"FROM (SELECT s.identity{'' if dense else ', s.node'} FROM substrates AS s{node_filter} ORDER BY s.node)",
+        f"SELECT {columns} FROM (SELECT s.identity{'' if dense else ', s.node'} FROM substrates AS s{node_filter} "
+        "ORDER BY s.node) AS ordered",
         node_params,
     ).fetchone()
     # identities are stored signed; as uint64 the negative ones wrap to their unsigned value
@@ -128,7 +155,7 @@ def take_snapshot(
     node_numbers: Sequence[int] = range(1, stored + 1) if numbers is None else numbers.tolist()
     check()
     packing = (highest or 0) + 1
-    sources, targets, weights = _relationships(np, store, projection, packing if packing**2 <= 2**63 else None)
+    sources, targets, weights = _relationships(np, store, reads, projection, packing if packing**2 <= 2**63 else None)
     check()
     index_type = np.int32 if max(stored, 1) < 2**31 else np.int64
     if numbers is None:
@@ -143,30 +170,31 @@ def take_snapshot(
 
 
 def _relationships(
-    np: Any, store: Any, projection: Projection, packing: int | None
+    np: Any, store: Any, reads: _Reads, projection: Projection, packing: int | None
 ) -> tuple[Any, Any, list[float] | None]:
     """The projected relationships' source and target node numbers (int64 arrays) and their weights if weighted.
 
     :param packing: m, to read each relationship as one integer, source * m + target (m is more
         than any node number, m * m at most 2**63); None reads two columns.
     """
-    columns = "json_group_array(r.source), json_group_array(r.target)"
+    placeholder = "%s" if store.dialect == "postgresql" else "?"
+    columns = f"{reads.array.format('r.source')}, {reads.array.format('r.target')}"
     params: list[Any] = []
     if packing is not None:
-        columns = "json_group_array(r.source * ? + r.target)"
+        columns = reads.array.format(f"r.source * {placeholder} + r.target")
         params.append(packing)
     if projection.weight is not None:
-        columns += ", json_group_array(json_extract(r.metadata, ?))"
-        params.append(json_path(projection.weight))
+        columns += ", " + reads.array.format(reads.weight)
+        params.append(json_path(projection.weight) if store.dialect == "sqlite" else projection.weight)
     where = []
     if projection.types:
-        where.append(f"r.rel_type IN {_IN_NAMES}")
-        params.append(json.dumps(projection.types))
+        where.append(f"r.rel_type IN {reads.in_names}")
+        params.append(reads.names(projection.types))
     if projection.labels:
         # both ends in the projection: the same test as for the nodes, on each end
         for end in ("source", "target"):
-            where.append(_ANY_LABEL.replace("s.node", f"r.{end}"))
-            params.append(json.dumps(projection.labels))
+            where.append(_any_label(reads, f"r.{end}"))
+            params.append(reads.names(projection.labels))
     rows = store.execute(
         f"SELECT {columns} FROM relationships AS r{' WHERE ' + ' AND '.join(where) if where else ''}",
         params,
@@ -197,12 +225,6 @@ def write_property(store: Any, snapshot: Snapshot, key: str, values: Sequence[An
     """
     if not isinstance(key, str) or not key:
         raise InvalidInput("write must name a property")
-    # Each value travels as its JSON text: SQLite would print a REAL with 15 digits, losing the last ones.
-    pairs = [[node, json.dumps(value)] for node, value in zip(snapshot.nodes, values) if value is not None]
-    store.execute(
-        "WITH v AS (SELECT json_extract(value, '$[0]') AS node, json_extract(value, '$[1]') AS x "
-        "FROM json_each(?)) "
-        "UPDATE substrates SET metadata = json_set(metadata, ?, json(v.x)) FROM v WHERE substrates.node = v.node",
-        (json.dumps(pairs), json_path(key)),
-    )
+    pairs = [(node, value) for node, value in zip(snapshot.nodes, values) if value is not None]
+    store.set_node_property(key, pairs)
     return len(pairs)

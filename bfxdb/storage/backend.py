@@ -183,6 +183,10 @@ class Backend(Protocol):
         """Replace the whole metadata of a ``"substrate"`` or ``"relationship"``; NotFound if missing."""
         ...
 
+    def set_node_property(self, key: str, values: list[tuple[int, Any]]) -> None:
+        """Set property ``key`` of each substrate, given by node number, to its JSON value, in one statement."""
+        ...
+
     def add_labels(self, identity: int, labels: Iterable[str]) -> int:
         """Add labels to a substrate; returns how many were new."""
         ...

@@ -784,6 +784,17 @@ class PostgresStore:
         """Count all substrates."""
         return int(self._connection().execute("SELECT count(*) FROM substrates").fetchone()[0])
 
+    def set_node_property(self, key: str, values: list[tuple[int, Any]]) -> None:
+        """Set property ``key`` of each substrate, given by node number, to its JSON value, in one statement."""
+        # floats written positionally, so that JSONB gives them back as floats (see _jsonb_text)
+        pairs = _jsonb_text(orjson.dumps([[node, value] for node, value in values]).decode())
+        self.execute(
+            "UPDATE substrates SET metadata = jsonb_set(metadata, ARRAY[%s], v.x) "
+            "FROM (SELECT (e ->> 0)::bigint AS node, e -> 1 AS x FROM jsonb_array_elements(%s::jsonb) AS e) AS v "
+            "WHERE substrates.node = v.node",
+            (key, pairs),
+        )
+
     @_retried
     def replace_metadata(self, kind: str, identity: int, metadata: dict) -> None:
         """Replace the whole metadata of a ``"substrate"`` or ``"relationship"``; NotFound if missing."""
