@@ -107,6 +107,8 @@ def repair(db: Database) -> list[str]:
 def backup(db: Database, destination: str | os.PathLike[str], *, overwrite: bool = False) -> int:
     """Copy the database to a new file with SQLite's online backup API, safely while others write.
 
+    From PostgreSQL the new file is a bfxdb SQLite database holding the graph of one snapshot.
+
     The copy is one consistent snapshot: it is taken in a single backup step, which in WAL mode
     holds only a read transaction (writers carry on) and never restarts because of them. It is
     written beside the destination and renamed into place, so a failure leaves no partial file.

@@ -329,7 +329,9 @@ def backup(database: str, destination: str, force: bool) -> None:
     """Copy DATABASE to DESTINATION with SQLite's online backup API.
 
     The copy is one consistent snapshot, taken safely while a server or another process
-    writes; it is written beside DESTINATION and renamed into place when complete.
+    writes; it is written beside DESTINATION and renamed into place when complete. From a
+    postgresql:// URL, DESTINATION is a new bfxdb SQLite file holding the graph of one snapshot
+    (`bfxdb copy DESTINATION URL` puts it back).
     """
     if os.path.exists(destination) and not force:
         raise click.ClickException(f"{destination} exists; pass --force to replace it")

@@ -37,6 +37,7 @@ from ..identity import format_id, to_signed, to_unsigned
 from ..model import Relationship, Substrate
 from . import portable, shown_target
 from .constraints import Constraint
+from .copying import copy_store
 from .maintenance import FileCheck, GraphStats
 from .quoting import json_path_literal, quote_identifier
 from .rows import (
@@ -52,6 +53,7 @@ from .rows import (
 )
 from .schema import SCHEMA_VERSION
 from .searchindexes import SearchIndex
+from .sqlite import SQLiteStore
 from .statistics import COUNT_CAP, Statistics
 
 #: The PostgreSQL schema bfxdb's tables live in unless the URL's ``schema=`` names another.
@@ -1250,8 +1252,18 @@ class PostgresStore:
     # ------------------------------------------------------------ whole-database operations
 
     def backup_to(self, path: str) -> None:
-        """Refused: a backup writes a SQLite file; use pg_dump, or `bfxdb export`, until `bfxdb copy` exists."""
-        raise NotSupported("backup of a PostgreSQL database is not supported yet; use pg_dump", feature="backup")
+        """Write the whole graph as it is in one snapshot to a new bfxdb SQLite file at ``path``.
+
+        No pg_dump: the file is a bfxdb database of its own, readable anywhere, and `bfxdb copy`
+        puts it back on a server, identities kept. A SQLite backup keeps the file's bytes; this
+        one keeps the graph (substrates, relationships, property indexes), which is all a
+        PostgreSQL schema of bfxdb holds today.
+        """
+        target = SQLiteStore(path)
+        try:
+            copy_store(self, target)
+        finally:
+            target.close()
 
     def iter_substrates(self) -> Iterator[Substrate]:
         """Stream every substrate in identity order through a server-side cursor; inside a read transaction."""

@@ -103,11 +103,30 @@ def test_import_of_a_cypher_script_writes_on_the_server(runner, postgres_url, tm
         assert db.query("MATCH (a:A) RETURN sum(a.x)").rows == [(3,)]
 
 
-def test_backup_is_refused_naming_the_feature(runner, pg_graph, tmp_path: Path):
-    result = runner.invoke(main, ["backup", pg_graph, str(tmp_path / "copy.db")])
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "backup of a PostgreSQL database is not supported yet" in result.output
-    assert not (tmp_path / "copy.db").exists()
+def test_backup_writes_the_graph_to_a_sqlite_file_that_copy_puts_back(runner, pg_graph, postgres_server, tmp_path):
+    import psycopg
+
+    copy = tmp_path / "copy.db"
+    result = runner.invoke(main, ["backup", pg_graph, str(copy)])
+    assert result.exit_code == 0, result.output
+    query = (
+        "MATCH (n) OPTIONAL MATCH (n)-[r]->(m) RETURN id(n), labels(n), n {.*}, type(r), r {.*}, id(m) "
+        "ORDER BY id(n), id(m)"
+    )
+    with bfxdb.connect(pg_graph) as source, bfxdb.connect(str(copy), read_only=True) as backup:
+        assert backup.store.dialect == "sqlite"
+        assert backup.count_substrates() == 2
+        assert backup.query(query).rows == source.query(query).rows
+    again = runner.invoke(main, ["backup", pg_graph, str(copy)])
+    assert again.exit_code == 1 and "exists" in again.output, "an existing file is kept without --force"
+    restored = pg_graph + "_restored"
+    try:
+        assert runner.invoke(main, ["copy", str(copy), restored]).exit_code == 0
+        with bfxdb.connect(restored) as db, bfxdb.connect(pg_graph) as source:
+            assert db.query(query).rows == source.query(query).rows
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as raw:
+            raw.execute(f'DROP SCHEMA IF EXISTS "{restored.rpartition("schema=")[2]}" CASCADE')
 
 
 def test_an_unreachable_server_is_a_clear_error(runner):
