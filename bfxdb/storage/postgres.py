@@ -361,6 +361,7 @@ class PostgresStore:
             self._local.depth = 0
             self._local.reading = False
             self._local.statistics = None
+            self._local.interned = {}
             self._local.deadline = math.inf
             self._local.unsaved = math.inf
             self._local.session_timeout = None
@@ -477,11 +478,17 @@ class PostgresStore:
             return  # a block inside a bounded write: its failure undoes the whole run (see run_bounded)
         if depth == 0 or not commit:
             self._local.bulk = None
+        if not commit:
+            # the names made since the savepoint are undone with it: none made in the transaction is kept
+            self._local.interned.clear()
         if depth == 0 and commit and not self._local.reading:
             self._local.statistics = None  # what this thread wrote may change the counts
         try:
             if depth == 0:
                 connection.execute("COMMIT" if commit else "ROLLBACK")
+                if commit:
+                    self._name_ids.update(self._local.interned)
+                self._local.interned.clear()
             elif commit:
                 connection.execute(f"RELEASE bfx_{depth}")
             else:
@@ -686,7 +693,13 @@ class PostgresStore:
         connection.execute(
             "INSERT INTO names (name) SELECT unnest(%s::text[]) ON CONFLICT (name) DO NOTHING", (wanted,)
         )
-        return dict(connection.execute("SELECT name, id FROM names WHERE name = ANY(%s)", (wanted,)).fetchall())
+        found = dict(connection.execute("SELECT name, id FROM names WHERE name = ANY(%s)", (wanted,)).fetchall())
+        if self._local.depth == 0:
+            known.update(found)
+        else:
+            # a name this transaction made is gone if it rolls back: kept once it commits
+            self._local.interned.update(found)
+        return found
 
     def name_ids(self, names: list[str]) -> dict[str, int]:
         """Return the ids labels and relationship types are kept under; a name never used is left out."""

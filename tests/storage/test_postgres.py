@@ -412,3 +412,39 @@ def test_a_read_of_one_statement_is_one_round_trip_and_its_limit_stays_with_it(p
         # what follows is not bound by the read's limit: the session has its default back
         db.store.execute("SELECT pg_sleep(0.5)").fetchall()
         assert db.store.execute("SHOW statement_timeout").fetchone() == ("0",)
+
+
+def test_a_label_made_in_a_transaction_that_rolls_back_is_made_again(postgres_url):
+    with bfxdb.connect(postgres_url) as db:
+        with pytest.raises(RuntimeError), db.transaction():
+            db.create_substrate(identity=1, labels=["Gone"])
+            raise RuntimeError("undo")
+        with db.transaction():
+            db.create_substrate(identity=2, labels=["Gone"])
+        assert db.get_substrate(2).labels == ("Gone",)
+        assert db.query("MATCH (n:Gone) RETURN count(n)").rows == [(1,)]
+        with db.transaction():
+            # a query undone inside a transaction that commits undoes the label it made
+            with pytest.raises(bfxdb.BfxError):
+                db.query("CREATE (:Undone) WITH 1 AS one RETURN 1 / 0")
+            db.create_substrate(identity=5)
+        db.create_substrate(identity=6, labels=["Undone"])
+        assert db.get_substrate(6).labels == ("Undone",)
+        assert db.query("MATCH (n:Undone) RETURN count(n)").rows == [(1,)]
+        with db.transaction():
+            db.create_substrate(identity=3, labels=["Kept"])
+        sent = []
+        connection = db.store._connection()
+        original = type(connection).execute
+
+        def recording(self, query, params=None, **options):
+            sent.append(str(query))
+            return original(self, query, params, **options)
+
+        type(connection).execute = recording
+        try:
+            db.create_substrate(identity=4, labels=["Kept"])
+        finally:
+            type(connection).execute = original
+        assert not [sql for sql in sent if "names" in sql], "a committed name costs no round trip"
+        assert db.get_substrate(4).labels == ("Kept",)
