@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import threading
 
@@ -388,27 +389,34 @@ def test_the_planners_counts_are_kept_a_second_or_until_this_thread_writes(postg
         assert db.store.statistics() is not second, "past STATISTICS_SECONDS they are counted again"
 
 
+@contextlib.contextmanager
+def _statements_sent(db):
+    """The text of every statement the store's connection executes inside the block, in order."""
+    sent: list[str] = []
+    connection = db.store._connection()
+    original = type(connection).execute
+
+    def recording(self, query, params=None, **options):
+        sent.append(str(query))
+        return original(self, query, params, **options)
+
+    type(connection).execute = recording
+    try:
+        yield sent
+    finally:
+        type(connection).execute = original
+
+
 def test_a_read_of_one_statement_is_one_round_trip_and_its_limit_stays_with_it(postgres_url):
     with bfxdb.connect(postgres_url) as db:
         db.query("CREATE (:P {name: 'a'})")
-        sent = []
-        connection = db.store._connection()
-        original = type(connection).execute
-
-        def recording(self, query, params=None, **options):
-            sent.append(str(query))
-            return original(self, query, params, **options)
-
         db.query("MATCH (n:P) RETURN n.name", timeout=0.3)  # planned and its names read: cached from here
-        type(connection).execute = recording
-        try:
+        with _statements_sent(db) as sent:
             assert db.query("MATCH (n:P) RETURN n.name", timeout=0.4).rows == [("a",)]
             assert sent == ["SET statement_timeout = 400", sent[1]] and sent[1].startswith("SELECT"), sent
             sent.clear()
             assert db.query("MATCH (n:P) RETURN n.name", timeout=0.4).rows == [("a",)]
             assert len(sent) == 1, "the same limit is not set again"
-        finally:
-            type(connection).execute = original
         # what follows is not bound by the read's limit: the session has its default back
         db.store.execute("SELECT pg_sleep(0.5)").fetchall()
         assert db.store.execute("SHOW statement_timeout").fetchone() == ("0",)
@@ -433,18 +441,7 @@ def test_a_label_made_in_a_transaction_that_rolls_back_is_made_again(postgres_ur
         assert db.query("MATCH (n:Undone) RETURN count(n)").rows == [(1,)]
         with db.transaction():
             db.create_substrate(identity=3, labels=["Kept"])
-        sent = []
-        connection = db.store._connection()
-        original = type(connection).execute
-
-        def recording(self, query, params=None, **options):
-            sent.append(str(query))
-            return original(self, query, params, **options)
-
-        type(connection).execute = recording
-        try:
+        with _statements_sent(db) as sent:
             db.create_substrate(identity=4, labels=["Kept"])
-        finally:
-            type(connection).execute = original
         assert not [sql for sql in sent if "names" in sql], "a committed name costs no round trip"
         assert db.get_substrate(4).labels == ("Kept",)
