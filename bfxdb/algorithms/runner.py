@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-
-import orjson
 
 from ..errors import InvalidInput, QueryTimeout
 from ..identity import parse_id
 from ..model import Substrate
-from ..storage import json_path
 from .catalogue import Algorithm
 from .library import igraph, numpy
 from .projection import PROJECTION_KEYS, Projection, read_projection
-from .snapshot import Snapshot, take_snapshot, write_property
+from .snapshot import Snapshot, node_values, take_snapshot, write_property
 
 #: The key naming the node property a result is written to.
 WRITE_KEY = "write"
@@ -137,21 +133,6 @@ def _property(store: Any, snapshot: Snapshot, key: Any) -> list[float]:
     """A numeric node property for every projected node (0 where missing), read in the caller's transaction."""
     if not isinstance(key, str):
         raise InvalidInput("heuristicProperty must be a property name")
-    rows: list[tuple[int, Any]]
-    if store.dialect == "postgresql":
-        # JSONB values come as their text
-        rows = [
-            (node, None if value is None else orjson.loads(value))
-            for node, value in store.execute(
-                "SELECT s.node, (s.metadata -> %s)::text FROM substrates AS s WHERE s.node = ANY(%s)",
-                (key, list(snapshot.nodes)),
-            )
-        ]
-    else:
-        rows = store.execute(
-            "SELECT s.node, json_extract(s.metadata, ?) FROM substrates AS s "
-            "WHERE s.node IN (SELECT value FROM json_each(?))",
-            (json_path(key), json.dumps(list(snapshot.nodes))),
-        ).fetchall()
-    by_node: dict[int, float] = {node: float(value) for node, value in rows if type(value) in (int, float)}
+    by_node = {node: float(value) for node, value in node_values(store, snapshot, key).items()
+               if type(value) in (int, float)}
     return [by_node.get(node, 0.0) for node in snapshot.nodes]

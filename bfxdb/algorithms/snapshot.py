@@ -24,30 +24,42 @@ NODE_BYTES = 150
 RELATIONSHIP_BYTES = 200
 
 
-
 @dataclass(frozen=True)
 class _Reads:
-    """A store's SQL for the snapshot's reads: a column as one JSON array of integers, and names as a parameter."""
+    """A store's SQL for the snapshot's reads: each column as one JSON array, names and nodes as list parameters."""
 
-    #: a JSON array of the integer expression {0}, in the order of {1} (an empty array for no rows)
+    #: the store's placeholder for a parameter
+    placeholder: str
+    #: a JSON array of the values of expression {0} (an empty array for no rows)
     array: str
     #: the ids of the names in the one list parameter
     in_names: str
-    #: a relationship's weight property, the key its one parameter
+    #: a relationship's property, read from the metadata with the one parameter ``key`` makes
     weight: str
-    #: how the list of names is bound
-    names: Callable[[Sequence[str]], Any]
+    #: the parameter that names a property key
+    key: Callable[[str], str]
+    #: how a list of names or node numbers is bound
+    items: Callable[[Sequence], Any]
+    #: the rows (node, property value) of the node numbers in the one list parameter, the key the other
+    node_values: str
+    #: a property value of those rows as Python's (SQLite gives values, PostgreSQL JSONB's text)
+    value: Callable[[Any], Any]
 
 
 _READS = {
     "sqlite": _Reads(
-        "json_group_array({0})", "(SELECT id FROM names WHERE name IN (SELECT value FROM json_each(?)))",
-        "json_extract(r.metadata, ?)", json.dumps,
+        "?", "json_group_array({0})", "(SELECT id FROM names WHERE name IN (SELECT value FROM json_each(?)))",
+        "json_extract(r.metadata, ?)", json_path, json.dumps,
+        "SELECT s.node, json_extract(s.metadata, ?) FROM substrates AS s "
+        "WHERE s.node IN (SELECT value FROM json_each(?))",
+        lambda value: value,
     ),
     # json_agg's text separates items by ", ", which NumPy's parser skips as it does any space
     "postgresql": _Reads(
-        "coalesce(json_agg({0})::text, '[]')", "(SELECT id FROM names WHERE name = ANY(%s))", "r.metadata -> %s",
-        list,
+        "%s", "coalesce(json_agg({0})::text, '[]')", "(SELECT id FROM names WHERE name = ANY(%s))",
+        "r.metadata -> %s", str, list,
+        "SELECT s.node, (s.metadata -> %s)::text FROM substrates AS s WHERE s.node = ANY(%s)",
+        orjson.loads,
     ),
 }
 
@@ -142,7 +154,7 @@ def take_snapshot(
     node_filter, node_params = "", []
     if projection.labels:
         node_filter = f" WHERE {_any_label(reads, 's.node')}"
-        node_params.append(reads.names(projection.labels))
+        node_params.append(reads.items(projection.labels))
     columns = reads.array.format("identity") + ("" if dense else ", " + reads.array.format("node"))
     node_rows = store.execute(
         f"SELECT {columns} FROM (SELECT s.identity{'' if dense else ', s.node'} FROM substrates AS s{node_filter} "
@@ -177,24 +189,23 @@ def _relationships(
     :param packing: m, to read each relationship as one integer, source * m + target (m is more
         than any node number, m * m at most 2**63); None reads two columns.
     """
-    placeholder = "%s" if store.dialect == "postgresql" else "?"
     columns = f"{reads.array.format('r.source')}, {reads.array.format('r.target')}"
     params: list[Any] = []
     if packing is not None:
-        columns = reads.array.format(f"r.source * {placeholder} + r.target")
+        columns = reads.array.format(f"r.source * {reads.placeholder} + r.target")
         params.append(packing)
     if projection.weight is not None:
         columns += ", " + reads.array.format(reads.weight)
-        params.append(json_path(projection.weight) if store.dialect == "sqlite" else projection.weight)
+        params.append(reads.key(projection.weight))
     where = []
     if projection.types:
         where.append(f"r.rel_type IN {reads.in_names}")
-        params.append(reads.names(projection.types))
+        params.append(reads.items(projection.types))
     if projection.labels:
         # both ends in the projection: the same test as for the nodes, on each end
         for end in ("source", "target"):
             where.append(_any_label(reads, f"r.{end}"))
-            params.append(reads.names(projection.labels))
+            params.append(reads.items(projection.labels))
     rows = store.execute(
         f"SELECT {columns} FROM relationships AS r{' WHERE ' + ' AND '.join(where) if where else ''}",
         params,
@@ -215,6 +226,13 @@ def _integers(np: Any, text: str, dtype: Any) -> Any:
     if text == "[]":
         return np.zeros(0, dtype=dtype)
     return np.fromstring(text[1:-1], dtype=dtype, sep=",")
+
+
+def node_values(store: Any, snapshot: Snapshot, key: str) -> dict[int, Any]:
+    """The value of property ``key`` of each projected node that has one, by node number, read in one statement."""
+    reads = _READS[store.dialect]
+    rows = store.execute(reads.node_values, (reads.key(key), reads.items(list(snapshot.nodes))))
+    return {node: reads.value(value) for node, value in rows if value is not None}
 
 
 def write_property(store: Any, snapshot: Snapshot, key: str, values: Sequence[Any]) -> int:

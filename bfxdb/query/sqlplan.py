@@ -146,6 +146,7 @@ def property_kind(value: Any) -> str:
 #: while a plan is described (bfxdb.query.prepare), SQLite's otherwise.
 EXPLAINED_DIALECT: ContextVar[str] = ContextVar("EXPLAINED_DIALECT", default=SQLITE.name)
 
+
 @dataclass(frozen=True, slots=True)
 class PropertyFilter:
     """``entity.key op value`` checked in SQL when the value's kind allows, else in Python.

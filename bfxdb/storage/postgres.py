@@ -1435,7 +1435,7 @@ class PostgresStatistics(Statistics):
         distinct = self._cached(
             "distinct", key,
             "SELECT n_distinct FROM pg_stats WHERE schemaname = %s AND tablename = %s",
-            (self._schema, "property_" + key),
+            (self._schema, _property_index_names(key)[0]),
         )
         if distinct is None or distinct == 0:
             return _EQUALITY_GUESS

@@ -1070,7 +1070,7 @@ class SQLiteStore(FileMaintenance):
         """
         for statement in bulk.deferred.pop("substrates"):
             try:
-                with _index_build(connection):
+                with _page_cache(connection, INDEX_BUILD_CACHE_KIB, INDEX_BUILD_THREADS):
                     # a savepoint rolled back may have brought the index back already
                     connection.execute(statement.replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1))
             except sqlite3.IntegrityError:
@@ -1090,7 +1090,7 @@ class SQLiteStore(FileMaintenance):
             if build:
                 if "substrates" in bulk.deferred:
                     self._identity_index_back(connection, bulk)
-                with _index_build(connection):
+                with _page_cache(connection, INDEX_BUILD_CACHE_KIB, INDEX_BUILD_THREADS):
                     for statements in bulk.deferred.values():
                         for statement in statements:
                             # a savepoint rolled back may have brought the index back already
@@ -1236,7 +1236,7 @@ class SQLiteStore(FileMaintenance):
         :raises InvalidInput: for an unknown analyzer or a property key that cannot be indexed.
         """
         self._indexes_back()
-        with self.transaction(), self.guard, _large_cache(self._connection()):
+        with self.transaction(), self.guard, _page_cache(self._connection(), BULK_CACHE_KIB):
             return fulltext.create(self._connection(), index)
 
     def drop_search_index(self, name: str) -> bool:
@@ -1284,7 +1284,7 @@ class SQLiteStore(FileMaintenance):
         """
         self._indexes_back()
         rebuilt = []
-        with self.transaction(), self.guard, _large_cache(self._connection()):
+        with self.transaction(), self.guard, _page_cache(self._connection(), BULK_CACHE_KIB):
             connection = self._connection()
             for index in load_search_indexes(connection):
                 if _CHECK_SEARCH_INDEX[index.kind](connection, index):
@@ -1477,26 +1477,21 @@ class _TimeLimit:
 
 
 @contextmanager
-def _index_build(connection: sqlite3.Connection) -> Iterator[None]:
-    """Give a connection the small cache and the sorter threads that build an index fastest, for a block."""
+def _page_cache(connection: sqlite3.Connection, kib: int, threads: int = 0) -> Iterator[None]:
+    """Give a connection a page cache of ``kib`` and ``threads`` sorter threads for a block, then its own back.
+
+    A bulk load's cache fills a full-text index, which reads every covered row; a small one with
+    threads builds an index fastest (INDEX_BUILD_CACHE_KIB).
+    """
     cache = connection.execute("PRAGMA cache_size").fetchone()[0]
-    connection.execute(f"PRAGMA cache_size = {-INDEX_BUILD_CACHE_KIB}")
-    connection.execute(f"PRAGMA threads = {INDEX_BUILD_THREADS}")
+    connection.execute(f"PRAGMA cache_size = {-kib}")
+    if threads:
+        connection.execute(f"PRAGMA threads = {threads}")
     try:
         yield
     finally:
-        connection.execute("PRAGMA threads = 0")
-        connection.execute(f"PRAGMA cache_size = {cache}")
-
-
-@contextmanager
-def _large_cache(connection: sqlite3.Connection) -> Iterator[None]:
-    """Give a connection a bulk load's page cache for a block: filling a full-text index reads every covered row."""
-    cache = connection.execute("PRAGMA cache_size").fetchone()[0]
-    connection.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
-    try:
-        yield
-    finally:
+        if threads:
+            connection.execute("PRAGMA threads = 0")
         connection.execute(f"PRAGMA cache_size = {cache}")
 
 
