@@ -37,6 +37,7 @@ from .changes import DataVersion
 from .constraints import Constraint
 from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
 from .maintenance import FileMaintenance
+from .nodemap import NodeMap
 from .quoting import has_json_path, json_path, json_path_literal, quote_identifier
 from .rows import (
     NAME_ID,
@@ -73,12 +74,6 @@ INDEX_BUILD_CACHE_KIB = 8 * 1024
 #: The helper threads SQLite's sorter may use for those builds: one per core, at most four
 #: (a further fifth off the builds at 20M rows on two cores).
 INDEX_BUILD_THREADS = min(4, os.cpu_count() or 1)
-#: How many substrates a bulk load remembers the node numbers of (about 110 bytes each: 1.1 GB
-#: at 10M), so that the relationships after them need no lookup: at 1M substrates the lookups
-#: were a third of the time of loading their 2M relationships; with a cache of 2M, 20M
-#: relationships loaded at 0.57x the rate of 2M. Ends past it are looked up, one join per
-#: batch. Freed before the indexes are built.
-BULK_NODE_CACHE = 10_000_000
 #: The indexes a bulk load may build after its rows, by table. The identity's unique index comes
 #: back before the load's first relationship (whose ends are looked up by identity) and before any
 #: read; a repeated identity fails its build, and the load with it.
@@ -1006,7 +1001,7 @@ class SQLiteStore(FileMaintenance):
             connection, {"substrates": len(rows), "substrate_labels": len(labels), "relationships": len(relationships)}
         )
         bulk = getattr(self._local, "bulk", None)
-        known = _NodeNumbers() if bulk is None else bulk.nodes
+        known = NodeMap() if bulk is None else bulk.nodes
         if relationships and bulk is not None and "substrates" in bulk.deferred:
             self._identity_index_back(connection, bulk)
         # bfxdb serialised the metadata itself: SQLite need not parse it again per row
@@ -1016,7 +1011,7 @@ class SQLiteStore(FileMaintenance):
                 _bulk_substrates(connection, rows, labels, known)
                 self._bulk_written["substrates"] += len(rows)
             if relationships:
-                _bulk_relationships(connection, relationships, known.numbers())
+                _bulk_relationships(connection, relationships, known)
         except sqlite3.IntegrityError as error:
             raise translate_integrity_error(error) from None
         finally:
@@ -1397,42 +1392,7 @@ class _Bulk:
         #: full-text indexes whose triggers the load dropped, to rebuild before the commit
         self.fulltext: list[SearchIndex] = []
         #: node numbers of substrates this load inserted, by signed identity (emptied by any rollback)
-        self.nodes = _NodeNumbers()
-
-
-class _NodeNumbers:
-    """The node numbers of the substrates a bulk load inserted, for its relationships to find their ends by.
-
-    Kept as each batch's identities and first node number, and made a dict by signed identity
-    only when relationships ask for it: a load of substrates alone builds none (a tenth of
-    its time at 1M). Remembers up to BULK_NODE_CACHE substrates.
-    """
-
-    __slots__ = ("_batches", "_count", "_numbers")
-
-    def __init__(self) -> None:
-        self._batches: list[tuple[Sequence[int], int]] = []
-        self._count = 0
-        self._numbers: dict[int, int] = {}
-
-    def add(self, identities: Sequence[int], first: int) -> None:
-        """Remember that ``identities`` got the node numbers from ``first`` on, in their order."""
-        if self._count < BULK_NODE_CACHE:
-            self._batches.append((identities, first))
-            self._count += len(identities)
-
-    def numbers(self) -> dict[int, int]:
-        """The node numbers remembered, by signed identity."""
-        for identities, first in self._batches:
-            self._numbers.update(zip(identities, range(first, first + len(identities))))
-        self._batches.clear()
-        return self._numbers
-
-    def clear(self) -> None:
-        """Forget every node number, as after a rollback (or to give their memory back)."""
-        self._batches.clear()
-        self._count = 0
-        self._numbers.clear()
+        self.nodes = NodeMap()
 
 
 class _TimeLimit:
@@ -1562,7 +1522,7 @@ def _insert_relationships(rows: int, plain: bool) -> str:
 
 
 def _bulk_substrates(
-    connection: sqlite3.Connection, rows: list[tuple], label_rows: list[tuple[int, str]], known: _NodeNumbers
+    connection: sqlite3.Connection, rows: list[tuple], label_rows: list[tuple[int, str]], known: NodeMap
 ) -> None:
     """Insert substrates with the next node numbers in the order given, then their labels."""
     base = connection.execute("SELECT coalesce(max(node), 0) + 1 FROM substrates").fetchone()[0]
@@ -1642,18 +1602,17 @@ def _repeated_identity(connection: sqlite3.Connection, loaded_from: int) -> Conf
     return Conflict(f"substrate {shown} appears twice in the load", substrate_id=shown)
 
 
-def _bulk_relationships(connection: sqlite3.Connection, rows: list[tuple], known: dict[int, int]) -> None:
+def _bulk_relationships(connection: sqlite3.Connection, rows: list[tuple], known: NodeMap) -> None:
     """Insert relationships, the ends this load did not insert found by one join, types interned per batch."""
     types = _intern(connection, {row[3] for row in rows})
     columns = list(zip(*rows))
     created = columns[6][0]
     plain = columns[0].count(None) == len(rows) and not any(columns[5]) and columns[6].count(created) == len(rows)
-    try:
-        # most often every end is a substrate this load inserted: then nothing is looked up
-        flat = _relationship_parameters(columns, known, {}, types, plain)
-    except KeyError:
-        found = _stored_ends(connection, rows, known)
-        flat = _relationship_parameters(columns, known, found, types, plain)
+    sources, targets = known.find(columns[1]), known.find(columns[2])
+    # most often every end is a substrate this load inserted: then nothing is looked up
+    if 0 in sources or 0 in targets:
+        sources, targets = _stored_ends(connection, rows, sources, targets)
+    flat = _relationship_parameters(columns, sources, targets, types, plain)
     width = len(flat) // len(rows)
     per_insert = _PARAMETERS_PER_INSERT // width * width
     # a savepoint, so that a refused batch is undone before the culprit is looked for
@@ -1681,13 +1640,15 @@ def _bulk_relationships(connection: sqlite3.Connection, rows: list[tuple], known
     connection.execute("RELEASE bfx_bulk")
 
 
-def _stored_ends(connection: sqlite3.Connection, rows: list[tuple], known: dict[int, int]) -> dict[int, int]:
-    """Look up the node numbers of the ends this load did not insert, with one join.
+def _stored_ends(
+    connection: sqlite3.Connection, rows: list[tuple], sources: list[int], targets: list[int]
+) -> tuple[list[int], list[int]]:
+    """Fill in the node numbers of the ends this load did not insert (the 0s), looked up with one join.
 
     :raises NotFound: naming the first relationship with an end that does not exist.
     """
-    ends = {row[1] for row in rows if row[1] not in known}
-    ends.update(row[2] for row in rows if row[2] not in known)
+    ends = {row[1] for row, node in zip(rows, sources) if not node}
+    ends.update(row[2] for row, node in zip(rows, targets) if not node)
     # sorted, SQLite builds the IN list's b-tree in order and walks the identity index in order
     found = dict(
         connection.execute(
@@ -1698,36 +1659,29 @@ def _stored_ends(connection: sqlite3.Connection, rows: list[tuple], known: dict[
     if len(found) < len(ends):
         for row in rows:
             for role, end in (("source", row[1]), ("target", row[2])):
-                if end not in known and end not in found:
+                if end in ends and end not in found:
                     what = "a relationship" if row[0] is None else f"relationship {format_id(to_unsigned(row[0]))}"
                     raise NotFound(
                         f"{what} names {role} substrate {format_id(to_unsigned(end))}, which does not exist",
                         substrate_id=format_id(to_unsigned(end)),
                     )
-    return found
+    # node numbers start at 1, so a 0 falls through to the one found
+    filled_sources = [node or found[row[1]] for row, node in zip(rows, sources)]
+    return filled_sources, [node or found[row[2]] for row, node in zip(rows, targets)]
 
 
 def _relationship_parameters(
-    columns: list[tuple], known: dict[int, int], found: dict[int, int], types: dict[str, int], plain: bool
+    columns: list[tuple], sources: list[int], targets: list[int], types: dict[str, int], plain: bool
 ) -> list:
-    """The INSERT parameters of relationship rows given as columns, flat.
+    """The INSERT parameters of relationship rows given as columns and their ends' node numbers, flat.
 
-    Plain rows give source, target, type and metadata; the others all seven columns. KeyError
-    for an end in neither known nor found.
+    Plain rows give source, target, type and metadata; the others all seven columns.
     """
     # one flat list, inserted many rows per statement: each execution of an INSERT into an
     # AUTOINCREMENT table updates sqlite_sequence, so executemany's one row per execution cost
     # a third more (measured: 2M rows in 6.1 s one by one, 3.4 s in statements of 4,000).
     # Built a column at a time by map and slice assignment, with no Python code per row.
-    node: Callable[[int], int] = known.__getitem__
-    if found:
-        get = known.get
-
-        def node(end: int) -> int:
-            # node numbers start at 1, so a miss in known falls through to found
-            return get(end) or found[end]
-
-    ends_and_type = (map(node, columns[1]), map(node, columns[2]), map(types.__getitem__, columns[3]))
+    ends_and_type = (sources, targets, map(types.__getitem__, columns[3]))
     picked = [*ends_and_type, columns[4]] if plain else [columns[0], *ends_and_type, *columns[4:]]
     width = len(picked)
     flat: list = [None] * (width * len(columns[0]))

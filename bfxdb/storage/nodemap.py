@@ -1,0 +1,162 @@
+"""The node numbers a bulk load gave its substrates, looked up by identity a batch at a time."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from functools import cache
+from itertools import repeat
+from typing import Any
+
+#: How many substrates a bulk load remembers the node numbers of, so that the relationships after
+#: them need no lookup: at 1M substrates the lookups were a third of the time of loading their 2M
+#: relationships. Ends past it are looked up, one join per batch. The table takes 16 bytes a slot,
+#: 1.5 to 3 slots a substrate: 270 MB at 10M (a dict took 1.1 GB). Freed before indexes are built.
+NODE_MAP_LIMIT = 10_000_000
+
+# Fibonacci hashing: the multiplier is 2^64 over the golden ratio, and the slot is the top bits of
+# the product, so that identities with equal low bits (or a few distinct bits) still spread out
+_MULTIPLIER = 0x9E3779B97F4A7C15
+# grown to keep at least this many slots per key: linear probing stays short below two thirds full
+_SLOTS_PER_KEY = 1.5
+
+
+@cache
+def _numpy() -> Any:
+    """NumPy, imported at the first load that needs it (not at every start), or None without it."""
+    try:
+        return importlib.import_module("numpy")
+    except ImportError:  # the extra `load` is not installed: a dict does the same, slower past a million
+        return None
+
+
+class NodeMap:
+    """The node numbers of the substrates a bulk load inserted, by signed identity.
+
+    Kept as each batch's identities and first node number, and made a table only when
+    relationships ask for it: a load of substrates alone builds none. With NumPy the table
+    is an open-addressing hash of 64-bit keys probed for a whole batch at once; a dict of
+    ten million Python ints spent four fifths of a 10M relationship load in cache misses
+    (see benchmarks/README.md, "The node map"). Without NumPy it is a dict.
+    """
+
+    __slots__ = ("_pending", "_count", "_table")
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Any, int]] = []
+        self._count = 0
+        self._table: _HashTable | dict[int, int] | None = None
+
+    def add(self, identities: Sequence[int], first: int) -> None:
+        """Remember that ``identities`` got the node numbers from ``first`` on, in their order."""
+        if self._count >= NODE_MAP_LIMIT:
+            return
+        numpy = _numpy()
+        # as an array, ten million identities take 80 MB instead of 400 MB of Python ints
+        kept = numpy.array(identities, dtype=numpy.int64) if numpy is not None else identities
+        self._pending.append((kept, first))
+        self._count += len(identities)
+
+    def find(self, identities: Sequence[int]) -> list[int]:
+        """The node number of each identity, 0 for one this load did not insert (or no longer remembers)."""
+        if not self._count:
+            return [0] * len(identities)
+        table = self._table
+        if table is None:
+            table = self._table = _HashTable(_numpy()) if _numpy() is not None else {}
+        if isinstance(table, dict):
+            for kept, first in self._pending:
+                table.update(zip(kept, range(first, first + len(kept))))
+            self._pending.clear()
+            return list(map(table.get, identities, repeat(0)))
+        if self._pending:
+            table.insert(self._pending)
+            self._pending.clear()
+        return table.find(identities)
+
+    def clear(self) -> None:
+        """Forget every node number, as after a rollback (or to give their memory back)."""
+        self._pending.clear()
+        self._count = 0
+        self._table = None
+
+
+class _HashTable:
+    """An open-addressing hash table from int64 keys to positive int64 values, in two NumPy arrays.
+
+    Linear probing; a value of 0 marks an empty slot (node numbers start at 1). Inserts and
+    lookups run a round per probe step over every key still probing, so the Python work is
+    per batch, not per key.
+    """
+
+    __slots__ = ("_numpy", "_keys", "_values", "_shift", "_count")
+
+    def __init__(self, numpy: Any) -> None:
+        self._numpy = numpy
+        self._keys = numpy.zeros(0, dtype=numpy.int64)
+        self._values = numpy.zeros(0, dtype=numpy.int64)
+        self._shift = 64
+        self._count = 0
+
+    def insert(self, batches: list[tuple[Any, int]]) -> None:
+        """Add each batch's identities with the node numbers from its first on."""
+        numpy = self._numpy
+        keys = numpy.concatenate([kept for kept, _ in batches])
+        numbers = [numpy.arange(first, first + len(kept), dtype=numpy.int64) for kept, first in batches]
+        values = numpy.concatenate(numbers)
+        if (self._count + len(keys)) * _SLOTS_PER_KEY > len(self._values):
+            self._grow(self._count + len(keys))
+        self._place(keys, values)
+        self._count += len(keys)
+
+    def find(self, identities: Sequence[int]) -> list[int]:
+        """The value of each identity, 0 where it has none."""
+        numpy = self._numpy
+        keys = numpy.array(identities, dtype=numpy.int64)
+        found = numpy.zeros(len(keys), dtype=numpy.int64)
+        probing = numpy.arange(len(keys))
+        slots = self._slots(keys)
+        mask = len(self._values) - 1
+        while probing.size:
+            values = self._values[slots]
+            occupied = values != 0
+            hit = occupied & (self._keys[slots] == keys[probing])
+            found[probing[hit]] = values[hit]
+            # an empty slot ends a key's probe: it is not in the table
+            going_on = occupied & ~hit
+            probing = probing[going_on]
+            slots = (slots[going_on] + 1) & mask
+        return found.tolist()
+
+    def _grow(self, count: int) -> None:
+        """Make room for ``count`` keys, placing again the ones already held."""
+        numpy = self._numpy
+        size = 1 << max(4, int(count * _SLOTS_PER_KEY - 1).bit_length())
+        occupied = self._values != 0
+        keys, values = self._keys[occupied], self._values[occupied]
+        self._keys = numpy.zeros(size, dtype=numpy.int64)
+        self._values = numpy.zeros(size, dtype=numpy.int64)
+        self._shift = 64 - (size.bit_length() - 1)
+        self._place(keys, values)
+
+    def _place(self, keys: Any, values: Any) -> None:
+        """Put each key in the first empty slot of its probe, a round per probe step."""
+        numpy = self._numpy
+        slots = self._slots(keys)
+        mask = len(self._values) - 1
+        while keys.size:
+            empty = self._values[slots] == 0
+            # several keys may reach one empty slot in a round: the key written last holds it,
+            # and the others read back another key and probe on
+            self._keys[slots[empty]] = keys[empty]
+            placed = numpy.zeros(len(keys), dtype=bool)
+            placed[empty] = self._keys[slots[empty]] == keys[empty]
+            self._values[slots[placed]] = values[placed]
+            waiting = ~placed
+            keys, values, slots = keys[waiting], values[waiting], (slots[waiting] + 1) & mask
+
+    def _slots(self, keys: Any) -> Any:
+        """Each key's first slot: the top bits of its product with the multiplier."""
+        numpy = self._numpy
+        product = keys.view(numpy.uint64) * numpy.uint64(_MULTIPLIER)
+        return (product >> numpy.uint64(self._shift)).astype(numpy.int64)
