@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from itertools import repeat
 from typing import Any
+
+from ..errors import NotFound
+from ..identity import format_id, to_unsigned
 
 #: How many substrates a bulk load remembers the node numbers of, so that the relationships after
 #: them need no lookup: at 1M substrates the lookups were a third of the time of loading their 2M
@@ -43,18 +46,18 @@ class NodeMap:
     __slots__ = ("_pending", "_count", "_table")
 
     def __init__(self) -> None:
-        self._pending: list[tuple[Any, int]] = []
+        self._pending: list[tuple[Any, Sequence[int]]] = []
         self._count = 0
         self._table: _HashTable | dict[int, int] | None = None
 
-    def add(self, identities: Sequence[int], first: int) -> None:
-        """Remember that ``identities`` got the node numbers from ``first`` on, in their order."""
+    def add(self, identities: Sequence[int], numbers: Sequence[int]) -> None:
+        """Remember that ``identities`` got ``numbers`` (often a range), in their order."""
         if self._count >= NODE_MAP_LIMIT:
             return
         numpy = _numpy()
         # as an array, ten million identities take 80 MB instead of 400 MB of Python ints
         kept = numpy.array(identities, dtype=numpy.int64) if numpy is not None else identities
-        self._pending.append((kept, first))
+        self._pending.append((kept, numbers))
         self._count += len(identities)
 
     def find(self, identities: Sequence[int]) -> list[int]:
@@ -65,8 +68,8 @@ class NodeMap:
         if table is None:
             table = self._table = _HashTable(_numpy()) if _numpy() is not None else {}
         if isinstance(table, dict):
-            for kept, first in self._pending:
-                table.update(zip(kept, range(first, first + len(kept))))
+            for kept, numbers in self._pending:
+                table.update(zip(kept, numbers))
             self._pending.clear()
             return list(map(table.get, identities, repeat(0)))
         if self._pending:
@@ -98,12 +101,11 @@ class _HashTable:
         self._shift = 64
         self._count = 0
 
-    def insert(self, batches: list[tuple[Any, int]]) -> None:
-        """Add each batch's identities with the node numbers from its first on."""
+    def insert(self, batches: list[tuple[Any, Sequence[int]]]) -> None:
+        """Add each batch's identities with their node numbers."""
         numpy = self._numpy
         keys = numpy.concatenate([kept for kept, _ in batches])
-        numbers = [numpy.arange(first, first + len(kept), dtype=numpy.int64) for kept, first in batches]
-        values = numpy.concatenate(numbers)
+        values = numpy.concatenate([_array(numpy, numbers) for _, numbers in batches])
         if (self._count + len(keys)) * _SLOTS_PER_KEY > len(self._values):
             self._grow(self._count + len(keys))
         self._place(keys, values)
@@ -160,3 +162,40 @@ class _HashTable:
         numpy = self._numpy
         product = keys.view(numpy.uint64) * numpy.uint64(_MULTIPLIER)
         return (product >> numpy.uint64(self._shift)).astype(numpy.int64)
+
+
+def _array(numpy: Any, numbers: Sequence[int]) -> Any:
+    """``numbers`` as an int64 array; a range without a Python int per item."""
+    if isinstance(numbers, range) and numbers.step == 1:
+        return numpy.arange(numbers.start, numbers.stop, dtype=numpy.int64)
+    return numpy.array(numbers, dtype=numpy.int64)
+
+
+def fill_ends(
+    rows: Sequence[tuple],
+    sources: list[int],
+    targets: list[int],
+    look_up: Callable[[list[int]], dict[int, int]],
+) -> tuple[list[int], list[int]]:
+    """Fill in the node numbers of the relationship ends a node map did not know (its 0s).
+
+    ``rows`` are relationship rows (identity or None, source, target, ...); ``look_up`` gets the
+    unknown ends, sorted, and gives the node numbers of those stored.
+
+    :raises NotFound: naming the first relationship with an end that does not exist.
+    """
+    ends = {row[1] for row, node in zip(rows, sources) if not node}
+    ends.update(row[2] for row, node in zip(rows, targets) if not node)
+    found = look_up(sorted(ends))
+    if len(found) < len(ends):
+        for row in rows:
+            for role, end in (("source", row[1]), ("target", row[2])):
+                if end in ends and end not in found:
+                    what = "a relationship" if row[0] is None else f"relationship {format_id(to_unsigned(row[0]))}"
+                    raise NotFound(
+                        f"{what} names {role} substrate {format_id(to_unsigned(end))}, which does not exist",
+                        substrate_id=format_id(to_unsigned(end)),
+                    )
+    # node numbers start at 1, so a 0 falls through to the one found
+    filled_sources = [node or found[row[1]] for row, node in zip(rows, sources)]
+    return filled_sources, [node or found[row[2]] for row, node in zip(rows, targets)]

@@ -39,6 +39,7 @@ from . import portable, shown_target
 from .constraints import Constraint
 from .copying import copy_store
 from .maintenance import FileCheck, GraphStats
+from .nodemap import NodeMap, fill_ends
 from .quoting import json_path_literal, quote_identifier
 from .rows import (
     LABEL_SEPARATOR,
@@ -1022,16 +1023,16 @@ class PostgresStore:
             if relationships:
                 self._bulk_relationships(relationships, known)
 
-    def _bulk_nodes(self) -> dict[int, int]:
+    def _bulk_nodes(self) -> NodeMap:
         """Node numbers of the substrates this thread's open transaction bulk-loaded, by signed identity
         (forgotten when it ends or anything in it is rolled back)."""
         self._connection()  # a thread's first call: its depth is set with its connection
         if self._local.depth == 0 or getattr(self._local, "bulk", None) is None:
-            self._local.bulk = {}
-        nodes: dict[int, int] = self._local.bulk
+            self._local.bulk = NodeMap()
+        nodes: NodeMap = self._local.bulk
         return nodes
 
-    def _bulk_substrates(self, rows: list[tuple], labels: list[tuple[int, str]], known: dict[int, int]) -> None:
+    def _bulk_substrates(self, rows: list[tuple], labels: list[tuple[int, str]], known: NodeMap) -> None:
         connection = self._connection()
         nodes = [
             row[0]
@@ -1047,8 +1048,9 @@ class PostgresStore:
         except pg_errors.UniqueViolation:
             self._substrate_conflict(rows)
             raise
-        mine = dict(zip([row[0] for row in rows], nodes))
-        known.update(mine)
+        identities = [row[0] for row in rows]
+        known.add(identities, nodes)
+        mine = dict(zip(identities, nodes))
         self._bulk_written["substrates"] += len(rows)
         if labels:
             ids = self._intern({label for _, label in labels})
@@ -1084,43 +1086,31 @@ class PostgresStore:
             connection.execute("BEGIN")
         yield
 
-    def _bulk_relationships(self, rows: list[tuple], known: dict[int, int]) -> None:
+    def _bulk_relationships(self, rows: list[tuple], known: NodeMap) -> None:
         connection = self._connection()
         types = self._intern({row[3] for row in rows})
-        missing = {row[1] for row in rows if row[1] not in known} | {row[2] for row in rows if row[2] not in known}
-        found = dict(
-            connection.execute(
-                "SELECT identity, node FROM substrates WHERE identity = ANY(%s) FOR KEY SHARE", (sorted(missing),)
-            ).fetchall()
-        ) if missing else {}
-        if len(found) < len(missing):
-            for row in rows:
-                for role, end in (("source", row[1]), ("target", row[2])):
-                    if end not in known and end not in found:
-                        what = "a relationship" if row[0] is None else f"relationship {format_id(to_unsigned(row[0]))}"
-                        raise NotFound(
-                            f"{what} names {role} substrate {format_id(to_unsigned(end))}, which does not exist",
-                            substrate_id=format_id(to_unsigned(end)),
-                        )
-        ends = {**found, **known} if found else known
+        columns = list(zip(*rows))
+        sources, targets = known.find(columns[1]), known.find(columns[2])
+        if 0 in sources or 0 in targets:
+            sources, targets = fill_ends(rows, sources, targets, self._stored_ends)
+        numbered = list(zip(rows, sources, targets))
         given = [row for row in rows if row[0] is not None]
-        generated = [row for row in rows if row[0] is None] if given else rows
+        generated = [item for item in numbered if item[0][0] is None] if given else numbered
         try:
             if generated:
                 with connection.cursor().copy(f"COPY relationships ({_RELATIONSHIP_FIELDS}) FROM STDIN") as copy:
                     write = copy.write_row
-                    for _, source, target, rel_type, metadata, bidirectional, created in generated:
-                        write(
-                            (ends[source], ends[target], types[rel_type], _jsonb_text(metadata), bidirectional, created)
-                        )
+                    for (_, _, _, rel_type, metadata, bidirectional, created), source, target in generated:
+                        write((source, target, types[rel_type], _jsonb_text(metadata), bidirectional, created))
             if given:
                 with connection.cursor().copy(
                     f"COPY relationships (identity, {_RELATIONSHIP_FIELDS}) FROM STDIN"
                 ) as copy:
                     write = copy.write_row
-                    for identity, source, target, rel_type, metadata, bidirectional, created in given:
-                        write((identity, ends[source], ends[target], types[rel_type], _jsonb_text(metadata),
-                               bidirectional, created))
+                    for (identity, _, _, rel_type, metadata, bidirectional, created), source, target in numbered:
+                        if identity is not None:
+                            write((identity, source, target, types[rel_type], _jsonb_text(metadata),
+                                   bidirectional, created))
                 self._advance_relationship_identities(max(row[0] for row in given))
         except pg_errors.UniqueViolation:
             seen: set[int] = set()
@@ -1136,6 +1126,15 @@ class PostgresStore:
                 raise
             raise Conflict(f"relationship {format_id(to_unsigned(stored[0]))} already exists") from None
         self._bulk_written["relationships"] += len(rows)
+
+    def _stored_ends(self, ends: list[int]) -> dict[int, int]:
+        """The node numbers of the stored substrates among ``ends``, by identity, locked against deletion."""
+        if not ends:
+            return {}
+        rows = self._connection().execute(
+            "SELECT identity, node FROM substrates WHERE identity = ANY(%s) FOR KEY SHARE", (ends,)
+        )
+        return dict(rows.fetchall())
 
     def refresh_statistics(self) -> list[str]:
         """ANALYZE the tables bulk loads wrote ANALYSE_ROWS rows to or more since the last; returns them."""

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path as FilePath
 from typing import Any
 from urllib.parse import quote
@@ -37,7 +37,7 @@ from .changes import DataVersion
 from .constraints import Constraint
 from .guard import ErrorGuard, damage, translate_error, translate_integrity_error
 from .maintenance import FileMaintenance
-from .nodemap import NodeMap
+from .nodemap import NodeMap, fill_ends
 from .quoting import has_json_path, json_path, json_path_literal, quote_identifier
 from .rows import (
     NAME_ID,
@@ -1545,7 +1545,7 @@ def _bulk_substrates(
         _substrate_conflict(connection, identities)
         raise
     connection.execute("RELEASE bfx_bulk")
-    known.add(identities, base)
+    known.add(identities, range(base, base + len(identities)))
     if label_rows:
         _bulk_labels(connection, identities, label_rows, base)
 
@@ -1611,7 +1611,7 @@ def _bulk_relationships(connection: sqlite3.Connection, rows: list[tuple], known
     sources, targets = known.find(columns[1]), known.find(columns[2])
     # most often every end is a substrate this load inserted: then nothing is looked up
     if 0 in sources or 0 in targets:
-        sources, targets = _stored_ends(connection, rows, sources, targets)
+        sources, targets = fill_ends(rows, sources, targets, partial(_stored_ends, connection))
     flat = _relationship_parameters(columns, sources, targets, types, plain)
     width = len(flat) // len(rows)
     per_insert = _PARAMETERS_PER_INSERT // width * width
@@ -1640,34 +1640,14 @@ def _bulk_relationships(connection: sqlite3.Connection, rows: list[tuple], known
     connection.execute("RELEASE bfx_bulk")
 
 
-def _stored_ends(
-    connection: sqlite3.Connection, rows: list[tuple], sources: list[int], targets: list[int]
-) -> tuple[list[int], list[int]]:
-    """Fill in the node numbers of the ends this load did not insert (the 0s), looked up with one join.
-
-    :raises NotFound: naming the first relationship with an end that does not exist.
-    """
-    ends = {row[1] for row, node in zip(rows, sources) if not node}
-    ends.update(row[2] for row, node in zip(rows, targets) if not node)
+def _stored_ends(connection: sqlite3.Connection, ends: list[int]) -> dict[int, int]:
+    """The node numbers of the stored substrates among ``ends`` (sorted), by identity, with one join."""
     # sorted, SQLite builds the IN list's b-tree in order and walks the identity index in order
-    found = dict(
+    return dict(
         connection.execute(
-            f"SELECT identity, node FROM substrates WHERE identity {_IN_JSON}",
-            (orjson.dumps(sorted(ends)).decode(),),
+            f"SELECT identity, node FROM substrates WHERE identity {_IN_JSON}", (orjson.dumps(ends).decode(),)
         ).fetchall()
     )
-    if len(found) < len(ends):
-        for row in rows:
-            for role, end in (("source", row[1]), ("target", row[2])):
-                if end in ends and end not in found:
-                    what = "a relationship" if row[0] is None else f"relationship {format_id(to_unsigned(row[0]))}"
-                    raise NotFound(
-                        f"{what} names {role} substrate {format_id(to_unsigned(end))}, which does not exist",
-                        substrate_id=format_id(to_unsigned(end)),
-                    )
-    # node numbers start at 1, so a 0 falls through to the one found
-    filled_sources = [node or found[row[1]] for row, node in zip(rows, sources)]
-    return filled_sources, [node or found[row[2]] for row, node in zip(rows, targets)]
 
 
 def _relationship_parameters(
