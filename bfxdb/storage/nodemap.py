@@ -36,11 +36,11 @@ def _numpy() -> Any:
 class NodeMap:
     """The node numbers of the substrates a bulk load inserted, by signed identity.
 
-    Kept as each batch's identities and first node number, and made a table only when
-    relationships ask for it: a load of substrates alone builds none. With NumPy the table
+    Kept as each batch's identities and node numbers, and put in a table only when
+    relationships ask for them: a load of substrates alone builds none. With NumPy the table
     is an open-addressing hash of 64-bit keys probed for a whole batch at once; a dict of
     ten million Python ints spent four fifths of a 10M relationship load in cache misses
-    (see benchmarks/README.md, "The node map"). Without NumPy it is a dict.
+    (see benchmarks/README.md, "The node map in a NumPy hash table"). Without NumPy it is a dict.
     """
 
     __slots__ = ("_pending", "_count", "_table")
@@ -48,7 +48,7 @@ class NodeMap:
     def __init__(self) -> None:
         self._pending: list[tuple[Any, Sequence[int]]] = []
         self._count = 0
-        self._table: _HashTable | dict[int, int] | None = None
+        self._table: _HashTable | _DictTable | None = None
 
     def add(self, identities: Sequence[int], numbers: Sequence[int]) -> None:
         """Remember that ``identities`` got ``numbers`` (often a range), in their order."""
@@ -64,24 +64,37 @@ class NodeMap:
         """The node number of each identity, 0 for one this load did not insert (or no longer remembers)."""
         if not self._count:
             return [0] * len(identities)
-        table = self._table
-        if table is None:
-            table = self._table = _HashTable(_numpy()) if _numpy() is not None else {}
-        if isinstance(table, dict):
-            for kept, numbers in self._pending:
-                table.update(zip(kept, numbers))
-            self._pending.clear()
-            return list(map(table.get, identities, repeat(0)))
+        if self._table is None:
+            numpy = _numpy()
+            self._table = _HashTable(numpy) if numpy is not None else _DictTable()
         if self._pending:
-            table.insert(self._pending)
+            self._table.insert(self._pending)
             self._pending.clear()
-        return table.find(identities)
+        return self._table.find(identities)
 
     def clear(self) -> None:
         """Forget every node number, as after a rollback (or to give their memory back)."""
         self._pending.clear()
         self._count = 0
         self._table = None
+
+
+class _DictTable:
+    """The table without NumPy: a dict by identity."""
+
+    __slots__ = ("_numbers",)
+
+    def __init__(self) -> None:
+        self._numbers: dict[int, int] = {}
+
+    def insert(self, batches: list[tuple[Any, Sequence[int]]]) -> None:
+        """Add each batch's identities with their node numbers."""
+        for identities, numbers in batches:
+            self._numbers.update(zip(identities, numbers))
+
+    def find(self, identities: Sequence[int]) -> list[int]:
+        """The value of each identity, 0 where it has none."""
+        return list(map(self._numbers.get, identities, repeat(0)))
 
 
 class _HashTable:

@@ -1094,8 +1094,9 @@ class PostgresStore:
         if 0 in sources or 0 in targets:
             sources, targets = fill_ends(rows, sources, targets, self._stored_ends)
         numbered = list(zip(rows, sources, targets))
-        given = [row for row in rows if row[0] is not None]
+        given = [item for item in numbered if item[0][0] is not None]
         generated = [item for item in numbered if item[0][0] is None] if given else numbered
+        identities = [row[0] for row, _, _ in given]
         try:
             if generated:
                 with connection.cursor().copy(f"COPY relationships ({_RELATIONSHIP_FIELDS}) FROM STDIN") as copy:
@@ -1107,20 +1108,20 @@ class PostgresStore:
                     f"COPY relationships (identity, {_RELATIONSHIP_FIELDS}) FROM STDIN"
                 ) as copy:
                     write = copy.write_row
-                    for (identity, _, _, rel_type, metadata, bidirectional, created), source, target in numbered:
-                        if identity is not None:
-                            write((identity, source, target, types[rel_type], _jsonb_text(metadata),
-                                   bidirectional, created))
-                self._advance_relationship_identities(max(row[0] for row in given))
+                    for (identity, _, _, rel_type, metadata, bidirectional, created), source, target in given:
+                        write((identity, source, target, types[rel_type], _jsonb_text(metadata),
+                               bidirectional, created))
+                self._advance_relationship_identities(max(identities))
         except pg_errors.UniqueViolation:
             seen: set[int] = set()
-            for row in given:
-                if row[0] in seen:
-                    raise Conflict(f"relationship {format_id(to_unsigned(row[0]))} appears twice in the load") from None
-                seen.add(row[0])
+            for identity in identities:
+                if identity in seen:
+                    shown = format_id(to_unsigned(identity))
+                    raise Conflict(f"relationship {shown} appears twice in the load") from None
+                seen.add(identity)
             with self._after_failure():
                 stored = connection.execute(
-                    "SELECT identity FROM relationships WHERE identity = ANY(%s) LIMIT 1", ([row[0] for row in given],)
+                    "SELECT identity FROM relationships WHERE identity = ANY(%s) LIMIT 1", (identities,)
                 ).fetchone()
             if stored is None:
                 raise
