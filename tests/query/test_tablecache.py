@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -49,7 +50,7 @@ def _outcome(built: lark.Lark, text: str) -> object:
 
 def test_the_tables_key_hashes_the_grammar_text_lark_version_and_options():
     assert KEY == hashlib.sha256(
-        "\n".join([GRAMMAR, lark.__version__, repr(sorted(parser._OPTIONS.items()))]).encode()
+        "\n".join([GRAMMAR, lark.__version__, repr(sorted(parser._OPTIONS.items())), parser.TABLE_FORMAT]).encode()
     ).hexdigest()
     assert parser.tables_key(GRAMMAR + " ") != KEY
 
@@ -98,6 +99,67 @@ def test_a_damaged_table_file_is_rebuilt(cache, monkeypatch):
     assert parser.build_parser(GRAMMAR, cache).parse(SAMPLE[0])
     monkeypatch.setattr(lark.Lark, "__init__", _no_building)
     assert parser.build_parser(GRAMMAR, cache).parse(SAMPLE[0])
+
+
+class _Payload:
+    """An object whose unpickling would run code: a table file must never get that far."""
+
+    def __reduce__(self) -> tuple:
+        return (os.system, ("echo unpickled",))
+
+
+def test_a_table_file_naming_anything_but_lark_classes_is_refused_and_rebuilt(cache, monkeypatch):
+    path = tablecache.table_path(cache, "cypher", KEY)
+    path.write_bytes(KEY.encode() + b"\n" + pickle.dumps(_Payload()))
+    with pytest.raises(pickle.UnpicklingError, match="not part of a parser"):
+        parser._thaw(tablecache.read(cache, "cypher", KEY) or b"")
+    assert parser.build_parser(GRAMMAR, cache).parse(SAMPLE[0])
+    assert _header(cache) == KEY.encode()
+    monkeypatch.setattr(lark.Lark, "__init__", _no_building)
+    assert parser.build_parser(GRAMMAR, cache).parse(SAMPLE[0])
+
+
+def test_a_table_file_holding_something_else_than_a_parser_is_rebuilt(cache):
+    path = tablecache.table_path(cache, "cypher", KEY)
+    path.write_bytes(KEY.encode() + b"\n" + pickle.dumps({"data": {}, "memo": {}}))
+    with pytest.raises(pickle.UnpicklingError, match="does not hold a parser"):
+        parser._thaw(tablecache.read(cache, "cypher", KEY) or b"")
+    assert parser.build_parser(GRAMMAR, cache).parse(SAMPLE[0])
+
+
+PARSE_IN_A_CHILD = """
+import pickle, sys
+import lark
+from bfxdb.query import parser
+from pathlib import Path
+built = parser.build_parser(parser._grammar_text(), Path(sys.argv[1]))
+outcomes = []
+for text in sys.argv[2:]:
+    try:
+        outcomes.append(repr(built.parse(text)))
+    except lark.exceptions.UnexpectedInput as error:
+        outcomes.append(repr((type(error).__name__, error.line, error.column, sorted(error.expected))))
+sys.stdout.buffer.write(pickle.dumps(outcomes))
+"""
+
+
+def test_tables_stored_under_one_hash_seed_parse_alike_under_another(tmp_path):
+    """Rules keep the hash they had when the file was written; a process with another seed must not care."""
+    texts = SAMPLE + BROKEN + ["MERGE (a:A {k: 1}) ON CREATE SET a.x = [1, 2] RETURN a", "UNWIND $xs AS x RETURN x"]
+
+    def child(seed: str) -> list[str]:
+        environment = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", PARSE_IN_A_CHILD, str(tmp_path), *texts], env=environment, capture_output=True,
+            check=True, timeout=120,
+        )
+        outcomes: list[str] = pickle.loads(done.stdout)
+        return outcomes
+
+    built_here = child("1")
+    assert tablecache.read(tmp_path, "cypher", KEY) is not None
+    assert child("2") == built_here
+    assert child("3") == built_here
 
 
 def test_an_unwritable_cache_directory_builds_in_memory(tmp_path):
