@@ -46,6 +46,7 @@ from .operators import (
     SubqueryOp,
     UnwindOp,
     VectorIndexCommand,
+    decode_column,
     decode_id,
     direct_property,
     fuse_counts,
@@ -53,7 +54,7 @@ from .operators import (
 from .procedures import Catalogue
 from .semantics import contains_aggregate, imports_of, is_aggregate
 from .show import resolve as resolve_show
-from .sqlplan import NODE_METADATA, REL_METADATA, decode_node, decode_rel
+from .sqlplan import NODE_METADATA, ORDER_VALUE, REL_METADATA, decode_node, decode_rel
 
 #: Functions whose single variable argument is read only for its identity.
 _IDENTITY_READERS = frozenset({"id", "count"})
@@ -647,11 +648,16 @@ def _direct_return(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
     return DirectReturn(op, projection_op, *found)
 
 
-def _sql_outputs(op: MatchOp, projection: ast.Projection) -> tuple[tuple, str | None] | None:
+def _sql_outputs(
+    op: MatchOp, projection: ast.Projection, ordered: tuple[str, str] | None = None
+) -> tuple[tuple, str | None] | None:
     """Decode a RETURN of entities, ids or properties straight from SQL rows: (outputs, select list or None).
 
     Each output is (decoder, first SQL column); the select list reads only the columns the items
-    need, when they need no whole entity (else None: the pattern's own select list).
+    need, when they need no whole entity (else None: the pattern's own select list). ``ordered``
+    is the (variable, key) an OrderedLimit's SQL orders by: its rows have a string there, which
+    the select list reads as ORDER_VALUE instead of decoding the metadata, when it is the only
+    property of that variable the items read.
     """
     outputs = op.plan.outputs
     reads: list[tuple[str, str, str | None]] = []  # (variable, what: entity, id or property, key)
@@ -675,14 +681,23 @@ def _sql_outputs(op: MatchOp, projection: ast.Projection) -> tuple[tuple, str | 
     if all(what != "entity" and name in tables for name, what, _ in reads):
         # only the columns the RETURN reads: no labels, no expression, no created_at (the SQL is
         # never SELECT DISTINCT here, whose select list would decide which rows there are: that
-        # is only for a consumer blind to duplicates, a DISTINCT or aggregating projection)
-        selected = list(dict.fromkeys(
-            f"{tables[name]}.{'identity' if what == 'id' else 'metadata'}" for name, what, _ in reads
-        ))
+        # is only for a consumer blind to duplicates, a DISTINCT or aggregating projection).
+        # The ordered property is read from the order value only when it is the one property of
+        # its node the items read: with another beside it, the metadata is decoded anyway.
+        keys_read = {(name, key) for name, what, key in reads if what == "property"}
+        alone = ordered is not None and {key for name, key in keys_read if name == ordered[0]} == {ordered[1]}
+
+        def selected_column(name: str, what: str, key: str | None) -> str:
+            if what == "id":
+                return f"{tables[name]}.identity"
+            return ORDER_VALUE if alone and (name, key) == ordered else f"{tables[name]}.metadata"
+
+        selected = list(dict.fromkeys(selected_column(*read) for read in reads))
         narrow = tuple(
-            (decode_id, selected.index(f"{tables[name]}.identity")) if what == "id"
-            else (direct_property(key or ""), selected.index(f"{tables[name]}.metadata"))
+            (decode_id if what == "id" else decode_column if read == ORDER_VALUE else direct_property(key or ""),
+             selected.index(read))
             for name, what, key in reads
+            for read in (selected_column(name, what, key),)
         )
         return narrow, ", ".join(selected)
     wide: list[tuple[Callable[[tuple, int], Any], int]] = []
@@ -712,7 +727,7 @@ def _ordered_limit(op: MatchOp, clause: ast.Match, following: Any, first: bool) 
     if ordered is None or ordered[0] not in op.plan.tables:
         return None
     final = isinstance(following, ast.Return)
-    found = _sql_outputs(op, projection) if final else None
+    found = _sql_outputs(op, projection, ordered) if final else None
     outputs, select = found if found is not None else (None, None)
     return OrderedLimit(op, _plan_projection(projection, list(op.new), None, final), *ordered, outputs, select)
 

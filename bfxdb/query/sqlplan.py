@@ -205,6 +205,9 @@ def _list_kind(items: Any) -> str:
 SELECT_LIST = -1  # segment marker: where the select list goes
 _SELECT_DISTINCT = "SELECT DISTINCT "  # how a walk's segments end before their select list
 ORDER_LIMIT = "o"  # the parameter of run_ordered's LIMIT; no other parameter has this name
+#: In a select list given to render_ordered: the value the rows are ordered by (the string
+#: property itself), which SQL has in hand, so a RETURN of that property needs no metadata decoded
+ORDER_VALUE = "{order value}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,7 +411,8 @@ class MatchPlan:
         container, kept, value = sql.string_order(self.tables[variable], key)
         joiner = " AND " if self.has_where else " WHERE "
         check = f"{self._compose(kinds, '1', False, False, sql)}{joiner}{container}"
-        columns = f"{self.select_list if select is None else select}, EXISTS ({check})"
+        selected = self.select_list if select is None else select.replace(ORDER_VALUE, value)
+        columns = f"{selected}, EXISTS ({check})"
         text = sql.finish(
             f"{self._compose(kinds, columns, False, False, sql)}{joiner}{kept} "
             f"ORDER BY {value} LIMIT :{ORDER_LIMIT} OFFSET :{PAGE_OFFSET}"

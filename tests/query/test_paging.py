@@ -86,6 +86,41 @@ def test_an_ordered_return_of_properties_selects_only_the_metadata_column():
     assert op.match.plan.render_ordered((), "n", "pid", op.select).startswith("SELECT n1.metadata, EXISTS (SELECT 1 ")
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "MATCH (n:Person) RETURN n.pid ORDER BY n.pid LIMIT 3",
+        "MATCH (n:Person) RETURN n.pid AS p, id(n) ORDER BY p LIMIT 3",
+    ],
+)
+def test_an_ordered_return_of_the_ordered_property_alone_reads_the_order_value(query):
+    op = first_op(query)
+    assert isinstance(op, OrderedLimit)
+    assert "n1.metadata" not in (op.select or "")
+    sql = op.match.plan.render_ordered((), "n", "pid", op.select)
+    assert sql.startswith("""SELECT json_extract(n1.metadata, '$."pid"')""")
+    assert sql.count("ORDER BY json_extract(n1.metadata, '$.\"pid\"')") == 1
+
+
+_AWKWARD = ["plain", "with \"quotes\"", "back\\slash", "caf\u00e9", "\U0001f98b", "", "tab\there", "[not a list", "{x"]
+
+
+@pytest.mark.parametrize("container", [None, ["a", 1], {"k": "v"}])
+def test_the_order_value_gives_the_strings_the_metadata_holds(container):
+    """Escapes, non-ASCII and text that looks like JSON come back as stored; a list or map among the
+    values still sends the query down the general path."""
+    with bfxdb.connect() as db:
+        for text in _AWKWARD:
+            db.create_substrate(labels=["S"], metadata={"k": text, "other": 1})
+        db.create_substrate(labels=["S"], metadata={"k": 7})
+        if container is not None:
+            db.create_substrate(labels=["S"], metadata={"k": container})
+        for limit in (1, 3, len(_AWKWARD) + 2):
+            pushed = db.query("MATCH (n:S) RETURN n.k ORDER BY n.k LIMIT $l", {"l": limit}).rows
+            reference = db.query("MATCH (n:S) WITH n, 0 AS z RETURN n.k ORDER BY n.k LIMIT $l", {"l": limit}).rows
+            assert pushed == reference
+
+
 def test_a_return_without_skip_or_limit_has_no_page():
     assert not first_op("MATCH (n:Person) RETURN n.name").explain_sql().endswith("OFFSET :po")
 

@@ -99,7 +99,7 @@ def test_order_by_a_string_property_orders_bytewise_and_tests_jsonb_types():
     assert isinstance(op, OrderedLimit)
     label = "EXISTS (SELECT 1 FROM substrate_labels AS l WHERE l.node = n1.node AND l.label = %(c2)s)"
     assert op.match.plan.render_ordered((), op.variable, op.key, op.select, PG) == (
-        f"SELECT n1.metadata, EXISTS (SELECT 1 FROM substrates AS n1 WHERE {label} "
+        f"SELECT (n1.metadata ->> 'name') COLLATE \"C\", EXISTS (SELECT 1 FROM substrates AS n1 WHERE {label} "
         "AND (n1.metadata -> 'name' > 'true'::jsonb OR n1.metadata -> 'name' = '[]'::jsonb)) "
         f"FROM substrates AS n1 WHERE {label} AND jsonb_typeof(n1.metadata -> 'name') = 'string' "
         "ORDER BY (n1.metadata ->> 'name') COLLATE \"C\" LIMIT %(o)s OFFSET %(po)s"

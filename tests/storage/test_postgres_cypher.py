@@ -33,6 +33,7 @@ def graph(backend_target):
     [
         ("MATCH (n:Person) RETURN n.name ORDER BY n.name", [("Ann",), ("Cy",), ("bob",)]),
         ("MATCH (n:Person) RETURN n.name ORDER BY n.name DESC SKIP 1 LIMIT 1", [("Cy",)]),
+        ("MATCH (n:Person) RETURN n.name ORDER BY n.name SKIP 1 LIMIT 2", [("Cy",), ("bob",)]),
         ("MATCH (n) WHERE n.name = 'Cy' RETURN labels(n)", [(["Admin", "Person"],)]),
         ("MATCH (n) WHERE n.age > 26 RETURN n.name", [("Ann",)]),
         ("MATCH (n) WHERE n.age = 25.5 RETURN n.name", [("bob",)]),

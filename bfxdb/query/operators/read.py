@@ -535,6 +535,11 @@ def direct_property(key: str) -> Callable[[tuple, int], Any]:
     return decode
 
 
+def decode_column(row: tuple, column: int) -> Any:
+    """Read a column as it is: a value SQL already gives as Cypher's (the text of an ordered string property)."""
+    return row[column]
+
+
 def decode_id(row: tuple, column: int) -> int:
     """Read an identity column as the unsigned id."""
     return to_unsigned(row[column])
