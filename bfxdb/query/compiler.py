@@ -19,7 +19,7 @@ from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_COLUMNS as NODE_DATA
 from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
 from . import ast
-from .dialect import FALSE, PAGE, Fragment, lacks
+from .dialect import FALSE, PAGE, Fragment, label_join, lacks
 from .estimates import Estimator, NodeShape, format_rows
 from .runtime import Context
 from .sqlplan import (
@@ -339,7 +339,10 @@ class _PatternCompiler:
         self.filters: list[PropertyFilter] = []
         self.residual: list[Callable[[dict, Context], bool]] = []
         self.required: set[str] = set()
-        self.tables: list[str] = []
+        #: FROM entries: a table, or a Fragment of a label row the dialect may test instead of joining
+        self.tables: list[str | Fragment] = []
+        #: whether a node's label row is joined already: the labels of nodes reached after it are tested
+        self.label_joined = False
         self.ctes: list[list] = []
         self.conditions: list = []
         self.node_filters: list[tuple[str, str, Evaluator, str]] = []
@@ -603,14 +606,21 @@ class _PatternCompiler:
         filtered = node.name in self.spec.ordered or any(node.name == filtered[0] for filtered in self.node_filters)
         if node.labels and not filtered:
             alias = node.label_alias = self.fresh("l")
-            self.tables.append(f"substrate_labels AS {alias}")
-            if not node.id_sql:
-                node.id_sql = f"{alias}.node"
-            else:
-                self.conditions.append(f"{alias}.node = {node.id_sql}")
             node.label_param = self.label_id(node.labels[0])
-            self.conditions.append(f"{alias}.label = {node.label_param}")
             node.joined_label = node.labels[0]
+            if node.id_sql and self.label_joined:
+                # a node reached after a label row was joined: PostgreSQL tests its label (see label_join)
+                entry, test = label_join(alias, node.id_sql, node.label_param)
+                self.tables.append(entry)
+                self.conditions.append([test])
+            else:
+                self.label_joined = True
+                self.tables.append(f"substrate_labels AS {alias}")
+                if not node.id_sql:
+                    node.id_sql = f"{alias}.node"
+                else:
+                    self.conditions.append(f"{alias}.node = {node.id_sql}")
+                self.conditions.append(f"{alias}.label = {node.label_param}")
         if not node.id_sql:
             node.table = self.fresh("n")
             self.tables.append(f"substrates AS {node.table}")
@@ -932,7 +942,10 @@ class _PatternCompiler:
                 segments.extend(cte)
             segments.append(" ")
         reach = any(hop.reach for hop in self.hops)
-        segments.extend(["SELECT DISTINCT " if reach else "SELECT ", SELECT_LIST, " FROM ", ", ".join(self.tables)])
+        segments.extend(["SELECT DISTINCT " if reach else "SELECT ", SELECT_LIST, " FROM "])
+        for index, entry in enumerate(self.tables):
+            # a Fragment entry brings its own comma (or none, where the dialect tests the label instead)
+            segments.append(entry if isinstance(entry, Fragment) or not index else f", {entry}")
         if self.conditions:
             segments.append(" WHERE ")
             segments.extend(_conjunction(self.conditions))

@@ -119,3 +119,32 @@ def test_the_same_plan_renders_each_dialect_and_keeps_both():
     postgres = plan.render(("text",), dialect=PG)
     assert "json_extract(n1.metadata, '$.\"name\"') = :f0" in sqlite and ":f0" not in postgres
     assert plan.render(("text",)) is sqlite and plan.render(("text",), dialect=PG) is postgres
+
+
+CHAIN = "MATCH (a:Person)-[:KNOWS]->(b:Person)-[:KNOWS]->(c:Person) RETURN a.pid, b.pid, c.pid LIMIT 3"
+
+
+def test_the_labels_of_nodes_reached_from_the_first_are_tested_not_joined_on_postgresql():
+    """PostgreSQL plans every order of the relations it joins: only the first node's label row is joined."""
+    op = _op(CHAIN)
+    assert isinstance(op, DirectReturn)
+    pg = op.match.plan.render((), op.select, page=True, dialect=PG)
+    assert pg.count("substrate_labels AS") == 3
+    assert pg.split(" WHERE ", 1)[0].count("substrate_labels AS") == 1
+    for alias, node, label in (("l9", "n8", "c10"), ("l12", "n11", "c13")):
+        assert (
+            f"EXISTS (SELECT 1 FROM substrate_labels AS {alias} WHERE {alias}.node = {node}.node "
+            f"AND {alias}.label = %({label})s OFFSET 0)"
+        ) in pg
+    assert "l6.node = n5.node AND l6.label = %(c7)s" in pg
+
+
+def test_sqlite_joins_every_label_row_of_the_chain():
+    op = _op(CHAIN)
+    sqlite = op.match.plan.render((), op.select, page=True, dialect=SQLITE.name)
+    assert sqlite.split(" WHERE ", 1)[0] == (
+        "SELECT n5.metadata, n8.metadata, n11.metadata FROM substrates AS n5, substrate_labels AS l6, "
+        "substrates AS n8, substrate_labels AS l9, substrates AS n11, substrate_labels AS l12, "
+        "relationships AS r3, relationships AS r4"
+    )
+    assert "l9.node = n8.node AND l9.label = :c10" in sqlite and "EXISTS" not in sqlite

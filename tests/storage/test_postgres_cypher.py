@@ -58,6 +58,10 @@ def graph(backend_target):
         ("MATCH (n:Person) RETURN count(*), sum(n.age), collect(n.name)[0] IS NOT NULL", [(3, 56.5, True)]),
         ("MATCH (p:Person)-[:LIVES_IN]->(c) RETURN c.name, count(p) AS people", [("Oslo", 2)]),
         ("MATCH (n:Nobody) RETURN n", []),
+        # the labels of nodes reached from the first are tested per row on PostgreSQL, not joined
+        ("MATCH (a:Person)-[:KNOWS]->(b:Person)-[:KNOWS]->(c:Admin) RETURN a.name, c.name", [("Ann", "Cy")]),
+        ("MATCH (a:Person)-[:LIVES_IN]->(c:City)<-[:LIVES_IN]-(b:Admin) RETURN a.name ORDER BY a.name", [("Ann",)]),
+        ("MATCH (a:Person)-[:KNOWS]->(b:City) RETURN a.name", []),
         ("MATCH (n:Person) WHERE NOT (n)-[:LIVES_IN]->() RETURN n.name", [("bob",)]),
         ("OPTIONAL MATCH (n:Nobody) RETURN n", [(None,)]),
         ("UNWIND [3, 1, 2] AS x RETURN x ORDER BY x", [(1,), (2,), (3,)]),
