@@ -115,9 +115,12 @@ def test_the_order_value_gives_the_strings_the_metadata_holds(container):
         db.create_substrate(labels=["S"], metadata={"k": 7})
         if container is not None:
             db.create_substrate(labels=["S"], metadata={"k": container})
-        for limit in (1, 3, len(_AWKWARD) + 2):
-            pushed = db.query("MATCH (n:S) RETURN n.k ORDER BY n.k LIMIT $l", {"l": limit}).rows
-            reference = db.query("MATCH (n:S) WITH n, 0 AS z RETURN n.k ORDER BY n.k LIMIT $l", {"l": limit}).rows
+        for skip, limit in ((0, 1), (0, 3), (2, 4), (0, len(_AWKWARD) + 2)):
+            parameters = {"s": skip, "l": limit}
+            pushed = db.query("MATCH (n:S) RETURN n.k ORDER BY n.k SKIP $s LIMIT $l", parameters).rows
+            reference = db.query(
+                "MATCH (n:S) WITH n, 0 AS z RETURN n.k ORDER BY n.k SKIP $s LIMIT $l", parameters
+            ).rows
             assert pushed == reference
 
 
