@@ -113,7 +113,7 @@ def _compute(
     def snapshot_of(projection: Projection) -> Snapshot:
         snapshot = SNAPSHOTS.get(store, version, projection)
         if snapshot is None:
-            snapshot = take_snapshot(store, projection, check, budget)
+            snapshot = take_snapshot(store, projection, check, budget, version)
             taken.append(snapshot)
         else:
             check_memory(snapshot.size, snapshot.relationships, budget)

@@ -125,7 +125,7 @@ def check_memory(nodes: int, relationships: int, memory: float | None) -> None:
 
 
 def take_snapshot(
-    store: Any, projection: Projection, check: Callable[[], None], memory: float | None
+    store: Any, projection: Projection, check: Callable[[], None], memory: float | None, version: Any = None
 ) -> Snapshot:
     """Read a projection from ``store``; call it inside one read transaction, so it sees one state.
 
@@ -138,8 +138,13 @@ def take_snapshot(
     vertex k - 1; otherwise NumPy maps node numbers to positions by binary search in the sorted
     node numbers.
 
+    The nodes' identities are read on a second connection while this one reads the
+    relationships (store.read_beside), when ``version``, the store's data version read before
+    the transaction began, shows that both read the same state; otherwise after them, here.
+
     :param check: raises QueryTimeout once the time limit has passed.
     :param memory: the bytes the snapshot may take, or None for no limit.
+    :param version: the store's data version from before the caller's read transaction, or None.
     :raises QueryLimitExceeded: when the graph would take more than ``memory``, before it is read.
     """
     np = numpy()
@@ -156,18 +161,21 @@ def take_snapshot(
         node_filter = f" WHERE {_any_label(reads, 's.node')}"
         node_params.append(reads.items(projection.labels))
     columns = reads.array.format("identity") + ("" if dense else ", " + reads.array.format("node"))
-    node_rows = store.execute(
+    node_sql = (
         f"SELECT {columns} FROM (SELECT s.identity{'' if dense else ', s.node'} FROM substrates AS s{node_filter} "
-        "ORDER BY s.node) AS ordered",
-        node_params,
-    ).fetchone()
+        "ORDER BY s.node) AS ordered"
+    )
+    beside = store.read_beside(version, node_sql, node_params)
+    packing = (highest or 0) + 1
+    sources, targets, weights = _relationships(np, store, reads, projection, packing if packing**2 <= 2**63 else None)
+    check()
+    node_rows = None if beside is None else beside()
+    if node_rows is None:
+        node_rows = store.execute(node_sql, node_params).fetchone()
     # identities are stored signed; as uint64 the negative ones wrap to their unsigned value
     identities = _integers(np, node_rows[0], np.int64).astype(np.uint64).tolist()
     numbers = None if dense else _integers(np, node_rows[1], np.int64)
     node_numbers: Sequence[int] = range(1, stored + 1) if numbers is None else numbers.tolist()
-    check()
-    packing = (highest or 0) + 1
-    sources, targets, weights = _relationships(np, store, reads, projection, packing if packing**2 <= 2**63 else None)
     check()
     index_type = np.int32 if max(stored, 1) < 2**31 else np.int64
     if numbers is None:

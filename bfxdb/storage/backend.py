@@ -98,6 +98,15 @@ class Backend(Protocol):
         anyone, a write of this thread's); None inside a transaction, where nothing may be cached."""
         ...
 
+    def read_beside(self, version: Hashable | None, sql: str, params: Sequence[Any] = ()) -> Callable[[], Any] | None:
+        """Start a one-row read on another connection, for a caller whose transaction reads the state at ``version``.
+
+        :returns: None when the backend cannot show that the other connection reads that state
+            (then read in the caller's own transaction); else a function that waits for the row and
+            returns it, or None if a commit came in between.
+        """
+        ...
+
     def time_left(self) -> float:
         """Return the seconds left of the time limit this thread's run_bounded or stream_bounded call is
         under (inf for none): for work that cannot be stopped once begun, to refuse it beforehand."""

@@ -57,6 +57,11 @@ class DataVersion:
                 return self.of(connection)
         return connection.execute("PRAGMA data_version").fetchone()[0], connection.total_changes
 
+    @property
+    def shared(self) -> bool:
+        """Whether versions are read from the WAL index, and so compare across connections."""
+        return self._index is not None
+
     def _map(self, connection: sqlite3.Connection) -> None:
         with self._lock:
             if self._tried:

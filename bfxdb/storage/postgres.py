@@ -425,6 +425,10 @@ class PostgresStore:
         """Always None: PostgreSQL offers no cheap change counter, so nothing read is cached across calls."""
         return None
 
+    def read_beside(self, version: Hashable | None, sql: str, params: Sequence[Any] = ()) -> Callable[[], Any] | None:
+        """Always None: with no data version there is nothing to show another connection's read by (see Backend)."""
+        return None
+
     # ------------------------------------------------------------ transactions
 
     @contextmanager

@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from functools import lru_cache, partial
 from pathlib import Path as FilePath
@@ -191,6 +192,8 @@ class SQLiteStore(FileMaintenance):
         # labels' and types' ids in names, as committed: see name_ids
         self._name_ids: dict[str, int] = {}
         self._data_version = DataVersion(private_memory=self.path == ":memory:")
+        # the thread that runs read_beside's reads on its own connection, made on first use
+        self._beside: ThreadPoolExecutor | None = None
         try:
             connection = self._connection()
             self._claim(connection)
@@ -281,6 +284,8 @@ class SQLiteStore(FileMaintenance):
     def close(self) -> None:
         """Close every connection this store opened, in every thread."""
         self._closed = True
+        if self._beside is not None:
+            self._beside.shutdown(wait=True)
         self._data_version.close()
         with self._connections_lock:
             for connection in self._connections:
@@ -354,6 +359,52 @@ class SQLiteStore(FileMaintenance):
             return self._data_version.of(connection)
         except sqlite3.Error as error:
             raise translate_error(error) from None
+
+    def read_beside(self, version: Hashable | None, sql: str, params: Sequence[Any] = ()) -> Callable[[], Any] | None:
+        """Start a one-row read on another connection, for a caller whose transaction reads the state at ``version``.
+
+        SQLite releases the GIL while it steps a statement, so the two reads use both cores. The
+        caller read ``version`` before its transaction began and has read in it since; the other
+        connection's read counts only if the WAL index still holds ``version`` once it is done: then
+        nothing was committed from before the caller's snapshot to after this one, and both read
+        the same state. Only a file in WAL mode can tell (its index is shared by every connection).
+
+        :returns: None when this store cannot tell (see above; an in-memory database has one
+            connection); else a function that waits for the row and returns it, or None if a commit
+            came in between. An error of the read (its time limit, the caller's) is raised there.
+        """
+        if version is None or self.in_memory or not self._data_version.shared or self._closed:
+            return None
+        if self._beside is None:
+            with self._connections_lock:
+                if self._beside is None:
+                    self._beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bfxdb-beside")
+        seconds = self.time_left()
+        future = self._beside.submit(self._read_beside_now, version, sql, tuple(params), seconds)
+
+        def row() -> Any:
+            try:
+                return future.result()
+            except sqlite3.Error as error:
+                raise self._limits[self._connection()].translate(error) from None
+
+        return row
+
+    def _read_beside_now(self, version: Hashable, sql: str, params: tuple, seconds: float) -> Any:
+        connection = self._connection()  # the reading thread's own
+        clock = self._limits[connection]
+        previous = clock.tighten(None if math.isinf(seconds) else max(seconds, 0.0))
+        try:
+            connection.execute("BEGIN")
+            try:
+                found = connection.execute(sql, params).fetchone()
+            finally:
+                # it only read; an interrupted statement may have ended the transaction already
+                if connection.in_transaction:
+                    connection.execute("COMMIT")
+        finally:
+            clock.at, clock.seconds = previous
+        return found if self._data_version.of(connection) == version else None
 
     def time_left(self) -> float:
         """Return the seconds left before the time limit of this thread's bounded run passes (inf for none)."""

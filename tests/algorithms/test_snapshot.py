@@ -38,9 +38,9 @@ def taken(monkeypatch):
     projections: list = []
     real = api.take_snapshot
 
-    def counted(store, projection, check, memory):
+    def counted(store, projection, check, memory, version=None):
         projections.append(projection)
-        return real(store, projection, check, memory)
+        return real(store, projection, check, memory, version)
 
     monkeypatch.setattr(api, "take_snapshot", counted)
     return projections
