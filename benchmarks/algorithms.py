@@ -48,8 +48,12 @@ def _timed(function: Callable[[], object]) -> float:
 
 
 def _snapshot(db: bfxdb.Database) -> float:
+    # as db.algorithms takes it: with the data version from before its transaction, which lets
+    # the identities be read on a second connection beside the relationships
+    version = db.store.data_version()
+
     def read(check: Callable[[], None]) -> float:
-        return _timed(lambda: take_snapshot(db.store, Projection(), check, None))
+        return _timed(lambda: take_snapshot(db.store, Projection(), check, None, version))
 
     return db.store.run_bounded(False, None, read)
 
