@@ -684,20 +684,20 @@ def _sql_outputs(
         # is only for a consumer blind to duplicates, a DISTINCT or aggregating projection).
         # The ordered property is read from the order value only when it is the one property of
         # its node the items read: with another beside it, the metadata is decoded anyway.
-        keys_read = {(name, key) for name, what, key in reads if what == "property"}
-        alone = ordered is not None and {key for name, key in keys_read if name == ordered[0]} == {ordered[1]}
-
-        def selected_column(name: str, what: str, key: str | None) -> str:
-            if what == "id":
-                return f"{tables[name]}.identity"
-            return ORDER_VALUE if alone and (name, key) == ordered else f"{tables[name]}.metadata"
-
-        selected = list(dict.fromkeys(selected_column(*read) for read in reads))
-        narrow = tuple(
-            (decode_id if what == "id" else decode_column if read == ORDER_VALUE else direct_property(key or ""),
-             selected.index(read))
+        alone = ordered is not None and {
+            key for name, what, key in reads if what == "property" and name == ordered[0]
+        } == {ordered[1]}
+        chosen = [
+            f"{tables[name]}.identity" if what == "id"
+            else ORDER_VALUE if alone and (name, key) == ordered
+            else f"{tables[name]}.metadata"
             for name, what, key in reads
-            for read in (selected_column(name, what, key),)
+        ]
+        selected = list(dict.fromkeys(chosen))
+        narrow = tuple(
+            (decode_id if what == "id" else decode_column if column == ORDER_VALUE else direct_property(key or ""),
+             selected.index(column))
+            for (name, what, key), column in zip(reads, chosen)
         )
         return narrow, ", ".join(selected)
     wide: list[tuple[Callable[[tuple, int], Any], int]] = []
