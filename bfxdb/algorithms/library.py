@@ -30,7 +30,7 @@ def igraph() -> Any:
 
 
 def numpy() -> Any:
-    """The NumPy module, which holds a snapshot's columns and finds weak components.
+    """The NumPy module, which holds a snapshot's columns and finds weak components and PageRank.
 
     :raises ExtraMissing: when it is not installed, naming the extra that installs it.
     """

@@ -8,7 +8,7 @@ from typing import Any
 from ..errors import InvalidInput, QueryTimeout
 from ..identity import parse_id
 from ..model import Substrate
-from .catalogue import Algorithm
+from .catalogue import CHECK, Algorithm
 from .library import igraph, numpy
 from .projection import PROJECTION_KEYS, Projection, read_projection
 from .snapshot import Snapshot, node_values, take_snapshot, write_property
@@ -66,6 +66,8 @@ def run(
         options["target"] = _indices(snapshot, [config["targetNode"]])[0]
     if config.get("heuristicProperty") is not None:
         options["heuristic"] = _property(store, snapshot, config["heuristicProperty"])
+    # for a computation of bfxdb's own to check the time limit as it goes (igraph's cannot)
+    options[CHECK] = check
     check()
     _refuse_if_too_slow(algorithm, store, snapshot, config)
     values = algorithm.compute(snapshot, options, sources)

@@ -44,6 +44,8 @@ class _Reads:
     node_values: str
     #: a property value of those rows as Python's (SQLite gives values, PostgreSQL JSONB's text)
     value: Callable[[Any], Any]
+    #: whether reading the relationships in the order of one end costs nothing (an index holds them so)
+    ordered: bool
 
 
 _READS = {
@@ -53,6 +55,7 @@ _READS = {
         "SELECT s.node, json_extract(s.metadata, ?) FROM substrates AS s "
         "WHERE s.node IN (SELECT value FROM json_each(?))",
         lambda value: value,
+        True,
     ),
     # json_agg's text separates items by ", ", which NumPy's parser skips as it does any space
     "postgresql": _Reads(
@@ -60,8 +63,14 @@ _READS = {
         "r.metadata -> %s", str, list,
         "SELECT s.node, (s.metadata -> %s)::text FROM substrates AS s WHERE s.node = ANY(%s)",
         orjson.loads,
+        # PostgreSQL would sort: its index-only scans depend on the visibility map
+        False,
     ),
 }
+
+
+#: The end of a relationship a walk in the projection's direction arrives at.
+_HEADS = {"NATURAL": "r.target", "REVERSE": "r.source"}
 
 
 def _any_label(reads: _Reads, column: str) -> str:
@@ -141,6 +150,8 @@ def take_snapshot(
     The nodes' identities are read on a second connection while this one reads the
     relationships (store.read_beside), when ``version``, the store's data version read before
     the transaction began, shows that both read the same state; otherwise after them, here.
+    When the relationships are read in order, that connection then reads those arriving at the
+    highest node numbers, so both cores share the work.
 
     :param check: raises QueryTimeout once the time limit has passed.
     :param memory: the bytes the snapshot may take, or None for no limit.
@@ -166,8 +177,17 @@ def take_snapshot(
         "ORDER BY s.node) AS ordered"
     )
     beside = store.read_beside(version, node_sql, node_params)
+    split = None
+    if beside is not None and relationships > stored:
+        # the other connection goes on to read the relationships arriving at the highest node
+        # numbers, this one the rest: shares that take both about as long when a node's read costs
+        # what a relationship's does and the relationships arrive evenly over the node numbers
+        split = lowest + int((highest - lowest + 1) * (stored + relationships) / (2 * relationships))
     packing = (highest or 0) + 1
-    sources, targets, weights = _relationships(np, store, reads, projection, packing if packing**2 <= 2**63 else None)
+    beside_too = functools.partial(store.read_beside, version)
+    sources, targets, weights = _relationships(
+        np, store, reads, projection, packing if packing**2 <= 2**63 else None, split, beside_too
+    )
     check()
     node_rows = None if beside is None else beside()
     if node_rows is None:
@@ -190,20 +210,29 @@ def take_snapshot(
 
 
 def _relationships(
-    np: Any, store: Any, reads: _Reads, projection: Projection, packing: int | None
+    np: Any,
+    store: Any,
+    reads: _Reads,
+    projection: Projection,
+    packing: int | None,
+    split: int | None = None,
+    beside: Callable[[str, list[Any]], Callable[[], Any] | None] | None = None,
 ) -> tuple[Any, Any, list[float] | None]:
     """The projected relationships' source and target node numbers (int64 arrays) and their weights if weighted.
 
     :param packing: m, to read each relationship as one integer, source * m + target (m is more
         than any node number, m * m at most 2**63); None reads two columns.
+    :param split: when they are read in order and ``beside`` starts a read on another connection,
+        the relationships arriving at this node number or above are read there, the rest here.
+    :param beside: starts a one-row read of (sql, params) on another connection (store.read_beside).
     """
-    columns = f"{reads.array.format('r.source')}, {reads.array.format('r.target')}"
+    values = ["r.source", "r.target"]
     params: list[Any] = []
     if packing is not None:
-        columns = reads.array.format(f"r.source * {reads.placeholder} + r.target")
+        values = [f"r.source * {reads.placeholder} + r.target"]
         params.append(packing)
     if projection.weight is not None:
-        columns += ", " + reads.array.format(reads.weight)
+        values.append(reads.weight)
         params.append(reads.key(projection.weight))
     where = []
     if projection.types:
@@ -214,19 +243,41 @@ def _relationships(
         for end in ("source", "target"):
             where.append(_any_label(reads, f"r.{end}"))
             params.append(reads.items(projection.labels))
-    rows = store.execute(
-        f"SELECT {columns} FROM relationships AS r{' WHERE ' + ' AND '.join(where) if where else ''}",
-        params,
-    ).fetchone()
-    if packing is not None:
-        sources, targets = np.divmod(_integers(np, rows[0], np.int64), packing)
+    head = _HEADS.get(projection.direction)
+    if reads.ordered and projection.weight is None and head is not None:
+        # sorted by the end a walk arrives at, which PageRank's sweep counts into in order; the
+        # index on that end holds every column read, so the order costs nothing
+        named = ", ".join(f"{value} AS v{number}" for number, value in enumerate(values))
+        arrays = ", ".join(reads.array.format(f"v{number}") for number in range(len(values)))
+
+        def ordered(condition: str | None) -> str:
+            clauses = where if condition is None else [*where, f"{head} {condition} {reads.placeholder}"]
+            return f"SELECT {arrays} FROM (SELECT {named} FROM {_read(clauses)} ORDER BY {head}) AS ordered"
+
+        later = None if split is None or beside is None else beside(ordered(">="), [*params, split])
+        if later is None:
+            parts = [store.execute(ordered(None), params).fetchone()]
+        else:
+            parts = [store.execute(ordered("<"), [*params, split]).fetchone()]
+            parts.append(later() or store.execute(ordered(">="), [*params, split]).fetchone())
     else:
-        sources, targets = _integers(np, rows[0], np.int64), _integers(np, rows[1], np.int64)
+        arrays = ", ".join(reads.array.format(value) for value in values)
+        parts = [store.execute(f"SELECT {arrays} FROM {_read(where)}", params).fetchone()]
+    first = np.concatenate([_integers(np, part[0], np.int64) for part in parts])
+    if packing is not None:
+        sources, targets = np.divmod(first, packing)
+    else:
+        sources, targets = first, np.concatenate([_integers(np, part[1], np.int64) for part in parts])
     weights = None
     if projection.weight is not None:
         default = projection.default_weight
-        weights = [float(w) if type(w) in (int, float) else default for w in orjson.loads(rows[-1])]
+        weights = [float(w) if type(w) in (int, float) else default for w in orjson.loads(parts[0][-1])]
     return sources, targets, weights
+
+
+def _read(clauses: list[str]) -> str:
+    """The relationships kept by every one of ``clauses``."""
+    return f"relationships AS r{' WHERE ' + ' AND '.join(clauses) if clauses else ''}"
 
 
 def _integers(np: Any, text: str, dtype: Any) -> Any:

@@ -118,3 +118,67 @@ def test_a_read_beside_past_the_time_limit_is_a_timeout_and_leaves_the_store_usa
     with pytest.raises(bfxdb.QueryTimeout):
         store.run_bounded(False, 0.2, read)
     assert _in_a_read_transaction(store, COUNT) == (40,)
+
+
+@pytest.fixture
+def dense(tmp_path):
+    """More relationships than nodes, so the snapshot splits their read between two connections."""
+    edges = [(i % 30 + 1, (7 * i) % 30 + 1) for i in range(90)]
+    with bfxdb.connect(tmp_path / "dense.db") as database:
+        database.bulk_load(
+            ({"identity": i} for i in range(1, 31)),
+            ({"source": s, "target": t, "rel_type": "R"} for s, t in edges),
+        )
+        yield database, edges
+
+
+def _snapshot(db: bfxdb.Database, direction: str = "NATURAL"):
+    from bfxdb.algorithms import Projection, take_snapshot
+
+    version = db.store.data_version()
+    projection = Projection(direction=direction)
+    return db.store.run_bounded(False, None, lambda check: take_snapshot(db.store, projection, check, None, version))
+
+
+@pytest.mark.parametrize("direction", ["NATURAL", "REVERSE"])
+def test_the_relationships_split_between_two_connections_are_all_of_them_in_order(dense, monkeypatch, direction):
+    db, edges = dense
+    beside = []
+    real = SQLiteStore._read_beside_now
+
+    def counted(self, version, sql, *args):
+        beside.append(sql)
+        return real(self, version, sql, *args)
+
+    monkeypatch.setattr(SQLiteStore, "_read_beside_now", counted)
+    snapshot = _snapshot(db, direction)
+    assert any("FROM relationships" in sql for sql in beside)
+    pairs = list(zip(snapshot.sources.tolist(), snapshot.targets.tolist()))
+    ends = [(s - 1, t - 1) if direction == "NATURAL" else (t - 1, s - 1) for s, t in edges]
+    assert sorted(pairs) == sorted(ends)
+    assert snapshot.targets.tolist() == sorted(snapshot.targets.tolist())
+
+
+def test_a_commit_before_the_second_half_is_read_beside_leaves_the_transactions_relationships(
+    dense, tmp_path, monkeypatch
+):
+    db, edges = dense
+    real = SQLiteStore.read_beside
+
+    def commit_before_the_relationships(self, version, sql, params=()):
+        if "FROM relationships" in sql:
+            other = sqlite3.connect(tmp_path / "dense.db")
+            with other:
+                other.execute(
+                    "INSERT INTO relationships (source, target, rel_type, created_at) "
+                    "SELECT 1, 30, rel_type, 0 FROM relationships LIMIT 1"
+                )
+            other.close()
+        return real(self, version, sql, params)
+
+    monkeypatch.setattr(SQLiteStore, "read_beside", commit_before_the_relationships)
+    snapshot = _snapshot(db)
+    assert sorted(zip(snapshot.sources.tolist(), snapshot.targets.tolist())) == sorted(
+        (s - 1, t - 1) for s, t in edges
+    )
+    assert db.query("MATCH ()-[r]->() RETURN count(r)").rows == [(91,)]
