@@ -6,9 +6,8 @@ bfxdb's figures include taking the snapshot (reading the graph out of SQLite in 
 transaction), which is also timed on its own at each size; NetworkX is given its graph already built.
 Louvain and Leiden run on a graph with communities planted in it (``--communities-nodes``, 1M
 by default; ``--inside`` of the relationships stay within blocks of BLOCK consecutive nodes):
-on a uniform random graph, which has none, igraph's Louvain keeps making tiny gains and did
-not finish at 1M in 10 minutes, and NetworkX's takes hours (``--inside 0`` draws that graph).
-NetworkX's Louvain runs once: it takes minutes.
+on a uniform random graph, which has none, NetworkX's Louvain keeps making tiny gains and takes
+hours at 1M (``--inside 0`` draws that graph). NetworkX's Louvain runs once: it takes minutes.
 """
 
 from __future__ import annotations

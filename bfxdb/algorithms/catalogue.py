@@ -11,7 +11,9 @@ from typing import Any
 
 from ..errors import InvalidInput
 from .library import build, weak_components, weights
+from .louvain import MAX_ITERATIONS, MAX_LEVELS, TOLERANCE, louvain
 from .pagerank import MOST_DAMPING, pagerank
+from .pagerank import TOLERANCE as PAGERANK_TOLERANCE
 from .snapshot import Snapshot
 
 #: A computed result: a value for every node index, or {node index: value} for the nodes it reached, in row order.
@@ -21,11 +23,13 @@ Values = list[Any] | dict[int, Any]
 #: Seconds igraph takes at least per vertex or edge it visits: a tenth of what it took for WCC on
 #: the benchmark's 1M-node graph, so only a graph clearly too big for the time left is refused.
 VISIT = 1e-8
-#: Seconds igraph's Louvain and Leiden take at least per relationship ** 1.5, for they grow faster
-#: than linearly (benchmarks/README.md, "Algorithms"): a tenth of what they took on uniform random
-#: graphs of 100k nodes (Louvain: a third of what it took with communities planted in the graph).
-LOUVAIN = 8e-9
+#: Seconds igraph's Leiden takes at least per relationship ** 1.5, for it grows faster than
+#: linearly (benchmarks/README.md, "Algorithms"): a tenth of what it took on uniform random graphs
+#: of 100k nodes.
 LEIDEN = 5e-10
+#: Visits of each node and relationship bfxdb's Louvain makes at the least: it took 2.7 microseconds
+#: per node or relationship at 1M nodes (benchmarks/README.md), some 25 times VISIT over a tenth.
+LOUVAIN_VISITS = 25
 
 
 #: The option under which the runner passes the function that raises QueryTimeout once the time
@@ -42,6 +46,10 @@ def _iterated(nodes: int, relationships: int, config: Mapping[str, Any]) -> floa
     damping = config.get("dampingFactor")
     sweeps = 1 if damping == 0 and not isinstance(damping, bool) else 10
     return sweeps * _linear(nodes, relationships, config)
+
+
+def _moved(nodes: int, relationships: int, config: Mapping[str, Any]) -> float:
+    return LOUVAIN_VISITS * _linear(nodes, relationships, config)
 
 
 def _from_each_source(nodes: int, relationships: int, config: Mapping[str, Any]) -> float:
@@ -99,15 +107,15 @@ def _dense(values: Any) -> Values:
 
 
 def _pagerank(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int]) -> Values:
-    # Power iteration runs to a fixed bound on the error (pagerank.ERROR) and PRPACK solves the
-    # linear system exactly, so maxIterations and tolerance only bound what callers expect of
-    # power iteration; they are checked, and the answer is at least as close.
+    # Power iteration stops within tolerance of the exact scores (summed over all nodes) and PRPACK
+    # solves the linear system exactly, so maxIterations only bounds what callers expect of power
+    # iteration: it is checked, and the answer is at least as close.
     _count(config, "maxIterations", 20)
-    _number(config, "tolerance", 1e-7)
+    tolerance = _number(config, "tolerance", PAGERANK_TOLERANCE)
     damping = _number(config, "dampingFactor", 0.85, 0.0, 1.0)
     _check_weights(snapshot, "PageRank needs")
     if damping <= MOST_DAMPING:
-        return pagerank(snapshot, _directed(snapshot), damping, sources, config.get(CHECK))
+        return pagerank(snapshot, _directed(snapshot), damping, sources, config.get(CHECK), tolerance)
     graph = build(snapshot, _directed(snapshot))
     if sources:
         scores = graph.personalized_pagerank(damping=damping, weights=weights(graph), reset_vertices=sources)
@@ -128,9 +136,15 @@ def _strong_components(snapshot: Snapshot, config: Mapping[str, Any], sources: l
 
 
 def _louvain(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int]) -> Values:
-    resolution = _number(config, "resolution", 1.0)
-    graph = build(snapshot, False)
-    return _dense(graph.community_multilevel(weights=weights(graph), resolution=resolution).membership)
+    _check_weights(snapshot, "Louvain needs")
+    return louvain(
+        snapshot,
+        resolution=_number(config, "resolution", 1.0),
+        max_iterations=_count(config, "maxIterations", MAX_ITERATIONS) or MAX_ITERATIONS,
+        max_levels=_count(config, "maxLevels", MAX_LEVELS) or MAX_LEVELS,
+        tolerance=_number(config, "tolerance", TOLERANCE),
+        check=config.get(CHECK),
+    )
 
 
 def _leiden(snapshot: Snapshot, config: Mapping[str, Any], sources: list[int]) -> Values:
@@ -279,8 +293,9 @@ ALGORITHMS = (
               "Weakly connected components."),
     Algorithm("algo.scc", "scc", "componentId", "INTEGER", _strong_components, frozenset(),
               "Strongly connected components (the weak ones with direction UNDIRECTED)."),
-    Algorithm("algo.louvain", "louvain", "communityId", "INTEGER", _louvain, frozenset({"resolution"}),
-              "Louvain communities (modularity), relationships taken both ways.", cost=_superlinear(LOUVAIN)),
+    Algorithm("algo.louvain", "louvain", "communityId", "INTEGER", _louvain,
+              frozenset({"resolution", "maxIterations", "maxLevels", "tolerance"}),
+              "Louvain communities (modularity), relationships taken both ways.", cost=_moved),
     Algorithm("algo.leiden", "leiden", "communityId", "INTEGER", _leiden, frozenset({"resolution", "maxIterations"}),
               "Leiden communities (modularity), relationships taken both ways.", cost=_superlinear(LEIDEN)),
     Algorithm("algo.labelPropagation", "label_propagation", "communityId", "INTEGER", _label_propagation,

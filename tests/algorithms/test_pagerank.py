@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 import bfxdb
 from bfxdb.algorithms import Projection, take_snapshot
 from bfxdb.algorithms.library import build, weights
-from bfxdb.algorithms.pagerank import ERROR, MOST_DAMPING, pagerank, sweeps_needed
+from bfxdb.algorithms.pagerank import FINEST, MOST_DAMPING, TOLERANCE, pagerank, sweeps_needed
 
 from .test_algorithms import EXAMPLES, close, graphs, load
 
@@ -41,8 +43,9 @@ def test_power_iteration_is_prpack_within_its_error_bound(graph, direction, weig
         exact = graph.personalized_pagerank(damping=damping, weights=weights(graph), reset_vertices=resets)
     else:
         exact = graph.pagerank(damping=damping, weights=weights(graph))
-    ours = pagerank(snapshot, directed, damping, resets)
-    assert sum(abs(mine - theirs) for mine, theirs in zip(ours, exact, strict=True)) <= 2 * ERROR
+    for tolerance in (TOLERANCE, 1e-4, FINEST):
+        ours = pagerank(snapshot, directed, damping, resets, tolerance=tolerance)
+        assert sum(abs(mine - theirs) for mine, theirs in zip(ours, exact, strict=True)) <= 2 * tolerance
 
 
 def test_the_relationships_are_read_sorted_by_the_end_a_walk_arrives_at():
@@ -86,10 +89,11 @@ def test_a_damping_past_power_iterations_range_is_solved_by_prpack(graph):
 
 
 @pytest.mark.parametrize("damping", [0.1, 0.5, 0.85, MOST_DAMPING])
-def test_the_sweep_bound_shrinks_a_distance_of_two_below_the_stopping_step(damping):
-    sweeps = sweeps_needed(damping)
-    assert 2 * damping ** (sweeps - 1) <= ERROR * (1 - damping) / damping
-    assert sweeps_needed(0.0) == 1
+@pytest.mark.parametrize("tolerance", [TOLERANCE, FINEST])
+def test_the_sweep_bound_shrinks_a_distance_of_two_below_the_stopping_step(damping, tolerance):
+    sweeps = sweeps_needed(damping, tolerance)
+    assert 2 * damping ** (sweeps - 1) <= tolerance * (1 - damping) / damping
+    assert sweeps_needed(0.0, tolerance) == 1
 
 
 @pytest.mark.parametrize("bad", [-1, -0.5])
@@ -115,3 +119,17 @@ def test_power_iteration_checks_the_time_limit_after_each_sweep():
     with pytest.raises(bfxdb.QueryTimeout):
         pagerank(snapshot, True, 0.85, [], check)
     assert len(calls) == 3
+
+
+def test_the_tolerance_option_bounds_the_distance_from_the_exact_scores():
+    rng = random.Random(5)
+    edges = [(rng.randint(1, 300), rng.randint(1, 300), "A", 1) for _ in range(900)]
+    with load(300, edges) as db:
+        snapshot = snapshot_of(db, Projection())
+        loose = db.algorithms.pagerank(tolerance=1e-2)
+        fine = db.algorithms.pagerank(tolerance=0)
+    exact = dict(zip(snapshot.identities, build(snapshot, True).pagerank(damping=0.85)))
+    assert sum(abs(loose[node] - score) for node, score in exact.items()) <= 1e-2
+    # a tolerance of 0 is taken as the finest one
+    assert sum(abs(fine[node] - score) for node, score in exact.items()) <= 2 * FINEST
+    assert loose != fine
