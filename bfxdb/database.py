@@ -498,13 +498,20 @@ class Database:
         counts = {"substrates": 0, "relationships": 0}
         created_at = time_micros(utc_now())
         with self._guard, self._store.transaction(), collector_paused():
-            for batch in _batches(substrates):
-                substrate_rows, label_rows = _substrate_rows(batch, created_at)
-                self._store.bulk_insert(substrate_rows, label_rows, ())
+            # each batch is prepared in steps while the store sends the one before (if its server works beside)
+            substrate_batches = _Prepared(substrates, lambda items: _substrate_rows(items, created_at))
+            while True:
+                substrate_rows, label_rows = substrate_batches.take()
+                if not substrate_rows:
+                    break
+                self._store.bulk_insert(substrate_rows, label_rows, (), beside=substrate_batches.step)
                 counts["substrates"] += len(substrate_rows)
-            for batch in _batches(relationships):
-                relationship_rows = _relationship_rows(batch, created_at)
-                self._store.bulk_insert((), (), relationship_rows)
+            relationship_batches = _Prepared(relationships, lambda items: (_relationship_rows(items, created_at),))
+            while True:
+                (relationship_rows,) = relationship_batches.take()
+                if not relationship_rows:
+                    break
+                self._store.bulk_insert((), (), relationship_rows, beside=relationship_batches.step)
                 counts["relationships"] += len(relationship_rows)
         # the load has committed: a table it grew a lot gets fresh statistics for the planners
         with self._guard:
@@ -751,11 +758,40 @@ def _check_page(limit: int | None, offset: int) -> None:
         raise InvalidInput(f"offset must be a non-negative integer, not {offset!r}")
 
 
-def _batches(items: Iterable) -> Iterator[list]:
-    """The items in lists of BULK_BATCH, the last shorter; taken by islice, with no Python code per item."""
-    iterator = iter(items)
-    while batch := list(islice(iterator, BULK_BATCH)):
-        yield batch
+#: How many items one step of a _Prepared batch takes: a few milliseconds of work.
+PREPARE_STEP = 512
+
+
+class _Prepared:
+    """Bulk items made into rows a batch of BULK_BATCH at a time, by ``convert`` (items -> a tuple of
+    row lists), each batch partly in steps taken while the store sends the batch before.
+
+    The items are still taken from their iterable in this thread, in order: only when it happens
+    changes (a generator over a sqlite3 cursor, say, must stay in the thread that made it).
+    """
+
+    def __init__(self, items: Iterable, convert: Callable[[list], tuple[list[tuple], ...]]) -> None:
+        self._items = iter(items)
+        self._convert = convert
+        self._parts: list[tuple[list[tuple], ...]] = []
+        self._taken = 0
+
+    def step(self) -> None:
+        """Prepare up to PREPARE_STEP more items of the next batch."""
+        wanted = min(PREPARE_STEP, BULK_BATCH - self._taken)
+        if wanted > 0 and (items := list(islice(self._items, wanted))):
+            self._parts.append(self._convert(items))
+            self._taken += len(items)
+
+    def take(self) -> tuple[list[tuple], ...]:
+        """The next batch, its rows of each kind; empty lists once the items are used up."""
+        if rest := list(islice(self._items, BULK_BATCH - self._taken)):
+            self._parts.append(self._convert(rest))
+        parts, self._parts, self._taken = self._parts, [], 0
+        if len(parts) == 1:
+            return parts[0]
+        kinds = len(parts[0]) if parts else len(self._convert([]))
+        return tuple([row for part in parts for row in part[kind]] for kind in range(kinds))
 
 
 def _substrate_rows(items: list, created_at: int) -> tuple[list[tuple], list[tuple]]:

@@ -274,8 +274,14 @@ class Backend(Protocol):
         substrate_rows: Iterable[tuple[int, str | None, str | None, str, int]],
         label_rows: Iterable[tuple[int, str]],
         relationship_rows: Iterable[tuple],
+        beside: Callable[[], None] | None = None,
     ) -> None:
-        """Insert prepared, checked rows with signed identities and times as time_micros gives them."""
+        """Insert prepared, checked rows with signed identities and times as time_micros gives them.
+
+        A store whose server works beside this process calls ``beside`` after every BESIDE_ROWS
+        rows it sends, for the caller to prepare its next rows while the server takes these; a
+        store that works in this process ignores it.
+        """
         ...
 
     def refresh_statistics(self) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import random
 import re
@@ -182,6 +183,24 @@ _EQUALITY_GUESS = 10.0
 #: A number written with an exponent: JSONB keeps numbers as NUMERIC and prints 1e16 as
 #: 10000000000000000, which would read back as an integer.
 _EXPONENT = re.compile(r"\d[eE]")
+
+
+#: How many rows of a bulk insert go to the server between two calls of its ``beside``: a few
+#: milliseconds of the server's work, which the socket's buffers hold while the caller prepares more.
+BESIDE_ROWS = 512
+
+
+def _calling_beside(rows: list[Any], beside: Callable[[], None] | None) -> Iterable[Any]:
+    """The rows, with ``beside`` called after each BESIDE_ROWS of them have been taken."""
+    if beside is None:
+        return rows
+    return itertools.chain.from_iterable(_chunks_calling(rows, beside))
+
+
+def _chunks_calling(rows: list[Any], beside: Callable[[], None]) -> Iterator[list[Any]]:
+    for start in range(0, len(rows), BESIDE_ROWS):
+        yield rows[start : start + BESIDE_ROWS]
+        beside()
 
 
 def _jsonb_text(text: str) -> str:
@@ -1007,12 +1026,14 @@ class PostgresStore:
         substrate_rows: Iterable[tuple[int, str | None, str | None, str, int]],
         label_rows: Iterable[tuple[int, str]],
         relationship_rows: Iterable[tuple],
+        beside: Callable[[], None] | None = None,
     ) -> None:
         """Insert prepared rows (signed identities, metadata as encode_metadata's JSON) through COPY.
 
         Substrates get node numbers from the sequence, drawn in one statement per batch, so that
         their relationships need no lookup; ends this load did not insert are found with one query
         per batch. Each batch runs in a savepoint, so a refused one is undone before its culprit is named.
+        ``beside`` is called after every BESIDE_ROWS rows sent, while the server takes them.
 
         :raises Conflict: naming an identity that exists or repeats.
         :raises NotFound: naming a relationship's end that does not exist.
@@ -1023,9 +1044,9 @@ class PostgresStore:
         known = self._bulk_nodes()
         with self.transaction():
             if rows:
-                self._bulk_substrates(rows, labels, known)
+                self._bulk_substrates(rows, labels, known, beside)
             if relationships:
-                self._bulk_relationships(relationships, known)
+                self._bulk_relationships(relationships, known, beside)
 
     def _bulk_nodes(self) -> NodeMap:
         """Node numbers of the substrates this thread's open transaction bulk-loaded, by signed identity
@@ -1036,7 +1057,9 @@ class PostgresStore:
         nodes: NodeMap = self._local.bulk
         return nodes
 
-    def _bulk_substrates(self, rows: list[tuple], labels: list[tuple[int, str]], known: NodeMap) -> None:
+    def _bulk_substrates(
+        self, rows: list[tuple], labels: list[tuple[int, str]], known: NodeMap, beside: Callable[[], None] | None
+    ) -> None:
         connection = self._connection()
         nodes = [
             row[0]
@@ -1047,7 +1070,9 @@ class PostgresStore:
         try:
             with connection.cursor().copy(f"COPY substrates ({_SUBSTRATE_FIELDS}) FROM STDIN") as copy:
                 write = copy.write_row
-                for node, (identity, expression_type, expression_code, metadata, created) in zip(nodes, rows):
+                for node, (identity, expression_type, expression_code, metadata, created) in zip(
+                    nodes, _calling_beside(rows, beside)
+                ):
                     write((node, identity, expression_type, expression_code, _jsonb_text(metadata), created))
         except pg_errors.UniqueViolation:
             self._substrate_conflict(rows)
@@ -1059,7 +1084,7 @@ class PostgresStore:
         if labels:
             ids = self._intern({label for _, label in labels})
             with connection.cursor().copy("COPY substrate_labels (node, label) FROM STDIN") as copy:
-                for identity, label in labels:
+                for identity, label in _calling_beside(labels, beside):
                     copy.write_row((mine[identity], ids[label]))
             self._bulk_written["substrate_labels"] += len(labels)
 
@@ -1090,7 +1115,7 @@ class PostgresStore:
             connection.execute("BEGIN")
         yield
 
-    def _bulk_relationships(self, rows: list[tuple], known: NodeMap) -> None:
+    def _bulk_relationships(self, rows: list[tuple], known: NodeMap, beside: Callable[[], None] | None) -> None:
         connection = self._connection()
         types = self._intern({row[3] for row in rows})
         columns = list(zip(*rows))
@@ -1105,14 +1130,18 @@ class PostgresStore:
             if generated:
                 with connection.cursor().copy(f"COPY relationships ({_RELATIONSHIP_FIELDS}) FROM STDIN") as copy:
                     write = copy.write_row
-                    for (_, _, _, rel_type, metadata, bidirectional, created), source, target in generated:
+                    for (_, _, _, rel_type, metadata, bidirectional, created), source, target in _calling_beside(
+                        generated, beside
+                    ):
                         write((source, target, types[rel_type], _jsonb_text(metadata), bidirectional, created))
             if given:
                 with connection.cursor().copy(
                     f"COPY relationships (identity, {_RELATIONSHIP_FIELDS}) FROM STDIN"
                 ) as copy:
                     write = copy.write_row
-                    for (identity, _, _, rel_type, metadata, bidirectional, created), source, target in given:
+                    for (identity, _, _, rel_type, metadata, bidirectional, created), source, target in _calling_beside(
+                        given, beside
+                    ):
                         write((identity, source, target, types[rel_type], _jsonb_text(metadata),
                                bidirectional, created))
                 self._advance_relationship_identities(max(identities))

@@ -1030,6 +1030,7 @@ class SQLiteStore(FileMaintenance):
         substrate_rows: Iterable[tuple[int, str | None, str | None, str, int]],
         label_rows: Iterable[tuple[int, str]],
         relationship_rows: Iterable[tuple],
+        beside: Callable[[], None] | None = None,
     ) -> None:
         """Insert prepared rows in the caller's transaction, each kind with one statement per batch.
 
@@ -1040,6 +1041,8 @@ class SQLiteStore(FileMaintenance):
         Substrates get the next node numbers in the order given, relationships without an
         identity the next identities; endpoints this load did not insert are found with one
         join per batch.
+
+        SQLite works in this process, so ``beside`` is not called: there is nothing to overlap.
 
         :raises Conflict: naming an identity that exists or repeats.
         :raises NotFound: naming a relationship's endpoint that does not exist.
