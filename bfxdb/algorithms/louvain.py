@@ -141,12 +141,12 @@ def _local_moves(
     # the degrees summed over each community's nodes
     community_degree = degree.copy()
     classes = _colour_classes(np, level, rng)
-    start = before = _modularity(np, level, communities, community_degree, total, resolution)
+    start = before = _modularity(level, communities, community_degree, total, resolution)
     for _ in range(max_iterations):
         moved = 0
         for entries in classes:
             moved += _move_class(np, level, entries, communities, community_degree, degree, total, resolution)
-        after = _modularity(np, level, communities, community_degree, total, resolution)
+        after = _modularity(level, communities, community_degree, total, resolution)
         if check is not None:
             check()
         gained, before = after - before, after
@@ -199,7 +199,7 @@ def _move_class(
         return 0
     # the first (lowest numbered) community of those that gain the most, for each node that moves
     top = np.flatnonzero(gain == best[pair_position])
-    top = top[np.r_[True, pair_position[top][1:] != pair_position[top][:-1]]]
+    top = top[_run_starts(np, pair_position[top])]
     top = top[better[pair_position[top]]]
     movers, joined = pair_node[top], neighbour[top]
     np.subtract.at(community_degree, communities[movers], degree[movers])
@@ -215,8 +215,7 @@ def _run_starts(np: Any, ordered: Any) -> Any:
     return np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
 
 
-def _modularity(np: Any, level: _Level, communities: Any, community_degree: Any, total: float,
-                resolution: float) -> float:
+def _modularity(level: _Level, communities: Any, community_degree: Any, total: float, resolution: float) -> float:
     inside = level.weights[communities[level.tails] == communities[level.heads]].sum() + 2 * level.loops.sum()
     return float(inside / total - resolution * (community_degree @ community_degree) / total**2)
 

@@ -17,8 +17,9 @@ TOLERANCE = 1e-7
 #: The finest tolerance power iteration is asked for: about what rounding leaves over a million
 #: scores summed (a finer one is taken as this).
 FINEST = 1e-12
-#: Above this damping factor power iteration converges too slowly (its error shrinks by the
-#: damping factor each sweep: 158 sweeps at most at 0.85, 247 at 0.9); igraph's PRPACK solves those instead.
+#: Above this damping factor power iteration converges too slowly (its error shrinks by the damping
+#: factor each sweep: at the default tolerance 116 sweeps at most at 0.85, 182 at 0.9); igraph's
+#: PRPACK solves those instead.
 MOST_DAMPING = 0.9
 
 

@@ -198,6 +198,7 @@ def _calling_beside(rows: list[Any], beside: Callable[[], None] | None) -> Itera
 
 
 def _chunks_calling(rows: list[Any], beside: Callable[[], None]) -> Iterator[list[Any]]:
+    """The rows in slices of BESIDE_ROWS, ``beside`` called as each next one is asked for."""
     for start in range(0, len(rows), BESIDE_ROWS):
         yield rows[start : start + BESIDE_ROWS]
         beside()
