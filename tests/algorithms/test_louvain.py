@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bfxdb
+import bfxdb.algorithms.louvain
 from bfxdb.algorithms.louvain import _colour_classes, _first_level, _stable_order, louvain
 
 from .test_algorithms import EXAMPLES, graphs, load, partition
@@ -61,11 +62,14 @@ def test_weighted_louvain_with_loops_and_parallel_relationships_is_within_2_perc
 
 
 @EXAMPLES
-@given(graphs(), st.integers(0, 2**32 - 1))
-def test_no_link_joins_two_nodes_of_one_colour(graph, seed):
+@given(graphs(), st.integers(0, 2**32 - 1), st.sampled_from([64, 2, 1]))
+def test_no_link_joins_two_nodes_of_one_colour(graph, seed, rounds):
     n, edges = graph
     level = _first_level(np, arrays(n, [(s - 1, t - 1) for s, t, _, _ in edges]))
-    classes = _colour_classes(np, level, np.random.default_rng(seed))
+    with pytest.MonkeyPatch.context() as patch:
+        # past the last round, each node left is a class of its own
+        patch.setattr(bfxdb.algorithms.louvain, "ROUNDS", rounds)
+        classes = _colour_classes(np, level, np.random.default_rng(seed), None)
     entries = np.concatenate(classes) if classes else np.zeros(0, dtype=np.int64)
     assert sorted(entries.tolist()) == list(range(len(level.tails)))
     colour = {}
@@ -101,6 +105,21 @@ def test_without_resolution_the_communities_are_the_weak_components(graph):
         found = db.algorithms.louvain(resolution=0, tolerance=0, max_levels=100)
         components = db.algorithms.wcc()
     assert partition(found) == partition(components)
+
+
+def test_a_large_clique_is_coloured_in_few_rounds_and_found_as_one_community():
+    # 400 nodes all linked, which would take a round of colouring each, and a ring of 100 beside
+    clique = [(s, t) for s in range(400) for t in range(s + 1, 400)]
+    ring = [(400 + i, 400 + (i + 1) % 100) for i in range(100)]
+    rounds: list[int] = []
+    classes = _colour_classes(np, _first_level(np, arrays(500, clique + ring)), np.random.default_rng(1),
+                              lambda: rounds.append(1))
+    # the colouring stops once a round colours too few; the clique's nodes left are classes of one
+    assert len(rounds) < 20
+    assert len(classes) > 400 - len(rounds)
+    found = louvain(arrays(500, clique + ring))
+    assert len(set(found[:400])) == 1
+    assert set(found[:400]).isdisjoint(found[400:])
 
 
 def test_the_same_graph_gives_the_same_communities_and_limits_cut_the_work():
