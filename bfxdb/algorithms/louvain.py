@@ -109,8 +109,9 @@ def _colour_classes(np: Any, level: _Level, rng: Any, check: Callable[[], None] 
     Each round (Jones and Plassmann) colours the uncoloured nodes whose random priority is above
     every uncoloured neighbour's, and drops the links they end. A dense part needs a round for each
     of its nodes (a clique of c nodes, c rounds over what is left of its c^2 links), so after
-    ROUNDS rounds each node left is a class of its own: moved alone, as sequential Louvain moves it.
-    ``check`` is called after each round.
+    ROUNDS rounds, or a round that coloured fewer than one in FEWEST of the nodes left, each node
+    left is a class of its own: moved alone, as sequential Louvain moves it. ``check`` is called
+    after each round.
     """
     priority = rng.permutation(level.size)
     colour = np.zeros(level.size, dtype=np.int64)
