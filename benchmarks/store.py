@@ -152,7 +152,7 @@ def main() -> None:
             # The same row with its labels: what get_substrate returns, written by hand.
             point_labels_sql = (
                 "SELECT s.identity, s.expression_type, s.expression_code, s.metadata, s.created_at, "
-                "(SELECT group_concat(n.name, char(31)) FROM substrate_labels AS l JOIN names AS n "
+                "(SELECT group_concat(n.name, CAST(X'1F' AS TEXT)) FROM substrate_labels AS l JOIN names AS n "
                 "ON n.id = l.label WHERE l.node = s.node) FROM substrates AS s WHERE s.identity = ?"
             )
             out_sql = (

@@ -27,7 +27,7 @@ from .common import interleaved_medians, print_table
 
 COLUMNS = (
     "s.identity, s.expression_type, s.expression_code, s.metadata, s.created_at, "
-    "(SELECT group_concat(n.name, char(31)) FROM substrate_labels l JOIN names n ON n.id = l.label "
+    "(SELECT group_concat(n.name, CAST(X'1F' AS TEXT)) FROM substrate_labels l JOIN names n ON n.id = l.label "
     "WHERE l.node = s.node)"
 )
 #: (name, Cypher, its hand-written SQL twin)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BfxError
-from ..storage import LABEL_SEPARATOR, is_simple_key, json_path_literal
+from ..storage import LABEL_SEPARATOR, LABEL_SEPARATOR_SQL, is_simple_key, json_path_literal
 
 #: The parameters of a page's LIMIT and OFFSET; no other parameter has these names.
 PAGE_LIMIT, PAGE_OFFSET = "pl", "po"
@@ -150,7 +150,7 @@ class Dialect:
 #: ``:name`` parameters of the compiler's text; a ``::type`` cast is none (its colons follow a word or a colon).
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 #: What the shared column template of a substrate's labels aggregates with in SQLite, and in PostgreSQL.
-_SQLITE_LABELS = f"group_concat(n.name, char({ord(LABEL_SEPARATOR)}))"
+_SQLITE_LABELS = f"group_concat(n.name, {LABEL_SEPARATOR_SQL})"
 _POSTGRES_LABELS = f"string_agg(n.name, chr({ord(LABEL_SEPARATOR)}))"
 
 

@@ -19,6 +19,9 @@ MAX_NAME_LENGTH = 256
 MAX_LABELS = 64
 #: group_concat separator for labels: the ASCII unit separator, refused inside labels.
 LABEL_SEPARATOR = "\x1f"
+#: LABEL_SEPARATOR in SQLite's SQL: a literal, which SQLite makes once, where ``char(31)`` is
+#: called for every group (1.3 us of the 10.6 us a read of five nodes took).
+LABEL_SEPARATOR_SQL = f"CAST(X'{ord(LABEL_SEPARATOR):02X}' AS TEXT)"
 
 #: The columns of a substrates row, in INSERT order (``node`` numbers itself).
 SUBSTRATE_FIELDS = ("identity", "expression_type", "expression_code", "metadata", "created_at")
@@ -26,7 +29,7 @@ SUBSTRATE_FIELDS = ("identity", "expression_type", "expression_code", "metadata"
 #: ``{a}`` is the alias of the substrates table (``SUBSTRATE_COLUMNS.format(a="s")``).
 SUBSTRATE_COLUMNS = (
     ", ".join("{a}." + field for field in SUBSTRATE_FIELDS)
-    + f", (SELECT group_concat(n.name, char({ord(LABEL_SEPARATOR)})) FROM substrate_labels AS l"
+    + f", (SELECT group_concat(n.name, {LABEL_SEPARATOR_SQL}) FROM substrate_labels AS l"
     " JOIN names AS n ON n.id = l.label WHERE l.node = {a}.node)"
 )
 #: How many values SUBSTRATE_COLUMNS selects.

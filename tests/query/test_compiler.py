@@ -41,7 +41,7 @@ class _Names:
 
 NODE_COLUMNS = (
     "{a}.identity, {a}.expression_type, {a}.expression_code, {a}.metadata, {a}.created_at, "
-    "(SELECT group_concat(n.name, char(31)) FROM substrate_labels AS l JOIN names AS n ON n.id = l.label "
+    "(SELECT group_concat(n.name, CAST(X'1F' AS TEXT)) FROM substrate_labels AS l JOIN names AS n ON n.id = l.label "
     "WHERE l.node = {a}.node)"
 )
 
