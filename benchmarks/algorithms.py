@@ -107,11 +107,12 @@ def _median(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
-def _modularity(graph: nx.Graph, membership: dict) -> float:
+def _groups(membership: dict) -> list[set]:
+    """The communities of a {node: community} result, as NetworkX gives its own."""
     groups: dict[int, set] = {}
     for node, group in membership.items():
         groups.setdefault(group, set()).add(node)
-    return nx.community.modularity(graph, list(groups.values()))
+    return list(groups.values())
 
 
 def whole_graph(folder: str, nodes: int, rounds: int, rows: list) -> None:
@@ -160,10 +161,10 @@ def communities(folder: str, nodes: int, inside: float, rounds: int, rows: list)
         found: dict[str, Any] = {}
 
         def louvain() -> None:
-            found["bfxdb Louvain"] = db.algorithms.louvain()
+            found["bfxdb Louvain"] = _groups(db.algorithms.louvain())
 
         def leiden() -> None:
-            found["bfxdb Leiden"] = db.algorithms.leiden()
+            found["bfxdb Leiden"] = _groups(db.algorithms.leiden())
 
         touch = functools.partial(_commit, db)
         _warm_up(db)
@@ -178,11 +179,7 @@ def communities(folder: str, nodes: int, inside: float, rounds: int, rows: list)
         found["NetworkX Louvain"] = nx.community.louvain_communities(undirected, seed=1)
 
     theirs = measure(1, {"NetworkX": (None, reference)})["NetworkX"][0]
-    scores = {
-        name: nx.community.modularity(undirected, groups) if name.startswith("NetworkX")
-        else _modularity(undirected, groups)
-        for name, groups in found.items()
-    }
+    scores = {name: nx.community.modularity(undirected, groups) for name, groups in found.items()}
     graph = f"{inside:.0%} inside communities of {BLOCK}"
     rows.append((f"snapshot of {nodes:,} / {len(edges):,}, {graph} (s)", f"{_median(figures.pop('snapshot')):.2f}",
                  "—", "—"))

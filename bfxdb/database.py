@@ -500,17 +500,11 @@ class Database:
         with self._guard, self._store.transaction(), collector_paused():
             # each batch is prepared in steps while the store sends the one before (if its server works beside)
             substrate_batches = _Prepared(substrates, lambda items: _substrate_rows(items, created_at))
-            while True:
-                substrate_rows, label_rows = substrate_batches.take()
-                if not substrate_rows:
-                    break
+            for substrate_rows, label_rows in substrate_batches:
                 self._store.bulk_insert(substrate_rows, label_rows, (), beside=substrate_batches.step)
                 counts["substrates"] += len(substrate_rows)
             relationship_batches = _Prepared(relationships, lambda items: (_relationship_rows(items, created_at),))
-            while True:
-                (relationship_rows,) = relationship_batches.take()
-                if not relationship_rows:
-                    break
+            for (relationship_rows,) in relationship_batches:
                 self._store.bulk_insert((), (), relationship_rows, beside=relationship_batches.step)
                 counts["relationships"] += len(relationship_rows)
         # the load has committed: a table it grew a lot gets fresh statistics for the planners
@@ -783,15 +777,17 @@ class _Prepared:
             self._parts.append(self._convert(items))
             self._taken += len(items)
 
-    def take(self) -> tuple[list[tuple], ...]:
-        """The next batch, its rows of each kind; empty lists once the items are used up."""
-        if rest := list(islice(self._items, BULK_BATCH - self._taken)):
-            self._parts.append(self._convert(rest))
-        parts, self._parts, self._taken = self._parts, [], 0
-        if len(parts) == 1:
-            return parts[0]
-        kinds = len(parts[0]) if parts else len(self._convert([]))
-        return tuple([row for part in parts for row in part[kind]] for kind in range(kinds))
+    def __iter__(self) -> Iterator[tuple[list[tuple], ...]]:
+        """Each batch in turn, its rows of each kind, finished from what its steps left undone."""
+        while True:
+            if rest := list(islice(self._items, BULK_BATCH - self._taken)):
+                self._parts.append(self._convert(rest))
+            parts, self._parts, self._taken = self._parts, [], 0
+            if not parts:
+                return
+            yield parts[0] if len(parts) == 1 else tuple(
+                [row for part in parts for row in part[kind]] for kind in range(len(parts[0]))
+            )
 
 
 def _substrate_rows(items: list, created_at: int) -> tuple[list[tuple], list[tuple]]:
