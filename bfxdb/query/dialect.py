@@ -19,6 +19,8 @@ from ..storage import LABEL_SEPARATOR, LABEL_SEPARATOR_SQL, is_simple_key, json_
 
 #: The parameters of a page's LIMIT and OFFSET; no other parameter has these names.
 PAGE_LIMIT, PAGE_OFFSET = "pl", "po"
+#: A page's (LIMIT, OFFSET) as integers, LIMIT -1 for none: what SKIP and LIMIT literals ask for.
+FixedPage = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,15 @@ class Dialect:
         if kind == "label_test":
             alias, node, label = fragment.args
             return f"{alias}.node = {node} AND {alias}.label = {label}"
-        return f" LIMIT :{PAGE_LIMIT} OFFSET :{PAGE_OFFSET}"
+        return self.page(None)
+
+    def page(self, fixed: FixedPage | None, limit: str = PAGE_LIMIT) -> str:
+        """A page's LIMIT (parameter ``limit``; PAGE_LIMIT's -1 is none) and OFFSET (PAGE_OFFSET).
+
+        :param fixed: the (limit, offset) the query text writes as integer literals, or None.
+            SQLite plans its statement the same either way: it takes the parameters.
+        """
+        return f" LIMIT :{limit} OFFSET :{PAGE_OFFSET}"
 
     def property_path(self, key: str, index: int) -> str:
         """The SQL naming property ``key`` in a JSON function: a literal for a simple key, else parameter k{index}."""
@@ -193,7 +203,22 @@ class PostgresDialect(Dialect):
                 f"EXISTS (SELECT 1 FROM substrate_labels AS {alias} "
                 f"WHERE {alias}.node = {node} AND {alias}.label = {label} OFFSET 0)"
             )
-        return f" LIMIT NULLIF(:{PAGE_LIMIT}, -1) OFFSET :{PAGE_OFFSET}"
+        return self.page(None)
+
+    def page(self, fixed: FixedPage | None, limit: str = PAGE_LIMIT) -> str:
+        """As Dialect.page, a NULL LIMIT for none; the query's integer literals written into the SQL.
+
+        psycopg prepares a statement run often, and PostgreSQL then plans each run anew (a
+        custom plan) while a generic plan costs much more, as it does when the LIMIT is a
+        parameter: it takes such a LIMIT to keep a tenth of the rows. With the literals the
+        generic plan is the right one and is kept; a small read spent most of its time planning.
+        Only integers of the query text are written: a parameter's value stays a parameter.
+        """
+        if fixed is None:
+            bound = f"NULLIF(:{limit}, -1)" if limit == PAGE_LIMIT else f":{limit}"
+            return f" LIMIT {bound} OFFSET :{PAGE_OFFSET}"
+        count, offset = fixed
+        return f"{'' if count < 0 else f' LIMIT {int(count)}'} OFFSET {int(offset)}"
 
     def property_path(self, key: str, index: int) -> str:
         """A simple key as a text literal; any other from parameter ``k{index}``, which holds its SQLite path.

@@ -29,6 +29,7 @@ from .operators import (
     FulltextIndexCommand,
     IndexCommand,
     InTransactionsOp,
+    LiteralCount,
     LoadCsvOp,
     MatchOp,
     MergeOp,
@@ -847,6 +848,8 @@ def _compile_count(expr: Any) -> Any:
         return None
     if not is_constant(expr):
         raise QuerySemanticError("SKIP and LIMIT take constant expressions", "NonConstantExpression")
+    if isinstance(expr, ast.Literal) and type(expr.value) is int and expr.value >= 0:
+        return LiteralCount(expr.value)
     return compile_expression(expr, frozenset())
 
 

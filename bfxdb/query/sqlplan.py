@@ -27,7 +27,7 @@ from ..storage import (
 )
 from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
-from .dialect import DIALECTS, PAGE, PAGE_LIMIT, PAGE_OFFSET, SQLITE, Dialect, Fragment, dialect_of
+from .dialect import DIALECTS, PAGE, PAGE_LIMIT, PAGE_OFFSET, SQLITE, Dialect, FixedPage, Fragment, dialect_of
 from .runtime import Context
 from .temporal import decode_properties
 from .values import NodeRef, PathRef, RelRef, compare, equals
@@ -269,26 +269,34 @@ class MatchPlan:
         page: bool = False,
         aggregate: bool = False,
         dialect: str = SQLITE.name,
+        fixed: FixedPage | None = None,
     ) -> str:
         """Produce the SQL text for the given property-value kinds (and an optional select list), in the
         dialect of that name (a store's ``dialect``).
 
         With ``page`` the SQL ends in ``LIMIT :pl OFFSET :po``: the caller has shown that every
-        SQL row is one result row (see DirectReturn), so SQLite skips and stops for it. With
+        SQL row is one result row (see DirectReturn), so SQLite skips and stops for it; ``fixed``
+        is that page when the query writes it as literals (see Dialect.page). With
         ``aggregate`` the select list is aggregates only, one row: a walk's SELECT DISTINCT is
         dropped, for it would only cost SQLite a temporary index (a sixth of a 1-hop count).
         """
-        key = (kinds, select, page, aggregate, dialect)
+        key = (kinds, select, page, aggregate, dialect, fixed)
         text = self._rendered.get(key)
         if text is None:
             sql = DIALECTS[dialect]
-            text = sql.finish(self._compose(kinds, select, page, aggregate, sql))
+            text = sql.finish(self._compose(kinds, select, page, aggregate, sql, fixed))
             # Two threads may render the same key at once; both store the same text.
             self._rendered[key] = text
         return text
 
     def _compose(
-        self, kinds: tuple[str, ...], select: str | None, page: bool, aggregate: bool, dialect: Dialect
+        self,
+        kinds: tuple[str, ...],
+        select: str | None,
+        page: bool,
+        aggregate: bool,
+        dialect: Dialect,
+        fixed: FixedPage | None = None,
     ) -> str:
         """The SQL of render before the dialect's finish (its parameters as ``:name``)."""
         parts = []
@@ -296,6 +304,8 @@ class MatchPlan:
         for segment in self.page_segments if paged else self.segments:
             if isinstance(segment, str):
                 parts.append(segment)
+            elif segment is PAGE:
+                parts.append(dialect.page(fixed))
             elif isinstance(segment, Fragment):
                 parts.append(dialect.fragment(segment))
             elif segment == SELECT_LIST:
@@ -306,7 +316,7 @@ class MatchPlan:
                 flt = self.filters[segment]
                 parts.append(dialect.property_filter(flt.column, flt.key, flt.op, kinds[segment], segment))
         if page and not paged:
-            parts.append(dialect.fragment(PAGE))
+            parts.append(dialect.page(fixed))
         return "".join(parts)
 
     def explain_kinds(self) -> tuple[str, ...]:
@@ -397,14 +407,21 @@ class MatchPlan:
             yield new
 
     def render_ordered(
-        self, kinds: tuple[str, ...], variable: str, key: str, select: str | None = None, dialect: str = SQLITE.name
+        self,
+        kinds: tuple[str, ...],
+        variable: str,
+        key: str,
+        select: str | None = None,
+        dialect: str = SQLITE.name,
+        fixed: FixedPage | None = None,
     ) -> str:
         """Produce the SQL of ordered_rows: the first rows ordered by a string property, in one statement.
 
         Its last column tells whether any match has a list or map there (values Cypher orders
         before strings); one statement, so it needs no transaction to see one snapshot.
+        ``fixed`` is the (count, skip) the query writes as literals (see Dialect.page).
         """
-        cached = self._rendered.get((kinds, variable, key, select, dialect))
+        cached = self._rendered.get((kinds, variable, key, select, dialect, fixed))
         if cached is not None:
             return cached
         sql = DIALECTS[dialect]
@@ -415,26 +432,35 @@ class MatchPlan:
         columns = f"{selected}, EXISTS ({check})"
         text = sql.finish(
             f"{self._compose(kinds, columns, False, False, sql)}{joiner}{kept} "
-            f"ORDER BY {value} LIMIT :{ORDER_LIMIT} OFFSET :{PAGE_OFFSET}"
+            f"ORDER BY {value}{sql.page(fixed, ORDER_LIMIT)}"
         )
-        self._rendered[(kinds, variable, key, select, dialect)] = text
+        self._rendered[(kinds, variable, key, select, dialect, fixed)] = text
         return text
 
     def run_ordered(
-        self, row: dict, ctx: Context, variable: str, key: str, count: int, skip: int = 0
+        self, row: dict, ctx: Context, variable: str, key: str, count: int, skip: int = 0, literal: bool = False
     ) -> list[dict] | None:
         """Match ``count`` rows after the first ``skip`` in Cypher's ascending order of a node's string property.
 
+        :param literal: the query writes ``count`` and ``skip`` as integers (see Dialect.page).
         :returns: the matches (see ordered_rows), or None when the caller must order every match itself.
         """
-        sql_rows = self.ordered_rows(row, ctx, variable, key, count, skip)
+        sql_rows = self.ordered_rows(row, ctx, variable, key, count, skip, fixed=(count, skip) if literal else None)
         if sql_rows is None:
             return None
         decoder = self.decoder
         return [new for sql_row in sql_rows if (new := decoder(sql_row, row, ctx)) is not None]
 
     def ordered_rows(
-        self, row: dict, ctx: Context, variable: str, key: str, count: int, skip: int = 0, select: str | None = None
+        self,
+        row: dict,
+        ctx: Context,
+        variable: str,
+        key: str,
+        count: int,
+        skip: int = 0,
+        select: str | None = None,
+        fixed: FixedPage | None = None,
     ) -> list[tuple] | None:
         """The SQL rows of ``count`` matches after the first ``skip`` in Cypher's order of a node's string property.
 
@@ -444,6 +470,7 @@ class MatchPlan:
         ``count`` rows have a string. Ties may come in any order, as Cypher allows.
 
         :param select: the select list (default: the pattern's, which the decoder reads).
+        :param fixed: (``count``, ``skip``) when the query writes them as integer literals (see Dialect.page).
         :returns: the rows, or None when that cannot be shown (or a check must run in Python):
             the caller then orders every match itself.
         """
@@ -458,7 +485,8 @@ class MatchPlan:
         params[ORDER_LIMIT] = count
         params[PAGE_OFFSET] = skip
         store = ctx.store
-        sql_rows = store.execute(self.render_ordered(kinds, variable, key, select, store.dialect), params).fetchall()
+        sql = self.render_ordered(kinds, variable, key, select, store.dialect, fixed)
+        sql_rows = store.execute(sql, params).fetchall()
         ctx.tick(len(sql_rows) + 1)
         if len(sql_rows) != count or sql_rows[0][-1]:
             return None

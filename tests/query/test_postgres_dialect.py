@@ -10,6 +10,7 @@ import pytest
 from bfxdb.query import prepare
 from bfxdb.query.dialect import POSTGRESQL, SQLITE
 from bfxdb.query.operators import DirectReturn, OrderedLimit
+from bfxdb.query.sqlplan import EXPLAINED_DIALECT
 
 PG = "postgresql"
 NODE = (
@@ -104,6 +105,42 @@ def test_order_by_a_string_property_orders_bytewise_and_tests_jsonb_types():
         f"FROM substrates AS n1 WHERE {label} AND jsonb_typeof(n1.metadata -> 'name') = 'string' "
         "ORDER BY (n1.metadata ->> 'name') COLLATE \"C\" LIMIT %(o)s OFFSET %(po)s"
     )
+
+
+@pytest.mark.parametrize(
+    ("tail", "page"),
+    [
+        ("LIMIT 5", " LIMIT 5 OFFSET 0"),
+        ("SKIP 20 LIMIT 5", " LIMIT 5 OFFSET 20"),
+        ("SKIP 20", " OFFSET 20"),
+        ("LIMIT 0", " LIMIT 0 OFFSET 0"),
+        ("LIMIT $n", " LIMIT NULLIF(%(pl)s, -1) OFFSET %(po)s"),
+        ("SKIP 2 LIMIT $n", " LIMIT NULLIF(%(pl)s, -1) OFFSET %(po)s"),
+        ("LIMIT 2 + 3", " LIMIT NULLIF(%(pl)s, -1) OFFSET %(po)s"),
+    ],
+)
+def test_a_page_written_as_integer_literals_is_written_into_postgresqls_sql(tail, page):
+    op = _op(f"MATCH (n) RETURN n {tail}")
+    assert isinstance(op, DirectReturn)
+    assert op.explain_sql(PG) == f"SELECT {NODE.format(a='n1')} FROM substrates AS n1{page}"
+    assert op.explain_sql(SQLITE.name).endswith(" LIMIT :pl OFFSET :po")
+
+
+def test_an_ordered_page_of_literals_is_written_into_postgresqls_sql_and_sqlites_keeps_parameters():
+    op = _op("MATCH (n:P) RETURN n.name ORDER BY n.name SKIP 4 LIMIT 3")
+    assert isinstance(op, OrderedLimit)
+    shown = EXPLAINED_DIALECT.set(PG)
+    try:
+        assert op.describe()[1].endswith('COLLATE "C" LIMIT 3 OFFSET 4')
+    finally:
+        EXPLAINED_DIALECT.reset(shown)
+    plan = op.match.plan
+    assert plan.render_ordered((), op.variable, op.key, op.select, PG, (3, 4)).endswith(" LIMIT 3 OFFSET 4")
+    assert plan.render_ordered((), op.variable, op.key, op.select, SQLITE.name, (3, 4)).endswith(
+        " LIMIT :o OFFSET :po"
+    )
+    parameterised = _op("MATCH (n:P) RETURN n.name ORDER BY n.name LIMIT $n")
+    assert parameterised.describe()[1].endswith(" LIMIT :o OFFSET :po")
 
 
 def test_finishing_turns_parameters_but_not_casts_and_doubles_percent_signs():

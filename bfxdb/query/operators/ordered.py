@@ -10,7 +10,7 @@ from ...errors import BfxError
 from ..runtime import Context, StatementWatch
 from ..sqlplan import EXPLAINED_DIALECT
 from .plan import to_output
-from .read import MatchOp, ProjectionOp
+from .read import MatchOp, ProjectionOp, fixed_page
 from .read import _count_argument as count_argument
 
 
@@ -58,7 +58,10 @@ class OrderedLimit:
         skip = count_argument(projection.skip, ctx, "SKIP") or 0
         if limit is None:
             return None
-        return self.match.plan.run_ordered(row, ctx, self.variable, self.key, limit, skip) if limit else []
+        if not limit:
+            return []
+        literal = fixed_page(projection) is not None
+        return self.match.plan.run_ordered(row, ctx, self.variable, self.key, limit, skip, literal)
 
     def direct(self, ctx: Context) -> list[tuple] | None:
         """Answer a query run outside a transaction from the one ordered SQL statement, or None when it needs more.
@@ -77,7 +80,9 @@ class OrderedLimit:
             skip = count_argument(self.projection.skip, ctx, "SKIP") or 0
             if not limit:
                 return None if limit is None else []
-            sql_rows = self.match.plan.ordered_rows({}, ctx, self.variable, self.key, limit, skip, self.select)
+            sql_rows = self.match.plan.ordered_rows(
+                {}, ctx, self.variable, self.key, limit, skip, self.select, fixed_page(self.projection)
+            )
             if sql_rows is None:
                 return None
             return [tuple([decode(sql_row, column) for decode, column in outputs]) for sql_row in sql_rows]
@@ -105,9 +110,8 @@ class OrderedLimit:
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
         plan = self.match.plan
-        ordered = plan.render_ordered(
-            plan.explain_kinds(), self.variable, self.key, self.select, EXPLAINED_DIALECT.get()
-        )
+        kinds, dialect = plan.explain_kinds(), EXPLAINED_DIALECT.get()
+        ordered = plan.render_ordered(kinds, self.variable, self.key, self.select, dialect, fixed_page(self.projection))
         return [
             f"OrderedLimit {self.variable}.{self.key} -> {', '.join(self.match.new)}",
             f"  SQL: {ordered}",

@@ -12,6 +12,7 @@ from ...errors import QueryArgumentError, QuerySyntaxError
 from ...identity import to_unsigned
 from ...storage import is_simple_key
 from ..aggregates import Accumulator, Distinct
+from ..dialect import FixedPage
 from ..runtime import Context, row_size
 from ..sqlplan import EXPLAINED_DIALECT, PAGE_LIMIT, PAGE_OFFSET, MatchPlan, stored_properties
 from ..values import Descending, estimate_size, group_key, order_key
@@ -384,6 +385,27 @@ def _feed(spec: AggregateSpec, accumulator: Any, row: dict, ctx: Context) -> Non
         accumulator.add(spec.args[0](row, ctx))
 
 
+@dataclass(frozen=True, slots=True)
+class LiteralCount:
+    """The evaluator of a SKIP or LIMIT the query writes as a non-negative integer: its SQL may hold the number."""
+
+    value: int
+
+    def __call__(self, row: dict, ctx: Context) -> int:
+        return self.value
+
+
+def fixed_page(projection: ProjectionOp) -> FixedPage | None:
+    """The (LIMIT, OFFSET) of a projection whose SKIP and LIMIT are each absent or an integer literal, else None.
+
+    LIMIT -1 is none, as the page parameters have it (see Dialect.page).
+    """
+    skip, limit = projection.skip, projection.limit
+    if (skip is None or type(skip) is LiteralCount) and (limit is None or type(limit) is LiteralCount):
+        return (-1 if limit is None else limit.value, 0 if skip is None else skip.value)
+    return None
+
+
 def _count_argument(evaluator: Evaluator | None, ctx: Context, clause: str) -> int | None:
     if evaluator is None:
         return None
@@ -503,12 +525,14 @@ class DirectReturn:
         if python_filters:
             return None
         page = skip is not None or limit is not None
+        fixed: FixedPage | None = None
         if page:
             # SQLite reads a negative LIMIT as none (and PostgreSQL's dialect renders it so)
             params[PAGE_LIMIT] = -1 if limit is None else limit
             params[PAGE_OFFSET] = skip or 0
+            fixed = fixed_page(projection)
         store = ctx.store
-        return store.execute(plan.render(kinds, self.select, page, False, store.dialect), params)
+        return store.execute(plan.render(kinds, self.select, page, False, store.dialect, fixed), params)
 
     def _decode(self, cursor: Iterable[tuple]) -> Iterator[tuple]:
         outputs = self.outputs
@@ -517,9 +541,10 @@ class DirectReturn:
 
     def explain_sql(self, dialect: str | None = None) -> str:
         """The SQL as EXPLAIN shows it (see MatchPlan.explain), with this operator's select list and page."""
-        plan = self.match.plan
-        page = self.projection.skip is not None or self.projection.limit is not None
-        return plan.render(plan.explain_kinds(), self.select, page, False, dialect or EXPLAINED_DIALECT.get())
+        plan, projection = self.match.plan, self.projection
+        page = projection.skip is not None or projection.limit is not None
+        dialect = dialect or EXPLAINED_DIALECT.get()
+        return plan.render(plan.explain_kinds(), self.select, page, False, dialect, fixed_page(projection))
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
