@@ -93,6 +93,15 @@ def translate_integrity_error(error: sqlite3.IntegrityError) -> BfxError:
     return InvalidInput(f"rejected by the database: {text}")
 
 
+def refused_input(error: BaseException | None) -> InvalidInput | None:
+    """The InvalidInput for what a driver refuses before the database sees it (on any backend), else None."""
+    if isinstance(error, UnicodeEncodeError):
+        return InvalidInput("text holds a lone surrogate, which is not valid Unicode")
+    if isinstance(error, RecursionError):
+        return InvalidInput("the input nests too deeply")
+    return None
+
+
 class ErrorGuard:
     """Turn a raw sqlite3 error escaping a block of store calls into a bfxdb error.
 
@@ -111,7 +120,6 @@ class ErrorGuard:
             return
         if isinstance(error, sqlite3.Error):
             raise translate_error(error) from None
-        if isinstance(error, UnicodeEncodeError):
-            raise InvalidInput("text holds a lone surrogate, which is not valid Unicode") from None
-        if isinstance(error, RecursionError):
-            raise InvalidInput("the input nests too deeply") from None
+        refused = refused_input(error)
+        if refused is not None:
+            raise refused from None

@@ -39,6 +39,7 @@ from ..model import Relationship, Substrate
 from . import portable, shown_target
 from .constraints import Constraint
 from .copying import copy_store
+from .guard import refused_input
 from .maintenance import FileCheck, GraphStats
 from .nodemap import NodeMap, fill_ends
 from .quoting import json_path_literal, quote_identifier
@@ -315,6 +316,9 @@ class PostgresGuard:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: object) -> None:
         if isinstance(error, psycopg.Error):
             raise translate(error) from None
+        refused = refused_input(error)
+        if refused is not None:
+            raise refused from None
 
 
 class PostgresStore:

@@ -116,6 +116,16 @@ def test_errors_keep_their_categories(graph):
         graph.query("CREATE (:X)", read_only=True)
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["MATCH (n) WHERE n.name = $x RETURN n", "MATCH (n {name: $x}) RETURN count(n)", "CREATE (:T {v: $x})"],
+)
+def test_a_lone_surrogate_in_a_parameter_is_invalid_input_on_both_backends(graph, query):
+    with pytest.raises(bfxdb.InvalidInput, match="lone surrogate"):
+        graph.query(query, {"x": "bad \ud800"})
+    assert graph.query("MATCH (t:T) RETURN count(t)").rows == [(0,)]
+
+
 def test_a_query_past_its_time_limit_stops_in_sql(graph):
     graph.query("UNWIND range(1, 12) AS i CREATE (:K {i: i})")
     graph.query("MATCH (a:K), (b:K) WHERE a <> b CREATE (a)-[:E]->(b)")
