@@ -1,7 +1,7 @@
 """Benchmark the everyday Cypher queries on PostgreSQL against hand-written SQL there, beside the SQLite figures.
 
 Run: python -m benchmarks.pg_everyday --url postgresql://bfxdb:bfxdb@127.0.0.1:5432/bfxdb_test
-     [--nodes N] [--rounds R] [--cap SECONDS] [--memory-cap GIB]
+     [--nodes N] [--rounds R] [--cap SECONDS] [--memory-cap GIB] [--cpu N]
 
 The graph of benchmarks.everyday (N Person nodes with an indexed `pid`, an unindexed `age` and a
 `name`; 2N KNOWS relationships between random people) is loaded four times in one run: bfxdb on a
@@ -25,6 +25,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -104,8 +105,24 @@ def raw_postgres(url: str, schema: str, cap: float) -> psycopg.Connection:
     return connection
 
 
-def run(url: str, nodes: int, rounds: int, cap: float, memory_gib: float) -> None:
-    """Load the four copies, measure every everyday query on both engines and print the table."""
+def pin(cpu: int, connections: list[Any]) -> None:
+    """Run this process and the server processes of these connections (psycopg's, or a store's) on one CPU only.
+
+    Each small query is a request and a wait for its answer; on a machine with idle cores the
+    wait's cost depends on whether the client and the server process happen to share one
+    (the same `SELECT 1` took 23 µs on one connection and 72 µs on another, run after run).
+    Pinned, both sides pay the same and runs agree.
+    """
+    os.sched_setaffinity(0, {cpu})
+    for connection in connections:
+        os.sched_setaffinity(connection.execute("SELECT pg_backend_pid()").fetchone()[0], {cpu})
+
+
+def run(url: str, nodes: int, rounds: int, cap: float, memory_gib: float, cpu: int | None = None) -> None:
+    """Load the four copies, measure every everyday query on both engines and print the table.
+
+    :param cpu: pin this process and both server connections to that CPU (see pin).
+    """
     memory = int(memory_gib * 2**30)
     people, edges = build_graph(nodes)
     schemas = {"bfxdb": f"bench_bfx_{uuid.uuid4().hex[:8]}", "raw": f"bench_raw_{uuid.uuid4().hex[:8]}"}
@@ -124,6 +141,9 @@ def run(url: str, nodes: int, rounds: int, cap: float, memory_gib: float) -> Non
             postgres_raw = raw_postgres(url, schemas["raw"], cap)
             rows: list[tuple[Figure, Figure]] = []
             with bfxdb.connect(folder / "bfx.db") as on_sqlite, bfxdb.connect(postgres_url) as on_postgres:
+                if cpu is not None:
+                    # the store's connection of this thread, which every query here runs on
+                    pin(cpu, [postgres_raw, on_postgres.store])
                 sides = (
                     (everyday_queries(sqlite_raw, nodes, SQLITE), on_sqlite, sqlite_raw, folder / "bfx.db", SQLITE),
                     (
@@ -178,10 +198,11 @@ def main() -> None:
     parser.add_argument("--url", default=os.environ.get("BFXDB_TEST_POSTGRES"), help="a postgresql:// URL")
     add_options(parser)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--cpu", type=int, help="pin this process and both server connections to this CPU")
     arguments = parser.parse_args()
     if not arguments.url:
         parser.error("give --url or set BFXDB_TEST_POSTGRES")
-    run(arguments.url, arguments.nodes, arguments.rounds, arguments.cap, arguments.memory_cap)
+    run(arguments.url, arguments.nodes, arguments.rounds, arguments.cap, arguments.memory_cap, arguments.cpu)
 
 
 if __name__ == "__main__":

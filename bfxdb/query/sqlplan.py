@@ -27,7 +27,18 @@ from ..storage import (
 )
 from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
-from .dialect import DIALECTS, PAGE, PAGE_LIMIT, PAGE_OFFSET, SQLITE, Dialect, FixedPage, Fragment, dialect_of
+from .dialect import (
+    DIALECTS,
+    EQUALITY_KINDS,
+    PAGE,
+    PAGE_LIMIT,
+    PAGE_OFFSET,
+    SQLITE,
+    Dialect,
+    FixedPage,
+    Fragment,
+    dialect_of,
+)
 from .runtime import Context
 from .temporal import decode_properties
 from .values import NodeRef, PathRef, RelRef, compare, equals
@@ -245,8 +256,9 @@ class MatchPlan:
     _rendered: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _count_selects: dict[tuple, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     #: per filter: the filter, whether SQL can name its key, the key's JSON path parameter (None:
-    #: the path is SQL text), and the names of its value's and its path's parameters
-    _filter_specs: tuple[tuple[PropertyFilter, bool, str | None, str, str], ...] = field(
+    #: the path is SQL text), the names of its value's and its path's parameters, and for an
+    #: equality the name of its contained object's (see Dialect.contains; else None)
+    _filter_specs: tuple[tuple[PropertyFilter, bool, str | None, str, str, str | None], ...] = field(
         init=False, repr=False, compare=False
     )
     #: the label and type names that ``names`` binds, in order (a list, as the store takes them; never changed)
@@ -256,7 +268,7 @@ class MatchPlan:
         # computed once: bind() runs for every row of every query
         object.__setattr__(self, "_filter_specs", tuple(
             (flt, usable, json_path_text(flt.key) if usable and not is_simple_key(flt.key) else None,
-             f"f{index}", f"k{index}")
+             f"f{index}", f"k{index}", f"j{index}" if flt.op == "=" else None)
             for index, flt in enumerate(self.filters)
             for usable in (json_path_usable(flt.key),)
         ))
@@ -340,6 +352,8 @@ class MatchPlan:
             names.append(f"f{index}")
             if not is_simple_key(flt.key):
                 names.append(f"k{index}")
+            if flt.op == "=":
+                names.append(f"j{index}")
         return dialect_of(store).query_plan(store, sql or self.explain(store.dialect), dict.fromkeys(names))
 
     def bind(self, row: dict, ctx: Context) -> tuple[dict, tuple[str, ...], list] | None:
@@ -359,7 +373,8 @@ class MatchPlan:
             return params, (), []
         kinds = []
         python_filters = []
-        for flt, usable, path, value_param, path_param in self._filter_specs:
+        contains = DIALECTS[ctx.store.dialect].contains
+        for flt, usable, path, value_param, path_param, object_param in self._filter_specs:
             value = flt.value(row, ctx)
             kind = filter_kind(flt.op, value)
             if kind != "never" and not usable:
@@ -372,6 +387,8 @@ class MatchPlan:
                 params[value_param] = _filter_param(kind, value)
                 if path is not None:
                     params[path_param] = path
+                if contains and object_param is not None and kind in EQUALITY_KINDS:
+                    params[object_param] = _contained_object(flt.key, value)
             kinds.append(kind)
         return params, tuple(kinds), python_filters
 
@@ -513,6 +530,15 @@ class MatchPlan:
             )
         store = ctx.store
         return list(store.execute(self.render(kinds, select, aggregate=True, dialect=store.dialect), params).fetchone())
+
+
+def _contained_object(key: str, value: Any) -> str:
+    """The JSON text of ``{key: value}``, the object an equality's containment test looks for."""
+    try:
+        return orjson.dumps({key: value}).decode()
+    except orjson.JSONEncodeError:
+        # a lone surrogate, which orjson refuses: the driver refuses it next, as in any parameter
+        return json.dumps({key: value}, ensure_ascii=False)
 
 
 def _filter_param(kind: str, value: Any) -> Any:

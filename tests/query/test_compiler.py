@@ -30,7 +30,9 @@ def _name(name: str) -> str:
 
 
 class _Names:
-    """A store that only knows the ids of some label and type names."""
+    """A store that only knows the ids of some label and type names, in SQLite's dialect."""
+
+    dialect = "sqlite"
 
     def __init__(self, ids: dict[str, int]) -> None:
         self.ids = ids
@@ -311,9 +313,9 @@ def test_where_ranges_lists_and_null_tests_become_sql_filters():
 
 def test_filters_sql_cannot_test_exactly_are_checked_in_python():
     plan = first_match_plan("MATCH (n) WHERE n.a < $b AND n.c IN [true, 'x'] AND n.d > $e RETURN n")
-    params, kinds, python = plan.bind({}, Context(None, {"b": True, "e": 2**60}, lambda: None))
+    params, kinds, python = plan.bind({}, Context(_Names({}), {"b": True, "e": 2**60}, lambda: None))
     assert kinds == ("python", "python", "python")
-    assert plan.bind({}, Context(None, {"b": None, "e": 1}, lambda: None)) is None  # n.a < null is never true
+    assert plan.bind({}, Context(_Names({}), {"b": None, "e": 1}, lambda: None)) is None  # n.a < null is never true
 
 
 def test_property_filters_render_per_value_kind():
@@ -328,9 +330,9 @@ def test_property_filters_render_per_value_kind():
 def test_an_equality_with_plain_text_drops_the_json_type_test_but_not_with_list_like_text():
     plan = first_match_plan("MATCH (n {name: $x}) RETURN n")
     assert plan.render(("text",)).endswith("WHERE json_extract(n1.metadata, '$.\"name\"') = :f0")
-    assert plan.bind({}, Context(None, {"x": "p1"}, lambda: None))[1] == ("text",)
-    assert plan.bind({}, Context(None, {"x": "[1]"}, lambda: None))[1] == ("str",)
-    assert plan.bind({}, Context(None, {"x": "{}"}, lambda: None))[1] == ("str",)
+    assert plan.bind({}, Context(_Names({}), {"x": "p1"}, lambda: None))[1] == ("text",)
+    assert plan.bind({}, Context(_Names({}), {"x": "[1]"}, lambda: None))[1] == ("str",)
+    assert plan.bind({}, Context(_Names({}), {"x": "{}"}, lambda: None))[1] == ("str",)
 
 
 def test_a_string_that_looks_like_a_stored_list_or_map_does_not_equal_it():

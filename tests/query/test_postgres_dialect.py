@@ -10,6 +10,7 @@ import pytest
 from bfxdb.query import prepare
 from bfxdb.query.dialect import POSTGRESQL, SQLITE
 from bfxdb.query.operators import DirectReturn, OrderedLimit
+from bfxdb.query.runtime import Context
 from bfxdb.query.sqlplan import EXPLAINED_DIALECT
 
 PG = "postgresql"
@@ -49,14 +50,14 @@ def test_a_page_takes_null_for_no_limit_where_sqlite_takes_minus_one():
 @pytest.mark.parametrize(
     ("where", "kind", "condition"),
     [
-        ("n.name = $x", "text", "n1.metadata -> 'name' = to_jsonb(%(f0)s::text)"),
-        ("n.name = $x", "str", "n1.metadata -> 'name' = to_jsonb(%(f0)s::text)"),
+        ("n.name = $x", "text", "(n1.metadata @> %(j0)s::jsonb AND n1.metadata -> 'name' = to_jsonb(%(f0)s::text))"),
+        ("n.name = $x", "str", "(n1.metadata @> %(j0)s::jsonb AND n1.metadata -> 'name' = to_jsonb(%(f0)s::text))"),
         ("n.name < $x", "str", "(jsonb_typeof(n1.metadata -> 'name') = 'string' "
                                "AND (n1.metadata ->> 'name') COLLATE \"C\" < %(f0)s)"),
-        ("n.age = $x", "num", "n1.metadata -> 'age' = to_jsonb(%(f0)s)"),
+        ("n.age = $x", "num", "(n1.metadata @> %(j0)s::jsonb AND n1.metadata -> 'age' = to_jsonb(%(f0)s))"),
         ("n.age >= $x", "num", "(jsonb_typeof(n1.metadata -> 'age') = 'number' "
                                "AND n1.metadata -> 'age' >= to_jsonb(%(f0)s))"),
-        ("n.ok = $x", "bool", "n1.metadata -> 'ok' = %(f0)s::jsonb"),
+        ("n.ok = $x", "bool", "(n1.metadata @> %(j0)s::jsonb AND n1.metadata -> 'ok' = %(f0)s::jsonb)"),
         ("n.k IN [1, 2]", "in", "(n1.metadata -> 'k' IN (SELECT jsonb_array_elements(%(f0)s::jsonb)) "
                             "AND jsonb_typeof(n1.metadata -> 'k') IN ('string', 'number'))"),
         ("n.k IS NULL", "is", "(n1.metadata -> 'k' IS NULL OR jsonb_typeof(n1.metadata -> 'k') = 'null')"),
@@ -69,11 +70,31 @@ def test_property_filters_compare_jsonb_per_value_kind(where, kind, condition):
     assert sql == f"SELECT {NODE.format(a='n1')} {WHERE_TEXT}{condition}"
 
 
+class _Store:
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+
+    def name_ids(self, names: list[str]) -> dict[str, int]:
+        return {}
+
+
+def test_an_equality_binds_its_contained_object_for_postgresql_only():
+    plan = _plan("MATCH (n) WHERE n.name = $x AND n.`a b` = 2.5 AND n.age > 3 AND n.ok = true RETURN n")
+    on_postgres, kinds, _ = plan.bind({}, Context(_Store(PG), {"x": 'é "q"'}, lambda: None))
+    assert kinds == ("text", "num", "num", "bool")
+    assert on_postgres["j0"] == '{"name":"é \\"q\\""}'
+    assert (on_postgres["j1"], on_postgres["j3"]) == ('{"a b":2.5}', '{"ok":true}')
+    assert "j2" not in on_postgres
+    on_sqlite, _, _ = plan.bind({}, Context(_Store(SQLITE.name), {"x": "a"}, lambda: None))
+    assert not any(name.startswith("j") for name in on_sqlite)
+
+
 def test_a_key_that_is_no_sql_name_is_read_from_its_path_parameter():
     sql = _plan("MATCH (n) WHERE n.`a b` = 1 RETURN n").render(("num",), dialect=PG)
     assert sql.endswith(
-        "WHERE n1.metadata -> (('\"' || substr(%(k0)s, 4, length(%(k0)s) - 4) || '\"')::jsonb #>> '{}') "
-        "= to_jsonb(%(f0)s)"
+        "WHERE (n1.metadata @> %(j0)s::jsonb AND "
+        "n1.metadata -> (('\"' || substr(%(k0)s, 4, length(%(k0)s) - 4) || '\"')::jsonb #>> '{}') "
+        "= to_jsonb(%(f0)s))"
     )
 
 

@@ -117,6 +117,39 @@ def test_errors_keep_their_categories(graph):
 
 
 @pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("v", 5, ["int", "float"]),
+        ("v", 5.0, ["int", "float"]),
+        ("v", "5", ["text"]),
+        ("v", True, ["bool"]),
+        ("v", [5], ["list"]),
+        ("v", 2**53, ["big"]),
+        ("v", "é \"q\" \\", ["quoted"]),
+        ("a b", 1, ["spaced"]),
+        ("k\"ey", "x", ["quoted key"]),
+        ("v", 7, []),
+    ],
+)
+def test_an_equality_filter_matches_exactly_the_equal_values_on_both_backends(backend_target, key, value, expected):
+    rows = [
+        ("int", {"v": 5}), ("float", {"v": 5.0}), ("text", {"v": "5"}), ("bool", {"v": True}),
+        ("list", {"v": [5]}), ("nested", {"m": {"v": 5}}), ("in list of maps", {"l": [{"v": 5}]}),
+        ("big", {"v": 2**53}), ("quoted", {"v": "é \"q\" \\"}), ("spaced", {"a b": 1}),
+        ("quoted key", {"k\"ey": "x"}), ("list of 7", {"v": [7, 8]}),
+    ]
+    with bfxdb.connect(backend_target) as db:
+        for name, metadata in rows:
+            # through the API: metadata may hold maps, which Cypher cannot write
+            db.create_substrate(labels=["Q"], metadata={"name": name, **metadata})
+        quoted = "`" + key.replace("`", "``") + "`"
+        found = db.query(f"MATCH (n:Q) WHERE n.{quoted} = $x RETURN n.name ORDER BY n.name", {"x": value}).rows
+        inline = db.query(f"MATCH (n:Q {{{quoted}: $x}}) RETURN count(*)", {"x": value}).rows
+    assert [name for (name,) in found] == sorted(expected)
+    assert inline == [(len(expected),)]
+
+
+@pytest.mark.parametrize(
     "query",
     ["MATCH (n) WHERE n.name = $x RETURN n", "MATCH (n {name: $x}) RETURN count(n)", "CREATE (:T {v: $x})"],
 )
