@@ -91,10 +91,15 @@ class Dialect:
     def page(self, fixed: FixedPage | None, limit: str = PAGE_LIMIT) -> str:
         """A page's LIMIT (parameter ``limit``; PAGE_LIMIT's -1 is none) and OFFSET (PAGE_OFFSET).
 
-        :param fixed: the (limit, offset) the query text writes as integer literals, or None.
-            SQLite plans its statement the same either way: it takes the parameters.
+        :param fixed: the (limit, offset) the query text writes as integer literals, written into
+            the SQL (the parameters are then not bound); or None. Only integers of the query text
+            are: a parameter's value stays a parameter. PostgreSQL needs them (see
+            PostgresDialect.page); SQLite takes them the same, so a plan renders one way.
         """
-        return f" LIMIT :{limit} OFFSET :{PAGE_OFFSET}"
+        if fixed is None:
+            return f" LIMIT :{limit} OFFSET :{PAGE_OFFSET}"
+        count, offset = fixed
+        return f" LIMIT {int(count)} OFFSET {int(offset)}"
 
     def property_path(self, key: str, index: int) -> str:
         """The SQL naming property ``key`` in a JSON function: a literal for a simple key, else parameter k{index}."""
@@ -212,13 +217,12 @@ class PostgresDialect(Dialect):
         return self.page(None)
 
     def page(self, fixed: FixedPage | None, limit: str = PAGE_LIMIT) -> str:
-        """As Dialect.page, a NULL LIMIT for none; the query's integer literals written into the SQL.
+        """As Dialect.page, with no LIMIT for none (a NULL one from the parameter).
 
         psycopg prepares a statement run often, and PostgreSQL then plans each run anew (a
         custom plan) while a generic plan costs much more, as it does when the LIMIT is a
         parameter: it takes such a LIMIT to keep a tenth of the rows. With the literals the
         generic plan is the right one and is kept; a small read spent most of its time planning.
-        Only integers of the query text are written: a parameter's value stays a parameter.
         """
         if fixed is None:
             bound = f"NULLIF(:{limit}, -1)" if limit == PAGE_LIMIT else f":{limit}"

@@ -499,8 +499,9 @@ class MatchPlan:
         params, kinds, python_filters = bound
         if python_filters:
             return None
-        params[ORDER_LIMIT] = count
-        params[PAGE_OFFSET] = skip
+        if fixed is None:
+            params[ORDER_LIMIT] = count
+            params[PAGE_OFFSET] = skip
         store = ctx.store
         sql = self.render_ordered(kinds, variable, key, select, store.dialect, fixed)
         sql_rows = store.execute(sql, params).fetchall()

@@ -53,10 +53,30 @@ class Statements:
 # ---------------------------------------------------------------- the SQL
 
 
-def test_skip_and_limit_of_a_plain_return_go_into_sql_as_limit_and_offset():
-    op = first_op("MATCH (n) RETURN n SKIP 2 LIMIT 5")
+@pytest.mark.parametrize(
+    ("page", "sql"),
+    [
+        ("SKIP 2 LIMIT 5", " LIMIT 5 OFFSET 2"),
+        ("LIMIT 5", " LIMIT 5 OFFSET 0"),
+        ("SKIP 2", " LIMIT -1 OFFSET 2"),
+        ("SKIP $s LIMIT 5", " LIMIT :pl OFFSET :po"),
+        ("LIMIT 2 + 3", " LIMIT :pl OFFSET :po"),
+    ],
+)
+def test_skip_and_limit_of_a_plain_return_go_into_sql_as_limit_and_offset(page, sql):
+    # integers the query writes are written into the SQL; anything else is bound as parameters
+    op = first_op(f"MATCH (n) RETURN n {page}")
     assert isinstance(op, DirectReturn)
-    assert op.explain_sql() == f"SELECT {NODE_COLUMNS.format(a='n1')} FROM substrates AS n1 LIMIT :pl OFFSET :po"
+    assert op.explain_sql() == f"SELECT {NODE_COLUMNS.format(a='n1')} FROM substrates AS n1{sql}"
+
+
+@pytest.mark.parametrize("page", ["SKIP 2 LIMIT 3", "SKIP $s LIMIT $l", "SKIP 2 LIMIT $l", "LIMIT 0", "SKIP 9"])
+def test_a_page_answers_alike_from_literals_and_from_parameters(people, page):
+    query = f"MATCH (n:Person) RETURN n.name {page}"
+    parameters = {"s": 2, "l": 3}
+    assert people.query(query, parameters).rows == people.query(
+        f"MATCH (n:Person) WITH n, 0 AS z RETURN n.name {page}", parameters
+    ).rows
 
 
 def test_a_page_of_one_label_skips_over_the_label_index_and_selects_only_the_metadata_column():
@@ -75,7 +95,7 @@ def test_the_label_page_is_read_from_the_covering_label_index(people):
 
 def test_a_label_page_with_a_property_test_keeps_the_limit_at_the_end():
     sql = first_op("MATCH (n:Person) WHERE n.age > 3 RETURN n.name SKIP 2 LIMIT 5").explain_sql()
-    assert sql.endswith("LIMIT :pl OFFSET :po")
+    assert sql.endswith("LIMIT 5 OFFSET 2")
     assert "(SELECT node FROM substrate_labels" not in sql
 
 

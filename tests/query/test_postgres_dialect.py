@@ -144,10 +144,9 @@ def test_a_page_written_as_integer_literals_is_written_into_postgresqls_sql(tail
     op = _op(f"MATCH (n) RETURN n {tail}")
     assert isinstance(op, DirectReturn)
     assert op.explain_sql(PG) == f"SELECT {NODE.format(a='n1')} FROM substrates AS n1{page}"
-    assert op.explain_sql(SQLITE.name).endswith(" LIMIT :pl OFFSET :po")
 
 
-def test_an_ordered_page_of_literals_is_written_into_postgresqls_sql_and_sqlites_keeps_parameters():
+def test_an_ordered_page_of_literals_is_written_into_the_sql_and_one_of_parameters_is_bound():
     op = _op("MATCH (n:P) RETURN n.name ORDER BY n.name SKIP 4 LIMIT 3")
     assert isinstance(op, OrderedLimit)
     shown = EXPLAINED_DIALECT.set(PG)
@@ -158,7 +157,7 @@ def test_an_ordered_page_of_literals_is_written_into_postgresqls_sql_and_sqlites
     plan = op.match.plan
     assert plan.render_ordered((), op.variable, op.key, op.select, PG, (3, 4)).endswith(" LIMIT 3 OFFSET 4")
     assert plan.render_ordered((), op.variable, op.key, op.select, SQLITE.name, (3, 4)).endswith(
-        " LIMIT :o OFFSET :po"
+        " LIMIT 3 OFFSET 4"
     )
     parameterised = _op("MATCH (n:P) RETURN n.name ORDER BY n.name LIMIT $n")
     assert parameterised.describe()[1].endswith(" LIMIT :o OFFSET :po")
