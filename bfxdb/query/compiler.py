@@ -19,7 +19,7 @@ from ..storage import RELATIONSHIP_WIDTH as REL_WIDTH
 from ..storage import SUBSTRATE_COLUMNS as NODE_DATA
 from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
 from . import ast
-from .dialect import FALSE, PAGE, Fragment, label_join, lacks
+from .dialect import FALSE, PAGE, Fragment, label_join, label_page, lacks
 from .estimates import Estimator, NodeShape, format_rows
 from .runtime import Context
 from .sqlplan import (
@@ -978,14 +978,14 @@ class _PatternCompiler:
             return ()
         (node,) = self.nodes.values()
         alias, table = node.label_alias, node.table
-        if alias is None or table is None or node.bound:
+        if alias is None or table is None or node.label_param is None or node.bound:
             return ()
         if self.conditions != [f"{alias}.node = {table}.node", f"{alias}.label = {node.label_param}"]:
             return ()
+        label_range, label_kept = label_page(node.label_param, alias)
         return (
-            "SELECT ", SELECT_LIST,
-            f" FROM (SELECT node FROM substrate_labels WHERE label = {node.label_param}", PAGE,
-            f") AS {alias} JOIN substrates AS {table} ON {table}.node = {alias}.node",
+            "SELECT ", SELECT_LIST, " FROM (SELECT node, label FROM substrate_labels WHERE ", label_range, PAGE,
+            f") AS {alias} JOIN substrates AS {table} ON {table}.node = {alias}.node", label_kept,
         )
 
 

@@ -45,6 +45,36 @@ FALSE = Fragment("false")
 PAGE = Fragment("page")
 
 
+#: The most rows a page may ask for and still read its label's index entries without a test of each (see
+#: label_page_text): past its label the page reads on at most this many entries of others.
+SHORT_PAGE = 1000
+#: The Fragment kinds of a label page: the range of label index entries it reads, and its test of their label.
+LABEL_PAGE_KINDS = frozenset({"label_range", "label_kept"})
+
+
+def label_page(label: str, alias: str) -> tuple[Fragment, Fragment]:
+    """The two Fragments of a page over label id parameter ``label``'s index entries, read as row ``alias``."""
+    return Fragment("label_range", (label,)), Fragment("label_kept", (alias, label))
+
+
+def label_page_text(fragment: Fragment, short: bool) -> str:
+    """The text of a label page's Fragment, the same in every dialect.
+
+    The label index is ordered by (label, node). Read as ``label = :c``, SQLite compares every
+    entry it steps over with the label (17 ns an entry against 5 for a table's rows: SKIP 20,000
+    took 3.4x the raw twin's time). A ``short`` page reads ``label >= :c`` in index order, which
+    needs no test per entry, and keeps the rows of its label afterwards: its label's entries
+    come first, so the rows it keeps are the ones ``label = :c`` would give, and past their end
+    it reads at most LIMIT (at most SHORT_PAGE) entries of other labels. A long page or one
+    without a LIMIT could read the rest of the index, so it tests each entry.
+    """
+    if fragment.kind == "label_range":
+        (label,) = fragment.args
+        return f"label >= {label} ORDER BY label, node" if short else f"label = {label}"
+    alias, label = fragment.args
+    return f" WHERE {alias}.label = {label}" if short else ""
+
+
 def label_join(alias: str, node: str, label: str) -> tuple[Fragment, Fragment]:
     """The FROM entry and the condition that node ``node`` has the label whose id parameter is ``label``."""
     return Fragment("label_from", (alias,)), Fragment("label_test", (alias, node, label))

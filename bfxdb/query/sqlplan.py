@@ -30,6 +30,7 @@ from ..storage import SUBSTRATE_WIDTH as NODE_WIDTH
 from .dialect import (
     DIALECTS,
     EQUALITY_KINDS,
+    LABEL_PAGE_KINDS,
     PAGE,
     PAGE_LIMIT,
     PAGE_OFFSET,
@@ -38,6 +39,7 @@ from .dialect import (
     FixedPage,
     Fragment,
     dialect_of,
+    label_page_text,
 )
 from .runtime import Context
 from .temporal import decode_properties
@@ -282,21 +284,23 @@ class MatchPlan:
         aggregate: bool = False,
         dialect: str = SQLITE.name,
         fixed: FixedPage | None = None,
+        short: bool = False,
     ) -> str:
         """Produce the SQL text for the given property-value kinds (and an optional select list), in the
         dialect of that name (a store's ``dialect``).
 
         With ``page`` the SQL ends in ``LIMIT :pl OFFSET :po``: the caller has shown that every
         SQL row is one result row (see DirectReturn), so SQLite skips and stops for it; ``fixed``
-        is that page when the query writes it as literals (see Dialect.page). With
+        is that page when the query writes it as literals (see Dialect.page), and ``short`` says
+        its LIMIT is at most SHORT_PAGE (see label_page_text). With
         ``aggregate`` the select list is aggregates only, one row: a walk's SELECT DISTINCT is
         dropped, for it would only cost SQLite a temporary index (a sixth of a 1-hop count).
         """
-        key = (kinds, select, page, aggregate, dialect, fixed)
+        key = (kinds, select, page, aggregate, dialect, fixed, short)
         text = self._rendered.get(key)
         if text is None:
             sql = DIALECTS[dialect]
-            text = sql.finish(self._compose(kinds, select, page, aggregate, sql, fixed))
+            text = sql.finish(self._compose(kinds, select, page, aggregate, sql, fixed, short))
             # Two threads may render the same key at once; both store the same text.
             self._rendered[key] = text
         return text
@@ -309,6 +313,7 @@ class MatchPlan:
         aggregate: bool,
         dialect: Dialect,
         fixed: FixedPage | None = None,
+        short: bool = False,
     ) -> str:
         """The SQL of render before the dialect's finish (its parameters as ``:name``)."""
         parts = []
@@ -318,6 +323,8 @@ class MatchPlan:
                 parts.append(segment)
             elif segment is PAGE:
                 parts.append(dialect.page(fixed))
+            elif isinstance(segment, Fragment) and segment.kind in LABEL_PAGE_KINDS:
+                parts.append(label_page_text(segment, short))
             elif isinstance(segment, Fragment):
                 parts.append(dialect.fragment(segment))
             elif segment == SELECT_LIST:

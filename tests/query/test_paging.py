@@ -80,17 +80,50 @@ def test_a_page_answers_alike_from_literals_and_from_parameters(people, page):
 
 
 def test_a_page_of_one_label_skips_over_the_label_index_and_selects_only_the_metadata_column():
-    op = first_op("MATCH (n:Person) RETURN n.name, id(n), n.age SKIP $skip LIMIT 5")
+    op = first_op("MATCH (n:Person) RETURN n.name, id(n), n.age SKIP $skip LIMIT $limit")
     assert isinstance(op, DirectReturn)
     assert op.explain_sql() == (
-        "SELECT n1.metadata, n1.identity FROM (SELECT node FROM substrate_labels WHERE label = :c3 "
+        "SELECT n1.metadata, n1.identity FROM (SELECT node, label FROM substrate_labels WHERE label = :c3 "
         "LIMIT :pl OFFSET :po) AS l2 JOIN substrates AS n1 ON n1.node = l2.node"
     )
 
 
-def test_the_label_page_is_read_from_the_covering_label_index(people):
-    plan = people.query("EXPLAIN MATCH (n:Person) RETURN n.name SKIP 3 LIMIT 2").plan
-    assert "SEARCH substrate_labels USING COVERING INDEX substrate_labels_by_label (label=?)" in plan
+def test_a_short_page_of_one_label_reads_on_from_its_label_and_keeps_its_rows():
+    op = first_op("MATCH (n:Person) RETURN n.name SKIP 20000 LIMIT 5")
+    assert op.explain_sql() == (
+        "SELECT n1.metadata FROM (SELECT node, label FROM substrate_labels WHERE label >= :c3 ORDER BY label, node "
+        "LIMIT 5 OFFSET 20000) AS l2 JOIN substrates AS n1 ON n1.node = l2.node WHERE l2.label = :c3"
+    )
+    # past SHORT_PAGE rows, or without a LIMIT, the page could read on through the whole index
+    assert "label = :c3 LIMIT 1001 OFFSET 2)" in first_op("MATCH (n:Person) RETURN n SKIP 2 LIMIT 1001").explain_sql()
+    assert "label = :c3 LIMIT -1 OFFSET 2)" in first_op("MATCH (n:Person) RETURN n SKIP 2").explain_sql()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["EXPLAIN MATCH (n:Person) RETURN n.name SKIP 3 LIMIT 2", "EXPLAIN MATCH (n:Person) RETURN n.name SKIP 3"],
+)
+def test_the_label_page_is_read_from_the_covering_label_index(people, query):
+    plan = people.query(query).plan
+    assert "SEARCH substrate_labels USING COVERING INDEX substrate_labels_by_label (label" in plan
+    assert "USE TEMP B-TREE" not in plan  # the index gives the order
+
+
+@pytest.mark.parametrize("label", ["A", "B", "C", "Missing"])
+def test_a_page_of_one_label_is_exact_at_every_edge_of_its_entries(label):
+    # A's entries come before B's and C's in the label index, C's after: a short page reads on
+    # past its label's end into the next label's entries, and must keep none of them.
+    counts = {"A": 3, "B": 7, "C": 4}
+    with bfxdb.connect() as db:
+        for name, count in counts.items():
+            db.query(f"UNWIND range(1, {count}) AS i CREATE (:{name} {{i: i}})")
+        for skip in range(0, 10):
+            for limit in (0, 1, 2, 3, 5, 8, 1001):
+                for page in (f"SKIP {skip} LIMIT {limit}", "SKIP $s LIMIT $l"):
+                    query = f"MATCH (n:{label}) RETURN n.i {page}"
+                    rows = db.query(query, {"s": skip, "l": limit}).rows
+                    everything = [i for (i,) in db.query(f"MATCH (n:{label}) RETURN n.i").rows]
+                    assert [i for (i,) in rows] == everything[skip : skip + limit], (query, skip, limit)
 
 
 def test_a_label_page_with_a_property_test_keeps_the_limit_at_the_end():

@@ -42,7 +42,7 @@ def test_a_page_takes_null_for_no_limit_where_sqlite_takes_minus_one():
     op = _op("MATCH (n:Person) RETURN n SKIP 2")
     assert isinstance(op, DirectReturn)
     assert op.match.plan.render((), op.select, True, False, PG) == (
-        f"SELECT {NODE.format(a='n1')} FROM (SELECT node FROM substrate_labels WHERE label = %(c3)s "
+        f"SELECT {NODE.format(a='n1')} FROM (SELECT node, label FROM substrate_labels WHERE label = %(c3)s "
         "LIMIT NULLIF(%(pl)s, -1) OFFSET %(po)s) AS l2 JOIN substrates AS n1 ON n1.node = l2.node"
     )
 

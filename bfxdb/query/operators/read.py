@@ -12,7 +12,7 @@ from ...errors import QueryArgumentError, QuerySyntaxError
 from ...identity import to_unsigned
 from ...storage import is_simple_key
 from ..aggregates import Accumulator, Distinct
-from ..dialect import FixedPage
+from ..dialect import SHORT_PAGE, FixedPage
 from ..runtime import Context, row_size
 from ..sqlplan import EXPLAINED_DIALECT, PAGE_LIMIT, PAGE_OFFSET, MatchPlan, stored_properties
 from ..values import Descending, estimate_size, group_key, order_key
@@ -525,14 +525,14 @@ class DirectReturn:
         if python_filters:
             return None
         page = skip is not None or limit is not None
-        fixed: FixedPage | None = None
-        if page:
+        fixed = fixed_page(projection) if page else None
+        if page and fixed is None:
             # SQLite reads a negative LIMIT as none (and PostgreSQL's dialect renders it so)
             params[PAGE_LIMIT] = -1 if limit is None else limit
             params[PAGE_OFFSET] = skip or 0
-            fixed = fixed_page(projection)
         store = ctx.store
-        return store.execute(plan.render(kinds, self.select, page, False, store.dialect, fixed), params)
+        short = limit is not None and limit <= SHORT_PAGE
+        return store.execute(plan.render(kinds, self.select, page, False, store.dialect, fixed, short), params)
 
     def _decode(self, cursor: Iterable[tuple]) -> Iterator[tuple]:
         outputs = self.outputs
@@ -543,8 +543,10 @@ class DirectReturn:
         """The SQL as EXPLAIN shows it (see MatchPlan.explain), with this operator's select list and page."""
         plan, projection = self.match.plan, self.projection
         page = projection.skip is not None or projection.limit is not None
+        fixed = fixed_page(projection)
+        short = fixed is not None and 0 <= fixed[0] <= SHORT_PAGE
         dialect = dialect or EXPLAINED_DIALECT.get()
-        return plan.render(plan.explain_kinds(), self.select, page, False, dialect, fixed_page(projection))
+        return plan.render(plan.explain_kinds(), self.select, page, False, dialect, fixed, short)
 
     def describe(self) -> list[str]:
         """Describe the operator for EXPLAIN."""
