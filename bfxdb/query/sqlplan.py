@@ -511,7 +511,7 @@ class MatchPlan:
             params[PAGE_OFFSET] = skip
         store = ctx.store
         sql = self.render_ordered(kinds, variable, key, select, store.dialect, fixed)
-        sql_rows = store.execute(sql, params).fetchall()
+        sql_rows = store.fetch_all(sql, params)
         ctx.tick(len(sql_rows) + 1)
         if len(sql_rows) != count or sql_rows[0][-1]:
             return None
@@ -537,7 +537,8 @@ class MatchPlan:
                 for name, distinct in counts
             )
         store = ctx.store
-        return list(store.execute(self.render(kinds, select, aggregate=True, dialect=store.dialect), params).fetchone())
+        (counts,) = store.fetch_all(self.render(kinds, select, aggregate=True, dialect=store.dialect), params)
+        return list(counts)
 
 
 def _contained_object(key: str, value: Any) -> str:

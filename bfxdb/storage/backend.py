@@ -150,6 +150,10 @@ class Backend(Protocol):
         """Run one statement of compiled SQL with its values as parameters."""
         ...
 
+    def fetch_all(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple]:
+        """Run one statement as execute does and return all its rows (no cursor is handed out)."""
+        ...
+
     def insert_substrate(
         self,
         identity: int,

@@ -383,6 +383,8 @@ class PostgresStore:
             if self.read_only:
                 connection.execute("SET default_transaction_read_only = on")
             self._local.connection = connection
+            # fetch_all's: a cursor made per statement costs psycopg 4 µs of a 40 µs read
+            self._local.cursor = connection.cursor()
             self._local.depth = 0
             self._local.reading = False
             self._local.statistics = None
@@ -708,6 +710,19 @@ class PostgresStore:
             return self._connection().execute(sql, params or None)
         except psycopg.Error as error:
             raise translate(error) from None
+
+    def fetch_all(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple]:
+        """Run one statement as execute does and return all its rows, on this thread's one reused cursor.
+
+        Its rows are all read before it returns, so no caller is still reading that cursor when the
+        next statement runs on it.
+        """
+        self._connection()  # this thread's, with its cursor, opened on first use
+        try:
+            rows: list[tuple] = self._local.cursor.execute(sql, params or None).fetchall()
+        except psycopg.Error as error:
+            raise translate(error) from None
+        return rows
 
     # ------------------------------------------------------------ names
 

@@ -689,9 +689,15 @@ class SQLiteStore(FileMaintenance):
         try:
             return self._reader().execute(sql, params)
         except sqlite3.Error as error:
-            if isinstance(error, sqlite3.OperationalError) and "interrupted" in str(error):
-                raise
-            raise translate_error(error) from None
+            raise _statement_error(error) from None
+
+    def fetch_all(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple]:
+        """Run one statement as execute does and return all its rows (errors while stepping alike)."""
+        try:
+            rows: list[tuple] = self._reader().execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise _statement_error(error) from None
+        return rows
 
     # ------------------------------------------------------------ substrates
 
@@ -1447,6 +1453,13 @@ class _Bulk:
         self.fulltext: list[SearchIndex] = []
         #: node numbers of substrates this load inserted, by signed identity (emptied by any rollback)
         self.nodes = NodeMap()
+
+
+def _statement_error(error: sqlite3.Error) -> Exception:
+    """What a statement's sqlite3 error is raised as: an interrupt as it is (run_bounded makes it a timeout)."""
+    if isinstance(error, sqlite3.OperationalError) and "interrupted" in str(error):
+        return error
+    return translate_error(error)
 
 
 class _TimeLimit:

@@ -36,17 +36,22 @@ class Statements:
     def __init__(self, monkeypatch, store):
         self.sql: list[str] = []
         self.transactional: list[bool] = []
-        execute, run_bounded = store.execute, store.run_bounded
+        execute, fetch_all, run_bounded = store.execute, store.fetch_all, store.run_bounded
 
         def recording_execute(sql, params=()):
             self.sql.append(sql)
             return execute(sql, params)
+
+        def recording_fetch_all(sql, params=()):
+            self.sql.append(sql)
+            return fetch_all(sql, params)
 
         def recording_run_bounded(*args, transactional=True):
             self.transactional.append(transactional)
             return run_bounded(*args, transactional=transactional)
 
         monkeypatch.setattr(store, "execute", recording_execute)
+        monkeypatch.setattr(store, "fetch_all", recording_fetch_all)
         monkeypatch.setattr(store, "run_bounded", recording_run_bounded)
 
 

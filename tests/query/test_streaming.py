@@ -41,7 +41,16 @@ def rows_read_from_sql(database: bfxdb.Database, monkeypatch, text: str) -> tupl
             read += 1
             yield row
 
+    fetch_all = store.fetch_all
+
+    def counting_all(sql, params=()):
+        nonlocal read
+        rows = fetch_all(sql, params)
+        read += len(rows)
+        return rows
+
     monkeypatch.setattr(store, "execute", counting)
+    monkeypatch.setattr(store, "fetch_all", counting_all)
     result = database.query(text)
     monkeypatch.undo()
     return result, read

@@ -391,20 +391,23 @@ def test_the_planners_counts_are_kept_a_second_or_until_this_thread_writes(postg
 
 @contextlib.contextmanager
 def _statements_sent(db):
-    """The text of every statement the store's connection executes inside the block, in order."""
+    """The text of every statement the store's connection executes inside the block, in order.
+
+    Each passes through a cursor's execute, the connection's own execute included.
+    """
     sent: list[str] = []
-    connection = db.store._connection()
-    original = type(connection).execute
+    cursor_class = type(db.store._connection().cursor())
+    original = cursor_class.execute
 
     def recording(self, query, params=None, **options):
         sent.append(str(query))
         return original(self, query, params, **options)
 
-    type(connection).execute = recording
+    cursor_class.execute = recording
     try:
         yield sent
     finally:
-        type(connection).execute = original
+        cursor_class.execute = original
 
 
 def test_a_read_of_one_statement_is_one_round_trip_and_its_limit_stays_with_it(postgres_url):

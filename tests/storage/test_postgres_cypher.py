@@ -180,6 +180,20 @@ def test_stream_pulls_rows_of_a_read(graph):
         assert [row["n.name"] for row in rows] == ["Ann", "Cy", "bob"]
 
 
+def test_small_reads_between_the_pulls_of_a_stream_leave_its_rows_whole(backend_target):
+    # small reads fetch on one cursor per thread; a stream reads its own
+    with bfxdb.connect(backend_target) as db:
+        db.query("UNWIND range(1, 300) AS i CREATE (:S {i: i})")
+        pulled = []
+        with db.stream("MATCH (s:S) RETURN s.i AS i") as rows:
+            for row in rows:
+                pulled.append(row["i"])
+                if len(pulled) % 50 == 1:
+                    assert db.query("MATCH (s:S) RETURN s.i SKIP 3 LIMIT 2").rows == [(4,), (5,)]
+                    assert db.query("MATCH (s:S) WHERE s.i = $i RETURN count(*)", {"i": row["i"]}).rows == [(1,)]
+        assert sorted(pulled) == list(range(1, 301))
+
+
 def test_property_indexes_serve_the_same_answers(graph):
     graph.query("CREATE INDEX FOR (n:Person) ON (n.name)")
     assert graph.query("MATCH (n:Person {name: 'bob'}) RETURN n.age").rows == [(25.5,)]

@@ -487,17 +487,18 @@ class DirectReturn:
 
     def direct(self, ctx: Context) -> list[tuple] | None:
         """Build the result rows straight from SQL, or None when a check must run in Python."""
-        cursor = self._cursor(ctx)
-        if cursor is None:
+        statement = self._statement(ctx)
+        if statement is None:
             return None
+        sql_rows = ctx.store.fetch_all(*statement) if statement else ()
         # A list comprehension, not the stream's generator: this is the hot path of small reads.
         outputs = self.outputs
         if len(outputs) == 1:
             # one column, the commonest RETURN: no inner comprehension per row
             ((decode, column),) = outputs
-            rows = [(decode(sql_row, column),) for sql_row in cursor]
+            rows = [(decode(sql_row, column),) for sql_row in sql_rows]
         else:
-            rows = [tuple([decode(sql_row, column) for decode, column in outputs]) for sql_row in cursor]
+            rows = [tuple([decode(sql_row, column) for decode, column in outputs]) for sql_row in sql_rows]
         ctx.tick(len(rows))
         return rows
 
@@ -506,11 +507,14 @@ class DirectReturn:
 
         Only SQL works per row here, so the progress handler's deadline is check enough.
         """
-        cursor = self._cursor(ctx)
-        return None if cursor is None else self._decode(cursor)
+        statement = self._statement(ctx)
+        if statement is None:
+            return None
+        return self._decode(ctx.store.execute(*statement) if statement else ())
 
-    def _cursor(self, ctx: Context) -> Iterable[tuple] | None:
-        """The SQL rows answering the query, or None when a check must run in Python."""
+    def _statement(self, ctx: Context) -> tuple[str, dict] | tuple[()] | None:
+        """The SQL statement and parameters answering the query; () when no row can match, None when a check
+        must run in Python."""
         plan = self.match.plan
         if plan.residual:
             return None
@@ -530,9 +534,8 @@ class DirectReturn:
             # SQLite reads a negative LIMIT as none (and PostgreSQL's dialect renders it so)
             params[PAGE_LIMIT] = -1 if limit is None else limit
             params[PAGE_OFFSET] = skip or 0
-        store = ctx.store
         short = limit is not None and limit <= SHORT_PAGE
-        return store.execute(plan.render(kinds, self.select, page, False, store.dialect, fixed, short), params)
+        return plan.render(kinds, self.select, page, False, ctx.store.dialect, fixed, short), params
 
     def _decode(self, cursor: Iterable[tuple]) -> Iterator[tuple]:
         outputs = self.outputs
