@@ -448,3 +448,24 @@ def test_a_label_made_in_a_transaction_that_rolls_back_is_made_again(postgres_ur
             db.create_substrate(identity=4, labels=["Kept"])
         assert not [sql for sql in sent if "names" in sql], "a committed name costs no round trip"
         assert db.get_substrate(4).labels == ("Kept",)
+
+
+def _vacuumed(db, table: str) -> bool:
+    (last,) = db.store.execute(
+        "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE schemaname = %s AND relname = %s",
+        (db.store.schema, table),
+    ).fetchone()
+    return bool(last)
+
+
+def test_a_big_bulk_load_is_vacuumed_after_it_commits_and_analysed_inside_a_transaction(postgres_url):
+    nodes = [{"identity": index + 1, "labels": ["P"], "metadata": {"i": index}} for index in range(12_000)]
+    with bfxdb.connect(postgres_url) as db:
+        with db.transaction():
+            db.bulk_load(nodes[:11_000])  # VACUUM cannot run in a transaction: ANALYZE only
+        assert not _vacuumed(db, "substrates")
+        db.bulk_load(nodes[11_000:])
+        assert not _vacuumed(db, "substrates"), "1,000 rows since the last refresh: no statistics refresh"
+        db.bulk_load([{"identity": 100_000 + index, "labels": ["Q"]} for index in range(10_000)])
+        assert _vacuumed(db, "substrates") and _vacuumed(db, "substrate_labels")
+        assert db.query("MATCH (n:P) RETURN count(n)").rows == [(12_000,)]
