@@ -71,6 +71,8 @@ def test_property_filters_compare_jsonb_per_value_kind(where, kind, condition):
 
 
 class _Store:
+    """A store of a dialect that knows no label or type names."""
+
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
 

@@ -513,8 +513,10 @@ class DirectReturn:
         return self._decode(ctx.store.execute(*statement) if statement else ())
 
     def _statement(self, ctx: Context) -> tuple[str, dict] | tuple[()] | None:
-        """The SQL statement and parameters answering the query; () when no row can match, None when a check
-        must run in Python."""
+        """The SQL statement and parameters answering the query, () when no row can match, or None.
+
+        None: a check must run in Python, so the query runs the general way.
+        """
         plan = self.match.plan
         if plan.residual:
             return None
