@@ -13,6 +13,7 @@ from bfxdb.query import prepare
 from bfxdb.query.operators import DirectReturn, OrderedLimit
 
 from .test_compiler import NODE_COLUMNS
+from .test_postgres_dialect import NODE as POSTGRES_NODE
 
 
 def first_op(query: str):
@@ -58,21 +59,30 @@ class Statements:
 # ---------------------------------------------------------------- the SQL
 
 
+_PARAMETERS = (" LIMIT :pl OFFSET :po", " LIMIT NULLIF(%(pl)s, -1) OFFSET %(po)s")
+
+
 @pytest.mark.parametrize(
-    ("page", "sql"),
+    ("page", "on_sqlite", "on_postgres"),
     [
-        ("SKIP 2 LIMIT 5", " LIMIT 5 OFFSET 2"),
-        ("LIMIT 5", " LIMIT 5 OFFSET 0"),
-        ("SKIP 2", " LIMIT -1 OFFSET 2"),
-        ("SKIP $s LIMIT 5", " LIMIT :pl OFFSET :po"),
-        ("LIMIT 2 + 3", " LIMIT :pl OFFSET :po"),
+        ("SKIP 2 LIMIT 5", " LIMIT 5 OFFSET 2", " LIMIT 5 OFFSET 2"),
+        ("LIMIT 5", " LIMIT 5 OFFSET 0", " LIMIT 5 OFFSET 0"),
+        ("SKIP 2", " LIMIT -1 OFFSET 2", " OFFSET 2"),
+        ("SKIP 20 LIMIT 5", " LIMIT 5 OFFSET 20", " LIMIT 5 OFFSET 20"),
+        ("SKIP 20", " LIMIT -1 OFFSET 20", " OFFSET 20"),
+        ("LIMIT 0", " LIMIT 0 OFFSET 0", " LIMIT 0 OFFSET 0"),
+        ("SKIP $s LIMIT 5", *_PARAMETERS),
+        ("LIMIT $n", *_PARAMETERS),
+        ("SKIP 2 LIMIT $n", *_PARAMETERS),
+        ("LIMIT 2 + 3", *_PARAMETERS),
     ],
 )
-def test_skip_and_limit_of_a_plain_return_go_into_sql_as_limit_and_offset(page, sql):
+def test_skip_and_limit_of_a_plain_return_go_into_sql_as_limit_and_offset(page, on_sqlite, on_postgres):
     # integers the query writes are written into the SQL; anything else is bound as parameters
     op = first_op(f"MATCH (n) RETURN n {page}")
     assert isinstance(op, DirectReturn)
-    assert op.explain_sql() == f"SELECT {NODE_COLUMNS.format(a='n1')} FROM substrates AS n1{sql}"
+    assert op.explain_sql() == f"SELECT {NODE_COLUMNS.format(a='n1')} FROM substrates AS n1{on_sqlite}"
+    assert op.explain_sql("postgresql") == f"SELECT {POSTGRES_NODE.format(a='n1')} FROM substrates AS n1{on_postgres}"
 
 
 @pytest.mark.parametrize("page", ["SKIP 2 LIMIT 3", "SKIP $s LIMIT $l", "SKIP 2 LIMIT $l", "LIMIT 0", "SKIP 9"])

@@ -130,24 +130,6 @@ def test_order_by_a_string_property_orders_bytewise_and_tests_jsonb_types():
     )
 
 
-@pytest.mark.parametrize(
-    ("tail", "page"),
-    [
-        ("LIMIT 5", " LIMIT 5 OFFSET 0"),
-        ("SKIP 20 LIMIT 5", " LIMIT 5 OFFSET 20"),
-        ("SKIP 20", " OFFSET 20"),
-        ("LIMIT 0", " LIMIT 0 OFFSET 0"),
-        ("LIMIT $n", " LIMIT NULLIF(%(pl)s, -1) OFFSET %(po)s"),
-        ("SKIP 2 LIMIT $n", " LIMIT NULLIF(%(pl)s, -1) OFFSET %(po)s"),
-        ("LIMIT 2 + 3", " LIMIT NULLIF(%(pl)s, -1) OFFSET %(po)s"),
-    ],
-)
-def test_a_page_written_as_integer_literals_is_written_into_postgresqls_sql(tail, page):
-    op = _op(f"MATCH (n) RETURN n {tail}")
-    assert isinstance(op, DirectReturn)
-    assert op.explain_sql(PG) == f"SELECT {NODE.format(a='n1')} FROM substrates AS n1{page}"
-
-
 def test_an_ordered_page_of_literals_is_written_into_the_sql_and_one_of_parameters_is_bound():
     op = _op("MATCH (n:P) RETURN n.name ORDER BY n.name SKIP 4 LIMIT 3")
     assert isinstance(op, OrderedLimit)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ...errors import BfxError
+from ..dialect import FixedPage
 from ..runtime import Context, StatementWatch
 from ..sqlplan import EXPLAINED_DIALECT
 from .plan import to_output
@@ -33,9 +34,12 @@ class OrderedLimit:
     outputs: tuple[tuple[Callable[[tuple, int], Any], int], ...] | None = None
     select: str | None = None
     rest: ProjectionOp = field(init=False)
+    #: the page the query writes as integers (see fixed_page), known once the plan is made
+    fixed: FixedPage | None = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rest", replace(self.projection, order=(), skip=None, limit=None))
+        object.__setattr__(self, "fixed", fixed_page(self.projection))
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -60,8 +64,7 @@ class OrderedLimit:
             return None
         if not limit:
             return []
-        literal = fixed_page(projection) is not None
-        return self.match.plan.run_ordered(row, ctx, self.variable, self.key, limit, skip, literal)
+        return self.match.plan.run_ordered(row, ctx, self.variable, self.key, limit, skip, self.fixed is not None)
 
     def direct(self, ctx: Context) -> list[tuple] | None:
         """Answer a query run outside a transaction from the one ordered SQL statement, or None when it needs more.
@@ -81,7 +84,7 @@ class OrderedLimit:
             if not limit:
                 return None if limit is None else []
             sql_rows = self.match.plan.ordered_rows(
-                {}, ctx, self.variable, self.key, limit, skip, self.select, fixed_page(self.projection)
+                {}, ctx, self.variable, self.key, limit, skip, self.select, self.fixed
             )
             if sql_rows is None:
                 return None
@@ -111,7 +114,7 @@ class OrderedLimit:
         """Describe the operator for EXPLAIN."""
         plan = self.match.plan
         kinds, dialect = plan.explain_kinds(), EXPLAINED_DIALECT.get()
-        ordered = plan.render_ordered(kinds, self.variable, self.key, self.select, dialect, fixed_page(self.projection))
+        ordered = plan.render_ordered(kinds, self.variable, self.key, self.select, dialect, self.fixed)
         return [
             f"OrderedLimit {self.variable}.{self.key} -> {', '.join(self.match.new)}",
             f"  SQL: {ordered}",

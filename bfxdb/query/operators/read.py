@@ -477,9 +477,12 @@ class DirectReturn:
     outputs: tuple[tuple[Callable[[tuple, int], Any], int], ...]  # per column: (decoder, first SQL column)
     select: str | None = None
     columns: tuple[str, ...] = field(init=False)
+    #: the page the query writes as integers (see fixed_page), known once the plan is made
+    fixed: FixedPage | None = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", self.projection.columns)
+        object.__setattr__(self, "fixed", fixed_page(self.projection))
 
     def run(self, rows: Iterator[dict], ctx: Context) -> Iterator[dict]:
         """Run the general way (used inside UNION, where rows are dicts)."""
@@ -531,7 +534,7 @@ class DirectReturn:
         if python_filters:
             return None
         page = skip is not None or limit is not None
-        fixed = fixed_page(projection) if page else None
+        fixed = self.fixed if page else None
         if page and fixed is None:
             # SQLite reads a negative LIMIT as none (and PostgreSQL's dialect renders it so)
             params[PAGE_LIMIT] = -1 if limit is None else limit
@@ -548,7 +551,7 @@ class DirectReturn:
         """The SQL as EXPLAIN shows it (see MatchPlan.explain), with this operator's select list and page."""
         plan, projection = self.match.plan, self.projection
         page = projection.skip is not None or projection.limit is not None
-        fixed = fixed_page(projection)
+        fixed = self.fixed
         short = fixed is not None and 0 <= fixed[0] <= SHORT_PAGE
         dialect = dialect or EXPLAINED_DIALECT.get()
         return plan.render(plan.explain_kinds(), self.select, page, False, dialect, fixed, short)
