@@ -25,11 +25,13 @@ statement costs per row, not how many workers the planner chose for it on two co
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sqlite3
 import tempfile
 import uuid
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +77,7 @@ def timed(run: Callable[[int], object]) -> Callable[[], float]:
     """A contender: calls of `run` (cycling through AGES) filling about SAMPLE_SECONDS, as µs per call."""
     started = per_call_us(lambda: run(0), 1)
     calls = max(1, min(2_000, int(SAMPLE_SECONDS * 1e6 / max(started, 1.0))))
-    counter = iter(range(10**9))
+    counter = itertools.count()
     return lambda: per_call_us(lambda: run(next(counter) % len(AGES)), calls)
 
 
@@ -137,11 +139,12 @@ def run_sqlite(nodes: int, rounds: int) -> None:
         load_raw(folder / "raw.db", people, edges)
         # millions of live tuples would make every collection of the cyclic GC slower for bfxdb's reads
         del people, edges
-        bfx, raw = sqlite3.connect(folder / "bfx.db"), sqlite3.connect(folder / "raw.db")
-        with bfxdb.connect(folder / "bfx.db") as db:
+        with (
+            closing(sqlite3.connect(folder / "bfx.db")) as bfx,
+            closing(sqlite3.connect(folder / "raw.db")) as raw,
+            bfxdb.connect(folder / "bfx.db") as db,
+        ):
             print_steps("SQLite", contenders("SQLite", db, bfx, raw, label_id(bfx), str), rounds, TARGET_RATIO)
-        bfx.close()
-        raw.close()
 
 
 def run_postgres(url: str, nodes: int, rounds: int, cpu: int | None) -> None:
