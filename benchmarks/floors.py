@@ -35,17 +35,17 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 import bfxdb
 
 from .common import interleaved_medians, per_call_us
-from .everyday import TARGET_RATIO, build_graph, load_bfxdb, load_raw, times
+from .everyday import SQLITE, TARGET_RATIO, build_graph, load_bfxdb, load_raw, times
+from .pg_everyday import POSTGRES, drop_schemas, load_raw_postgres, pin, raw_postgres, schema_url
 from .pg_everyday import TARGET_RATIO as POSTGRES_TARGET_RATIO
-from .pg_everyday import load_raw_postgres, pin, schema_url
 
 AGES = (5, 30, 50, 77, 99)
 SAMPLE_SECONDS = 0.1
+#: seconds a PostgreSQL statement of the run may take before the server stops it
+STATEMENT_CAP = 60.0
 COUNT_CYPHER = "MATCH (n:Person) WHERE n.age = $x RETURN count(*)"
 PAGE_CYPHER = "MATCH (n) RETURN n LIMIT 5"
 PAGE_TWIN = "SELECT id, pid, age, name FROM person LIMIT 5"
@@ -144,7 +144,8 @@ def run_sqlite(nodes: int, rounds: int) -> None:
             closing(sqlite3.connect(folder / "raw.db")) as raw,
             bfxdb.connect(folder / "bfx.db") as db,
         ):
-            print_steps("SQLite", contenders("SQLite", db, bfx, raw, label_id(bfx), str), rounds, TARGET_RATIO)
+            steps = contenders("SQLite", db, bfx, raw, label_id(bfx), SQLITE.translate)
+            print_steps("SQLite", steps, rounds, TARGET_RATIO)
 
 
 def run_postgres(url: str, nodes: int, rounds: int, cpu: int | None) -> None:
@@ -157,20 +158,16 @@ def run_postgres(url: str, nodes: int, rounds: int, cpu: int | None) -> None:
         load_raw_postgres(url, schemas["raw"], people, edges)
         del people, edges
         with (
-            psycopg.connect(url, autocommit=True) as bfx,
-            psycopg.connect(url, autocommit=True) as raw,
+            raw_postgres(url, schemas["bfxdb"], STATEMENT_CAP) as bfx,
+            raw_postgres(url, schemas["raw"], STATEMENT_CAP) as raw,
             bfxdb.connect(schema_url(url, schemas["bfxdb"])) as db,
         ):
-            bfx.execute(f'SET search_path TO "{schemas["bfxdb"]}"')
-            raw.execute(f'SET search_path TO "{schemas["raw"]}"')
             if cpu is not None:
                 pin(cpu, [bfx, raw, db.store])
-            steps = contenders("PostgreSQL", db, bfx, raw, label_id(bfx), lambda sql: sql.replace("?", "%s"))
+            steps = contenders("PostgreSQL", db, bfx, raw, label_id(bfx), POSTGRES.translate)
             print_steps("PostgreSQL", steps, rounds, POSTGRES_TARGET_RATIO)
     finally:
-        with psycopg.connect(url, autocommit=True) as connection:
-            for schema in schemas.values():
-                connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        drop_schemas(url, schemas.values())
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ import sqlite3
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,13 @@ def raw_postgres(url: str, schema: str, cap: float) -> psycopg.Connection:
     return connection
 
 
+def drop_schemas(url: str, schemas: Iterable[str]) -> None:
+    """Drop the schemas a run made on the server, with all they hold."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        for schema in schemas:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 def pin(cpu: int, connections: list[Any]) -> None:
     """Run this process and the server processes of these connections (psycopg's, or a store's) on one CPU only.
 
@@ -163,9 +171,7 @@ def run(url: str, nodes: int, rounds: int, cap: float, memory_gib: float, cpu: i
             postgres_raw.close()
             sqlite_raw.close()
     finally:
-        with psycopg.connect(url, autocommit=True) as connection:
-            for schema in schemas.values():
-                connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        drop_schemas(url, schemas.values())
     print_table(rows, nodes, rounds, cap)
 
 
